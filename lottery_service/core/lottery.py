@@ -1,0 +1,28 @@
+"""Lottery numbers (PROTOCOL.md §6).
+
+number(reg) = K(seed, "sunshine-draw/v1/lottery-number", reg): a family can
+recompute its own number from the published seed and its registration number
+alone; nothing else (roster order, registration time) enters it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from .hashing import TAG_LOTTERY_NUMBER, keyed
+
+
+def number_function(seed: bytes) -> Callable[[str], bytes]:
+    """Return reg ↦ number(reg) for one lottery seed (§6)."""
+    return keyed(seed, TAG_LOTTERY_NUMBER)
+
+
+def lottery_number(seed: bytes, reg: str) -> bytes:
+    """number(reg) as 32 bytes; compare bytewise (= big-endian unsigned)."""
+    return number_function(seed)(reg)
+
+
+def lottery_numbers(seed: bytes, regs: Iterable[str]) -> dict[str, bytes]:
+    """number(reg) for many registration numbers at once."""
+    number = number_function(seed)
+    return {reg: number(reg) for reg in regs}
