@@ -1,0 +1,59 @@
+"""The ceremony input tree (PROTOCOL.md §3.3).
+
+A ceremony's input is a set: leaves are canon(record), sorted bytewise, so the
+order in which records were imported or registered never changes the input
+root (DV-2012 lesson, §16; rule G1). The root and size enter the seed (§5.7),
+and a family's roster record is proved by inclusion under the root (§14).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .merkle import MerkleTree, leaf_hash  # moves to .merkle with the module (core map)
+from .canonical import canonical_json
+from .errors import RecordError
+from .records import InputRecord
+
+
+def input_leaves(records: Iterable[InputRecord]) -> list[bytes]:
+    """canon(record) for every record, ascending bytewise; a duplicate is an error (§3.3)."""
+    leaves = [canonical_json(record.to_json()) for record in records]
+    leaves.sort()
+    for i in range(1, len(leaves)):
+        if leaves[i] == leaves[i - 1]:
+            raise RecordError(f"duplicate input record {leaves[i].decode()}", section="3.3")
+    return leaves
+
+
+@dataclass(frozen=True)
+class InputTree:
+    """The frozen input of one ceremony: sorted leaves and their RFC 9162 root (§3.3, §4)."""
+
+    leaves: tuple[bytes, ...]
+    root: bytes
+    size: int
+    _tree: MerkleTree = field(repr=False, compare=False)
+
+    def index_of(self, leaf: bytes) -> int:
+        """Position of canon(record) in the sorted leaves (binary search: they are sorted)."""
+        i = bisect_left(self.leaves, leaf)
+        if i == self.size or self.leaves[i] != leaf:
+            raise RecordError("record is not in the input", section="3.3")
+        return i
+
+    def inclusion_proof(self, index: int) -> list[bytes]:
+        """RFC 9162 §2.1.3 inclusion proof of leaf `index` under `root` (§14 roster proof)."""
+        if not 0 <= index < self.size:
+            raise RecordError(f"leaf index {index} outside 0..{self.size - 1}", section="3.3")
+        return list(self._tree.inclusion_proof(index, self.size))
+
+
+def build_input_tree(records: Iterable[InputRecord]) -> InputTree:
+    """Build the input tree of a ceremony from its records, in any order."""
+    leaves = input_leaves(records)
+    tree = MerkleTree([leaf_hash(leaf) for leaf in leaves])
+    size = len(leaves)
+    return InputTree(leaves=tuple(leaves), root=tree.root(size), size=size, _tree=tree)
