@@ -112,7 +112,8 @@ def school_case(
         if draw(st.integers(0, 3)) == 0:
             modes = (["together"] if together else []) + (["apart"] if conflicts else [])
             if modes:
-                siblings = Siblings(f"G{draw(st.integers(0, 4))}", draw(st.sampled_from(modes)))
+                mode = draw(st.sampled_from(modes))  # one mode per group (§9)
+                siblings = Siblings(f"G{mode[0]}{draw(st.integers(0, 4))}", mode)
         same = None
         if conflicts and draw(st.integers(0, 5)) == 0:
             same = f"N{draw(st.integers(0, 2))}"
