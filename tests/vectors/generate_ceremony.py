@@ -34,7 +34,14 @@ from lottery_service.core.canonical import canonical_json
 from lottery_service.core.errors import ProtocolError
 from lottery_service.core.inputs import build_input_tree
 from lottery_service.core.lottery import lottery_numbers
-from lottery_service.core.records import Applicant, Rules, School, record_from_json
+from lottery_service.core.records import (
+    Applicant,
+    Pupil,
+    Rules,
+    School,
+    Teacher,
+    record_from_json,
+)
 from lottery_service.core.seed import (
     Contribution,
     Participant,
@@ -142,9 +149,18 @@ def worked_input(**changes: Any) -> dict[str, Any]:
     return inp
 
 
-def random_applicants(rng: random.Random, n: int) -> list[dict[str, Any]]:
+def random_records(rng: random.Random, ceremony: str, n: int) -> list[dict[str, Any]]:
+    """Input records of the kind each ceremony freezes (§5.1), masked per §3.2."""
     regs = rng.sample(range(10**9), n)
-    return [Applicant(reg=f"2026{r:09d}", name=rng.choice(["张*明", "李*", "欧*娜", "Li*g"]),
+    names = ["张*明", "李*", "欧*娜", "L*g"]
+    if ceremony == "teachers":
+        return [Teacher(school=rng.choice(["S001", "S002"]), id=f"T{r:09d}",
+                        name=rng.choice(names)).to_json() for r in regs]
+    if ceremony == "grouping":
+        return [Pupil(reg=f"2026{r:09d}", name=rng.choice(names),
+                      school=rng.choice(["S001", "S002"]),
+                      gender=rng.choice(["F", "M"])).to_json() for r in regs]
+    return [Applicant(reg=f"2026{r:09d}", name=rng.choice(names),
                       school=rng.choice(["S001", "S002"]), district=rng.choice(["D01", "D02"]),
                       gender=rng.choice(["F", "M"]),
                       reg_day=f"2026-06-{rng.randint(11, 20)}").to_json() for r in regs]
@@ -184,7 +200,7 @@ def seed_vectors() -> dict[str, Any]:
         cases.append(seed_case(f"random-{i}", {
             "check": "seed", "event": event, "ceremony": ceremony, "rules": rules,
             "participants": participants,
-            "records": random_applicants(rng, rng.randint(0, 12)),
+            "records": random_records(rng, ceremony, rng.randint(0, 12)),
             "contributions": contribs, "escrow_holder_private": holder,
             "physical": [rng.randint(1, 6) for _ in range(rules["dice"])],
             "beacon": rng.choice([None, rng.randbytes(32).hex()]),
@@ -351,7 +367,7 @@ def input_tree_vectors() -> dict[str, Any]:
     cases = [tree_case("worked", WORKED_RECORDS), tree_case("empty", []),
              tree_case("school-and-applicants", [*WORKED_RECORDS, school])]
     for i in range(3):
-        cases.append(tree_case(f"random-{i}", random_applicants(rng, rng.randint(1, 11))))
+        cases.append(tree_case(f"random-{i}", random_records(rng, "lottery", rng.randint(1, 11))))
     dup = [*WORKED_RECORDS, WORKED_RECORDS[0]]
 
     def run() -> None:
