@@ -20,7 +20,7 @@ import base64
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any, Literal
 
 from .allocation import Draw, allocate
@@ -55,7 +55,7 @@ CEREMONIES: tuple[Ceremony, ...] = ("lottery", "grouping", "teachers")
 Body = tuple[str, dict[str, Any]]
 
 
-class Phase(str, Enum):
+class Phase(StrEnum):
     SETUP = "setup"
     REGISTRATION = "registration"
     LOTTERY_CEREMONY = "lottery_ceremony"
@@ -75,7 +75,7 @@ class PhaseError(ProtocolError):
     section = "11.3"
 
 
-class CeremonyStep(str, Enum):
+class CeremonyStep(StrEnum):
     NOT_OPENED = "not_opened"
     COMMITTING = "committing"
     REVEALING = "revealing"
@@ -269,7 +269,8 @@ class SeasonState:
             if self.rules == rules:
                 return []
             raise PhaseError("the event already exists with another rule set")
-        return [("event_created", {"rules": rules.to_json(), "rules_hash": rules_hash(rules).hex()})]
+        return [("event_created",
+                 {"rules": rules.to_json(), "rules_hash": rules_hash(rules).hex()})]
 
     def freeze_input(
         self,
@@ -318,7 +319,8 @@ class SeasonState:
                                         "size": tree.size}))
         return bodies
 
-    def commit(self, kind: Ceremony, participant: str, commitment: bytes, escrow: str) -> list[Body]:
+    def commit(self, kind: Ceremony, participant: str, commitment: bytes,
+               escrow: str) -> list[Body]:
         c = self.ceremony(kind)
         self._require(self.ceremony_phase[kind])
         if participant not in {p.id for p in c.participants}:
@@ -478,7 +480,8 @@ class SeasonState:
             )
         return state
 
-    def payment_round(self, forfeited: Sequence[str], locked_elsewhere: Sequence[str]) -> list[Body]:
+    def payment_round(self, forfeited: Sequence[str],
+                      locked_elsewhere: Sequence[str]) -> list[Body]:
         """Record who did not pay (P7) and who is locked elsewhere (P8); promote (§7.5)."""
         self._require(Phase.DRAWN)
         assert self.rules is not None

@@ -1,0 +1,230 @@
+"""The whole season on a generated district, with simulated participants.
+
+Every step is idempotent and the state lives in the database, so running the
+demo again after a crash (even `kill -9`) resumes where the log ends and ends
+with the same results: the simulated participants' secrets, dice and payments
+are derived from the demo seed. Wall-clock time only appears in entry `time`
+fields. `SUNSHINE_DEMO_KILL_AFTER=<step>` kills the process with SIGKILL right
+after that step (used by the crash tests).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from sqlmodel import Session, select
+
+from . import notify
+from .bundle import export_bundle
+from .core.season import Ceremony, Phase, SeasonState
+from .core.seed import commitment, seal_escrow
+from .demo_data import DemoDistrict, generate_district, payments_csv
+from .lookup import ResultIndex
+from .runtime import Runtime
+from .storage.models import SchoolRow
+
+CEREMONIES: tuple[Ceremony, ...] = ("lottery", "grouping", "teachers")
+WITHHOLDER = "parent-rep-1"  # simulated: never reveals; the notary opens the escrow (§5.4)
+
+
+def _derive(*parts: str) -> bytes:
+    return hashlib.sha256("\x00".join(("sunshine-demo", *parts)).encode()).digest()
+
+
+def escrow_holder_key(event_id: str) -> X25519PrivateKey:
+    return X25519PrivateKey.from_private_bytes(_derive(event_id, "escrow-holder"))
+
+
+def public_bytes(key: X25519PrivateKey) -> bytes:
+    return key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def simulated_secret(event_id: str, ceremony: str, participant: str) -> bytes:
+    return _derive(event_id, ceremony, participant, "secret")
+
+
+def simulated_dice(event_id: str, ceremony: str, count: int) -> list[int]:
+    stream = b"".join(_derive(event_id, ceremony, "dice", str(i)) for i in range(2))
+    return [1 + b % 6 for b in stream[:count]]
+
+
+@dataclass
+class DemoRun:
+    """The demo's steps, each safe to repeat."""
+
+    runtime: Runtime
+    district: DemoDistrict
+    say: Callable[[str], None] = print
+
+    @property
+    def event(self) -> str:
+        return self.district.rules.event
+
+    def state(self) -> SeasonState:
+        return self.runtime.service.state(self.event)
+
+    def steps(self) -> list[tuple[str, Callable[[], object]]]:
+        steps: list[tuple[str, Callable[[], object]]] = [
+            ("setup", self.setup),
+            ("registration", self.registration),
+            ("freeze-roster", lambda: self.runtime.service.freeze_roster(self.event)),
+        ]
+        steps += self.ceremony_steps("lottery")
+        steps += [
+            ("draw", lambda: self.runtime.service.draw(self.event)),
+            ("payments", self.payments),
+            ("cohort-and-plans", self.cohort_and_plans),
+            ("freeze-grouping", lambda: self.runtime.service.freeze_grouping(self.event)),
+        ]
+        steps += self.ceremony_steps("grouping")
+        steps += [
+            ("group", lambda: self.runtime.service.group(self.event)),
+            ("teachers", self.teachers),
+            ("freeze-teachers", lambda: self.runtime.service.freeze_teachers(self.event)),
+        ]
+        steps += self.ceremony_steps("teachers")
+        steps += [
+            ("match", lambda: self.runtime.service.match(self.event)),
+            ("notify", self.notify),
+            ("publish", self.publish),
+            ("export", self.export),
+        ]
+        return steps
+
+    def run(self) -> Path:
+        kill_after = os.environ.get("SUNSHINE_DEMO_KILL_AFTER")
+        for name, step in self.steps():
+            step()
+            self.say(f"  ✓ {name}")
+            if name == kill_after:
+                os.kill(os.getpid(), signal.SIGKILL)
+        return self.runtime.settings.audit_dir / self.event
+
+    # -------------------------------------------------------------- steps
+
+    def setup(self) -> None:
+        service = self.runtime.service
+        service.create_event(self.district.rules, public_bytes(escrow_holder_key(self.event)))
+        state = self.state()
+        for ceremony in CEREMONIES:
+            if not state.ceremony(ceremony).frozen:
+                service.set_participants(self.event, ceremony,
+                                         self.district.participants[ceremony])
+
+    def _import(self, kinds: tuple[str, ...], phase: Phase) -> None:
+        if self.state().phase is not phase:
+            return
+        for kind in kinds:
+            filename, data = self.district.files[kind]
+            count = self.runtime.service.import_file(self.event, kind, data, filename)
+            self.say(f"    imported {count} {kind} from {filename}")
+
+    def registration(self) -> None:
+        self._import(("schools", "applicants", "community", "direct"), Phase.REGISTRATION)
+
+    def ceremony_steps(self, ceremony: Ceremony) -> list[tuple[str, Callable[[], object]]]:
+        return [
+            (f"{ceremony}-commitments", lambda: self.commitments(ceremony)),
+            (f"{ceremony}-reveals", lambda: self.reveals(ceremony)),
+            (f"{ceremony}-seed", lambda: self.entropy_and_seed(ceremony)),
+        ]
+
+    def commitments(self, ceremony: Ceremony) -> None:
+        service, state = self.runtime.service, self.state()
+        c = state.ceremony(ceremony)
+        if c.closed:
+            return
+        holder = public_bytes(escrow_holder_key(self.event))
+        for p in c.participants:
+            secret = simulated_secret(self.event, ceremony, p.id)
+            com = commitment(self.event, ceremony, p.id, secret)
+            ephemeral = X25519PrivateKey.from_private_bytes(
+                _derive(self.event, ceremony, p.id, "ephemeral"))
+            service.commit(self.event, ceremony, p.id, com,
+                           seal_escrow(secret, com, holder, ephemeral))
+        service.close_commitments(self.event, ceremony)
+
+    def reveals(self, ceremony: Ceremony) -> None:
+        service, state = self.runtime.service, self.state()
+        c = state.ceremony(ceremony)
+        if c.physical is not None or c.seed is not None:
+            return
+        for p in c.participants:
+            if p.id != WITHHOLDER and p.id not in c.openings:
+                service.reveal(self.event, ceremony, p.id,
+                               simulated_secret(self.event, ceremony, p.id))
+        service.open_escrows(self.event, ceremony, escrow_holder_key(self.event))
+
+    def entropy_and_seed(self, ceremony: Ceremony) -> None:
+        service, state = self.runtime.service, self.state()
+        assert state.rules is not None
+        service.physical_entropy(self.event, ceremony, "notary-1",
+                                 simulated_dice(self.event, ceremony, state.rules.dice))
+        service.derive_seed(self.event, ceremony)
+
+    def payments(self) -> None:
+        service = self.runtime.service
+        round_no = 0
+        while self.state().phase is Phase.DRAWN:
+            pay = self.state().payment_state()
+            offers = [(reg, pay.school_of[reg]) for reg in pay.unconfirmed()]
+            if not offers:
+                service.close_payments(self.event)
+                break
+            round_no += 1
+            share = 0.03 if not self.state().payment_rounds else 0.0
+            data = payments_csv(offers, share, rng_seed=len(self.state().payment_rounds))
+            self.runtime.service.import_file(self.event, "payments", data, "bank-receipts.csv")
+            service.payment_round(self.event)
+
+    def cohort_and_plans(self) -> None:
+        self._import(("pupils", "class-plans"), Phase.CONFIRMED)
+
+    def teachers(self) -> None:
+        self._import(("teachers",), Phase.GROUPED)
+
+    def result_index(self) -> ResultIndex:
+        from .auditlog import latest_checkpoint, load_entries
+
+        with Session(self.runtime.engine) as session:
+            cp = latest_checkpoint(session, self.event)
+            assert cp is not None
+            entries = load_entries(session, self.event)
+        return ResultIndex.build(self.event, entries, cp.size, cp.note)
+
+    def notify(self) -> None:
+        state = self.state()
+        if state.phase is not Phase.MATCHED:
+            return
+        assert state.rules is not None
+        with Session(self.runtime.engine) as session:
+            names = {s.id: s.name for s in session.exec(
+                select(SchoolRow).where(SchoolRow.event_id == self.event))}
+        index = self.result_index()
+        notify.fill_outbox(self.runtime.engine, self.event, state.rules.title, index, names)
+        gateway = notify.FileGateway(self.runtime.settings.data_dir / "sms-outbox.jsonl")
+        sent = notify.send_pending(self.runtime.engine, self.event, gateway)
+        self.runtime.service.record_notifications(self.event, sent)
+
+    def publish(self) -> None:
+        for ceremony in CEREMONIES:
+            self.runtime.service.publish(self.event, ceremony)
+
+    def export(self) -> None:
+        with Session(self.runtime.engine) as session:
+            path = export_bundle(session, self.event, self.runtime.settings.audit_dir,
+                                 self.runtime.service.signer(self.event).verifier_key())
+        self.say(f"    bundle: {path}")
+
+
+def run_demo(runtime: Runtime, applicants: int = 5000,
+             say: Callable[[str], None] = print) -> Path:
+    district = generate_district(applicants=applicants)
+    return DemoRun(runtime, district, say).run()
