@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from .lookup import ResultIndex
-from .storage.models import ApplicationRow, OutboxRow, PupilRow
+from .storage.models import ApplicationRow, OutboxRow, PupilRow, TeacherRow
 
 
 class SmsGateway(Protocol):
@@ -50,6 +50,8 @@ def fill_outbox(engine: Engine, event_id: str, title: str, index: ResultIndex,
             select(ApplicationRow).where(ApplicationRow.event_id == event_id))}
         phones.update({p.reg: (p.phone, p.name) for p in session.exec(
             select(PupilRow).where(PupilRow.event_id == event_id))})
+        teachers = {(t.school, t.teacher_id): t.name for t in session.exec(
+            select(TeacherRow).where(TeacherRow.event_id == event_id))}
         queued = {row.reg for row in session.exec(select(OutboxRow).where(
             OutboxRow.event_id == event_id, OutboxRow.kind == "class"))}
         added = 0
@@ -60,7 +62,8 @@ def fill_outbox(engine: Engine, event_id: str, title: str, index: ResultIndex,
             session.add(OutboxRow(
                 event_id=event_id, reg=reg, kind="class", phone=phone,
                 message=message_for(title, name, school_names.get(result.school, result.school),
-                                    result.class_id, result.teacher)))
+                                    result.class_id,
+                                    teachers.get((result.school, result.teacher), result.teacher))))
             added += 1
         session.commit()
         return added

@@ -18,6 +18,10 @@ class Runtime:
     engine: Engine
     service: EventService
 
+    def close(self) -> None:
+        """Return every pooled database connection."""
+        self.engine.dispose()
+
 
 def open_runtime(settings: Settings) -> Runtime:
     """Create the data directory, database schema and keys on first run."""

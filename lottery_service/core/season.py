@@ -322,12 +322,12 @@ class SeasonState:
     def commit(self, kind: Ceremony, participant: str, commitment: bytes,
                escrow: str) -> list[Body]:
         c = self.ceremony(kind)
+        if c.commitments.get(participant) == commitment and c.escrows[participant] == escrow:
+            return []
         self._require(self.ceremony_phase[kind])
         if participant not in {p.id for p in c.participants}:
             raise PhaseError(f"{participant} is not a participant of the {kind} ceremony")
         if participant in c.commitments:
-            if c.commitments[participant] == commitment and c.escrows[participant] == escrow:
-                return []
             raise PhaseError(f"{participant} has already committed; a commitment cannot change")
         if c.closed:
             raise PhaseError("commitments are closed")
@@ -339,9 +339,9 @@ class SeasonState:
     def close_commitments(self, kind: Ceremony) -> list[Body]:
         """Close commitments; anyone who did not commit is void (§5.4), never waited for."""
         c = self.ceremony(kind)
-        self._require(self.ceremony_phase[kind])
         if c.closed:
             return []
+        self._require(self.ceremony_phase[kind])
         if len(c.commitments) < 2:
             raise PhaseError("at least two commitments are needed before closing (§5.2)")
         bodies: list[Body] = [("commitments_closed", {"ceremony": kind})]
@@ -355,14 +355,14 @@ class SeasonState:
     def reveal(self, kind: Ceremony, participant: str, secret: bytes,
                *, via_escrow: bool = False) -> list[Body]:
         c = self.ceremony(kind)
+        if participant in c.openings and c.openings[participant][1] == secret:
+            return []
         self._require(self.ceremony_phase[kind])
         if not c.closed:
             raise PhaseError("no reveal before commitments close (§5.1)")
         if participant not in c.commitments:
             raise PhaseError(f"{participant} has no commitment to open")
         if participant in c.openings:
-            if c.openings[participant][1] == secret:
-                return []
             raise PhaseError(f"{participant}'s contribution is already settled")
         assert self.rules is not None
         check_opening(self.event, kind, participant, secret, c.commitments[participant])
@@ -371,22 +371,24 @@ class SeasonState:
 
     def void(self, kind: Ceremony, participant: str, reason: str) -> list[Body]:
         c = self.ceremony(kind)
+        if participant in c.openings and c.openings[participant][1] is None:
+            return []
         self._require(self.ceremony_phase[kind])
         if reason not in ("escrow-invalid", "escrow-holder-absent"):
             raise PhaseError(f"unknown void reason {reason!r}")
         if not c.closed or participant not in c.commitments:
             raise PhaseError(f"{participant} has no closed commitment to void")
         if participant in c.openings:
-            return []
+            raise PhaseError(f"{participant}'s contribution is already settled")
         return [("contribution_void", {"ceremony": kind, "participant": participant,
                                        "reason": reason})]
 
     def physical_entropy(self, kind: Ceremony, witness: str, values: Sequence[int]) -> list[Body]:
         c = self.ceremony(kind)
+        if c.physical is not None and c.physical == tuple(values):
+            return []
         self._require(self.ceremony_phase[kind])
         if c.physical is not None:
-            if c.physical == tuple(values):
-                return []
             raise PhaseError("physical entropy was already entered")
         if c.step is not CeremonyStep.ENTROPY:
             raise PhaseError(f"dice are read after every contribution is settled; "
@@ -400,12 +402,14 @@ class SeasonState:
     def beacon(self, kind: Ceremony, chain: str, round_: int, randomness: bytes,
                signature: str) -> list[Body]:
         c = self.ceremony(kind)
+        if c.beacon is not None and c.beacon == randomness:
+            return []
         self._require(self.ceremony_phase[kind])
         assert self.rules is not None
         if self.rules.beacon is None:
             raise PhaseError("the rules name no beacon")
         if c.beacon is not None:
-            return []
+            raise PhaseError("the beacon value was already entered")
         if c.physical is None:
             raise PhaseError("the beacon value follows the physical entropy (§5.6)")
         if chain != self.rules.beacon.chain or round_ != c.beacon_round or len(randomness) != 32:

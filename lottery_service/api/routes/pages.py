@@ -1,0 +1,296 @@
+"""HTML pages: event list, overview, ceremony screen, parents' checker, supervisors'
+dashboard and the operator console (Jinja2 templates in `templates/`).
+
+Every page reads the signed log through the API's log cache, never private
+tables, so a page shows nothing the log does not say (G1). The ceremony screen
+renders only from log entries it receives over the SSE stream; the parents'
+page verifies its proof in the browser with `static/proof.js` (§14). All
+assets are served from `/static`: no CDN. Language: Chinese by default,
+`?lang=en` for English (`api/i18n.py`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from pathlib import Path
+from typing import Annotated, Any
+
+import segno
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+from sqlmodel import Session, col, select
+
+from ...core.class_register import RegisterDiff, compare_register
+from ...core.season import CEREMONIES
+from ...events import EventNotFoundError
+from ...storage.models import CheckpointRow, EventRow
+from ..deps import ContextDep
+from ..i18n import LANGS, Lang, html_lang, js_strings, lang_of, t
+from ..logcache import Snapshot
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[3] / "templates"
+STATIC_DIR = TEMPLATE_DIR / "static"
+MAX_REGISTER = 5 * 1024 * 1024
+REG_HEADERS = ("reg", "报名号", "学籍号")
+CLASS_HEADERS = ("class", "班级")
+STAGES = ("direct", "community", "district", "city")
+
+templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
+router = APIRouter(include_in_schema=False)
+
+
+def static_files() -> StaticFiles:
+    """The `/static` mount: CSS, scripts (including proof.js), nothing remote."""
+    return StaticFiles(directory=str(STATIC_DIR))
+
+
+def _render(request: Request, name: str, lang: Lang, status_code: int = 200,
+            **context: Any) -> HTMLResponse:
+    other: Lang = "en" if lang == "zh" else "zh"
+    query = dict(request.query_params)
+    query["lang"] = other
+    switch_url = request.url.path + "?" + "&".join(f"{k}={v}" for k, v in query.items())
+    base = {
+        "lang": lang, "html_lang": html_lang(lang), "langs": LANGS,
+        "t": lambda key, **kw: t(lang, key, **kw),
+        "q": "?lang=en" if lang == "en" else "",
+        "switch_url": switch_url, "switch_lang": html_lang(other),
+        "js_strings": js_strings(lang),
+    }
+    return templates.TemplateResponse(request, name, {**base, **context},
+                                       status_code=status_code)
+
+
+def _snapshot(ctx: ContextDep, event_id: str) -> Snapshot:
+    try:
+        return ctx.cache.snapshot(event_id)
+    except EventNotFoundError:
+        raise HTTPException(404, f"no event {event_id!r}") from None
+
+
+def qr_svg(url: str, scale: int = 8) -> Markup:
+    """A QR code as inline SVG, made on the server (segno), so phones need no scanner site."""
+    svg = segno.make(url, error="m").svg_inline(scale=scale, dark="#000000", light="#ffffff",
+                                                border=2, omitsize=False)
+    return Markup(svg)  # segno's own SVG; no user text in it
+
+
+def _event_header(snap: Snapshot) -> dict[str, Any]:
+    state = snap.state()
+    rules = state.rules
+    return {
+        "event_id": snap.event, "title": rules.title if rules else snap.event,
+        "phase": state.phase.value, "size": snap.size, "rules": rules,
+    }
+
+
+# --------------------------------------------------------------- list, overview
+
+
+@router.get("/", response_class=HTMLResponse)
+def index(request: Request, ctx: ContextDep, lang: str | None = None) -> HTMLResponse:
+    with Session(ctx.runtime.engine) as session:
+        ids = session.exec(select(EventRow.id).order_by(col(EventRow.id))).all()
+    events = [_event_header(ctx.cache.snapshot(event_id)) for event_id in ids]
+    return _render(request, "index.html", lang_of(lang), events=events)
+
+
+@router.get("/events/{event_id}", response_class=HTMLResponse)
+def overview(event_id: str, request: Request, ctx: ContextDep,
+             lang: str | None = None) -> HTMLResponse:
+    snap = _snapshot(ctx, event_id)
+    return _render(request, "overview.html", lang_of(lang), **_event_header(snap))
+
+
+# ------------------------------------------------------------- ceremony screen
+
+
+@router.get("/events/{event_id}/ceremony", response_class=HTMLResponse)
+def ceremony(event_id: str, request: Request, ctx: ContextDep,
+             lang: str | None = None) -> HTMLResponse:
+    """The hall screen (G1, S7): the frame here, everything else from the log stream."""
+    language = lang_of(lang)
+    snap = _snapshot(ctx, event_id)
+    header = _event_header(snap)
+    rules = header["rules"]
+    base = str(request.base_url).rstrip("/")
+    check_url = f"{base}/events/{event_id}/check" + ("?lang=en" if language == "en" else "")
+    bundle_url = f"{base}/api/v1/events/{event_id}/bundle.zip"
+    rule_keys = ["rule.P4", "rule.P5",
+                 "rule.P7" if rules is None or rules.waitlist_promotion else "rule.P7_off",
+                 "rule.P9", "rule.P10", "rule.P11"]
+    return _render(request, "ceremony.html", language, **header, rule_keys=rule_keys,
+                   check_url=check_url, bundle_url=bundle_url,
+                   qr_check=qr_svg(check_url, 6), qr_bundle=qr_svg(bundle_url, 3),
+                   config={"event": event_id,
+                           "stream": f"/api/v1/events/{event_id}/stream"})
+
+
+# --------------------------------------------------------------- parents' page
+
+
+@router.get("/events/{event_id}/check", response_class=HTMLResponse)
+def check(event_id: str, request: Request, ctx: ContextDep,
+          lang: str | None = None) -> HTMLResponse:
+    """Look-up and in-browser proof check (§14); mobile first."""
+    snap = _snapshot(ctx, event_id)
+    key = ctx.runtime.service.signer(event_id).verifier_key()
+    return _render(request, "check.html", lang_of(lang), **_event_header(snap),
+                   config={"event": event_id, "api": f"/api/v1/events/{event_id}",
+                           "log_key": key})
+
+
+# ------------------------------------------------------------------ dashboard
+
+
+def _lottery_tables(snap: Snapshot) -> dict[str, Any]:
+    """Per-school stage rows and chart bars, admissions by district, the bias audit."""
+    state = snap.state()
+    schools = sorted(state.schools(), key=lambda s: s.id)
+    results = snap.school_results() if state.results_schools else {}
+    applicants = Counter(a.school for a in state.applicants())
+    rows: list[dict[str, Any]] = []
+    bars: list[dict[str, Any]] = []
+    for s in schools:
+        summary = results.get(s.id, {}).get("summary") or {}
+        admitted = sum(st["admitted"] for st in summary.get("stages", []))
+        rows.append({"id": s.id, "name": s.name, "district": s.district,
+                     "authority": s.authority, "quota": s.quota,
+                     "community_quota": s.community_quota, "applicants": applicants[s.id],
+                     "admitted": admitted if summary else None,
+                     "returned": summary.get("returned_to_bureau") if summary else None,
+                     "stages": summary.get("stages", [])})
+        for st in summary.get("stages", []):
+            if not (st["seats"] or st["applicants"]):
+                continue  # a stage with no seats and nobody in it says nothing in a chart
+            bars.append({"label": f"{s.id} · {st['stage']}", "school": s.id,
+                         "stage": st["stage"], "applicants": st["applicants"],
+                         "seats": st["seats"], "admitted": st["admitted"],
+                         "lottery": st["lottery"]})
+    scale = max([1, *(max(b["applicants"], b["seats"]) for b in bars)])
+    for b in bars:
+        b["w_applicants"] = round(560 * b["applicants"] / scale)
+        b["w_seats"] = round(560 * b["seats"] / scale)
+    district_of = {a.reg: a.district for a in state.applicants()}
+    by_district: Counter[str] = Counter()
+    applied_district: Counter[str] = Counter(district_of.values())
+    if results:
+        for reg, r in snap.index().results.items():
+            if r.outcome == "admitted" and reg in district_of:
+                by_district[district_of[reg]] += 1
+    dmax = max([1, *applied_district.values()])
+    districts = [{"district": d, "applicants": applied_district[d],
+                  "admitted": by_district[d],
+                  "w_applicants": round(560 * applied_district[d] / dmax),
+                  "w_admitted": round(560 * by_district[d] / dmax)}
+                 for d in sorted(applied_district)]
+    bias = next((e.body["dimensions"] for e in snap.entries if e.type == "bias_audit"), None)
+    return {"schools": rows, "bars": bars, "districts": districts, "bias": bias,
+            "drawn": bool(results)}
+
+
+def _checkpoints(ctx: ContextDep, event_id: str, limit: int = 12) -> dict[str, Any]:
+    with Session(ctx.runtime.engine) as session:
+        rows = session.exec(select(CheckpointRow).where(CheckpointRow.event_id == event_id)
+                            .order_by(col(CheckpointRow.size).desc())).all()
+        items = [{"size": r.size, "root": r.root,
+                  "cosignatures": max(0, sum(1 for line in r.note.splitlines()
+                                             if line.startswith("\u2014 ")) - 1)}
+                 for r in rows]
+    return {"checkpoints": items[:limit], "checkpoint_count": len(items)}
+
+
+def _grouping(snap: Snapshot) -> dict[str, dict[str, str]]:
+    """school → reg → class, from the logged `grouping_results` (§11.2)."""
+    out: dict[str, dict[str, str]] = {}
+    for e in snap.entries:
+        if e.type == "grouping_results":
+            school = out.setdefault(e.body["school"], {})
+            school.update({r["reg"]: r["class"] for r in e.body["records"]})
+    return out
+
+
+def _dashboard(request: Request, ctx: ContextDep, event_id: str, lang: Lang,
+               status_code: int = 200, **extra: Any) -> HTMLResponse:
+    snap = _snapshot(ctx, event_id)
+    grouping = _grouping(snap)
+    return _render(request, "dashboard.html", lang, status_code=status_code,
+                   **_event_header(snap), **_lottery_tables(snap),
+                   **_checkpoints(ctx, event_id), grouped_schools=sorted(grouping),
+                   bundle_url=f"/api/v1/events/{event_id}/bundle.zip",
+                   cosign_cmd=f"sunshine witness cosign {str(request.base_url).rstrip('/')} "
+                              f"<token> {event_id} <key-file>",
+                   **extra)
+
+
+@router.get("/events/{event_id}/dashboard", response_class=HTMLResponse)
+def dashboard(event_id: str, request: Request, ctx: ContextDep,
+              lang: str | None = None) -> HTMLResponse:
+    return _dashboard(request, ctx, event_id, lang_of(lang))
+
+
+def parse_register(data: bytes) -> dict[str, str]:
+    """reg → class from a registry export (§15): UTF-8 CSV, optional BOM, named columns."""
+    text = data.decode("utf-8-sig")
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip() for h in reader.fieldnames or []]
+    reg_col = next((h for h in header if h in REG_HEADERS), None)
+    class_col = next((h for h in header if h in CLASS_HEADERS), None)
+    if reg_col is None or class_col is None:
+        raise ValueError("the header needs a reg (报名号/学籍号) and a class (班级) column")
+    out: dict[str, str] = {}
+    for number, row in enumerate(reader, start=2):
+        clean = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
+        reg, cls = clean.get(reg_col, ""), clean.get(class_col, "")
+        if not reg:
+            continue
+        if reg in out:
+            raise ValueError(f"row {number}: {reg} appears twice")
+        out[reg] = cls
+    return out
+
+
+@router.post("/events/{event_id}/dashboard/register", response_class=HTMLResponse)
+def register_check(event_id: str, request: Request, ctx: ContextDep,
+                   file: Annotated[UploadFile, File()],
+                   school: Annotated[str, Form()],
+                   lang: Annotated[str | None, Form()] = None) -> HTMLResponse:
+    """S9: compare an uploaded class register with the logged grouping of one school."""
+    language = lang_of(lang or request.query_params.get("lang"))
+    grouping = _grouping(_snapshot(ctx, event_id))
+    if school not in grouping:
+        return _dashboard(request, ctx, event_id, language, status_code=422,
+                          register_error=t(language, "no_grouping"), register_school=school)
+    data = file.file.read(MAX_REGISTER + 1)
+    try:
+        if len(data) > MAX_REGISTER:
+            raise ValueError(f"file larger than {MAX_REGISTER} bytes")
+        register = parse_register(data)
+    except (ValueError, UnicodeDecodeError, csv.Error) as exc:
+        return _dashboard(request, ctx, event_id, language, status_code=422,
+                          register_error=str(exc), register_school=school)
+    diff: RegisterDiff = compare_register(grouping[school], register)
+    return _dashboard(request, ctx, event_id, language, register_diff=diff,
+                      register_school=school, register_rows=len(register))
+
+
+# ------------------------------------------------------------------- operator
+
+
+@router.get("/events/{event_id}/operate", response_class=HTMLResponse)
+def operate(event_id: str, request: Request, ctx: ContextDep,
+            lang: str | None = None) -> HTMLResponse:
+    """Buttons for every lifecycle step; the token stays in the tab (sessionStorage)."""
+    snap = _snapshot(ctx, event_id)
+    header = _event_header(snap)
+    rules = header["rules"]
+    return _render(request, "operate.html", lang_of(lang), **header,
+                   ceremonies=CEREMONIES, dice=rules.dice if rules else 20,
+                   import_kinds=("schools", "applicants", "community", "direct", "payments",
+                                 "pupils", "class_plans", "teachers"),
+                   config={"event": event_id, "api": f"/api/v1/events/{event_id}"})

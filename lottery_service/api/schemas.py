@@ -1,0 +1,204 @@
+"""Request and response bodies of the HTTP API (pydantic models, OpenAPI-documented).
+
+Formats follow PROTOCOL.md §1: 32-byte values as 64 lower-case hex digits,
+ids by their patterns. Strict base64 and record checks stay in the core, so a
+malformed value is rejected there with the section it breaks.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+HEX32 = r"^[0-9a-f]{64}$"
+ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+REG = r"^[A-Z0-9]{4,32}$"
+ROLE = Literal["notary", "supervisor", "parent-rep", "bureau"]
+
+
+class Strict(BaseModel):
+    """Unknown members are an error (§2.3 spirit): a typo never passes silently."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# ------------------------------------------------------------------ requests
+
+
+class EventCreate(Strict):
+    rules: dict[str, Any] = Field(description="The rule set (PROTOCOL.md §3.1)")
+    escrow_key: str = Field(description="base64 X25519 public key of the escrow holder (§5.4)")
+
+
+class ParticipantIn(Strict):
+    id: str = Field(pattern=ID)
+    role: ROLE
+
+
+class ParticipantsIn(Strict):
+    participants: list[ParticipantIn] = Field(min_length=2)
+
+
+class CommitmentIn(Strict):
+    commitment: str = Field(pattern=HEX32)
+    escrow: str = Field(description="base64 sealed secret (§5.4), 80 bytes before base64")
+    participant: str | None = Field(default=None, pattern=ID,
+                                    description="optional; must be the token's own id")
+
+
+class RevealIn(Strict):
+    secret: str = Field(pattern=HEX32)
+    participant: str | None = Field(default=None, pattern=ID,
+                                    description="optional; must be the token's own id")
+
+
+class EscrowOpeningIn(Strict):
+    participant: str = Field(pattern=ID)
+    secret: str = Field(pattern=HEX32)
+
+
+class VoidIn(Strict):
+    participant: str = Field(pattern=ID)
+    reason: Literal["escrow-invalid", "escrow-holder-absent"]
+
+
+class EntropyIn(Strict):
+    witness: str = Field(pattern=ID, description="role id of the witness, never a name (§5.5)")
+    values: list[int]
+
+
+class WitnessIn(Strict):
+    name: str = Field(pattern=ID)
+    vkey: str = Field(description="C2SP cosignature/v1 verifier key (type 0x04)")
+
+
+class CosignatureIn(Strict):
+    witness: str = Field(pattern=ID)
+    signature: str = Field(description="the signature line '— <name> <base64>'")
+
+
+class TokenIn(Strict):
+    role: Literal["admin", "school", "participant", "supervisor"]
+    subject: str = Field(default="", description="school id or participant id")
+    label: str = ""
+
+
+class LookupIn(Strict):
+    reg: str = Field(pattern=REG)
+    id_last4: str = Field(pattern=r"^[0-9]{3}[0-9Xx]$",
+                          description="last four characters of the child's ID number")
+
+
+# ----------------------------------------------------------------- responses
+
+
+class EntryRef(BaseModel):
+    seq: int
+    type: str
+
+
+class Appended(BaseModel):
+    """Entries a step appended; empty when the step had already taken effect."""
+
+    entries: list[EntryRef]
+
+
+class ImportDone(BaseModel):
+    kind: str
+    rows: int
+
+
+class RowErrorOut(BaseModel):
+    row: int
+    field: str
+    reason: str
+
+
+class ImportErrors(BaseModel):
+    """422 body of a rejected import: every bad row; nothing was stored (G2)."""
+
+    errors: list[RowErrorOut]
+    report: str
+
+
+class ErrorOut(BaseModel):
+    error: str
+    detail: str
+    section: str | None = None
+    phase: str | None = None
+
+
+class TokenOut(BaseModel):
+    token: str
+    role: str
+    subject: str
+
+
+class CheckpointOut(BaseModel):
+    size: int
+    root: str
+    note: str
+
+
+class CeremonyOut(BaseModel):
+    step: str
+    participants: list[dict[str, str]]
+    committed: list[str]
+    settled: dict[str, str]
+    pending: list[str]
+    input_root: str | None
+    input_size: int
+    seed: str | None
+
+
+class SchoolCount(BaseModel):
+    school: str
+    name: str
+    quota: int
+    applicants: int = Field(description="registered before the roster freeze, eligible after")
+    admitted: int | None
+
+
+class EventOut(BaseModel):
+    event: str
+    phase: str
+    rules: dict[str, Any] | None
+    ceremonies: dict[str, CeremonyOut]
+    schools: list[SchoolCount]
+    rejections: int
+    checkpoint: CheckpointOut | None
+
+
+class ResultRecord(BaseModel):
+    reg: str
+    name: str
+    outcome: str
+    stage: str
+    rank: int
+    waiting: int | None
+
+
+class SchoolResults(BaseModel):
+    school: str
+    summary: dict[str, Any]
+    records: list[ResultRecord]
+
+
+class CheckpointList(BaseModel):
+    sizes: list[int]
+
+
+class KeysOut(BaseModel):
+    log: str
+    witnesses: dict[str, str]
+
+
+class NotificationsOut(BaseModel):
+    queued: int
+    sent: int
+    entries: list[EntryRef]
+
+
+class ExportOut(BaseModel):
+    path: str

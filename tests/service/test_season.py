@@ -1,0 +1,173 @@
+"""The service end to end: a whole demo season on each database backend,
+resumption after kill -9 at every step boundary, phase enforcement, and
+notifications that are never sent twice (issue: the service; rules S6, P8)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import Session, select
+
+from lottery_service.auditlog import load_entries
+from lottery_service.core.season import Phase, PhaseError
+from lottery_service.demo import DemoRun, run_demo
+from lottery_service.demo_data import generate_district
+from lottery_service.events import RosterFrozenError
+from lottery_service.storage.models import LogEntryRow, OutboxRow
+from tests.support import POSTGRES_URL, make_runtime
+
+ROOT = Path(__file__).resolve().parents[2]
+APPLICANTS = 1000
+quiet = lambda _line: None  # noqa: E731
+
+
+def verify(bundle: Path) -> dict[str, Any]:
+    out = subprocess.run([sys.executable, "-m", "verifier", str(bundle), "--json"],
+                         cwd=ROOT, capture_output=True, text=True, check=False)
+    report: dict[str, Any] = json.loads(out.stdout)
+    report["exit"] = out.returncode
+    return report
+
+
+def public_history(runtime: Any, event: str) -> list[tuple[str, Any]]:
+    """The log without its wall-clock times: what a resumed season must reproduce."""
+    with Session(runtime.engine) as session:
+        return [(e.type, e.body) for e in load_entries(session, event)]
+
+
+def test_demo_season_verifies(tmp_path: Path, backend: str) -> None:
+    """A whole season (lottery, payments, grouping, teachers, SMS) passes every verifier step."""
+    rt = make_runtime(tmp_path, backend)
+    try:
+        bundle = run_demo(rt, applicants=APPLICANTS, say=quiet)
+        report = verify(bundle)
+        assert report["exit"] == 0, report
+        state = rt.service.state("demo-2026")
+        assert state.phase is Phase.PUBLISHED
+        district = generate_district(applicants=APPLICANTS)
+        codes = {r["reg"]: r["code"] for r in state.rejections}
+        # Every planted ineligible application is rejected citing its rule (§7.1).
+        for case in ("P1-age", "P1-residence", "P2-district", "P3-defaulter",
+                     "P2-second-application"):
+            planted = district.cases[case]
+            assert planted and all(codes.get(reg) == case for reg in planted), case
+        # ... and every allowed special case reaches the roster.
+        roster = {a.reg for a in state.applicants()}
+        for case in ("defaulter-low-fee", "policy-care", "out-of-district-city", "joint"):
+            assert set(district.cases[case]) <= roster, case
+    finally:
+        rt.close()
+
+
+def _demo_env(tmp_path: Path, backend: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["SUNSHINE_AUDIT_DIR"] = str(tmp_path / "audit")
+    if backend == "postgres":
+        env["DATABASE_URL"] = POSTGRES_URL
+    return env
+
+
+def test_kill9_at_every_step_resumes_to_the_same_season(tmp_path: Path, backend: str) -> None:
+    """kill -9 after each step in turn, restart each time: the log ends identical to an
+    uninterrupted season's (times aside) and the bundle verifies."""
+    reference = make_runtime(tmp_path / "reference", backend)
+    try:
+        run_demo(reference, applicants=APPLICANTS, say=quiet)
+        expected = public_history(reference, "demo-2026")
+        steps = [name for name, _ in DemoRun(reference, generate_district(
+            applicants=APPLICANTS), quiet).steps()]
+    finally:
+        reference.close()
+
+    crash = make_runtime(tmp_path / "crash", backend)  # fresh schema / file
+    crash.close()
+    env = _demo_env(tmp_path, backend)
+    command = [sys.executable, "-m", "lottery_service", "demo", "--applicants",
+               str(APPLICANTS), "--data", str(tmp_path / "crash")]
+    for step in steps[:-1]:
+        run = subprocess.run(command, env={**env, "SUNSHINE_DEMO_KILL_AFTER": step},
+                             cwd=tmp_path, capture_output=True, text=True, check=False)
+        assert run.returncode == -9, (step, run.stdout[-2000:], run.stderr[-2000:])
+    final = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True,
+                           check=False)
+    assert final.returncode == 0, final.stdout[-3000:] + final.stderr[-3000:]
+    assert "RESULT: all checks passed" in final.stdout
+
+    resumed = make_runtime(tmp_path / "crash", "sqlite") if backend == "sqlite" else None
+    if resumed is None:  # PostgreSQL: the schema holds the crashed run's data
+        from lottery_service.config import Settings
+        from lottery_service.runtime import open_runtime
+
+        resumed = open_runtime(Settings(data_dir=tmp_path / "crash",
+                                        audit_dir=tmp_path / "audit", database_url=POSTGRES_URL))
+    try:
+        assert public_history(resumed, "demo-2026") == expected
+    finally:
+        resumed.close()
+
+
+def test_steps_out_of_order_are_refused(tmp_path: Path, backend: str) -> None:
+    rt = make_runtime(tmp_path, backend)
+    try:
+        run = DemoRun(rt, generate_district(applicants=APPLICANTS), quiet)
+        run.setup()
+        run.registration()
+        with pytest.raises(PhaseError, match="registration"):
+            rt.service.draw("demo-2026")
+        assert rt.service.freeze_roster("demo-2026")
+        assert rt.service.freeze_roster("demo-2026") == []  # a retry changes nothing
+        filename, data = run.district.files["applicants"]
+        with pytest.raises(RosterFrozenError):
+            rt.service.import_file("demo-2026", "applicants", data, filename)
+        with pytest.raises(PhaseError, match="commitments close"):
+            rt.service.reveal("demo-2026", "lottery", "notary-1", bytes(32))
+    finally:
+        rt.close()
+
+
+def test_log_can_only_grow(tmp_path: Path) -> None:
+    """A rewritten stored entry makes the service refuse to sign again (§12)."""
+    from lottery_service.core.checkpoint import InconsistentLogError
+
+    rt = make_runtime(tmp_path)
+    try:
+        run = DemoRun(rt, generate_district(applicants=APPLICANTS), quiet)
+        run.setup()
+        run.registration()
+        rt.service.freeze_roster("demo-2026")
+        with Session(rt.engine) as session:
+            row = session.exec(select(LogEntryRow).where(LogEntryRow.seq == 0)).one()
+            row.raw = row.raw.replace(b"2026", b"2027", 1)
+            session.add(row)
+            session.commit()
+        rt.service._states.clear()  # a restart: nothing cached
+        with pytest.raises(InconsistentLogError):
+            run.commitments("lottery")
+    finally:
+        rt.close()
+
+
+def test_notifications_are_sent_once(tmp_path: Path) -> None:
+    """S6: one message per grouped pupil with a phone; a re-run sends nothing again."""
+    rt = make_runtime(tmp_path)
+    try:
+        run_demo(rt, applicants=APPLICANTS, say=quiet)
+        outbox = tmp_path / "sms-outbox.jsonl"
+        lines = outbox.read_text(encoding="utf-8").splitlines()
+        with Session(rt.engine) as session:
+            rows = session.exec(select(OutboxRow)).all()
+        assert len(lines) == sum(1 for r in rows if r.status == "sent") > 0
+        assert len({r.reg for r in rows}) == len(rows)  # one message per pupil
+        message = json.loads(lines[0])["message"]
+        assert "班" in message and "班主任" in message
+        assert "T0" not in message  # the teacher's name, not an internal id
+        run_demo(rt, applicants=APPLICANTS, say=quiet)
+        assert outbox.read_text(encoding="utf-8").splitlines() == lines
+    finally:
+        rt.close()

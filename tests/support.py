@@ -1,0 +1,46 @@
+"""Test support: the database backends every service test runs against.
+
+SQLite (a real file) always; PostgreSQL when DATABASE_URL names one (CI's
+`.ci/run` starts the machine's cluster and sets it), else those cases skip
+with the reason. Each PostgreSQL runtime starts from an empty schema.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import sqlalchemy
+
+from lottery_service.config import Settings
+from lottery_service.runtime import Runtime, open_runtime
+
+POSTGRES_URL = os.environ.get("DATABASE_URL", "")
+HAS_POSTGRES = POSTGRES_URL.startswith("postgresql")
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgres", id="postgres", marks=[
+        pytest.mark.postgres,
+        pytest.mark.skipif(not HAS_POSTGRES, reason="no PostgreSQL: DATABASE_URL is not set "
+                           "(.ci/run starts the machine's cluster and sets it)"),
+    ]),
+]
+
+
+def database_url(backend: str, path: Path) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{path}/sunshine.db"
+    engine = sqlalchemy.create_engine(POSTGRES_URL)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()
+    return POSTGRES_URL
+
+
+def make_runtime(path: Path, backend: str = "sqlite") -> Runtime:
+    """A fresh service runtime with its data in `path` on the given backend."""
+    path.mkdir(parents=True, exist_ok=True)
+    return open_runtime(Settings(data_dir=path, audit_dir=path / "audit",
+                                 database_url=database_url(backend, path)))
