@@ -34,6 +34,8 @@ class ApplicantResult:
     forfeited: bool = False
     class_id: str | None = None
     teacher: str | None = None
+    school_name: str | None = None  # from the logged school record, when there is one
+    teacher_name: str | None = None  # masked, from the logged teacher record
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -42,6 +44,7 @@ class ApplicantResult:
             "waiting": self.waiting, "number": self.number, "cutoff": self.cutoff,
             "promoted_round": self.promoted_round, "forfeited": self.forfeited,
             "class": self.class_id, "teacher": self.teacher,
+            "school_name": self.school_name, "teacher_name": self.teacher_name,
         }
 
 
@@ -71,11 +74,15 @@ class ResultIndex:
         cutoffs: dict[tuple[str, str], str | None] = {}
         school_entries: dict[str, list[int]] = {}
         summaries: dict[str, int] = {}  # school -> seq of its part 0 (stage cutoffs)
+        school_names: dict[str, str] = {}
+        teacher_names: dict[tuple[str, str], str] = {}
         for e in entries:
             b = e.body
             if e.type == "input_records" and b["ceremony"] == "lottery":
                 for record in b["records"]:
                     raw = canonical_json(record)
+                    if record["type"] == "school":
+                        school_names[record["id"]] = record["name"]
                     if record["type"] == "applicant":
                         roster_index[record["reg"]] = len(roster)
                         people.setdefault(record["reg"], {
@@ -89,6 +96,9 @@ class ResultIndex:
                             "reg": record["reg"], "name": record["name"],
                             "school": record["school"]})
                         p["school"] = record["school"]
+            elif e.type == "input_records" and b["ceremony"] == "teachers":
+                for record in b["records"]:
+                    teacher_names[(record["school"], record["id"])] = record["name"]
             elif e.type in ("input_frozen", "seed") and b["ceremony"] == "lottery":
                 common.append(e.seq)
             elif e.type == "lottery_results":
@@ -123,6 +133,9 @@ class ResultIndex:
         for reg, p in people.items():
             if "stage" in p:
                 p["cutoff"] = cutoffs.get((p["school"], p["stage"]))
+            p["school_name"] = school_names.get(p["school"])
+            if p.get("teacher") is not None:
+                p["teacher_name"] = teacher_names.get((p["school"], p["teacher"]))
             results[reg] = ApplicantResult(**p)
             chain = [*common, *relevant.get(reg, [])]
             if "stage" in p and p["school"] in summaries:

@@ -66,7 +66,9 @@ def create_app(runtime: Runtime, *, gateway: SmsGateway | None = None,
         gateway=gateway or FileGateway(runtime.settings.data_dir / "sms-outbox.jsonl"),
         operator_token_hash=token_hash(operator or operator_token(runtime.settings)),
     )
-    for module in (events, imports, ceremonies, public, stream):
+    # Public reads first: routes are matched in order, and the families' look-up is the
+    # hot path under load (no path of one module shadows one of another).
+    for module in (public, events, imports, ceremonies, stream):
         app.include_router(module.router, prefix=PREFIX)
     app.include_router(pages.router)
     app.mount("/static", pages.static_files(), name="static")

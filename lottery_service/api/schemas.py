@@ -90,6 +90,13 @@ class LookupIn(Strict):
                           description="last four characters of the child's ID number")
 
 
+class ProofIn(LookupIn):
+    trusted_size: int | None = Field(
+        default=None, ge=1,
+        description="size of a checkpoint this browser trusted before: the proof then "
+                    "carries the consistency proof from it (PROTOCOL.md §14)")
+
+
 # ----------------------------------------------------------------- responses
 
 

@@ -12,9 +12,9 @@ from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .merkle import MerkleTree, leaf_hash  # moves to .merkle with the module (core map)
 from .canonical import canonical_json
 from .errors import RecordError
+from .merkle import MerkleTree, leaf_hash
 from .records import InputRecord
 
 

@@ -33,6 +33,7 @@ from ..schemas import (
     ErrorOut,
     KeysOut,
     LookupIn,
+    ProofIn,
     SchoolResults,
 )
 
@@ -99,7 +100,7 @@ async def lookup(event_id: str, body: LookupIn, request: Request, ctx: ContextDe
 
 
 @router.post("/proof", responses={404: {"model": ErrorOut}, 429: {"model": ErrorOut}})
-async def proof(event_id: str, body: LookupIn, request: Request, ctx: ContextDep,
+async def proof(event_id: str, body: ProofIn, request: Request, ctx: ContextDep,
                 service: ServiceDep) -> Any:
     """The §14 proof: signed checkpoint, inclusion proofs, roster record."""
     checked = await _check(event_id, body, request, ctx)
@@ -107,7 +108,7 @@ async def proof(event_id: str, body: LookupIn, request: Request, ctx: ContextDep
         return checked
     snap, _ = checked
     vkey = service.signer(event_id).verifier_key()
-    return await run_in_threadpool(snap.index().proof, body.reg, vkey)
+    return await run_in_threadpool(snap.index().proof, body.reg, vkey, body.trusted_size)
 
 
 @router.get("/checkpoints", response_model=CheckpointList)

@@ -1,0 +1,128 @@
+"""Browser fixtures: a demo season on a temporary SQLite data dir, the app served by
+uvicorn in a background thread, and real headless Chromium driven by Playwright.
+
+Skipped, saying why, when /usr/bin/chromium (Debian's `chromium`) is absent.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+APPLICANTS = 1000  # the demo generator's minimum (demo_data.MIN_APPLICANTS)
+OPERATOR = "sd_op_browser-tests"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+if not CHROMIUM.exists():
+    pytest.skip("headless Chromium is not installed (apt-get install -y chromium)",
+                allow_module_level=True)
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+
+import uvicorn  # noqa: E402
+
+from lottery_service.api.app import create_app  # noqa: E402
+from lottery_service.config import Settings  # noqa: E402
+from lottery_service.demo import DemoRun  # noqa: E402
+from lottery_service.demo_data import DemoDistrict, generate_district  # noqa: E402
+from lottery_service.runtime import Runtime, open_runtime  # noqa: E402
+
+
+@dataclass
+class Season:
+    runtime: Runtime
+    district: DemoDistrict
+    run: DemoRun
+    last4: dict[str, str]  # reg → last four ID characters (the family's second factor)
+
+    @property
+    def event(self) -> str:
+        return self.district.rules.event
+
+
+def _second_factors(district: DemoDistrict) -> dict[str, str]:
+    _name, data = district.files["applicants"]
+    rows = csv.DictReader(io.StringIO(data.decode("gb18030")))
+    return {r["报名号"]: r["身份证后四位"] for r in rows}
+
+
+@pytest.fixture(scope="session")
+def runtime(tmp_path_factory: pytest.TempPathFactory) -> Runtime:
+    root = tmp_path_factory.mktemp("browser")
+    return open_runtime(Settings(data_dir=root / "data", audit_dir=root / "audit",
+                                 database_url=f"sqlite:///{root / 'sunshine.db'}"))
+
+
+@pytest.fixture(scope="session")
+def season(runtime: Runtime) -> Season:
+    """A whole demo season, run to the end (results, grouping, matching, bundle)."""
+    district = generate_district(applicants=APPLICANTS, event_id="demo-2026")
+    run = DemoRun(runtime, district, say=lambda _: None)
+    run.run()
+    return Season(runtime, district, run, _second_factors(district))
+
+
+@pytest.fixture(scope="session")
+def server(runtime: Runtime) -> Iterator[str]:
+    app = create_app(runtime, operator=OPERATOR, cache_max_age=0.2)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                            lifespan="off", timeout_graceful_shutdown=1)
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not srv.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    srv.force_exit = True
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    with playwright_sync.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def new_page(browser: Any) -> Iterator[Any]:
+    """A page factory; every page gets a fresh context (its own localStorage)."""
+    contexts: list[Any] = []
+
+    def make(**options: Any) -> Any:
+        ctx = browser.new_context(**options)
+        ctx.set_default_timeout(15_000)
+        contexts.append(ctx)
+        return ctx.new_page()
+
+    yield make
+    for ctx in contexts:
+        ctx.close()
+
+
+def screenshot_path(name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS / name
+
+
+playwright_sync.expect.set_options(timeout=15_000)

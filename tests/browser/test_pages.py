@@ -1,0 +1,387 @@
+"""The pages in real headless Chromium (G1 open process; S9 re-check; §14 proof in the
+browser). Each test asserts what the screen, the family or the supervisor sees."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, Route, expect
+
+from lottery_service.api.i18n import t
+from lottery_service.demo import DemoRun, simulated_dice
+from lottery_service.demo_data import generate_district
+from lottery_service.lookup import ApplicantResult
+from lottery_service.runtime import Runtime
+
+from .conftest import APPLICANTS, OPERATOR, Season, screenshot_path
+
+VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "proofs.json"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "imports"
+STEPS = ("input", "signature", "consistency", "inclusion", "roster", "number", "outcome")
+
+# WCAG 2.x relative luminance and contrast of an element's text against the first
+# opaque background behind it.
+CONTRAST_JS = """
+(selector) => {
+  const parse = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const out = [];
+  for (const el of document.querySelectorAll(selector)) {
+    if (!el.offsetParent && el !== document.body) continue;
+    const fg = parse(getComputedStyle(el).color);
+    let n = el, bg = null;
+    while (n) {
+      const c = parse(getComputedStyle(n).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] === 1)) { bg = c; break; }
+      n = n.parentElement;
+    }
+    bg = bg || [255, 255, 255];
+    const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+    out.push({ tag: el.tagName + "." + el.className, ratio: (a + 0.05) / (b + 0.05) });
+  }
+  return out;
+}
+"""
+
+
+def _pick(season: Season) -> ApplicantResult:
+    """An admitted, grouped, matched applicant the family can look up."""
+    for r in sorted(season.run.result_index().results.values(), key=lambda r: r.reg):
+        if r.outcome == "admitted" and r.teacher and not r.forfeited and r.reg in season.last4 \
+                and r.number:
+            return r
+    raise AssertionError("the demo season has no admitted, matched applicant")
+
+
+def _assert_contrast(page: Page, selector: str) -> None:
+    for item in page.evaluate(CONTRAST_JS, selector):
+        assert item["ratio"] >= 4.5, item
+
+
+def _assert_labelled(page: Page) -> None:
+    unlabelled = page.evaluate("""() => [...document.querySelectorAll(
+        'input:not([type=hidden]), select, textarea')]
+        .filter((el) => el.labels.length === 0 && !el.getAttribute('aria-label')
+                        && !el.getAttribute('aria-labelledby')).map((el) => el.id || el.name)""")
+    assert unlabelled == []
+
+
+# ----------------------------------------------------------------- (a) ceremony
+
+
+def test_ceremony_screen_shows_the_whole_ceremony_live_G1(runtime: Runtime, server: str,
+                                                         new_page: Any) -> None:
+    district = generate_district(applicants=APPLICANTS, event_id="hall-2026")
+    run = DemoRun(runtime, district, say=lambda _: None)
+    steps = dict(run.steps())
+    steps["setup"]()
+    page = new_page(viewport={"width": 1920, "height": 1080})
+    page.goto(f"{server}/events/hall-2026/ceremony")
+    expect(page.locator("#title")).to_have_text(district.rules.title)
+    expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
+    expect(page.locator(".qr-code svg")).to_have_count(2)
+
+    steps["registration"]()
+    steps["freeze-roster"]()
+    lottery = run.state().ceremony("lottery")
+    expect(page.locator("#roster-root")).to_contain_text(lottery.input_root.hex())
+    expect(page.locator("#roster-counts tbody tr")).to_have_count(len(run.state().schools()))
+
+    steps["lottery-commitments"]()
+    commitments = run.state().ceremony("lottery").commitments
+    assert len(commitments) == 4
+    for participant, com in commitments.items():
+        expect(page.locator(f"#p-lottery-{participant} td.hash")).to_have_text(
+            com.hex()[:16] + "…")
+
+    steps["lottery-reveals"]()
+    openings = run.state().ceremony("lottery").openings
+    words = {"reveal": t("zh", "revealed"), "escrow_opened": t("zh", "escrow_opened")}
+    for participant, (how, _) in openings.items():
+        expect(page.locator(f"#p-lottery-{participant} td").last).to_have_text(words[how])
+
+    # A refresh mid-ceremony rebuilds the screen from the log (replay from seq 0).
+    page.reload()
+    for participant, com in commitments.items():
+        expect(page.locator(f"#p-lottery-{participant} td.hash")).to_have_text(
+            com.hex()[:16] + "…")
+    expect(page.locator("#p-lottery-parent-rep-1 td").last).to_have_text(words["escrow_opened"])
+    expect(page.locator("#seed-lottery")).to_have_count(0)  # nothing the log does not say
+
+    steps["lottery-seed"]()
+    seed = run.state().ceremony("lottery").seed
+    assert seed is not None
+    expect(page.locator("#seed-lottery")).to_have_text(seed.hex())
+    dice = [str(v) for v in simulated_dice("hall-2026", "lottery", district.rules.dice)]
+    expect(page.locator("#dice-lottery .die")).to_have_text(dice)
+    expect(page.locator("#cer-lottery .inputs")).to_contain_text(lottery.input_root.hex()[:16])
+    page.wait_for_timeout(2_600)  # let the dice settle before the picture
+    page.screenshot(path=screenshot_path("ceremony-1920x1080.png"))
+
+    steps["draw"]()
+    results = run.result_index().results
+    school = sorted(run.state().schools(), key=lambda s: s.id)[0].id
+    admitted = sorted(r.reg for r in results.values()
+                      if r.school == school and r.outcome == "admitted")
+    card = page.locator(f'.school-card[data-school="{school}"]')
+    expect(card).to_be_visible()
+    expect(card.locator("ol.admitted li")).to_have_count(len(admitted))
+    expect(card.locator(f'ol.admitted li[data-reg="{admitted[0]}"]')).to_contain_text(
+        results[admitted[0]].name)
+    waiting = sorted((r for r in results.values() if r.school == school and r.waiting),
+                     key=lambda r: r.waiting or 0)
+    if waiting:
+        expect(card.locator("ol.waiting li").first).to_have_attribute("data-reg", waiting[0].reg)
+    page.wait_for_timeout(1_500)
+    page.screenshot(path=screenshot_path("ceremony-results-1920x1080.png"))
+
+    for name in ("payments", "cohort-and-plans", "freeze-grouping", "grouping-commitments",
+                 "grouping-reveals", "grouping-seed", "group", "teachers", "freeze-teachers",
+                 "teachers-commitments", "teachers-reveals", "teachers-seed", "match"):
+        steps[name]()
+    state = run.state()
+    expect(page.locator("#seed-grouping")).to_have_text(state.ceremony("grouping").seed.hex())
+    expect(page.locator("#seed-teachers")).to_have_text(state.ceremony("teachers").seed.hex())
+    expect(page.locator("#res-grouping article")).to_have_count(len(state.grouped_schools))
+    expect(page.locator("#res-matching article")).to_have_count(len(state.matched_schools))
+
+
+# ------------------------------------------------------------------ (b) parents
+
+
+def _look_up(page: Page, server: str, result: ApplicantResult, last4: str) -> None:
+    page.goto(f"{server}/events/demo-2026/check")
+    page.get_by_label(t("zh", "reg")).fill(result.reg)
+    page.get_by_label(t("zh", "id_last4")).fill(last4)
+    page.get_by_role("button", name=t("zh", "lookup")).click()
+    expect(page.locator("#outcome")).to_have_text(t("zh", "outcome.admitted"))
+
+
+def test_parent_verifies_result_in_phone_browser_all_steps_pass(season: Season, server: str,
+                                                                 new_page: Any) -> None:
+    result = _pick(season)
+    page = new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                    device_scale_factor=2)
+    _look_up(page, server, result, season.last4[result.reg])
+    details = page.locator("#details")
+    assert result.number is not None and result.class_id is not None
+    expect(details).to_contain_text(result.number)
+    expect(details).to_contain_text(result.class_id)
+    page.get_by_role("button", name=t("zh", "verify")).click()
+    expect(page.locator("#steps li.ok")).to_have_count(len(STEPS))
+    expect(page.locator("#verdict")).to_have_text(t("zh", "verified"))
+    stored = page.evaluate("() => localStorage.getItem('sunshine-draw/checkpoint/demo-2026')")
+    assert json.loads(stored)["size"] == season.run.result_index().size
+    page.screenshot(path=screenshot_path("parents-phone.png"), full_page=True)
+
+    # A second visit sends the remembered size; the same checkpoint is consistent with it.
+    _require_trusted_size(server, result.reg, season.last4[result.reg])
+    page.reload()
+    _look_up(page, server, result, season.last4[result.reg])
+    page.get_by_role("button", name=t("zh", "verify")).click()
+    expect(page.locator("#steps li.ok")).to_have_count(len(STEPS))
+    expect(page.locator("#warning")).to_be_hidden()
+
+
+def test_tampered_lottery_number_fails_at_inclusion_step(season: Season, server: str,
+                                                         new_page: Any) -> None:
+    result = _pick(season)
+    number = result.number
+    assert number is not None
+    flipped = number[:-1] + ("0" if number[-1] != "0" else "1")
+
+    def tamper(route: Route) -> None:
+        response = route.fetch()
+        proof = response.json()
+        changed = 0
+        for item in proof["entries"]:
+            if f'"number":"{number}"' in item["entry"]:
+                item["entry"] = item["entry"].replace(number, flipped)
+                changed += 1
+        assert changed == 1
+        route.fulfill(response=response, json=proof)
+
+    page = new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page.route("**/api/v1/events/demo-2026/proof", tamper)
+    _look_up(page, server, result, season.last4[result.reg])
+    page.get_by_role("button", name=t("zh", "verify")).click()
+    # The changed entry is no longer the one the signed log holds (§4, §14).
+    expect(page.locator('#steps li[data-step="inclusion"]')).to_have_class("step bad")
+    for step in ("input", "signature", "consistency"):
+        expect(page.locator(f'#steps li[data-step="{step}"]')).to_have_class("step ok")
+    expect(page.locator("#verdict")).to_have_class("bad")
+    assert page.evaluate(
+        "() => localStorage.getItem('sunshine-draw/checkpoint/demo-2026')") is None
+
+
+def test_inconsistent_remembered_checkpoint_is_flagged_prominently(season: Season, server: str,
+                                                                    new_page: Any) -> None:
+    """A different root at the size this browser trusted is fork evidence (§12, §14)."""
+    result = _pick(season)
+    _require_trusted_size(server, result.reg, season.last4[result.reg])
+    size = season.run.result_index().size
+    page = new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page.goto(f"{server}/events/demo-2026/check")
+    page.evaluate("""(size) => localStorage.setItem('sunshine-draw/checkpoint/demo-2026',
+        JSON.stringify({root: 'ab'.repeat(32), size}))""", size)
+    _look_up(page, server, result, season.last4[result.reg])
+    page.get_by_role("button", name=t("zh", "verify")).click()
+    expect(page.locator('#steps li[data-step="consistency"]')).to_have_class("step bad")
+    expect(page.locator("#warning")).to_be_visible()
+    expect(page.locator("#warning")).to_have_text(t("zh", "inconsistent"))
+
+
+def _require_trusted_size(server: str, reg: str, last4: str) -> None:
+    """The proof request carries `trusted_size` (§14); skip, saying so, on an API without it."""
+    body = json.dumps({"reg": reg, "id_last4": last4, "trusted_size": 1}).encode()
+    request = urllib.request.Request(f"{server}/api/v1/events/demo-2026/proof", data=body,
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            response.read()
+    except urllib.error.HTTPError as exc:
+        with exc:
+            code = exc.code
+        if code == 422:
+            pytest.skip("POST /proof does not accept trusted_size yet (schemas.LookupIn)")
+        raise
+
+
+# --------------------------------------------------------------- (c) supervisor
+
+
+def test_supervisor_register_upload_lists_moved_pupil_S9(season: Season, server: str,
+                                                         new_page: Any) -> None:
+    grouped: dict[str, dict[str, str]] = {}
+    for r in season.run.result_index().results.values():
+        if r.class_id is not None:
+            grouped.setdefault(r.school, {})[r.reg] = r.class_id
+    school = max(sorted(grouped), key=lambda s: len(set(grouped[s].values())))
+    register = dict(sorted(grouped[school].items()))
+    classes = sorted(set(register.values()))
+    assert len(classes) >= 2
+    moved = next(iter(register))
+    new_class = next(c for c in classes if c != register[moved])
+    register[moved] = new_class
+    csv_text = "报名号,班级\r\n" + "".join(f"{reg},{cls}\r\n" for reg, cls in register.items())
+
+    page = new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{server}/events/demo-2026/dashboard")
+    expect(page.locator("#h-bias + p + table tbody tr")).to_have_count(3)
+    page.get_by_label(t("zh", "school"), exact=True).select_option(school)
+    page.get_by_label(t("zh", "register_file")).set_input_files(files=[{
+        "name": "register.csv", "mimeType": "text/csv",
+        "buffer": b"\xef\xbb\xbf" + csv_text.encode()}])
+    page.get_by_role("button", name=t("zh", "compare")).click()
+    rows = page.locator("#moved tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_have_text(f"{moved}{grouped[school][moved]}{new_class}")
+    expect(page.locator("#missing")).to_have_count(0)
+    expect(page.locator("#extra")).to_have_count(0)
+    page.screenshot(path=screenshot_path("dashboard.png"), full_page=True)
+
+
+# -------------------------------------------------------------- (d) proof.js
+
+
+def test_proof_js_passes_the_proof_vectors_in_chromium(server: str, new_page: Any,
+                                                       season: Season) -> None:
+    if not VECTORS.exists():
+        pytest.skip("tests/vectors/proofs.json is not generated yet")
+    cases = json.loads(VECTORS.read_text())["cases"]
+    page = new_page()
+    page.goto(f"{server}/events/demo-2026/check")
+    outcomes = page.evaluate("""async (cases) => {
+      const { checkProof, ProofError } = await import("/static/proof.js");
+      const out = [];
+      for (const c of cases) {
+        const i = c.input;
+        const options = { reg: i.reg, pinnedKey: i.pinned_key ?? undefined,
+                          trustedCheckpoint: i.trusted_checkpoint ?? undefined };
+        try {
+          out.push({ name: c.name, result: await checkProof(i.proof, options) });
+        } catch (e) {
+          out.push({ name: c.name, error: e instanceof ProofError ? "ProofError" : String(e),
+                     step: e.step });
+        }
+      }
+      return out;
+    }""", cases)
+    assert len(outcomes) == len(cases)
+    for case, got in zip(cases, outcomes, strict=True):
+        if "error" in case:
+            got_error = (got.get("error"), got.get("step"))
+            assert got_error == (case["error"], case["step"]), case["name"]
+        else:
+            assert got.get("result") == case["expected"], case["name"]
+
+
+# ------------------------------------------------------------------ operator
+
+
+def test_operator_import_shows_row_errors_and_steps_call_the_api_G2(
+        runtime: Runtime, server: str, new_page: Any) -> None:
+    district = generate_district(applicants=APPLICANTS, event_id="ops-2026")
+    DemoRun(runtime, district, say=lambda _: None).setup()
+    page = new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{server}/events/ops-2026/operate")
+    page.get_by_label(t("zh", "token")).fill(OPERATOR)
+    page.get_by_role("button", name=t("zh", "save")).click()
+    assert page.evaluate("() => sessionStorage.getItem('sunshine-draw/operator-token')") \
+        == OPERATOR
+    page.get_by_label(t("zh", "kind")).select_option("applicants")
+    page.get_by_label(t("zh", "file"), exact=True).set_input_files(
+        FIXTURES / "applicants_errors.csv")
+    page.get_by_role("button", name=t("zh", "upload")).click()
+    rows = page.locator("#import-errors tbody tr")
+    expect(rows.first).to_be_visible()
+    assert rows.count() >= 2
+    # Row 3 of the fixture has the impossible date 2019-02-30 (row, field, reason).
+    expect(rows.first.locator("td").nth(0)).to_have_text("3")
+    expect(rows.first.locator("td").nth(1)).to_have_text("birth_date")
+    # A step out of order is refused by the API (409), and the page says so.
+    page.get_by_role("button", name="draw · 摇号").click()
+    expect(page.locator("#out")).to_contain_text("HTTP 409")
+
+
+# ---------------------------------------------------------- (e) accessibility
+
+
+def test_pages_are_labelled_keyboard_usable_and_legible(season: Season, server: str,
+                                                        new_page: Any) -> None:
+    result = _pick(season)
+    page = new_page(viewport={"width": 390, "height": 844})
+    for path in ("/", "/events/demo-2026", "/events/demo-2026/check",
+                 "/events/demo-2026/dashboard", "/events/demo-2026/operate",
+                 "/events/demo-2026/ceremony"):
+        page.goto(server + path)
+        expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
+        _assert_labelled(page)
+        _assert_contrast(page, "body, h1, h2, label, p, th, td, a, button, .hint, .muted")
+    page.goto(server + "/events/demo-2026/check?lang=en")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("button", name=t("en", "lookup"))).to_be_visible()
+    page.get_by_role("link", name=t("en", "switch_label")).click()
+    expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
+
+    # Keyboard only: Tab to the registration number, type, Tab, type, Enter.
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.id") == "reg":
+            break
+    else:
+        raise AssertionError("Tab never reached the registration-number input")
+    page.keyboard.type(result.reg)
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.id") == "id_last4"
+    page.keyboard.type(season.last4[result.reg])
+    page.keyboard.press("Enter")
+    expect(page.locator("#outcome")).to_have_text(t("zh", "outcome.admitted"))

@@ -1,0 +1,469 @@
+"""Tampering with a real demo bundle: each case fails the standalone verifier at the
+step that owns it (issue "Signed transparency audit log and the standalone
+verifier"; PROTOCOL.md §11–§13, and §5, §7, §9 for the semantic steps).
+
+One demo bundle is built per session by the real service; each test tampers with
+a private copy. "Deep" cases assume the attacker holds the log key and re-signs
+every checkpoint consistently (tamper_support.resign), so that only the semantic
+step can notice.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from tamper_support import (
+    ORIGIN,
+    Demo,
+    Obj,
+    Report,
+    build_demo,
+    checkpoint_sizes,
+    copy_bundle,
+    edit_entry,
+    entry,
+    find_seq,
+    read_lines,
+    resign,
+    signed_checkpoint,
+    verify,
+    write_lines,
+)
+
+from lottery_service.core.canonical import canonical_json
+from lottery_service.core.merkle import MerkleTree, leaf_hash
+from lottery_service.core.note import Signer
+from verifier.cli import main
+
+ALL_STEPS = list(range(1, 17))
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    return build_demo(tmp_path_factory.mktemp("demo"))
+
+
+@pytest.fixture
+def bundle(demo: Demo, tmp_path: Path) -> Path:
+    """A private, writable copy of the demo bundle."""
+    return copy_bundle(demo.bundle, tmp_path / "demo-2026")
+
+
+def assert_first_failure(report: Report, step: int, *also_failing: int) -> str:
+    """Verification fails, `step` is the first ✗, and the steps before it passed."""
+    assert not report.ok
+    first = report.first_failure
+    assert first is not None
+    assert first.number == step, f"first ✗ is step {first.number}: {first.detail}"
+    assert all(report.status(n) == "pass" for n in range(1, step)), \
+        [(r.number, r.status, r.detail) for r in report.results]
+    for n in also_failing:
+        assert report.status(n) == "fail"
+    return first.detail
+
+
+def lottery_seq(bundle: Path) -> int:
+    return find_seq(bundle, lambda e: e["type"] == "lottery_results")
+
+
+# ------------------------------------------------------------------ baseline
+
+
+def test_untampered_demo_bundle_passes_every_step(demo: Demo, bundle: Path) -> None:
+    report = verify(bundle, key_text=demo.vkey_text)
+    assert [r.number for r in report.results] == ALL_STEPS
+    assert report.ok and report.key_pinned, [(r.number, r.detail) for r in report.results]
+
+
+def test_resign_helper_reproduces_the_service_checkpoints(demo: Demo, bundle: Path) -> None:
+    """Ed25519 is deterministic (RFC 8032), so re-signing the untouched log with the
+    log key must give back the service's checkpoint files byte for byte (§12)."""
+    before = {s: (bundle / "checkpoints" / f"{s}.note").read_bytes()
+              for s in checkpoint_sizes(bundle)}
+    resign(bundle, demo.signer)
+    after = {s: (bundle / "checkpoints" / f"{s}.note").read_bytes()
+             for s in checkpoint_sizes(bundle)}
+    assert after == before
+    assert (bundle / "keys" / "log.vkey").read_text("utf-8") == demo.vkey_text
+
+
+# --------------------------------------------------- 1. one changed byte
+
+
+def _rank_digit(line: bytes) -> int:
+    """Offset of the first digit of a multi-digit "rank" value in a lottery record."""
+    at = 0
+    while True:
+        at = line.index(b'"rank":', at) + len(b'"rank":')
+        if line[at + 1:at + 2].isdigit():
+            return at
+
+
+def test_changed_digit_keeping_canonical_json_fails_roots(bundle: Path) -> None:
+    """§11.1/§4: the entry still parses strictly, but no signed root covers it."""
+    seq = lottery_seq(bundle)
+    lines = read_lines(bundle)
+    at = _rank_digit(lines[seq])
+    old = lines[seq][at:at + 1]
+    line = lines[seq][:at] + (b"2" if old != b"2" else b"3") + lines[seq][at + 1:]
+    assert canonical_json(json.loads(line)) == line  # still canon(entry), §2.1
+    lines[seq] = line
+    write_lines(bundle, lines)
+    detail = assert_first_failure(verify(bundle), 3)
+    assert "root differs" in detail
+
+
+@pytest.mark.parametrize("kind", ["leading-zero", "upper-case-hex"])
+def test_byte_breaking_canonical_form_fails_parse(bundle: Path, kind: str) -> None:
+    """§2.1/§2.3: a number with a leading zero, or hex that is not lower case."""
+    seq = lottery_seq(bundle)
+    lines = read_lines(bundle)
+    line = lines[seq]
+    if kind == "leading-zero":
+        at = _rank_digit(line)
+        lines[seq] = line[:at] + b"0" + line[at + 1:]
+    else:
+        at = line.index(b'"number":"') + len(b'"number":"')
+        at += next(k for k, c in enumerate(line[at:]) if chr(c) in "abcdef")
+        lines[seq] = line[:at] + line[at:at + 1].upper() + line[at + 1:]
+    write_lines(bundle, lines)
+    detail = assert_first_failure(verify(bundle), 1, 3)
+    assert f"entry {seq}" in detail
+
+
+# ------------------------------------------------- 2.–4. order and length
+
+
+def test_swapped_entries_fail_seq_check(bundle: Path) -> None:
+    """§11.1: seq is the 0-based index; swapping two lines breaks it (and the roots)."""
+    seq = find_seq(bundle, lambda e: e["type"] == "commitment")
+    lines = read_lines(bundle)
+    lines[seq], lines[seq + 1] = lines[seq + 1], lines[seq]
+    write_lines(bundle, lines)
+    detail = assert_first_failure(verify(bundle), 1, 3)
+    assert f"entry {seq}" in detail
+
+
+def test_dropped_middle_entry_fails_seq_check(bundle: Path) -> None:
+    """Dropping entry k shifts every later entry: entry k now carries seq k+1, which
+    strict parsing rejects (§11.1) before the roots are compared (step 3 fails too)."""
+    seq = find_seq(bundle, lambda e: e["type"] == "seed")
+    lines = read_lines(bundle)
+    del lines[seq]
+    write_lines(bundle, lines)
+    detail = assert_first_failure(verify(bundle), 1, 3)
+    assert f"entry {seq}" in detail
+
+
+def test_dropped_last_entry_fails_roots(bundle: Path) -> None:
+    """Dropping the last entry leaves every seq right, so step 1 passes; the latest
+    signed checkpoint covers one entry more than the log holds (§11.1)."""
+    write_lines(bundle, read_lines(bundle)[:-1])
+    detail = assert_first_failure(verify(bundle), 3)
+    assert "exceeds" in detail
+
+
+@pytest.mark.parametrize("n", [1, 5, 40])
+def test_truncated_log_fails_roots(bundle: Path, n: int) -> None:
+    lines = read_lines(bundle)
+    write_lines(bundle, lines[:-n])
+    detail = assert_first_failure(verify(bundle), 3)
+    assert f"exceeds {len(lines) - n} entries" in detail
+
+
+# ------------------------------------------------------- 5.–6. signatures
+
+
+def test_flipped_signature_character_fails_signatures(bundle: Path) -> None:
+    size = checkpoint_sizes(bundle)[len(checkpoint_sizes(bundle)) // 2]
+    path = bundle / "checkpoints" / f"{size}.note"
+    text = path.read_text("utf-8")
+    sig_at = text.rindex(" ") + 1 + 20  # inside the Ed25519 signature, past the key ID
+    new = "A" if text[sig_at] != "A" else "B"
+    path.write_text(text[:sig_at] + new + text[sig_at + 1:], "utf-8")
+    detail = assert_first_failure(verify(bundle), 2)
+    assert f"checkpoints/{size}.note" in detail
+
+
+def test_stripped_signature_lines_fail_signatures(bundle: Path) -> None:
+    for size in checkpoint_sizes(bundle):
+        path = bundle / "checkpoints" / f"{size}.note"
+        body, _, _ = path.read_text("utf-8").partition("\n\n")
+        path.write_text(body + "\n\n", "utf-8")
+    assert_first_failure(verify(bundle), 2)
+
+
+def test_g1_resigned_with_other_key_fails_only_when_key_is_pinned(
+        demo: Demo, bundle: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """§13: an attacker with a fresh key under the same name and a replaced
+    keys/log.vkey passes every step, unless the auditor pins the key (--key)."""
+    resign(bundle, Signer.generate(ORIGIN))
+    unpinned = verify(bundle)
+    assert unpinned.ok and not unpinned.key_pinned
+    assert "NOT pinned" in unpinned.results[1].detail
+    assert main([str(bundle), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["ok"] is True and report["key_pinned"] is False
+    assert main([str(bundle)]) == 0
+    assert "The log key was not pinned" in capsys.readouterr().out
+
+    pinned = verify(bundle, key_text=demo.vkey_text)
+    assert pinned.key_pinned
+    assert_first_failure(pinned, 2)
+    assert "no signature by key" in pinned.results[1].detail
+    key_file = bundle.parent / "pinned.vkey"
+    key_file.write_text(demo.vkey_text, "utf-8")
+    assert main([str(bundle), "--json", "--key", str(key_file)]) == 1
+    report = json.loads(capsys.readouterr().out)
+    failed = [s["number"] for s in report["steps"] if s["status"] == "fail"]
+    assert report["key_pinned"] is True and failed[0] == 2
+
+
+# ----------------------------------------- 7.–11. deep cases, re-signed log
+
+
+def _new_reg(bundle: Path) -> str:
+    text = (bundle / "entries.jsonl").read_text("utf-8")
+    reg = next(f"2026{k:08d}" for k in range(99999999, 0, -1) if f'"2026{k:08d}"' not in text)
+    return reg
+
+
+def _swap_applicant(bundle: Path, new_reg: str) -> tuple[int, int]:
+    """Replace one lottery applicant by another registration (§3.2); returns the
+    seqs of the input_records entry and of the lottery's input_frozen entry."""
+    seq = find_seq(bundle, lambda e: e["type"] == "input_records"
+                   and e["body"]["ceremony"] == "lottery"
+                   and any(r["type"] == "applicant" for r in e["body"]["records"]))
+
+    def change(e: Obj) -> None:
+        rec = next(r for r in e["body"]["records"]
+                   if r["type"] == "applicant" and r["unit"] == r["reg"])
+        rec["reg"] = rec["unit"] = new_reg
+
+    edit_entry(bundle, seq, change)
+    frozen = find_seq(bundle, lambda e: e["type"] == "input_frozen"
+                      and e["body"]["ceremony"] == "lottery")
+    return seq, frozen
+
+
+def test_g1_swapped_roster_fails_input_tree(demo: Demo, bundle: Path) -> None:
+    """§3.3: the frozen input root no longer matches the records."""
+    _swap_applicant(bundle, _new_reg(bundle))
+    resign(bundle, demo.signer)
+    detail = assert_first_failure(verify(bundle, key_text=demo.vkey_text), 7)
+    assert "lottery: input root" in detail
+
+
+def test_g1_swapped_roster_with_refrozen_root_fails_seed(demo: Demo, bundle: Path) -> None:
+    """Re-freezing the input root to match the new roster changes H(inputs) in §5.7,
+    so the logged seed (committed to before the new root existed) no longer follows."""
+    _, frozen = _swap_applicant(bundle, _new_reg(bundle))
+    leaves: list[bytes] = []
+    for line in read_lines(bundle):
+        e = json.loads(line)
+        if e["type"] == "input_records" and e["body"]["ceremony"] == "lottery":
+            leaves.extend(canonical_json(r) for r in e["body"]["records"])
+    leaves.sort()  # §3.3: the input tree's leaves are the sorted canonical records
+
+    def refreeze(e: Obj) -> None:
+        e["body"]["root"] = MerkleTree([leaf_hash(x) for x in leaves]).root().hex()
+
+    edit_entry(bundle, frozen, refreeze)
+    resign(bundle, demo.signer)
+    detail = assert_first_failure(verify(bundle, key_text=demo.vkey_text), 9)
+    assert "lottery: seed differs" in detail
+
+
+def test_g1_altered_reveal_fails_commitments(demo: Demo, bundle: Path) -> None:
+    """§5.3: a reveal must open its commitment (the seed, step 9, breaks too)."""
+    seq = find_seq(bundle, lambda e: e["type"] == "reveal")
+    old = entry(bundle, seq)["body"]["secret"]
+
+    def change(e: Obj) -> None:
+        e["body"]["secret"] = ("1" if old[0] != "1" else "2") + old[1:]
+
+    edit_entry(bundle, seq, change)
+    resign(bundle, demo.signer)
+    detail = assert_first_failure(verify(bundle, key_text=demo.vkey_text), 8, 9)
+    assert "does not match its commitment" in detail
+
+
+def test_p5_flipped_outcome_fails_lottery(demo: Demo, bundle: Path) -> None:
+    """§6, §7.4: results are recomputed from the seed; one flipped outcome is caught."""
+    seq = lottery_seq(bundle)
+    flip = {"admitted": "not_admitted", "not_admitted": "admitted"}
+
+    def change(e: Obj) -> None:
+        rec = e["body"]["records"][0]
+        rec["outcome"] = flip[rec["outcome"]]
+
+    edit_entry(bundle, seq, change)
+    resign(bundle, demo.signer)
+    report = verify(bundle, key_text=demo.vkey_text)
+    reg = entry(bundle, seq)["body"]["records"][0]["reg"]
+    assert reg in assert_first_failure(report, 11)
+    assert [report.status(n) for n in (12, 13, 14)] == ["skipped"] * 3
+
+
+def _admitted_elsewhere(bundle: Path, school: str) -> str:
+    for line in read_lines(bundle):
+        e = json.loads(line)
+        if e["type"] == "lottery_results" and e["body"]["school"] != school:
+            for r in e["body"]["records"]:
+                if r["outcome"] == "admitted":
+                    return str(r["reg"])
+    raise LookupError("nobody admitted elsewhere")
+
+
+def test_p8_admitted_twice_via_promotion_fails_payments(demo: Demo, bundle: Path) -> None:
+    """P8: a reg already admitted at another school is added to a promotions list.
+    §7.5 fixes the promoted list as a function of the waiting order, so the replay
+    (step 13) sees the difference first; step 14 (§7.6) depends on it and is skipped."""
+    seq = find_seq(bundle, lambda e: e["type"] == "promotions" and e["body"]["promoted"])
+    twice = _admitted_elsewhere(bundle, entry(bundle, seq)["body"]["school"])
+
+    def change(e: Obj) -> None:
+        e["body"]["promoted"].append(twice)
+
+    edit_entry(bundle, seq, change)
+    resign(bundle, demo.signer)
+    report = verify(bundle, key_text=demo.vkey_text)
+    detail = assert_first_failure(report, 13)
+    assert "promotions differ" in detail and "(§7.5)" in detail
+    assert report.status(14) == "skipped"
+
+
+def test_p8_offer_holder_listed_locked_elsewhere_fails_lock_rule(
+        demo: Demo, bundle: Path) -> None:
+    """P8, §7.6: someone holding an admission here is claimed to be locked to another
+    one (a second admission). The verifier detects it while replaying the rounds
+    (step 13) and names §7.6."""
+    rounds = [s for s, line in enumerate(read_lines(bundle))
+              if json.loads(line)["type"] == "payment_round"]
+    holder = _admitted_elsewhere(bundle, "")
+
+    def change(e: Obj) -> None:
+        e["body"]["locked_elsewhere"] = sorted({*e["body"]["locked_elsewhere"], holder})
+
+    edit_entry(bundle, rounds[-1], change)
+    resign(bundle, demo.signer)
+    detail = assert_first_failure(verify(bundle, key_text=demo.vkey_text), 13)
+    assert holder in detail and "(§7.6)" in detail
+
+
+def test_s4_pupil_moved_to_other_class_fails_grouping(demo: Demo, bundle: Path) -> None:
+    """§9 (S4): classes are recomputed from the grouping seed."""
+    seq = find_seq(bundle, lambda e: e["type"] == "grouping_results")
+    rec0 = entry(bundle, seq)["body"]["records"][0]
+    other = next(r["class"] for r in entry(bundle, seq)["body"]["records"]
+                 if r["class"] != rec0["class"])
+
+    def change(e: Obj) -> None:
+        e["body"]["records"][0]["class"] = other
+
+    edit_entry(bundle, seq, change)
+    resign(bundle, demo.signer)
+    detail = assert_first_failure(verify(bundle, key_text=demo.vkey_text), 15)
+    assert rec0["reg"] in detail
+
+
+# -------------------------------------------------------------- 12. forks
+
+
+def _alternative_history(bundle: Path) -> list[bytes]:
+    """The same log with one earlier entry's time changed: same size, other root."""
+    lines = read_lines(bundle)
+    seq = find_seq(bundle, lambda e: e["type"] == "lottery_results")
+    e = json.loads(lines[seq])
+    e["time"] = "2026-01-01T00:00:00Z"
+    lines[seq] = canonical_json(e)
+    return lines
+
+
+def test_trusted_checkpoint_of_same_size_other_root_is_fork_evidence(
+        demo: Demo, bundle: Path) -> None:
+    """§12: two signed roots for one size prove the log key signed a fork."""
+    alt = _alternative_history(bundle)
+    trusted = signed_checkpoint(alt, len(alt), demo.signer)
+    detail = assert_first_failure(verify(bundle, key_text=demo.vkey_text,
+                                         trusted_text=trusted), 4)
+    assert "FORK EVIDENCE" in detail and "two signed roots" in detail
+
+
+def test_trusted_smaller_checkpoint_off_the_log_is_fork_evidence(
+        demo: Demo, bundle: Path) -> None:
+    alt = _alternative_history(bundle)
+    trusted = signed_checkpoint(alt, len(alt) - 10, demo.signer)
+    detail = assert_first_failure(verify(bundle, key_text=demo.vkey_text,
+                                         trusted_text=trusted), 4)
+    assert "FORK EVIDENCE" in detail and "not a prefix" in detail
+
+
+def test_trusted_checkpoint_larger_than_resigned_log_is_fork_evidence(
+        demo: Demo, bundle: Path) -> None:
+    """A log rolled back and re-signed passes on its own, not against what an
+    auditor saw before (§12, RFC 9162 §2.1.4)."""
+    latest = max(checkpoint_sizes(bundle))
+    trusted = (bundle / "checkpoints" / f"{latest}.note").read_text("utf-8")
+    write_lines(bundle, read_lines(bundle)[:-3])
+    for size in checkpoint_sizes(bundle):
+        if size > latest - 3:
+            (bundle / "checkpoints" / f"{size}.note").unlink()
+    resign(bundle, demo.signer)
+    assert verify(bundle, key_text=demo.vkey_text).ok
+    detail = assert_first_failure(verify(bundle, key_text=demo.vkey_text,
+                                         trusted_text=trusted), 4)
+    assert "FORK EVIDENCE" in detail and "shrank" in detail
+
+
+def test_genuine_trusted_checkpoint_is_consistent(demo: Demo, bundle: Path) -> None:
+    size = checkpoint_sizes(bundle)[3]
+    trusted = (bundle / "checkpoints" / f"{size}.note").read_text("utf-8")
+    report = verify(bundle, key_text=demo.vkey_text, trusted_text=trusted)
+    assert report.ok
+    assert f"consistent with trusted checkpoint {size}" in report.results[3].detail
+
+
+# ------------------------------------------------- 13. any single byte
+
+
+@pytest.fixture(scope="session")
+def scratch(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One working copy for the Hypothesis test; each example restores what it changed."""
+    path = copy_bundle(demo.bundle, tmp_path_factory.mktemp("scratch") / "demo-2026")
+    yield path
+    shutil.rmtree(path)
+
+
+def _proof_files(bundle: Path) -> list[str]:
+    """Every file that is part of the proof (§13); README.md is not."""
+    notes = [f"checkpoints/{s}.note" for s in checkpoint_sizes(bundle)]
+    return ["entries.jsonl", "keys/log.vkey", *notes]
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_any_single_byte_change_is_caught(demo: Demo, scratch: Path, data: st.DataObject) -> None:
+    name = data.draw(st.sampled_from(_proof_files(scratch)), label="file")
+    path = scratch / name
+    original = path.read_bytes()
+    at = data.draw(st.integers(0, len(original) - 1), label="offset")
+    new = data.draw(st.integers(0, 255), label="byte")
+    assume(new != original[at])
+    changed = original[:at] + bytes([new]) + original[at + 1:]
+    if name == "keys/log.vkey":
+        # The verifier strips surrounding whitespace of a key file (as --key files
+        # need); such a change names the very same key and is no change to the proof.
+        assume(changed.decode("utf-8", "replace").strip() != original.decode().strip())
+    path.write_bytes(changed)
+    try:
+        report = verify(scratch)
+    finally:
+        path.write_bytes(original)
+    assert not report.ok, f"{name}[{at}] = {new:#04x} not caught"
