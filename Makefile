@@ -12,8 +12,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The demo season on a generated district (resumes if interrupted), its bundle
+# verified, then the pages served on 127.0.0.1:8000 with the URLs printed.
 run: $(STAMP)
-	$(PY) -m lottery_service demo
+	$(PY) -m lottery_service demo --serve
 
 test: $(STAMP)
 	$(PY) -m pytest -q

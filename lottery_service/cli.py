@@ -235,8 +235,10 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
     if data is not None:
         os.environ["SUNSHINE_DATA"] = str(data)
     _runtime(data)  # migrate once before workers start
+    # No access log: the look-up is the hot path (see bench/lookup_load.py); uvloop and
+    # httptools come with uvicorn[standard] and are picked when installed.
     uvicorn.run("lottery_service.api.app:app_from_env", factory=True, host=host, port=port,
-                workers=workers, log_level="warning")
+                workers=workers, log_level="warning", access_log=False)
 
 
 @app.command()
@@ -256,12 +258,35 @@ def demo(applicants: int = 5000, data: DataDir = None,
         console.print("[red]✗ the verifier rejected the demo bundle[/red]")
         raise typer.Exit(code)
     if serve_after:
+        from .api.app import operator_token
+
         base = f"http://127.0.0.1:{port}"
         console.print(f"\nCeremony screen: {base}/events/{bundle.name}/ceremony\n"
                       f"Parents' page:   {base}/events/{bundle.name}/check\n"
                       f"Supervisors:     {base}/events/{bundle.name}/dashboard\n"
-                      f"API docs:        {base}/api/v1/docs\n")
+                      f"Operators:       {base}/events/{bundle.name}/operate "
+                      f"(token: {operator_token(rt.settings)})\n"
+                      f"API docs:        {base}/api/v1/docs")
+        _print_sample_lookups(rt, bundle.name, applicants)
+        rt.close()
         serve(port=port, data=data)
+
+
+def _print_sample_lookups(rt: Runtime, event: str, applicants: int) -> None:
+    """Synthetic families to try on the parents' page (demo data only)."""
+    from .demo_data import generate_district
+    from .imports import parse
+
+    filename, data = generate_district(applicants=applicants).files["applicants"]
+    last4 = {row.reg: row.id_last4 for row in parse("applicants", data, filename).rows}
+    draw = rt.service.state(event).draw()
+    shown: dict[str, str] = {}
+    for outcome in sorted(draw.outcomes.values(), key=lambda o: o.reg):
+        label = outcome.outcome if outcome.waiting is None else "waiting"
+        if label not in shown and outcome.reg in last4:
+            shown[label] = f"{outcome.reg} / {last4[outcome.reg]}"
+    console.print("Try (registration number / ID last 4): "
+                  + "; ".join(f"{k}: {v}" for k, v in sorted(shown.items())) + "\n")
 
 
 def _print_results(rt: Runtime, event: str) -> None:
