@@ -197,6 +197,35 @@ def seed(event: EventArg, ceremony: CeremonyArg, data: DataDir = None) -> None:
 
 
 @app.command()
+def correct(event: EventArg, refers_to: int, reason: str, data: DataDir = None) -> None:
+    """Log a correction of entry REFERS_TO: a new entry, never an edit (§11.1)."""
+    rt = _runtime(data)
+    _run(lambda: rt.service.correct(event, refers_to, reason), "correction")
+
+
+@app.command()
+def window(event: EventArg, phase: str, opens: str, closes: str,
+           daily: Annotated[str | None, typer.Option(
+               help="daily hours in Beijing time, e.g. 08:00-24:00")] = None,
+           data: DataDir = None) -> None:
+    """Set a phase's calendar window (G3), e.g. registration 2026-06-11T08:00+08:00
+    2026-06-21T00:00+08:00 --daily 08:00-24:00."""
+    import datetime as dt
+
+    from .core.season import Phase
+
+    rt = _runtime(data)
+    hours = None
+    if daily:
+        start, end = daily.split("-")
+        hours = (dt.time.fromisoformat(start),
+                 dt.time(0) if end == "24:00" else dt.time.fromisoformat(end))
+    rt.service.set_window(event, Phase(phase), dt.datetime.fromisoformat(opens),
+                          dt.datetime.fromisoformat(closes), hours)
+    console.print(f"✓ {phase} window {opens} – {closes}" + (f", daily {daily}" if daily else ""))
+
+
+@app.command()
 def publish(event: EventArg, ceremony: CeremonyArg, data: DataDir = None) -> None:
     rt = _runtime(data)
     _run(lambda: rt.service.publish(event, _ceremony(ceremony)), "publish")

@@ -64,6 +64,7 @@ from .storage.models import (
     SchoolListRow,
     SchoolRow,
     TeacherRow,
+    WindowRow,
     WitnessRow,
 )
 
@@ -92,6 +93,12 @@ class RosterFrozenError(PhaseError):
     """Registration data cannot change once the roster is frozen (§5.1)."""
 
 
+class WindowError(PhaseError):
+    """A step outside its configured calendar window (G3)."""
+
+    section = "G3"
+
+
 class ImportRejectedError(ValueError):
     """An import had bad rows; nothing was stored. `report` lists every one."""
 
@@ -99,6 +106,15 @@ class ImportRejectedError(ValueError):
         super().__init__(report)
         self.report = report
         self.errors = tuple(errors)
+
+
+CHINA = dt.timezone(dt.timedelta(hours=8), "CST")
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    if moment.tzinfo is None:
+        raise ValueError("window times need a time zone")
+    return moment.astimezone(dt.UTC)
 
 
 def utc_now() -> str:
@@ -180,6 +196,42 @@ class EventService:
         msg = f"{event_id}\x00{reg}\x00{second_factor.upper()}".encode()
         return hmac.new(self.lookup_key, msg, hashlib.sha256).hexdigest()
 
+    # ------------------------------------------------------- windows (G3)
+
+    def set_window(self, event_id: str, phase: Phase, opens: dt.datetime,
+                   closes: dt.datetime, daily: tuple[dt.time, dt.time] | None = None) -> None:
+        """Configure when a phase's imports are accepted (e.g. registration 11-20 June,
+        08:00-24:00 daily); the step that ends the phase waits until `closes`."""
+        if closes <= opens:
+            raise ValueError("a window must close after it opens")
+        with self.transaction(event_id) as tx:
+            tx.session.merge(WindowRow(
+                event_id=event_id, phase=phase.value, opens=_utc(opens).isoformat(),
+                closes=_utc(closes).isoformat(),
+                daily_from=daily[0].isoformat() if daily else None,
+                daily_to=daily[1].isoformat() if daily else None))
+
+    def _require_window(self, tx: Tx, phase: Phase, *, inside: bool) -> None:
+        """G3: inside=True for work within the phase, False for the step that ends it."""
+        row = tx.session.get(WindowRow, (tx.event.id, phase.value))
+        if row is None:
+            return
+        now = dt.datetime.fromisoformat(self.clock().replace("Z", "+00:00"))
+        opens, closes = dt.datetime.fromisoformat(row.opens), dt.datetime.fromisoformat(row.closes)
+        if not inside:
+            if now < closes:
+                raise WindowError(f"the {phase.value} window is open until {row.closes} (G3)")
+            return
+        if not opens <= now < closes:
+            raise WindowError(f"the {phase.value} window is {row.opens} to {row.closes}; "
+                              f"now is {now.isoformat()} (G3)")
+        if row.daily_from and row.daily_to:
+            local = now.astimezone(CHINA).time()
+            start, end = dt.time.fromisoformat(row.daily_from), dt.time.fromisoformat(row.daily_to)
+            if not (start <= local and (end == dt.time(0) or local < end)):
+                raise WindowError(f"{phase.value} is open daily {row.daily_from}-{row.daily_to} "
+                                  f"Beijing time (G3)")
+
     # --------------------------------------------------------------- setup
 
     def create_event(self, rules: Rules, escrow_key: bytes) -> list[Entry]:
@@ -216,7 +268,12 @@ class EventService:
 
         With `school` (a school's own upload of a `SCHOOL_KINDS` file) every row must
         be of that school, and only that school's rows are replaced."""
-        result = imports.parse(kind.replace("_", "-"), data, filename)
+        kind = kind.replace("_", "-")
+        with Session(self.engine) as session:
+            known = {r.id for r in session.exec(select(SchoolRow).where(
+                SchoolRow.event_id == event_id))}
+        result = imports.parse(kind, data, filename,
+                               known_schools=None if kind == "schools" else known)
         if result.errors:
             raise ImportRejectedError(imports.format_report(result), result.errors)
         if school is not None:
@@ -241,6 +298,7 @@ class EventService:
                                             f"{kind} can no longer change")
                 raise PhaseError(f"{kind} are imported in phase {needs.value}, "
                                  f"not {phase.value}")
+            self._require_window(tx, needs, inside=True)
             self._store(tx, kind, result.rows, school)
             return len(result.rows)
 
@@ -318,6 +376,7 @@ class EventService:
         with self.transaction(event_id) as tx:
             if tx.state.ceremony("lottery").frozen:
                 return []
+            self._require_window(tx, Phase.REGISTRATION, inside=False)
             rules = tx.state.rules
             assert rules is not None
             s = tx.session
@@ -419,6 +478,8 @@ class EventService:
         with self.transaction(event_id) as tx:
             if tx.state.payment_state().unconfirmed():
                 raise PhaseError("offers are still open; run another payment round (§7.5)")
+            if not tx.state.payments_closed:
+                self._require_window(tx, Phase.DRAWN, inside=False)
             return tx.emit(tx.state.close_payments())
 
     # ------------------------------------------------------------ grouping
@@ -476,6 +537,11 @@ class EventService:
     def record_notifications(self, event_id: str, count: int) -> list[Entry]:
         with self.transaction(event_id) as tx:
             return tx.emit(tx.state.notifications_sent(count))
+
+    def correct(self, event_id: str, refers_to: int, reason: str) -> list[Entry]:
+        """Log a correction of an earlier entry: a new entry, never an edit (§11.1)."""
+        with self.transaction(event_id) as tx:
+            return tx.emit(tx.state.correct(refers_to, reason))
 
     def publish(self, event_id: str, ceremony: Ceremony) -> list[Entry]:
         with self.transaction(event_id) as tx:

@@ -7,6 +7,7 @@ malformed value is rejected there with the section it breaks.
 
 from __future__ import annotations
 
+from datetime import datetime, time
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -71,6 +72,21 @@ class EntropyIn(Strict):
 class WitnessIn(Strict):
     name: str = Field(pattern=ID)
     vkey: str = Field(description="C2SP cosignature/v1 verifier key (type 0x04)")
+
+
+class CorrectionIn(Strict):
+    refers_to: int = Field(ge=0, description="seq of the entry being corrected")
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class WindowIn(Strict):
+    """A phase's calendar window (G3); times with a zone, daily hours in Beijing time."""
+
+    phase: str
+    opens: datetime
+    closes: datetime
+    daily_from: time | None = None
+    daily_to: time | None = None
 
 
 class CosignatureIn(Strict):
@@ -157,6 +173,11 @@ class CeremonyOut(BaseModel):
     input_root: str | None
     input_size: int
     seed: str | None
+    escrow_key: str | None = Field(
+        default=None, description="base64 X25519 key of the escrow holder, fixed in "
+                                  "ceremony_opened (§5.2, §5.4); null before it opens")
+    commitments: dict[str, str] = Field(
+        default_factory=dict, description="participant → logged commitment, hex (§5.3)")
 
 
 class SchoolCount(BaseModel):

@@ -559,6 +559,14 @@ class SeasonState:
         self._require(Phase.MATCHED)
         return [("notifications_sent", {"count": count, "channel": "sms"})]
 
+    def correct(self, refers_to: int, reason: str) -> list[Body]:
+        """A correction names an earlier entry and why; it never changes a seed (§16)."""
+        if self.rules is None:
+            raise PhaseError("there is no event to correct")
+        if not 0 <= refers_to < self.size or not reason.strip():
+            raise PhaseError("a correction refers to an existing entry and gives a reason")
+        return [("correction", {"refers_to": refers_to, "reason": reason})]
+
     def publish(self, kind: Ceremony) -> list[Body]:
         if kind in self.published:
             return []

@@ -183,3 +183,16 @@ class OutboxRow(SQLModel, table=True):
     status: str = "pending"  # pending | sent | failed
     attempts: int = 0
     last_error: str = ""
+
+
+class WindowRow(SQLModel, table=True):
+    """A phase's calendar window (G3): imports inside it, the closing step after it."""
+
+    __tablename__ = "phase_window"
+
+    event_id: str = Field(primary_key=True, foreign_key="event.id")
+    phase: str = Field(primary_key=True)
+    opens: str  # ISO 8601 UTC
+    closes: str
+    daily_from: str | None = None  # HH:MM:SS Beijing time, e.g. 08:00:00
+    daily_to: str | None = None  # 00:00:00 means midnight (to 24:00)

@@ -171,3 +171,52 @@ def test_notifications_are_sent_once(tmp_path: Path) -> None:
         assert outbox.read_text(encoding="utf-8").splitlines() == lines
     finally:
         rt.close()
+
+
+def test_G3_phase_windows_are_enforced(tmp_path: Path) -> None:
+    """Registration 11-20 June, 08:00-24:00 Beijing time; the roster freezes after it."""
+    import datetime as dt
+
+    from lottery_service.events import WindowError
+
+    rt = make_runtime(tmp_path)
+    try:
+        run = DemoRun(rt, generate_district(applicants=APPLICANTS), quiet)
+        run.setup()
+        cst = dt.timezone(dt.timedelta(hours=8))
+        rt.service.set_window("demo-2026", Phase.REGISTRATION,
+                              dt.datetime(2026, 6, 11, 8, tzinfo=cst),
+                              dt.datetime(2026, 6, 21, 0, tzinfo=cst),
+                              (dt.time(8), dt.time(0)))
+        filename, data = run.district.files["schools"]
+        rt.service.clock = lambda: "2026-06-10T12:00:00Z"  # before the window
+        with pytest.raises(WindowError, match="G3"):
+            rt.service.import_file("demo-2026", "schools", data, filename)
+        rt.service.clock = lambda: "2026-06-12T20:30:00Z"  # 04:30 Beijing: closed for the night
+        with pytest.raises(WindowError, match="daily"):
+            rt.service.import_file("demo-2026", "schools", data, filename)
+        rt.service.clock = lambda: "2026-06-12T01:00:00Z"  # 09:00 Beijing
+        run.registration()
+        with pytest.raises(WindowError, match="open until"):
+            rt.service.freeze_roster("demo-2026")
+        rt.service.clock = lambda: "2026-06-21T01:00:00Z"
+        assert rt.service.freeze_roster("demo-2026")
+    finally:
+        rt.close()
+
+
+def test_correction_is_a_new_entry_and_the_bundle_still_verifies(tmp_path: Path) -> None:
+    rt = make_runtime(tmp_path)
+    try:
+        run_demo(rt, applicants=APPLICANTS, say=quiet)
+        before = public_history(rt, "demo-2026")
+        entries = rt.service.correct("demo-2026", 3, "school S002 name misspelt in the notice")
+        assert [e.type for e in entries] == ["correction"]
+        assert public_history(rt, "demo-2026")[:-1] == before  # nothing earlier changed
+        bundle = DemoRun(rt, generate_district(applicants=APPLICANTS), quiet)
+        bundle.export()
+        assert verify(tmp_path / "audit" / "demo-2026")["exit"] == 0
+        with pytest.raises(PhaseError):
+            rt.service.correct("demo-2026", 10_000, "no such entry")
+    finally:
+        rt.close()

@@ -21,6 +21,7 @@ from ..schemas import (
     Appended,
     CeremonyOut,
     CheckpointOut,
+    CorrectionIn,
     EventCreate,
     EventOut,
     ExportOut,
@@ -29,6 +30,7 @@ from ..schemas import (
     SchoolCount,
     TokenIn,
     TokenOut,
+    WindowIn,
     WitnessIn,
 )
 
@@ -64,6 +66,8 @@ def get_event(event_id: str, ctx: ContextDep) -> EventOut:
             input_root=c.input_root.hex() if c.frozen else None,
             input_size=c.input_size,
             seed=c.seed.hex() if c.seed is not None else None,
+            escrow_key=c.escrow_key or None,
+            commitments={p: com.hex() for p, com in sorted(c.commitments.items())},
         )
     return EventOut(
         event=event_id, phase=state.phase.value,
@@ -201,6 +205,26 @@ def send_notifications(event_id: str, service: ServiceDep, ctx: ContextDep,
 def publish(event_id: str, ceremony: Ceremony, service: ServiceDep, ctx: ContextDep,
             _: AdminDep) -> Appended:
     return appended(ctx, event_id, service.publish(event_id, ceremony))
+
+
+@router.post("/events/{event_id}/corrections", response_model=Appended)
+def correct(event_id: str, body: CorrectionIn, service: ServiceDep, ctx: ContextDep,
+            _: AdminDep) -> Appended:
+    """Log a correction of an earlier entry: a new entry, never an edit (§11.1)."""
+    return appended(ctx, event_id, service.correct(event_id, body.refers_to, body.reason))
+
+
+@router.post("/events/{event_id}/windows", response_model=Appended)
+def set_window(event_id: str, body: WindowIn, service: ServiceDep, ctx: ContextDep,
+               _: AdminDep) -> Appended:
+    """Configure a phase's calendar window (G3)."""
+    try:
+        phase = Phase(body.phase)
+    except ValueError:
+        raise HTTPException(422, f"unknown phase {body.phase!r}") from None
+    daily = (body.daily_from, body.daily_to) if body.daily_from and body.daily_to else None
+    service.set_window(event_id, phase, body.opens, body.closes, daily)
+    return appended(ctx, event_id, [])
 
 
 @router.post("/events/{event_id}/export", response_model=ExportOut)

@@ -101,6 +101,16 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['event_id'], ['event.id'], ),
     sa.PrimaryKeyConstraint('event_id', 'reg')
     )
+    op.create_table('phase_window',
+    sa.Column('event_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('phase', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('opens', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('closes', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('daily_from', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('daily_to', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.ForeignKeyConstraint(['event_id'], ['event.id'], ),
+    sa.PrimaryKeyConstraint('event_id', 'phase')
+    )
     op.create_table('pupil',
     sa.Column('event_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('reg', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -172,6 +182,7 @@ def downgrade() -> None:
     op.drop_table('school_list')
     op.drop_table('school')
     op.drop_table('pupil')
+    op.drop_table('phase_window')
     op.drop_table('payment')
     op.drop_table('participant')
     op.drop_table('outbox')
