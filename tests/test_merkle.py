@@ -47,7 +47,6 @@ def _proof(case: dict[str, Any]) -> list[bytes]:
 
 def _expect(path: Path, call: Any) -> None:
     case = json.loads(path.read_text(encoding="utf-8"))
-    name = path.relative_to(VECTORS).as_posix()
     if case["wantErr"]:
         with pytest.raises(MerkleError):
             call(case)

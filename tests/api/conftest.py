@@ -20,10 +20,9 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from lottery_service.api import create_app
-
-from tests.support import BACKENDS, make_runtime
 from lottery_service.core.seed import commitment, seal_escrow
 from lottery_service.runtime import Runtime
+from tests.support import BACKENDS, make_runtime
 
 OPERATOR = "sd_test_operator"
 PARTICIPANTS = {"bureau-1": "bureau", "notary-1": "notary", "parent-rep-1": "parent-rep"}
