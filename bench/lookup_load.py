@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import contextlib
 import json
 import os
@@ -385,8 +386,12 @@ def run_python(port: int, path: str, pairs: Sequence[Pair], *, requests: int = 2
     `requests` are answered or `duration` seconds have passed (both capped)."""
     if not pairs:
         raise ValueError("no look-up pairs")
-    return asyncio.run(_python_load(port, path, pairs, min(requests, MAX_REQUESTS),
-                                    min(duration, MAX_DURATION_S), max(1, connections)))
+    # Its own thread and event loop: the caller may already run a loop (a test
+    # process hosting Playwright's sync API does).
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, _python_load(
+            port, path, pairs, min(requests, MAX_REQUESTS), min(duration, MAX_DURATION_S),
+            max(1, connections))).result()
 
 
 # ------------------------------------------------------------------ the bench

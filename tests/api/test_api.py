@@ -24,7 +24,7 @@ from lottery_service.core.note import (
 from lottery_service.runtime import Runtime
 from lottery_service.storage.models import ApplicationRow
 
-from .conftest import APPLICANTS, OPERATOR, Season, auth, runtime_at
+from .conftest import APPLICANTS, OPERATOR, SCHOOLS_CSV, Season, auth, runtime_at
 
 
 @pytest.fixture
@@ -78,6 +78,7 @@ def test_bad_import_is_422_with_row_report_and_nothing_stored(season: Season) ->
     bad = ("R20260002,李四,X,2019-02-30,D01,户籍,否,否,S001,,2026-06-11,12,13800000002\n")
     data = ("报名号,姓名,性别,出生日期,区县,户籍类型,失信被执行人,政策照顾,申请学校,多胞胎组,"
             "报名日期,身份证后四位,手机\n" + good + bad).encode()
+    assert season.upload("schools", SCHOOLS_CSV.encode()).status_code == 200
     response = season.upload("applicants", data)
     assert response.status_code == 422
     body = response.json()
@@ -96,6 +97,7 @@ def test_bad_import_is_422_with_row_report_and_nothing_stored(season: Season) ->
 
 def test_school_token_may_upload_only_its_own_rows(season: Season) -> None:
     """S3/S5: a school's staff send their own plans; a foreign row rejects the file."""
+    assert season.upload("schools", SCHOOLS_CSV.encode()).status_code == 200
     token = season.token("school", "S001")
     plans = "学校代码,班级,额定人数\nS001,01,45\nS002,01,45\nS002,02,45\n"
     response = season.upload("class_plans", plans.encode(), token)
@@ -352,3 +354,14 @@ def test_whole_season_via_api(season: Season, tmp_path: Path) -> None:
     assert result["class"] in ("01", "02") and result["teacher"].startswith(f"T{school}")
     path = Path(season.post("/export")["path"])
     assert (path / "entries.jsonl").exists()
+
+
+def test_applicants_of_an_unknown_school_are_rejected(season: Season) -> None:
+    """G2: an application naming a school the bureau did not import is a bad row."""
+    assert season.upload("schools", SCHOOLS_CSV.encode()).status_code == 200
+    row = "R20260009,王五,男,2019-05-01,D01,户籍,否,否,S999,,2026-06-11,1234,13800000009\n"
+    data = ("报名号,姓名,性别,出生日期,区县,户籍类型,失信被执行人,政策照顾,申请学校,多胞胎组,"
+            "报名日期,身份证后四位,手机\n" + row).encode()
+    response = season.upload("applicants", data)
+    assert response.status_code == 422
+    assert [(e["row"], e["field"]) for e in response.json()["errors"]] == [(2, "school")]

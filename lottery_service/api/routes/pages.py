@@ -294,3 +294,20 @@ def operate(event_id: str, request: Request, ctx: ContextDep,
                    import_kinds=("schools", "applicants", "community", "direct", "payments",
                                  "pupils", "class_plans", "teachers"),
                    config={"event": event_id, "api": f"/api/v1/events/{event_id}"})
+
+
+# --------------------------------------------------------- ceremony participant
+
+
+@router.get("/events/{event_id}/participate", response_class=HTMLResponse)
+def participate(event_id: str, request: Request, ctx: ContextDep,
+                lang: str | None = None) -> HTMLResponse:
+    """A participant's secret, commitment and escrow, made in the browser (§5.3, §5.4).
+
+    The page is static; the escrow key and the logged commitments come from the
+    public event API, and the secret never reaches this server except sealed.
+    """
+    snap = _snapshot(ctx, event_id)
+    return _render(request, "participate.html", lang_of(lang), **_event_header(snap),
+                   ceremonies=CEREMONIES,
+                   config={"event": event_id, "api": f"/api/v1/events/{event_id}"})

@@ -1,0 +1,156 @@
+// Ceremony participant's page (PROTOCOL.md §5.3, §5.4): the secret is made here with
+// WebCrypto and never leaves this browser except sealed in the escrow. Only
+// {commitment, escrow} is sent at commit time; the secret itself is sent at the reveal,
+// after it has been checked here against the logged commitment.
+import { checkOpening, commitment, makeSecret, sealEscrow } from "./ceremony-crypto.js";
+import { base64Decode, bytesToHex, hexToBytes } from "./proof.js";
+
+const S = JSON.parse(document.getElementById("i18n").textContent);
+const cfg = JSON.parse(document.getElementById("config").textContent);
+const $ = (id) => document.getElementById(id);
+const TOKEN_KEY = "sunshine-draw/participant-token";
+const out = $("out");
+let downloadUrl = null;
+
+const secretKey = (ceremony, participant) =>
+  `sunshine-draw/secret/${cfg.event}/${ceremony}/${participant}`;
+const who = () => ({ participant: $("participant").value.trim(), ceremony: $("ceremony").value });
+
+function say(text, bad = false) {
+  out.textContent = text;
+  out.className = `message ${bad ? "error" : "info"}`;
+  out.hidden = false;
+}
+
+async function fetchCeremony() {
+  const res = await fetch(cfg.api, { cache: "no-store" });
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  return (await res.json()).ceremonies[$("ceremony").value];
+}
+
+async function refresh() {
+  try {
+    const c = await fetchCeremony();
+    $("step").textContent = S[`cstep.${c.step}`] || c.step;
+    $("escrow-key").textContent = c.escrow_key || "—";
+    $("participant-list").replaceChildren(...c.participants.map((p) => {
+      const o = document.createElement("option");
+      o.value = p.id;
+      return o;
+    }));
+    showSecret(c.commitments[who().participant]);
+    return c;
+  } catch (e) {
+    say(S.error + e.message, true);
+    return null;
+  }
+}
+
+/** Show the kept secret, with its download file, for the chosen ceremony and id. */
+function showSecret(commitmentHex) {
+  const { participant, ceremony } = who();
+  const secret = participant ? localStorage.getItem(secretKey(ceremony, participant)) : null;
+  $("secret-box").hidden = !secret;
+  if (!secret) return;
+  $("secret-hex").textContent = secret;
+  $("commitment-hex").textContent = commitmentHex || "—";
+  if (downloadUrl) URL.revokeObjectURL(downloadUrl);
+  // The same one-line hex file as `sunshine participant commit` writes.
+  downloadUrl = URL.createObjectURL(new Blob([secret + "\n"], { type: "text/plain" }));
+  const link = $("secret-download");
+  link.href = downloadUrl;
+  link.download = `secret-${cfg.event}-${ceremony}-${participant}.txt`;
+}
+
+async function post(path, body) {
+  const token = $("token").value.trim();
+  const res = await fetch(`${cfg.api}/ceremonies/${$("ceremony").value}/${path}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+  });
+  let data = null;
+  try { data = await res.json(); } catch { data = null; }
+  if (!res.ok) {
+    const detail = data && (typeof data.detail === "string" ? data.detail : JSON.stringify(data));
+    throw new Error(`HTTP ${res.status} ${detail || ""}`);
+  }
+  return data;
+}
+
+function ready() {
+  const { participant } = who();
+  if (!$("token").value.trim() || !participant) { say(S["p.need_fields"], true); return false; }
+  return true;
+}
+
+async function commit() {
+  if (!ready()) return;
+  const { participant, ceremony } = who();
+  const c = await refresh();
+  if (!c) return;
+  if (!c.participants.some((p) => p.id === participant)) {
+    return say(S["p.not_participant"] + participant, true);
+  }
+  if (c.commitments[participant]) return say(S["p.already_committed"], true);
+  if (c.step !== "committing" || !c.escrow_key) return say(S["p.not_committing"], true);
+  say(S["p.committing"]);
+  const secret = makeSecret(); // §5.3: made on this device
+  const com = await commitment(cfg.event, ceremony, participant, secret);
+  const escrow = await sealEscrow(secret, com, base64Decode(c.escrow_key, "escrow key", "5.2"));
+  // Kept before sending, so a lost response never loses a logged secret.
+  localStorage.setItem(secretKey(ceremony, participant), bytesToHex(secret));
+  showSecret(bytesToHex(com));
+  // `participant` is the token's own id: the server refuses a mismatch before logging.
+  await post("commitments", { commitment: bytesToHex(com), escrow, participant });
+  await refresh();
+  say(S["p.committed"]);
+  $("secret-download").focus();
+}
+
+async function readSecret() {
+  const { participant, ceremony } = who();
+  const file = $("secret-file").files[0];
+  const text = file ? (await file.text()).trim() : localStorage.getItem(secretKey(ceremony, participant));
+  if (!text) throw new Error(S["p.no_secret"]);
+  if (!/^[0-9a-f]{64}$/.test(text)) throw new Error(S["p.bad_secret"]);
+  return hexToBytes(text, 32);
+}
+
+async function reveal() {
+  if (!ready()) return;
+  const { participant, ceremony } = who();
+  const c = await refresh();
+  if (!c) return;
+  const logged = c.commitments[participant];
+  if (!logged) return say(S["p.no_commitment"], true);
+  if (c.settled[participant]) return say(S["p.already_settled"] + c.settled[participant], true);
+  if (c.step !== "revealing") return say(S["p.not_revealing"], true);
+  const secret = await readSecret();
+  try {
+    await checkOpening(cfg.event, ceremony, participant, secret, hexToBytes(logged, 32));
+  } catch {
+    return say(S["p.mismatch"], true); // §5.3: never send a secret that cannot open
+  }
+  await post("reveals", { secret: bytesToHex(secret), participant });
+  localStorage.removeItem(secretKey(ceremony, participant));
+  await refresh();
+  say(S["p.revealed"]);
+}
+
+function guarded(button, action) {
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try { await action(); } catch (e) { say(S.error + e.message, true); }
+    finally { button.disabled = false; }
+  });
+}
+
+$("token").value = sessionStorage.getItem(TOKEN_KEY) || "";
+$("token").addEventListener("change", () => sessionStorage.setItem(TOKEN_KEY, $("token").value.trim()));
+$("who-form").addEventListener("submit", (ev) => ev.preventDefault());
+$("ceremony").addEventListener("change", refresh);
+$("participant").addEventListener("change", () => showSecret());
+guarded($("commit"), commit);
+guarded($("reveal"), reveal);
+refresh();
