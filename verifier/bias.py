@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import operator
+from collections import Counter
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
@@ -53,16 +55,18 @@ def _half_up(x: Fraction) -> int:
 
 def dimension(pools: Sequence[Pool], dim: str) -> dict[str, Any]:
     """One §8 dimension entry."""
-    applicants: dict[str, int] = {}
-    winners: dict[str, int] = {}
+    value = operator.attrgetter(dim)
+    applicants: Counter[str] = Counter()
+    winners: Counter[str] = Counter()
     expected: dict[str, Fraction] = {}
     for pool in pools:
         m, w = len(pool.members), len(pool.winners)
-        for a in pool.members:
-            c = getattr(a, dim)
-            applicants[c] = applicants.get(c, 0) + 1
-            winners[c] = winners.get(c, 0) + (a.reg in pool.winners)
-            expected[c] = expected.get(c, Fraction(0)) + Fraction(w, m)
+        counts = Counter(map(value, pool.members))
+        winners.update(map(value, pool.winners))
+        applicants.update(counts)
+        # k members each expecting w/m add k·w/m: one exact Fraction per value.
+        for c, k in counts.items():
+            expected[c] = expected.get(c, Fraction(0)) + Fraction(k * w, m)
     live = [c for c in expected if expected[c] > 0]
     chi2 = sum((Fraction((winners[c] - expected[c]) ** 2) / expected[c] for c in live),
                Fraction(0))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from verifier.errors import VerificationError
 
@@ -12,9 +12,12 @@ Result = tuple[str, str, str, str, str, int, "int | None"]
 """A lottery record (reg, number hex, unit, outcome, stage, rank, waiting)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Applicant:
-    """The fields of a §3.2 applicant record the draw and bias audit use."""
+class Applicant(NamedTuple):
+    """The fields of a §3.2 applicant record the draw and bias audit use.
+
+    A tuple: a city roster keeps 10^5 of them, and tuples are the smallest and
+    quickest records Python has.
+    """
 
     reg: str
     school: str
@@ -26,8 +29,7 @@ class Applicant:
     unit: str
 
 
-@dataclass(frozen=True)
-class Unit:
+class Unit(NamedTuple):
     """A joint application (§3.2, §6): one ticket for all its members."""
 
     number: bytes
@@ -44,7 +46,8 @@ class Pool:
     """An over-subscribed stage run (lottery true): the bias audit's pools (§8)."""
 
     members: tuple[Applicant, ...]
-    winners: frozenset[str]
+    winners: tuple[Applicant, ...]
+    """The members admitted in this stage."""
 
 
 @dataclass
@@ -83,7 +86,7 @@ def units_of(applicants: Iterable[Applicant], number: Callable[[str], bytes],
             raise VerificationError("lottery", "§3.2",
                                     f"members of unit {u} differ in district/direct/community")
         units.append(Unit(number(u), u, tuple(members)))
-    units.sort(key=lambda x: (x.number, x.unit))
+    units.sort()  # by (number, unit); units differ, so members are never compared
     return units
 
 
@@ -102,21 +105,22 @@ def allocate(school: dict[str, Any], applicants: Sequence[Applicant],
         m = sum(u.size for u in pool)
         lottery = m > seats
         free, taken, cutoff = seats, 0, None
+        winners: list[Applicant] = []
         for rank, u in enumerate(pool, 1):
             last[u.unit] = (stage, rank)
             if u.size <= free:
                 admitted[u.unit] = (stage, rank)
                 free -= u.size
                 taken += u.size
-                cutoff = u.number.hex()
+                cutoff = u.number
+                winners.extend(u.members)
             else:
                 not_admitted_by_stage.setdefault(stage, []).append(u)
         stages.append({"stage": stage, "seats": seats, "applicants": m, "admitted": taken,
-                       "lottery": lottery, "cutoff": cutoff if lottery else None})
+                       "lottery": lottery,
+                       "cutoff": cutoff.hex() if lottery and cutoff is not None else None})
         if lottery:
-            pools.append(Pool(tuple(a for u in pool for a in u.members),
-                              frozenset(a.reg for u in pool if u.unit in admitted
-                                        and admitted[u.unit][0] == stage for a in u.members)))
+            pools.append(Pool(tuple(a for u in pool for a in u.members), tuple(winners)))
         return taken
 
     r = school["quota"]
@@ -162,8 +166,10 @@ class Payments:
 
     draws: dict[str, SchoolDraw]
     waitlist_promotion: bool
-    offers: dict[str, tuple[str, str, bool]] = field(default_factory=dict)
-    """reg -> (school, admission stage, confirmed)."""
+    offers: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """reg -> (school, admission stage)."""
+    confirmed: set[str] = field(default_factory=set)
+    """Offers that survived a payment round (a subset of offers)."""
     promoted: set[str] = field(default_factory=set)
     locked: set[str] = field(default_factory=set)
     forfeited: set[str] = field(default_factory=set)
@@ -176,7 +182,7 @@ class Payments:
                 if reg in self.offers:
                     raise VerificationError("lock", "§7.6",
                                             f"{reg} holds admissions at two schools")
-                self.offers[reg] = (d.school, stage, False)
+                self.offers[reg] = (d.school, stage)
 
     def play(self, number: int, forfeited: list[str], locked_elsewhere: list[str]
              ) -> dict[str, tuple[list[str], int]]:
@@ -190,14 +196,13 @@ class Payments:
         lost: dict[str, list[tuple[str, str]]] = {}
         for reg in forfeited:
             held = self.offers.get(reg)
-            if held is None or held[2]:
+            if held is None or reg in self.confirmed:
                 raise VerificationError("payments", "§7.5",
                                         f"{reg} forfeited without an unconfirmed offer")
             lost.setdefault(held[0], []).append((reg, held[1]))
             del self.offers[reg]
             self.forfeited.add(reg)
-        for reg, (sch, stage, _) in list(self.offers.items()):
-            self.offers[reg] = (sch, stage, True)
+        self.confirmed.update(self.offers)
         for reg in locked_elsewhere:
             if reg in self.offers:
                 raise VerificationError("lock", "§7.6",
@@ -210,6 +215,8 @@ class Payments:
             promoted: list[str] = []
             if self.waitlist_promotion:
                 for u in self.draws[sid].waiting_order:
+                    if freed == 0:
+                        break  # no unit fits any more
                     regs = [a.reg for a in u.members]
                     if (u.unit in self.promoted or any(r in self.locked for r in regs)
                             or any(r in self.forfeited for r in regs)):
@@ -221,7 +228,7 @@ class Payments:
             for reg in promoted:
                 if reg in self.offers:
                     raise VerificationError("lock", "§7.6", f"{reg} promoted twice")
-                self.offers[reg] = (sid, "waiting", False)
+                self.offers[reg] = (sid, "waiting")
             expected[sid] = (promoted, community + freed)
         if not any(p for p, _ in expected.values()):
             self.ended = True

@@ -43,8 +43,9 @@ def root(leaves: Sequence[bytes], size: int | None = None) -> bytes:
     level = list(leaves[:n])
     sha = hashlib.sha256
     while len(level) > 1:
-        nxt = [sha(b"\x01" + level[i] + level[i + 1]).digest()
-               for i in range(0, len(level) - 1, 2)]
+        # Pairs (0, 1), (2, 3), ...; an odd last node has no partner (strict=False).
+        nxt = [sha(b"\x01" + left + right).digest()
+               for left, right in zip(level[::2], level[1::2], strict=False)]
         if len(level) % 2:
             nxt.append(level[-1])
         level = nxt

@@ -46,20 +46,23 @@ def build(v: Verification, reg: str) -> Obj:
     grouped_school = next((s for s, g in st.grouping.items() if reg in g), None)
     size = max(v.checkpoints)
     entries = []
+    roster: list[bytes] = []
+    """canon() of the lottery input records (the verifier did not keep them)."""
     for seq, raw in enumerate(v.bundle.lines()):
         if seq >= size:
             break
         obj = strict.loads(raw)
+        if obj["type"] == "input_records" and obj["body"]["ceremony"] == "lottery":
+            roster.extend(strict.canon(r) for r in obj["body"]["records"])
         if _wanted(obj, reg, grouped_school):
             proof = merkle.inclusion_proof(st.leaves, seq, size)
             entries.append({"entry": raw.decode(), "index": seq,
                             "proof": [p.hex() for p in proof]})
-    lot = st.ceremonies["lottery"]
-    assert lot.sorted_canon is not None
-    record = next(c for c in lot.sorted_canon
-                  if strict.loads(c).get("reg") == reg and b'"type":"applicant"' in c)
-    index = lot.sorted_canon.index(record)
-    leaves = [merkle.leaf_hash(c) for c in lot.sorted_canon]
+    roster.sort()
+    index = next(k for k, c in enumerate(roster)
+                 if b'"type":"applicant"' in c and strict.loads(c).get("reg") == reg)
+    record = roster[index]
+    leaves = [merkle.leaf_hash(c) for c in roster]
     out = {"event": st.event, "reg": reg,
            "checkpoint": v.bundle.notes[size],
            "log_key": v._key().text,

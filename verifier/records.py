@@ -2,6 +2,10 @@
 
 Unknown or missing members, wrong types and malformed identifiers are all
 rejected (§2.3). Validators return the object unchanged so callers keep one copy.
+
+A city log holds 10^5 applicants, lottery records and pupils, so the checks of
+those are kept to few calls each, and identifiers, days and masked names (each
+repeated thousands of times) are tested once per distinct value.
 """
 
 from __future__ import annotations
@@ -16,11 +20,48 @@ from verifier.strict import ID, REG, StrictError
 CEREMONIES = ("lottery", "grouping", "teachers")
 ROLES = frozenset({"notary", "supervisor", "parent-rep", "bureau"})
 STAGES = ("direct", "community", "district", "city")
+GENDERS = frozenset({"F", "M"})
+OUTCOMES = frozenset({"admitted", "not_admitted"})
 REJECTION_CODES = frozenset({
     "P1-residence", "P1-age", "P1-graduation", "P2-second-application", "P2-district",
     "P3-defaulter", "P8-locked", "P10-not-approved"})
 MASKED_NAME = re.compile(r"[^*]\*(?:[^*])?")
 Obj = dict[str, Any]
+
+
+def _remembered(test: Callable[[str], object]) -> Callable[[Any], bool]:
+    """``test`` on strings, remembering the distinct values that passed.
+
+    Only passing values are kept (at most 2^16), so an invalid value is always
+    tested, and rejected, again.
+    """
+    valid: set[str] = set()
+
+    def check(v: Any) -> bool:
+        if type(v) is not str:
+            return False
+        if v in valid:
+            return True
+        if not test(v):
+            return False
+        if len(valid) < 65536:
+            valid.add(v)
+        return True
+
+    return check
+
+
+def _valid_date(v: str) -> bool:
+    try:
+        strict.date(v)
+    except StrictError:
+        return False
+    return True
+
+
+_is_id = _remembered(ID.fullmatch)
+_is_masked_name = _remembered(MASKED_NAME.fullmatch)
+_is_date = _remembered(_valid_date)
 
 
 def fields(obj: Any, names: frozenset[str] | set[str], what: str) -> Obj:
@@ -40,6 +81,23 @@ def s(obj: Obj, key: str, what: str, pattern: re.Pattern[str] | None = None) -> 
     if not isinstance(v, str) or (pattern is not None and not pattern.fullmatch(v)):
         raise StrictError(f"{what}.{key} is not a valid string: {v!r}")
     return v
+
+
+def ident(obj: Obj, key: str, what: str) -> str:
+    """A §1 identifier (ids of schools, districts, classes, teachers, groups)."""
+    v = obj[key]
+    if not _is_id(v):
+        raise StrictError(f"{what}.{key} is not a valid id: {v!r}")
+    out: str = v
+    return out
+
+
+def reg_and_unit(obj: Obj, what: str) -> str:
+    """``reg`` and ``unit``, both registration numbers; usually the same string."""
+    reg = s(obj, "reg", what, REG)
+    if obj["unit"] != reg:
+        s(obj, "unit", what, REG)
+    return reg
 
 
 def i(obj: Obj, key: str, what: str, minimum: int = 0) -> int:
@@ -105,9 +163,8 @@ def rules(o: Any) -> Obj:
 
 
 def _masked(o: Obj, w: str) -> None:
-    name = s(o, "name", w)
-    if not MASKED_NAME.fullmatch(name):
-        raise StrictError(f"{w}.name is not a masked name (§3.2): {name!r}")
+    if not _is_masked_name(o["name"]):
+        raise StrictError(f"{w}.name is not a masked name (§3.2): {o['name']!r}")
 
 
 _SCHOOL = frozenset({"type", "id", "name", "district", "authority", "tuition", "quota",
@@ -123,9 +180,9 @@ _TEACHER = frozenset({"type", "school", "id", "name"})
 def school(o: Obj) -> Obj:
     w = "school"
     fields(o, _SCHOOL, w)
-    s(o, "id", w, ID)
+    ident(o, "id", w)
     s(o, "name", w)
-    s(o, "district", w, ID)
+    ident(o, "district", w)
     one_of(o, "authority", w, ("city", "district"))
     i(o, "tuition", w)
     q = i(o, "quota", w)
@@ -138,15 +195,15 @@ def school(o: Obj) -> Obj:
 def applicant(o: Obj) -> Obj:
     w = "applicant"
     fields(o, _APPLICANT, w)
-    s(o, "reg", w, REG)
+    reg_and_unit(o, w)
     _masked(o, w)
-    s(o, "school", w, ID)
-    s(o, "district", w, ID)
-    one_of(o, "gender", w, ("F", "M"))
-    strict.date(o["reg_day"])
+    ident(o, "school", w)
+    ident(o, "district", w)
+    one_of(o, "gender", w, GENDERS)
+    if not _is_date(o["reg_day"]):
+        raise StrictError(f"bad date {o['reg_day']!r} (§1)")
     b(o, "direct", w)
     b(o, "community", w)
-    s(o, "unit", w, REG)
     return o
 
 
@@ -155,31 +212,31 @@ def pupil(o: Obj) -> Obj:
     fields(o, _PUPIL, w)
     s(o, "reg", w, REG)
     _masked(o, w)
-    s(o, "school", w, ID)
-    one_of(o, "gender", w, ("F", "M"))
+    ident(o, "school", w)
+    one_of(o, "gender", w, GENDERS)
     st = o["strata"]
-    if not isinstance(st, list) or any(not isinstance(x, str) or not ID.fullmatch(x) for x in st):
+    if not isinstance(st, list) or not all(_is_id(x) for x in st):
         raise StrictError("pupil.strata is not a list of ids")
     sorted_distinct(st, "pupil.strata")
     if o["siblings"] is not None:
         sib = fields(o["siblings"], frozenset({"group", "mode"}), "pupil.siblings")
-        s(sib, "group", "pupil.siblings", ID)
+        ident(sib, "group", "pupil.siblings")
         one_of(sib, "mode", "pupil.siblings", ("together", "apart"))
     if o["same_name"] is not None:
-        s(o, "same_name", w, ID)
+        ident(o, "same_name", w)
     return o
 
 
 def class_plan(o: Obj) -> Obj:
     w = "class-plan"
     fields(o, _PLAN, w)
-    s(o, "school", w, ID)
+    ident(o, "school", w)
     cl = o["classes"]
     if not isinstance(cl, list) or not cl:
         raise StrictError("class-plan.classes is not a non-empty list")
     for c in cl:
         fields(c, frozenset({"id", "capacity"}), "class")
-        s(c, "id", "class", ID)
+        ident(c, "id", "class")
         i(c, "capacity", "class", 1)
     sorted_distinct([c["id"] for c in cl], "class-plan.classes ids")
     return o
@@ -188,8 +245,8 @@ def class_plan(o: Obj) -> Obj:
 def teacher(o: Obj) -> Obj:
     w = "teacher"
     fields(o, _TEACHER, w)
-    s(o, "school", w, ID)
-    s(o, "id", w, ID)
+    ident(o, "school", w)
+    ident(o, "id", w)
     _masked(o, w)
     return o
 
@@ -236,7 +293,7 @@ def _b_ceremony_opened(o: Obj) -> None:
         raise StrictError("ceremony_opened.participants: at least two required (§5.2)")
     for p in ps:
         fields(p, frozenset({"id", "role"}), "participant")
-        s(p, "id", "participant", ID)
+        ident(p, "id", "participant")
         one_of(p, "role", "participant", ROLES)
     sorted_distinct([p["id"] for p in ps], "participants ids")
     strict.hex_bytes(o["participants_hash"])
@@ -253,7 +310,7 @@ def _b_rejections(o: Obj) -> None:
     for r in rj:
         fields(r, _body("reg school code"), "rejection")
         s(r, "reg", "rejection", REG)
-        s(r, "school", "rejection", ID)
+        ident(r, "school", "rejection")
         one_of(r, "code", "rejection", REJECTION_CODES)
 
 
@@ -277,7 +334,7 @@ def _b_input_frozen(o: Obj) -> None:
 def _b_commitment(o: Obj) -> None:
     fields(o, _body("ceremony participant commitment escrow"), "commitment")
     _ceremony(o, "commitment")
-    s(o, "participant", "commitment", ID)
+    ident(o, "participant", "commitment")
     strict.hex_bytes(o["commitment"])
     strict.b64_bytes(o["escrow"], 80)
 
@@ -290,21 +347,21 @@ def _b_closed(o: Obj) -> None:
 def _b_reveal(o: Obj) -> None:
     fields(o, _body("ceremony participant secret"), "reveal")
     _ceremony(o, "reveal")
-    s(o, "participant", "reveal", ID)
+    ident(o, "participant", "reveal")
     strict.hex_bytes(o["secret"])
 
 
 def _b_void(o: Obj) -> None:
     fields(o, _body("ceremony participant reason"), "contribution_void")
     _ceremony(o, "contribution_void")
-    s(o, "participant", "contribution_void", ID)
+    ident(o, "participant", "contribution_void")
     one_of(o, "reason", "contribution_void", ("escrow-invalid", "escrow-holder-absent"))
 
 
 def _b_physical(o: Obj) -> None:
     fields(o, _body("ceremony witness values"), "physical_entropy")
     _ceremony(o, "physical_entropy")
-    s(o, "witness", "physical_entropy", ID)
+    ident(o, "witness", "physical_entropy")
     v = o["values"]
     if not isinstance(v, list) or any(type(x) is not int or not 1 <= x <= 6 for x in v):
         raise StrictError("physical_entropy.values must be dice values 1..6 (§5.5)")
@@ -333,7 +390,7 @@ _RESULT = _body("reg number unit outcome stage rank waiting")
 def _b_lottery_results(o: Obj) -> None:
     w = "lottery_results"
     fields(o, _body("school part parts summary records"), w)
-    s(o, "school", w, ID)
+    ident(o, "school", w)
     part, parts = i(o, "part", w), i(o, "parts", w, 1)
     if part >= parts:
         raise StrictError("lottery_results.part ≥ parts")
@@ -359,10 +416,9 @@ def _b_lottery_results(o: Obj) -> None:
         raise StrictError("lottery_results.records: at most 250 (§11.1)")
     for r in recs:
         fields(r, _RESULT, "lottery record")
-        s(r, "reg", "lottery record", REG)
+        reg_and_unit(r, "lottery record")
         strict.hex_bytes(r["number"])
-        s(r, "unit", "lottery record", REG)
-        one_of(r, "outcome", "lottery record", ("admitted", "not_admitted"))
+        one_of(r, "outcome", "lottery record", OUTCOMES)
         one_of(r, "stage", "lottery record", STAGES)
         i(r, "rank", "lottery record", 1)
         if r["waiting"] is not None:
@@ -406,7 +462,7 @@ def _b_promotions(o: Obj) -> None:
     w = "promotions"
     fields(o, _body("round school promoted returned_to_bureau"), w)
     i(o, "round", w, 1)
-    s(o, "school", w, ID)
+    ident(o, "school", w)
     regs(o, "promoted", w)
     i(o, "returned_to_bureau", w)
 
@@ -419,7 +475,7 @@ def _b_payments_closed(o: Obj) -> None:
 def _b_grouping(o: Obj) -> None:
     w = "grouping_results"
     fields(o, _body("school part parts records"), w)
-    s(o, "school", w, ID)
+    ident(o, "school", w)
     if i(o, "part", w) >= i(o, "parts", w, 1):
         raise StrictError("grouping_results.part ≥ parts")
     recs = o["records"]
@@ -428,20 +484,20 @@ def _b_grouping(o: Obj) -> None:
     for r in recs:
         fields(r, _body("reg class"), "grouping record")
         s(r, "reg", "grouping record", REG)
-        s(r, "class", "grouping record", ID)
+        ident(r, "class", "grouping record")
     sorted_distinct([r["reg"] for r in recs], "grouping records regs")
 
 
 def _b_matching(o: Obj) -> None:
     w = "matching_results"
     fields(o, _body("school pairs"), w)
-    s(o, "school", w, ID)
+    ident(o, "school", w)
     if not isinstance(o["pairs"], list):
         raise StrictError("matching_results.pairs is not a list")
     for p in o["pairs"]:
         fields(p, _body("class teacher"), "pair")
-        s(p, "class", "pair", ID)
-        s(p, "teacher", "pair", ID)
+        ident(p, "class", "pair")
+        ident(p, "teacher", "pair")
     sorted_distinct([p["class"] for p in o["pairs"]], "pairs classes")
 
 

@@ -9,6 +9,16 @@ floats, valid Unicode) ``json.dumps(sort_keys=True, separators=(",", ":"),
 ensure_ascii=False)`` yields exactly the RFC 8785 bytes: keys are ASCII, so
 code-point and UTF-16 order agree, and both escape only ``"``, ``\\`` and
 controls below U+0020 in the same way. ``canon_rfc8785`` is the reference.
+
+Duplicate keys in bulk input: ``loads`` finds them with an ``object_pairs_hook``,
+which costs a Python call per object. ``loads_canonical`` (used for every log
+entry) parses with the plain C decoder instead and relies on the byte comparison
+it must make anyway: if ``raw`` had an object with a repeated key, the decoder
+keeps one member, so ``canon(value)`` has fewer members than ``raw`` in that
+object. Were the bytes still equal, ``raw`` would be ``canon`` of a dict, and
+``canon`` never writes a key twice in one object: a contradiction. So
+``canon(parse(raw)) == raw`` implies ``raw`` has no duplicate key, and a line
+with one is rejected as non-canonical.
 """
 
 from __future__ import annotations
@@ -31,12 +41,12 @@ REG = re.compile(r"[A-Z0-9]{4,32}")
 ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
-HEX = re.compile(r"(?:[0-9a-f]{2})*")
 DECIMAL = re.compile(r"0|[1-9][0-9]*")
 B64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"),
-                            allow_nan=False)
+                            allow_nan=False, check_circular=False)
+"""check_circular off: values come from the JSON parser or literals, never cyclic."""
 
 
 class StrictError(ValueError):
@@ -65,13 +75,16 @@ def _int(text: str) -> int:
 
 _DECODER = json.JSONDecoder(object_pairs_hook=_pairs, parse_float=_no_float,
                             parse_constant=_no_float, parse_int=_int)
+_FAST_DECODER = json.JSONDecoder(parse_float=_no_float, parse_constant=_no_float,
+                                 parse_int=_int)
+"""Like _DECODER but a repeated key silently keeps the last member: only for
+bytes that are then compared with their canonical encoding (module doc)."""
 
 
-def loads(raw: bytes | str) -> Any:
-    """Parse JSON strictly: no duplicate keys, no floats, safe integers only."""
+def _decode(decoder: json.JSONDecoder, raw: bytes | str) -> Any:
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-        value, end = _DECODER.raw_decode(text)
+        value, end = decoder.raw_decode(text)
     except StrictError:
         raise
     except (UnicodeDecodeError, ValueError) as exc:
@@ -79,6 +92,20 @@ def loads(raw: bytes | str) -> Any:
     if end != len(text):
         raise StrictError("trailing data after JSON value")
     return value
+
+
+def loads(raw: bytes | str) -> Any:
+    """Parse JSON strictly: no duplicate keys, no floats, safe integers only."""
+    return _decode(_DECODER, raw)
+
+
+def loads_for_canonical_check(raw: bytes) -> Any:
+    """Parse like ``loads`` but without looking for duplicate keys.
+
+    Callers MUST then require ``raw`` to equal the canonical encoding of the
+    result, which rejects duplicate keys (module doc); see ``loads_canonical``.
+    """
+    return _decode(_FAST_DECODER, raw)
 
 
 def canon(value: Any) -> bytes:
@@ -95,20 +122,33 @@ def canon_rfc8785(value: Any) -> bytes:
 
 
 def loads_canonical(raw: bytes) -> Any:
-    """Parse ``raw`` strictly and require it to be its own canonical encoding."""
-    value = loads(raw)
+    """Parse ``raw`` strictly and require it to be its own canonical encoding.
+
+    The comparison also rejects duplicate keys (module doc).
+    """
+    value = loads_for_canonical_check(raw)
     if canon(value) != raw:
-        raise StrictError("bytes are not the canonical encoding (§2.1, §2.3)")
+        raise StrictError("bytes are not the canonical encoding, or repeat a key "
+                          "(§2.1, §2.3)")
     return value
 
 
 def hex_bytes(value: Any, size: int | None = 32) -> bytes:
-    """Lowercase hex of exactly ``size`` bytes (any even length when None)."""
-    if not isinstance(value, str) or not HEX.fullmatch(value):
+    """Lowercase hex of exactly ``size`` bytes (any even length when None).
+
+    Canonical by round trip, like base64: ``fromhex`` also takes upper case and
+    spaces, but then ``.hex()`` differs from the text (and is faster than a regex
+    on the 10^5 lottery numbers of a city).
+    """
+    try:
+        data = bytes.fromhex(value) if isinstance(value, str) else None
+    except ValueError:
+        data = None
+    if data is None or data.hex() != value:
         raise StrictError(f"not lowercase hex: {value!r} (§1)")
-    if size is not None and len(value) != 2 * size:
-        raise StrictError(f"hex of {len(value) // 2} bytes, need {size} (§1, §2.3)")
-    return bytes.fromhex(value)
+    if size is not None and len(data) != size:
+        raise StrictError(f"hex of {len(data)} bytes, need {size} (§1, §2.3)")
+    return data
 
 
 def b64_bytes(value: Any, size: int | None = None) -> bytes:

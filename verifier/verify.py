@@ -2,11 +2,19 @@
 
 ``Verification.run()`` reads entries.jsonl once, streaming, then runs every step
 that can run; a step whose prerequisite failed is reported as skipped.
+
+Memory: a city log holds 10^5 applicants and pupils, so the streaming pass keeps
+each record once, as a small tuple with repeated strings (schools, districts,
+days, outcomes) shared, never the parsed entries; input records are kept as
+canonical bytes only until their ceremony's input_frozen folds them into the
+input tree.
 """
 
 from __future__ import annotations
 
+import gc
 import itertools
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,12 +36,24 @@ class StepResult:
     detail: str = ""
 
 
+@dataclass(frozen=True)
+class InputTree:
+    """The §3.3 tree of a ceremony's input records as logged before input_frozen."""
+
+    size: int
+    root: bytes
+    duplicate: bool
+
+
 @dataclass
 class Ceremony:
     """What the log says about one ceremony (§5, §11.2)."""
 
     opened: Obj | None = None
     input_canon: list[bytes] = field(default_factory=list)
+    """canon(record) of each input record, until input_frozen folds them."""
+    input_tree: InputTree | None = None
+    records_after_freeze: int = 0
     frozen: Obj | None = None
     commitments: dict[str, Obj] = field(default_factory=dict)
     openings: dict[str, bytes | None] = field(default_factory=dict)
@@ -41,7 +61,6 @@ class Ceremony:
     physical: Obj | None = None
     beacon: Obj | None = None
     seed: bytes | None = None
-    sorted_canon: list[bytes] | None = None
 
 
 @dataclass
@@ -56,13 +75,14 @@ class LogState:
     ceremonies: dict[str, Ceremony] = field(default_factory=dict)
     schools: dict[str, Obj] = field(default_factory=dict)
     applicants: list[draw.Applicant] = field(default_factory=list)
-    pupils: list[Obj] = field(default_factory=list)
+    pupils: list[grouping.Pupil] = field(default_factory=list)
     plans: dict[str, Obj] = field(default_factory=dict)
     teachers: dict[str, list[str]] = field(default_factory=dict)
     rejections: list[Obj] = field(default_factory=list)
     lottery_parts: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
     summaries: dict[str, Obj] = field(default_factory=dict)
     results: dict[str, dict[str, draw.Result]] = field(default_factory=dict)
+    """Logged lottery records per school; step 11 frees each school's once compared."""
     bias: list[Obj] | None = None
     rounds: list[Obj] = field(default_factory=list)
     promotions: dict[int, list[Obj]] = field(default_factory=dict)
@@ -82,11 +102,24 @@ def _ceremony(state: LogState, name: str) -> Ceremony:
     return state.ceremonies.setdefault(name, Ceremony())
 
 
+def _fold_inputs(cer: Ceremony) -> None:
+    """Build the §3.3 input tree of the records logged so far, then drop their bytes."""
+    leaves = sorted(cer.input_canon)
+    cer.input_canon = []
+    duplicate = any(a == b for a, b in itertools.pairwise(leaves))
+    hashes = list(map(merkle.leaf_hash, leaves))
+    del leaves
+    cer.input_tree = InputTree(len(hashes), merkle.root(hashes), duplicate)
+
+
 def _absorb(state: LogState, seq: int, raw: bytes) -> None:
-    """Strictly parse one entry (§2.1, §2.3, §11.1) and keep what later steps need."""
+    """Strictly parse one entry (§2.1, §2.3, §11.1) and keep what later steps need.
+
+    Duplicate keys are rejected by the canonical comparison (strict module doc).
+    """
     if len(raw) >= 65536:
         raise strict.StrictError(f"entry {seq} is {len(raw)} bytes, not below 65536 (§11.1)")
-    obj = strict.loads(raw)
+    obj = strict.loads_for_canonical_check(raw)
     records.entry(obj, state.event, seq)
     state.event = obj["event"]
     t, body = obj["type"], obj["body"]
@@ -100,7 +133,8 @@ def _absorb(state: LogState, seq: int, raw: bytes) -> None:
     else:
         enc = strict.canon(obj)
     if enc != raw:
-        raise strict.StrictError(f"entry {seq} is not in canonical form (§2.1, §11.1)")
+        raise strict.StrictError(f"entry {seq} is not in canonical form or repeats a key "
+                                 "(§2.1, §11.1)")
     c: str = body.get("ceremony", "") if t != "eligibility_rejections" else ""
     state.items.append(phases.Item(seq, t, c or None, body.get("participant"),
                                    body.get("refers_to")))
@@ -112,11 +146,17 @@ def _absorb(state: LogState, seq: int, raw: bytes) -> None:
         _ceremony(state, c).opened = body
     elif t == "input_records":
         cer = _ceremony(state, c)
-        cer.input_canon.extend(encs)
+        if cer.input_tree is None:
+            cer.input_canon.extend(encs)
+        else:
+            cer.records_after_freeze += len(encs)
         for r in body["records"]:
             _keep_record(state, r)
     elif t == "input_frozen":
-        _ceremony(state, c).frozen = body
+        cer = _ceremony(state, c)
+        cer.frozen = body
+        if cer.input_tree is None:
+            _fold_inputs(cer)
     elif t == "commitment":
         _ceremony(state, c).commitments[body["participant"]] = body
     elif t in ("reveal", "escrow_opened", "contribution_void"):
@@ -142,11 +182,11 @@ def _absorb(state: LogState, seq: int, raw: bytes) -> None:
             state.summaries[sid] = body["summary"]
         res = state.results.setdefault(sid, {})
         for r in body["records"]:
-            reg = r["reg"]
+            reg, unit = r["reg"], r["unit"]
             if reg in res:
                 raise strict.StrictError(f"{reg} listed twice in lottery_results (§11.2)")
-            res[reg] = (reg, r["number"], r["unit"], r["outcome"], r["stage"], r["rank"],
-                        r["waiting"])
+            res[reg] = (reg, r["number"], reg if unit == reg else unit, _intern(r["outcome"]),
+                        _intern(r["stage"]), r["rank"], r["waiting"])
     elif t == "bias_audit":
         state.bias = body["dimensions"]
     elif t == "payment_round":
@@ -160,25 +200,32 @@ def _absorb(state: LogState, seq: int, raw: bytes) -> None:
         state.grouping_parts.setdefault(sid, []).append((body["part"], body["parts"]))
         g = state.grouping.setdefault(sid, {})
         for r in body["records"]:
-            g[r["reg"]] = r["class"]
+            if r["reg"] in g:
+                raise strict.StrictError(f"{r['reg']} listed twice in grouping_results (§11.2)")
+            g[r["reg"]] = _intern(r["class"])
     elif t == "matching_results":
         if body["school"] in state.matching:
             raise strict.StrictError(f"second matching_results for {body['school']}")
         state.matching[body["school"]] = body["pairs"]
 
 
+_intern = sys.intern
+"""One shared copy of each repeated string (school, district, day, outcome, class)."""
+
+
 def _keep_record(state: LogState, r: Obj) -> None:
     t = r["type"]
     if t == "applicant":
-        state.applicants.append(draw.Applicant(r["reg"], r["school"], r["district"],
-                                               r["gender"], r["reg_day"], r["direct"],
-                                               r["community"], r["unit"]))
+        reg, unit = r["reg"], r["unit"]
+        state.applicants.append(draw.Applicant(
+            reg, _intern(r["school"]), _intern(r["district"]), r["gender"],
+            _intern(r["reg_day"]), r["direct"], r["community"], reg if unit == reg else unit))
     elif t == "school":
         if r["id"] in state.schools:
             raise strict.StrictError(f"school {r['id']} listed twice (§1)")
         state.schools[r["id"]] = r
     elif t == "pupil":
-        state.pupils.append(r)
+        state.pupils.append(grouping.pupil_of(r))
     elif t == "class-plan":
         if r["school"] in state.plans:
             raise strict.StrictError(f"two class plans for {r['school']} (§3.2)")
@@ -232,6 +279,21 @@ class Verification:
     )
 
     def run(self) -> list[StepResult]:
+        """Run every step; the cyclic garbage collector is paused meanwhile.
+
+        A city log leaves millions of small acyclic objects alive to the end;
+        the collector would rescan them again and again (about a second) and
+        free nothing, since no step builds reference cycles.
+        """
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._run()
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _run(self) -> list[StepResult]:
         funcs: dict[int, Callable[[], str]] = {
             1: self.step_parse, 2: self.step_signatures, 3: self.step_roots,
             4: self.step_consistency, 5: self.step_phases, 6: self.step_rules,
@@ -425,30 +487,30 @@ class Verification:
         return st.rules_hash.hex()
 
     def step_inputs(self) -> str:
+        """Step 7: each input root is the §3.3 tree of the records logged before it."""
         out = []
         for name, cer in self.state.ceremonies.items():
-            if cer.frozen is None:
+            tree = cer.input_tree
+            if cer.frozen is None or tree is None:
                 continue
-            leaves = sorted(cer.input_canon)
-            for a, b_ in itertools.pairwise(leaves):
-                if a == b_:
-                    raise VerificationError("inputs", "§3.3", f"{name}: duplicate input record")
-            cer.sorted_canon = leaves
-            root = merkle.root([merkle.leaf_hash(x) for x in leaves])
-            if cer.frozen["size"] != len(leaves) or cer.frozen["root"] != root.hex():
+            if cer.records_after_freeze:
+                raise VerificationError("inputs", "§5.1",
+                                        f"{name}: {cer.records_after_freeze} input records "
+                                        "logged after input_frozen")
+            if tree.duplicate:
+                raise VerificationError("inputs", "§3.3", f"{name}: duplicate input record")
+            if cer.frozen["size"] != tree.size or cer.frozen["root"] != tree.root.hex():
                 raise VerificationError("inputs", "§3.3",
                                         f"{name}: input root/size differ from the records")
-            out.append(f"{name} {len(leaves)} records")
+            out.append(f"{name} {tree.size} records")
         self._unique_ids()
         return ", ".join(out) or "no input frozen yet"
 
     def _unique_ids(self) -> None:
         st = self.state
-        regs = [a.reg for a in st.applicants]
-        if len(set(regs)) != len(regs):
+        if len({a.reg for a in st.applicants}) != len(st.applicants):
             raise VerificationError("inputs", "§1", "a registration number appears twice")
-        pregs = [p["reg"] for p in st.pupils]
-        if len(set(pregs)) != len(pregs):
+        if len({p.reg for p in st.pupils}) != len(st.pupils):
             raise VerificationError("inputs", "§1", "a pupil registration number appears twice")
 
     def step_commitments(self) -> str:
@@ -513,11 +575,12 @@ class Verification:
         return ", ".join(done) + " recomputed" if done else "no seed drawn yet"
 
     def step_rejections(self) -> str:
-        regs = {a.reg for a in self.state.applicants}
-        for r in self.state.rejections:
-            if r["reg"] in regs:
-                raise VerificationError("eligibility", "§7.1",
-                                        f"rejected {r['reg']} appears among the input records")
+        rejected = {r["reg"] for r in self.state.rejections}
+        if rejected:
+            for a in self.state.applicants:
+                if a.reg in rejected:
+                    raise VerificationError("eligibility", "§7.1",
+                                            f"rejected {a.reg} appears among the input records")
         return f"{len(self.state.rejections)} rejections, none in the roster"
 
     def step_lottery(self) -> str:
@@ -546,17 +609,20 @@ class Verification:
             if st.summaries.get(sid) != d.summary:
                 raise VerificationError("lottery", "§7.2, §7.3",
                                         f"school {sid}: summary differs from the recomputation")
-            logged = st.results[sid]
-            if logged.keys() != d.records.keys():
-                raise VerificationError("lottery", "§7.4",
-                                        f"school {sid}: results do not list exactly its "
-                                        "applicants")
-            for reg, rec in d.records.items():
-                if logged[reg] != rec:
-                    raise VerificationError("lottery", "§6, §7.4",
-                                            f"school {sid}, {reg}: logged {logged[reg]} but "
-                                            f"recomputed {rec}")
+            # Each side is needed only for this comparison: free both as we go, so
+            # the city's 10^5 records are never held twice.
+            logged = st.results.pop(sid)
+            if logged != d.records:
+                if logged.keys() != d.records.keys():
+                    raise VerificationError("lottery", "§7.4",
+                                            f"school {sid}: results do not list exactly its "
+                                            "applicants")
+                reg, rec = next((r, x) for r, x in d.records.items() if logged[r] != x)
+                raise VerificationError("lottery", "§6, §7.4",
+                                        f"school {sid}, {reg}: logged {logged[reg]} but "
+                                        f"recomputed {rec}")
             n += len(d.records)
+            d.records.clear()
         return f"{len(self.draws)} schools, {n} applicants recomputed"
 
     def step_bias(self) -> str:
@@ -609,9 +675,9 @@ class Verification:
             return "no grouping results yet"
         if cer is None or cer.seed is None:
             raise VerificationError("grouping", "§11.3", "grouping results without a seed")
-        by_school: dict[str, list[Obj]] = {}
+        by_school: dict[str, list[grouping.Pupil]] = {}
         for p in st.pupils:
-            by_school.setdefault(p["school"], []).append(p)
+            by_school.setdefault(p.school, []).append(p)
         if set(st.grouping) != set(by_school):
             raise VerificationError("grouping", "§9", "grouping_results schools differ from "
                                     "the pupils' schools")

@@ -87,6 +87,43 @@ def test_duplicate_seed_entry_fails(tmp_path: Path) -> None:
     assert st[1] == "fail" and st[2] == "pass" and st[3] == "pass"
 
 
+def test_duplicate_key_in_signed_entry_fails_parse(tmp_path: Path) -> None:
+    """§2.1: a repeated key fails step 1 even when the log signed that very line."""
+    b = build_lottery_event(tmp_path / "a")
+    k = next(i for i, x in enumerate(b.lines) if b'"quota":2,' in x)
+    b.lines[k] = b.lines[k].replace(b'"quota":2,', b'"quota":2,"quota":2,', 1)
+    b.notes.clear()
+    b.checkpoint()
+    import shutil
+    shutil.rmtree(tmp_path / "a")
+    b.write(tmp_path / "a")
+    v = Verification(tmp_path / "a")
+    v.run()
+    st = {r.number: r for r in v.results}
+    assert st[1].status == "fail" and f"entry {k}" in st[1].detail
+    assert "repeats a key" in st[1].detail
+    assert st[2].status == "pass" and st[3].status == "pass"
+
+
+def test_input_records_after_freeze_fail_input_trees(tmp_path: Path) -> None:
+    """§3.3, §5.1: the input tree is the records logged before input_frozen; one more
+    record afterwards fails step 7 (and the phase order), not just step 11."""
+    from bundle_builder import applicant
+    b = build_lottery_event(tmp_path / "a")
+    b.add("input_records", {"ceremony": "lottery",
+                            "records": [applicant("R999", "S001", "D01", "F")]})
+    b.notes.clear()
+    b.checkpoint()
+    import shutil
+    shutil.rmtree(tmp_path / "a")
+    b.write(tmp_path / "a")
+    v = Verification(tmp_path / "a")
+    v.run()
+    st = {r.number: r for r in v.results}
+    assert st[1].status == "pass" and st[5].status == "fail"
+    assert st[7].status == "fail" and "after input_frozen" in st[7].detail
+
+
 def test_fork_evidence_same_size_other_root(tmp_path: Path) -> None:
     b = build_lottery_event(tmp_path / "a")
     honest_size = len(b.lines)

@@ -75,3 +75,44 @@ def test_fast_canon_equals_rfc8785_in_domain(value: Any) -> None:
         return
     assert strict.canon(value) == ref
     assert strict.loads_canonical(ref) == value
+
+
+@pytest.mark.parametrize("raw", [
+    b'{"a":1,"a":1}', b'{"a":1,"a":2}', b'{"a":{"b":1,"b":1}}', b'[{"a":1,"a":1}]',
+    b'{"a":1,"\\u0061":1}', b'{"a":true,"b":1,"b":1}'])
+def test_canonical_parse_rejects_duplicate_keys(raw: bytes) -> None:
+    """§2.1: the fast entry parser drops a repeated key; the byte comparison catches it."""
+    with pytest.raises(strict.StrictError, match="repeat"):
+        strict.loads_canonical(raw)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.text(alphabet="abc", min_size=1, max_size=2), _json, min_size=1,
+                       max_size=4), st.data())
+def test_any_repeated_member_is_rejected(value: dict[str, Any], data: st.DataObject) -> None:
+    """§2.1: repeating any member of a canonical object (same or other value) is rejected."""
+    try:
+        raw = rfc8785.dumps(value)
+    except rfc8785.CanonicalizationError:
+        return
+    key = data.draw(st.sampled_from(sorted(value)))
+    other = data.draw(st.sampled_from([value[key], None, 7]))
+    member = rfc8785.dumps({key: value[key]})[1:-1]
+    dup = rfc8785.dumps({key: other})[1:-1]
+    # Put the repeat right after the original, keeping every other byte canonical.
+    bad = raw.replace(member, member + b"," + dup, 1)
+    assert bad != raw
+    with pytest.raises(strict.StrictError):
+        strict.loads_canonical(bad)
+
+
+def test_remembered_identifiers_still_reject_bad_ones() -> None:
+    """Identifier checks remember valid values only; a bad id is rejected every time."""
+    school = {"type": "school", "id": "S1", "name": "学校", "district": "D1",
+              "authority": "city", "tuition": 0, "quota": 1, "community_quota": 0,
+              "nine_year": False}
+    for _ in range(3):
+        records.school(dict(school))
+        for bad in ("bad id", "", "-S1", 5, None):
+            with pytest.raises(strict.StrictError):
+                records.school(dict(school, district=bad))

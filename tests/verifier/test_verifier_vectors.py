@@ -172,14 +172,14 @@ def _plans(inp: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def _group(inp: dict[str, Any]) -> dict[str, dict[str, str]]:
     plans = _plans(inp)
     seed = bytes.fromhex(inp["seed"])
-    by_school: dict[str, list[dict[str, Any]]] = {}
+    by_school: dict[str, list[grouping.Pupil]] = {}
     regs: set[str] = set()
     for p in inp["pupils"]:
         records.pupil(p)
         if p["reg"] in regs:
             raise ValueError("a reg twice (§1)")
         regs.add(p["reg"])
-        by_school.setdefault(p["school"], []).append(p)
+        by_school.setdefault(p["school"], []).append(grouping.pupil_of(p))
     out = {}
     for sid in sorted(set(by_school) | set(plans)):
         if sid not in plans:
@@ -269,7 +269,7 @@ def test_allocation(case: dict[str, Any]) -> None:
                        for sid, (p, n) in sorted(r.items())] for k, r in enumerate(rounds)]
     assert got_promotions == exp["promotions"]
     assert pay.ended == exp["window_closed"]
-    assert sorted(reg for reg, o in pay.offers.items() if o[2]) == exp["confirmed"]
+    assert sorted(pay.confirmed) == exp["confirmed"]
 
 
 @pytest.mark.parametrize("case", cases("bias"))
@@ -282,3 +282,19 @@ def test_bias(case: dict[str, Any]) -> None:
     assert [d["dimension"] for d in got] == [d["dimension"] for d in want]
     for g, w in zip(got, want, strict=True):
         assert bias.same(g, w), (g, w)
+
+
+def test_sibling_group_with_mixed_modes_is_rejected() -> None:
+    """§9: all members of a sibling group share one mode; a mixed group is an error."""
+    def pupil(reg: str, mode: str) -> grouping.Pupil:
+        return grouping.pupil_of({"type": "pupil", "reg": reg, "name": "张*", "school": "S1",
+                                  "gender": "F", "strata": [], "same_name": None,
+                                  "siblings": {"group": "G1", "mode": mode}})
+    plan = {"type": "class-plan", "school": "S1",
+            "classes": [{"id": "01", "capacity": 5}, {"id": "02", "capacity": 5}]}
+    seed = bytes(32)
+    assert len(grouping.group_school(seed, "S1", [pupil("R0001", "apart"),
+                                                  pupil("R0002", "apart")], plan)) == 2
+    with pytest.raises(grouping.GroupingError, match="mixes"):
+        grouping.group_school(seed, "S1", [pupil("R0001", "together"),
+                                           pupil("R0002", "apart")], plan)
