@@ -5,32 +5,64 @@ P9 (district first, then city-wide for city-approved schools), P10 (direct
 promotion first), P11 (community places; leftovers go back to the bureau, never
 re-drawn), P13 (never over the plan: a unit that does not fit is skipped).
 
-This is the hot path of a city-scale event (120 schools, 200 000 applicants),
-so each applicant's number is computed once, each school's units are sorted
-once into lottery order, and every stage pool is a filtered (or merged)
-subsequence of that order. Outcome objects are built in one pass at the end.
+This is the hot path of a city-scale event (120 schools, 200 000 applicants,
+bench/city.py), so the draw works on tickets: a unit's ticket is its lottery
+number (§6), bytes that sort natively. Every number is computed in one loop,
+one pass files each unit's ticket under the stage it enters first, each stage
+pool is sorted once in place, and a stage run records where its walk stopped
+instead of copying its winners. Units, winners and outcomes are built on first
+use. The draw allocates few Python containers per applicant, so the cyclic
+garbage collector has little to walk while it runs.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import count, repeat
+from itertools import compress, count, repeat
+from operator import attrgetter
 from typing import Any, Literal, NamedTuple
 
 from .errors import AllocationError
-from .lottery import number_function
+from .lottery import number_list
 from .records import Applicant, School
+
+_NUMBER_SIZE = 32  # bytes of number(reg) (§6)
 
 Stage = Literal["direct", "community", "district", "city"]
 OutcomeKind = Literal["admitted", "not_admitted"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
+class Holders:
+    """Who holds each ticket: `applicants[i]` holds `tickets[i]` (§6: a unit's ticket is
+    its unit reg's)."""
+
+    applicants: Sequence[Applicant]
+    tickets: Sequence[bytes]
+
+    @cached_property
+    def index(self) -> dict[bytes, int]:
+        """ticket -> position."""
+        return dict(zip(self.tickets, count()))
+
+    def regs(self, tickets: Iterable[bytes]) -> tuple[str, ...]:
+        """The registration numbers holding these tickets."""
+        applicants = self.applicants
+        return tuple(applicants[i].reg for i in map(self.index.__getitem__, tickets))
+
+
+@dataclass(frozen=True)
 class StageRun:
-    """One stage run `run(pool, seats)` of one school (§7.3), as published in the summary."""
+    """One stage run `run(pool, seats)` of one school (§7.3), as published in the summary.
+
+    The pool is kept as tickets in lottery order. The walk admitted every unit
+    before position `stop` except `skipped` (units that did not fit, P13), and
+    none from `stop` on.
+    """
 
     stage: Stage
     seats: int
@@ -38,8 +70,26 @@ class StageRun:
     admitted: int  # members admitted
     lottery: bool  # over-subscribed (P5)
     cutoff: bytes | None  # number of the last admitted unit, when lottery
-    pool: tuple[str, ...] = field(default=(), repr=False)  # units in lottery order
-    winners: frozenset[str] = field(default=frozenset(), repr=False)  # admitted units
+    tickets: Sequence[bytes] = field(repr=False)  # never mutated
+    stop: int = field(repr=False)
+    skipped: tuple[bytes, ...] = field(repr=False)
+    holders: Holders = field(repr=False, compare=False)
+
+    @cached_property
+    def pool(self) -> tuple[str, ...]:
+        """Units in lottery order."""
+        return self.holders.regs(self.tickets)
+
+    @cached_property
+    def winners(self) -> frozenset[str]:
+        """Admitted units."""
+        return (frozenset(self.holders.regs(self.tickets[:self.stop]))
+                - frozenset(self.holders.regs(self.skipped)))
+
+    @property
+    def losers(self) -> list[bytes]:
+        """Tickets not admitted, in lottery order."""
+        return [*self.skipped, *self.tickets[self.stop:]]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -49,7 +99,7 @@ class StageRun:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SchoolResult:
     """A school's stage runs, places returned to the bureau, and waiting order (§7.2, §7.4)."""
 
@@ -57,7 +107,12 @@ class SchoolResult:
     quota: int
     stages: tuple[StageRun, ...]
     returned_to_bureau: int  # unused community places (P11)
-    waiting: tuple[str, ...]  # units: district-stage losers then city-stage losers (§7.4)
+
+    @cached_property
+    def waiting(self) -> tuple[str, ...]:
+        """Units: district-stage losers then city-stage losers, each in lottery order (§7.4)."""
+        return tuple(unit for run in self.stages if run.stage in ("district", "city")
+                     for unit in run.holders.regs(run.losers))
 
     def summary_json(self) -> dict[str, Any]:
         """The lottery summary S of §11.2."""
@@ -93,15 +148,29 @@ class Draw:
     """The city's draw: the decisions per school, and each applicant's outcome on demand.
 
     `allocate` makes every decision (stage runs in lottery order, admissions,
-    waiting orders); `outcomes` restates them per applicant and is built on
-    first use, so a city-scale draw does not pay for 200 000 objects it may only
-    publish later.
+    waiting orders) on tickets; `numbers`, `outcomes` and the units of each run
+    restate them per applicant and are built on first use, so a city-scale draw
+    does not pay for 200 000 objects it may only publish later.
     """
 
     waitlist_promotion: bool
     schools: dict[str, SchoolResult]  # ascending school id
-    numbers: dict[str, bytes] = field(repr=False)  # reg -> number(reg), every applicant (§6)
-    joint: dict[str, tuple[str, ...]] = field(repr=False)  # unit -> members, units of 2+ only
+    followers: tuple[Applicant, ...] = field(repr=False)  # members but the unit reg, by reg
+    holders: Holders = field(repr=False, compare=False)  # every applicant's ticket
+
+    @cached_property
+    def numbers(self) -> dict[str, bytes]:
+        """reg -> number(reg), every applicant (§6): a ticket starts with the number."""
+        return {a.reg: t[:_NUMBER_SIZE]
+                for a, t in zip(self.holders.applicants, self.holders.tickets, strict=True)}
+
+    @cached_property
+    def joint(self) -> dict[str, tuple[str, ...]]:
+        """unit -> members ascending (the unit reg first), units of two or more only (§3.2)."""
+        members: dict[str, list[str]] = {}
+        for a in self.followers:
+            members.setdefault(a.unit, [a.unit]).append(a.reg)
+        return {u: tuple(sorted(m)) for u, m in members.items()}
 
     def members(self, unit: str) -> tuple[str, ...]:
         """Registration numbers of a unit, ascending (the unit id first)."""
@@ -138,36 +207,122 @@ class Draw:
             (o for o in self.outcomes.values() if o.school == school), key=lambda o: o.reg)]
 
 
-def _run(stage: Stage, pool: list[str], seats: int, extra: Mapping[str, int],
-         numbers: Mapping[str, bytes]) -> StageRun:
-    """run(pool, seats) of §7.3; `pool` is in lottery order, `extra[u]` = size(u) − 1."""
-    members = len(pool) + (sum(map(extra.get, pool, repeat(0))) if extra else 0)
+def _run(stage: Stage, pool: list[bytes], seats: int, sizes: Mapping[bytes, int],
+         holders: Holders) -> StageRun:
+    """run(pool, seats) of §7.3; `pool` is tickets in lottery order, `sizes` the school's
+    units of two or more members (§3.2) by ticket: every other unit has one member."""
+    joint = [t for t in sorted(sizes) if _contains(pool, t)]  # in lottery order
+    members = len(pool) + sum(sizes[t] - 1 for t in joint)
     if members <= seats:  # P4: everyone admitted, no lottery
-        return StageRun(stage, seats, members, members, False, None,
-                        tuple(pool), frozenset(pool))
+        return StageRun(stage, seats, members, members, False, None, pool, len(pool), (),
+                        holders)
     # P5: walk the lottery order; a unit that does not fit is skipped (P13), and
-    # the walk goes on so that a later, smaller unit can take the seats.
-    admitted: list[str] = []
-    free = seats
-    for unit in pool:
-        if free == 0:
+    # the walk goes on so that a later, smaller unit can take the seats. Between
+    # two joint units every unit has one member: admit that stretch as one slice.
+    skipped: list[bytes] = []
+    cutoff: bytes | None = None
+    free, i = seats, 0
+    for j in [*map(bisect_left, repeat(pool), joint), len(pool)]:
+        take = min(free, j - i)
+        if take:
+            cutoff = pool[i + take - 1]
+            free -= take
+            i += take
+        if free == 0 or i == len(pool):
             break
-        size = 1 + extra.get(unit, 0)
+        size = sizes[pool[i]]  # here i == j: a joint unit
         if size <= free:
-            admitted.append(unit)
+            cutoff = pool[i]
             free -= size
-    cutoff = numbers[admitted[-1]] if admitted else None
-    return StageRun(stage, seats, members, seats - free, True, cutoff,
-                    tuple(pool), frozenset(admitted))
+        else:
+            skipped.append(pool[i])
+        i += 1
+    return StageRun(stage, seats, members, seats - free, True,
+                    None if cutoff is None else cutoff[:_NUMBER_SIZE], pool, i, tuple(skipped),
+                    holders)
 
 
-def _merge(first: list[str], second: list[str], key: Mapping[str, bytes]) -> list[str]:
-    """Two lists in lottery order as one; Timsort merges the two runs in linear time."""
-    if not first:
-        return second
-    if not second:
-        return first
-    return sorted(first + second, key=key.__getitem__)
+def _contains(pool: list[bytes], ticket: bytes) -> bool:
+    """`ticket in pool` for a sorted pool."""
+    i = bisect_left(pool, ticket)
+    return i < len(pool) and pool[i] == ticket
+
+
+def _tickets(applicants: Sequence[Applicant], seed: bytes) -> tuple[list[bytes], bool]:
+    """Every applicant's ticket, in roster order (§6), and whether two numbers tie.
+
+    Units are ordered by (number(unit), unit). Distinct numbers (always, for a
+    256-bit HMAC) decide alone, so a ticket is just the number; if two tie, every
+    ticket is number ‖ UTF8(reg), which sorts bytewise as (number, reg).
+    """
+    numbers = number_list(seed, [a.reg for a in applicants])
+    if len(set(numbers)) == len(numbers):
+        return numbers, False
+    dup = min((reg for reg, n in Counter(a.reg for a in applicants).items() if n > 1),
+              default=None)
+    if dup is not None:
+        raise AllocationError(f"registration number {dup} appears twice (P2, P8)")
+    return [n + a.reg.encode() for n, a in zip(numbers, applicants, strict=True)], True
+
+
+@dataclass(frozen=True, slots=True)
+class _Pools:
+    """One school's tickets by the stage each unit enters first (§7.2)."""
+
+    district: str  # the school's
+    direct: list[bytes] = field(default_factory=list)
+    community: list[bytes] = field(default_factory=list)  # and not direct
+    local: list[bytes] = field(default_factory=list)  # neither, from the school's district
+    foreign: list[bytes] = field(default_factory=list)  # neither, from another district
+    away: set[bytes] = field(default_factory=set)  # direct or community, from another district
+    sizes: dict[bytes, int] = field(default_factory=dict)  # members of units of 2+ (§3.2)
+
+
+def _file(applicants: Sequence[Applicant], tickets: Iterable[bytes],
+          pools: Mapping[str, _Pools]) -> list[Applicant]:
+    """File each unit's ticket under the stage its unit enters first, in one pass over
+    the roster; return the members other than the unit reg, set aside."""
+    followers: list[Applicant] = []
+    for a, t in zip(applicants, tickets, strict=True):
+        if a.unit != a.reg:
+            followers.append(a)
+            continue
+        try:
+            p = pools[a.school]
+        except KeyError:
+            raise AllocationError(f"applicant {a.reg}: unknown school {a.school!r}") from None
+        if a.direct or a.community:
+            (p.direct if a.direct else p.community).append(t)
+            if a.district != p.district:
+                p.away.add(t)
+        elif a.district == p.district:
+            p.local.append(t)
+        else:
+            p.foreign.append(t)
+    return followers
+
+
+def _check_units(followers: Sequence[Applicant], unit_tickets: Sequence[bytes],
+                 holders: Holders, pools: Mapping[str, _Pools]) -> None:
+    """Joint units (§3.2): each follower's unit is the reg of an applicant heading its own
+    unit, with the same school, district, direct and community. Counts each unit's
+    members into its school's `sizes`."""
+    if not followers:
+        return
+    wanted = set(unit_tickets)
+    heads = dict(compress(zip(holders.tickets, holders.applicants, strict=True),
+                          map(wanted.__contains__, holders.tickets)))
+    for a, t in zip(followers, unit_tickets, strict=True):
+        head = heads.get(t)
+        if head is None or head.reg != a.unit or head.unit != head.reg:
+            raise AllocationError(f"applicant {a.reg}: unit {a.unit} is not the reg of an "
+                                  "applicant heading its own unit", section="3.2")
+        if (a.school != head.school or a.district != head.district
+                or a.direct != head.direct or a.community != head.community):
+            raise AllocationError(f"unit {a.unit}: member {a.reg} differs in school, district, "
+                                  "direct or community", section="3.2")
+        sizes = pools[a.school].sizes
+        sizes[t] = sizes.get(t, 1) + 1
 
 
 def allocate(schools: Sequence[School], applicants: Sequence[Applicant], seed: bytes,
@@ -176,106 +331,46 @@ def allocate(schools: Sequence[School], applicants: Sequence[Applicant], seed: b
     school_by_id = {s.id: s for s in sorted(schools, key=lambda s: s.id)}
     if len(school_by_id) != len(schools):
         raise AllocationError("duplicate school id in the lottery input")
-    # §6: one number per applicant; a unit's ticket is its unit reg's number.
-    number = number_function(seed)
-    numbers = {a.reg: number(a.reg) for a in applicants}
-    if len(numbers) != len(applicants):
-        dup = min(reg for reg, n in Counter(a.reg for a in applicants).items() if n > 1)
-        raise AllocationError(f"registration number {dup} appears twice (P2, P8)")
-
-    # Units (§3.2) split by the stage they enter first (§7.2): direct, community,
-    # own district, other district. One pass; followers are checked against heads.
-    pools: dict[str, tuple[list[str], list[str], list[str], list[str]]] = {
-        sid: ([], [], [], []) for sid in school_by_id}
-    home = {sid: s.district for sid, s in school_by_id.items()}
-    local_of: dict[str, bool] = {}  # direct and community units: from the school's district?
-    followers: list[Applicant] = []
-    for a in applicants:
-        if a.unit != a.reg:
-            followers.append(a)
-            continue
-        if a.school not in pools:
-            raise AllocationError(f"applicant {a.reg}: unknown school {a.school!r}")
-        direct, community, local, foreign = pools[a.school]
-        is_local = a.district == home[a.school]
-        if a.direct:
-            direct.append(a.reg)
-            local_of[a.reg] = is_local
-        elif a.community:
-            community.append(a.reg)
-            local_of[a.reg] = is_local
-        elif is_local:
-            local.append(a.reg)
-        else:
-            foreign.append(a.reg)
-    joint = _units(applicants, followers)
-    extra = {u: len(m) - 1 for u, m in joint.items()}
-
-    # Lottery order (§6): (number(unit), unit) ascending. With distinct numbers
-    # (always, for a 256-bit HMAC) the number alone decides and sorts faster.
-    if len(set(numbers.values())) == len(numbers):
-        key = numbers
-    else:
-        key = {u: n + u.encode() for u, n in numbers.items()}  # numbers are 32 bytes
+    pools = {sid: _Pools(s.district) for sid, s in school_by_id.items()}
+    tickets, tied = _tickets(applicants, seed)
+    holders = Holders(tuple(applicants), tickets)  # a copy, in case the caller's list changes
+    followers = _file(applicants, tickets, pools)
+    units = [a.unit for a in followers]
+    unit_tickets = number_list(seed, units)  # as in _tickets
+    if tied:
+        unit_tickets = [n + u.encode() for n, u in zip(unit_tickets, units, strict=True)]
+    _check_units(followers, unit_tickets, holders, pools)
 
     results: dict[str, SchoolResult] = {}
     for school_id, school in school_by_id.items():
-        direct, community, local, foreign = (sorted(p, key=key.__getitem__)
-                                             for p in pools[school_id])
-        if school.authority == "district" and (
-                foreign or not all(local_of[u] for u in (*direct, *community))):
+        p = pools[school_id]
+        if school.authority == "district" and (p.foreign or p.away):
             raise AllocationError(f"school {school_id} is district-approved but has applicants "
                                   "from another district (P2, P9)")
-        runs: list[StageRun] = []
         seats = school.quota
         # 1. direct promotion (P10)
-        run = _run("direct", direct, seats, extra, numbers)
-        runs.append(run)
-        seats -= run.admitted
-        losers = [u for u in direct if u not in run.winners]
+        p.direct.sort()
+        direct = _run("direct", p.direct, seats, p.sizes, holders)
+        seats -= direct.admitted
         # 2. community places (P11): leftovers go back to the bureau, never re-drawn
-        community_seats = min(school.community_quota, seats)
-        run = _run("community", community, community_seats, extra, numbers)
-        runs.append(run)
-        seats -= community_seats
-        returned = community_seats - run.admitted
-        losers = _merge(losers, [u for u in community if u not in run.winners], key)
+        p.community.sort()
+        community = _run("community", p.community, min(school.community_quota, seats),
+                         p.sizes, holders)
+        seats -= community.seats
+        returned = community.seats - community.admitted
+        losers = direct.losers + community.losers
         # 3. district stage (P9): own district first, with the losers of 1 and 2
-        local = _merge([u for u in losers if local_of[u]], local, key)
-        run = _run("district", local, seats, extra, numbers)
-        runs.append(run)
-        seats -= run.admitted
-        waiting = [u for u in local if u not in run.winners] if run.lottery else []
+        p.local.extend(t for t in losers if t not in p.away)
+        p.local.sort()
+        district = _run("district", p.local, seats, p.sizes, holders)
+        seats -= district.admitted
+        runs = [direct, community, district]
         # 4. city stage (P9): city-approved schools then recruit across districts
         if school.authority == "city":
-            foreign = _merge([u for u in losers if not local_of[u]], foreign, key)
-            run = _run("city", foreign, seats, extra, numbers)
-            runs.append(run)
-            if run.lottery:
-                waiting += [u for u in foreign if u not in run.winners]
+            p.foreign.extend(t for t in losers if t in p.away)
+            p.foreign.sort()
+            runs.append(_run("city", p.foreign, seats, p.sizes, holders))
+        results[school_id] = SchoolResult(school_id, school.quota, tuple(runs), returned)
 
-        results[school_id] = SchoolResult(school_id, school.quota, tuple(runs), returned,
-                                          tuple(waiting))
-
-    return Draw(waitlist_promotion, results, numbers, joint)
-
-
-def _units(applicants: Sequence[Applicant],
-           followers: Sequence[Applicant]) -> dict[str, tuple[str, ...]]:
-    """Joint units of two or more (§3.2): members share school, district, direct, community."""
-    if not followers:
-        return {}
-    wanted = {a.unit for a in followers}
-    by_reg = {a.reg: a for a in applicants if a.reg in wanted}
-    members: dict[str, list[str]] = {}
-    for a in followers:
-        head = by_reg.get(a.unit)
-        if head is None or head.unit != head.reg:
-            raise AllocationError(f"applicant {a.reg}: unit {a.unit} is not the reg of an "
-                                  "applicant heading its own unit", section="3.2")
-        if (a.school, a.district, a.direct, a.community) != (
-                head.school, head.district, head.direct, head.community):
-            raise AllocationError(f"unit {a.unit}: member {a.reg} differs in school, district, "
-                                  "direct or community", section="3.2")
-        members.setdefault(a.unit, [a.unit]).append(a.reg)
-    return {u: tuple(sorted(m)) for u, m in members.items()}
+    return Draw(waitlist_promotion, results, tuple(sorted(followers, key=attrgetter("reg"))),
+                holders)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from .hashing import TAG_LOTTERY_NUMBER, keyed
+from .hashing import TAG_LOTTERY_NUMBER, keyed, keyed_all
 
 
 def number_function(seed: bytes) -> Callable[[str], bytes]:
@@ -24,5 +24,10 @@ def lottery_number(seed: bytes, reg: str) -> bytes:
 
 def lottery_numbers(seed: bytes, regs: Iterable[str]) -> dict[str, bytes]:
     """number(reg) for many registration numbers at once."""
-    number = number_function(seed)
-    return {reg: number(reg) for reg in regs}
+    regs = list(regs)
+    return dict(zip(regs, number_list(seed, regs), strict=True))
+
+
+def number_list(seed: bytes, regs: Iterable[str]) -> list[bytes]:
+    """[number(reg) for reg in regs], at city scale (bench/city.py)."""
+    return keyed_all(seed, TAG_LOTTERY_NUMBER, regs)
