@@ -467,6 +467,12 @@ def generate_district(seed: int = 2026, applicants: int = 5000,
             q[1] = p[1]
         pupil_rows += prows
 
+    # The families' look-up factor and phone, from their own stream so the rest of
+    # the district stays as it was.
+    contact = random.Random(seed * 7919 + 1)
+    for pupil in pupil_rows:
+        pupil += [_id_last4(contact, "M" if pupil[2] == "男" else "F"), _phone(contact)]
+
     # --- class plans (S3) and one head teacher per class (S5).
     cohort = {s.id: quota[s.id] for s in _PRIVATE} | pupil_count
     plan_rows: list[list[object]] = []
@@ -511,8 +517,8 @@ def generate_district(seed: int = 2026, applicants: int = 5000,
             ("学校代码", "报名号"),
             ([a.school, a.reg] for s in _DIRECT_SCHOOLS for a in direct[s]), "utf-8")),
         "pupils": ("公办学校新生名单.csv", _csv(
-            ("报名号", "姓名", "性别", "学校代码", "特殊需要", "兄弟姐妹组", "同班意愿"),
-            pupil_rows, "utf-8")),
+            ("报名号", "姓名", "性别", "学校代码", "特殊需要", "兄弟姐妹组", "同班意愿",
+             "身份证后四位", "手机"), pupil_rows, "utf-8")),
         "class-plans": ("班级计划.csv", _csv(("学校代码", "班级", "额定人数"), plan_rows,
                                          "utf-8")),
         "teachers": ("班主任名单.csv", _csv(("学校代码", "工号", "姓名"), teacher_rows, "utf-8")),

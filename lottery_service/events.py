@@ -338,8 +338,7 @@ class EventService:
                                school=r.school, sen=r.sen, sibling_group=r.sibling_group,
                                sibling_mode=r.sibling_mode,
                                id_last4_hash=self.lookup_hash(event_id, r.reg, r.id_last4)
-                               if getattr(r, "id_last4", "") else "",
-                               phone=getattr(r, "phone", None)))
+                               if r.id_last4 else "", phone=r.phone))
         elif kind == "class-plans":
             s.exec(delete(ClassRow).where(col(ClassRow.event_id) == event_id,
                                          col(ClassRow.school) == school if school else true()))

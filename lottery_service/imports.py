@@ -34,7 +34,7 @@ import math
 import re
 import warnings
 from collections.abc import Callable, Container, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
 from .core.eligibility import Application, Basis
@@ -244,6 +244,8 @@ class PupilRow:
     sen: bool
     sibling_group: str | None
     sibling_mode: SiblingMode | None
+    id_last4: str = field(default="", repr=False)  # families' look-up second factor
+    phone: str | None = field(default=None, repr=False)  # for the S6 message
 
     def record(self, same_name: str | None = None) -> Pupil:
         """The grouping record (§3.2); `same_name` is assigned by the service."""
@@ -938,6 +940,8 @@ _PUPIL_COLS = (
     _Col("sen", "特殊需要", required=False),
     _Col("sibling_group", "兄弟姐妹组", ("多胞胎组",), required=False),
     _Col("sibling_mode", "同班意愿", required=False),
+    _Col("id_last4", "身份证后四位", required=False),
+    _Col("phone", "手机", ("手机号", "联系电话"), required=False),
 )
 _MODES: Mapping[str, SiblingMode] = {
     "同班": "together", "分班": "apart", "together": "together", "apart": "apart",
@@ -969,7 +973,12 @@ def parse_pupils(
                     r.error("sibling_mode", _group_conflict("mode", "同班意愿", group, first[0]))
         elif r.text("sibling_mode", optional=True):
             r.error("sibling_mode", R_MODE_NEEDS_GROUP)
-        return PupilRow(reg, name, gender, school, sen, group, mode)
+        raw4 = r.raw("id_last4")
+        if raw4 is not None:
+            r.values["id_last4"] = raw4.upper()
+        id_last4 = r.pattern("id_last4", _ID_LAST4, R_ID_LAST4, optional=True) or ""
+        phone = r.pattern("phone", _PHONE, R_PHONE, optional=True) or None
+        return PupilRow(reg, name, gender, school, sen, group, mode, id_last4, phone)
 
     return _run(data, filename, _PUPIL_COLS, build)
 

@@ -57,6 +57,12 @@ def test_demo_season_verifies(tmp_path: Path, backend: str) -> None:
                      "P2-second-application"):
             planted = district.cases[case]
             assert planted and all(codes.get(reg) == case for reg in planted), case
+        # Pupils admitted outside the lottery can use the families' look-up too.
+        from lottery_service.storage.models import PupilRow
+
+        with Session(rt.engine) as session:
+            pupils = session.exec(select(PupilRow)).all()
+        assert pupils and all(p.id_last4_hash and p.phone for p in pupils)
         # ... and every allowed special case reaches the roster.
         roster = {a.reg for a in state.applicants()}
         for case in ("defaulter-low-fee", "policy-care", "out-of-district-city", "joint"):
