@@ -14,6 +14,7 @@ import os
 import secrets
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -133,6 +134,15 @@ def import_(event: EventArg, kind: str, file: Path, data: DataDir = None) -> Non
         console.print(f"[red]✗ import {kind}: {exc}[/red]")
         raise typer.Exit(1) from None
     console.print(f"✓ imported {count} {kind} rows from {file.name}")
+    if kind in ("schools", "applicants", "community", "direct"):
+        try:
+            rejections = rt.service.eligibility_preview(event)
+        except ProtocolError as exc:
+            console.print(f"  eligibility not checked yet: {exc}")
+            return
+        codes = Counter(r.code for r in rejections)
+        for code, n in sorted(codes.items()):
+            console.print(f"  {n} application(s) will be rejected under {code} (PROTOCOL.md §7.1)")
 
 
 def _step(name: str, doc: str, call: Callable[[Runtime, str], list[Entry]]) -> None:

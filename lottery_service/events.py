@@ -27,7 +27,7 @@ from sqlmodel import Session, col, select
 
 from . import auditlog, imports
 from .config import origin_of
-from .core.eligibility import Application, check_eligibility
+from .core.eligibility import Application, EligibilityResult, Rejection, check_eligibility
 from .core.errors import CeremonyError
 from .core.log import Entry
 from .core.note import (
@@ -376,27 +376,34 @@ class EventService:
             if tx.state.ceremony("lottery").frozen:
                 return []
             self._require_window(tx, Phase.REGISTRATION, inside=False)
-            rules = tx.state.rules
-            assert rules is not None
-            s = tx.session
-            schools = {r.id: r for r in s.exec(select(SchoolRow).where(
-                SchoolRow.event_id == event_id, SchoolRow.kind == "private")).all()}
-            school_records = {sid: School(
-                id=r.id, name=r.name, district=r.district, authority=r.authority,  # type: ignore[arg-type]
-                tuition=r.tuition, quota=r.quota, community_quota=r.community_quota,
-                nine_year=r.nine_year) for sid, r in schools.items()}
-            lists: dict[str, dict[str, set[str]]] = {"community": {}, "direct": {}}
-            for row in s.exec(select(SchoolListRow).where(SchoolListRow.event_id == event_id)):
-                lists[row.kind].setdefault(row.school, set()).add(row.reg)
-            apps = s.exec(select(ApplicationRow).where(ApplicationRow.event_id == event_id)).all()
-            applications = [_application(a, lists) for a in apps]
-            locked = {a.reg for a in apps if a.locked_elsewhere}
-            result = check_eligibility(rules, school_records, applications, locked,
-                                       lists["direct"], lists["community"])
-            records: list[InputRecord] = [*school_records.values(), *result.eligible]
-            rejections = [{"reg": r.reg, "school": r.school, "code": r.code}
-                          for r in result.rejections]
-            return self._open(tx, "lottery", records, rejections)
+            schools, result = self._eligibility(tx)
+            records: list[InputRecord] = [*schools, *result.eligible]
+            return self._open(tx, "lottery", records, [r.to_json() for r in result.rejections])
+
+    def eligibility_preview(self, event_id: str) -> list[Rejection]:
+        """The rejections the roster freeze would log now (§7.1), for the import report."""
+        with self.transaction(event_id) as tx:
+            return list(self._eligibility(tx)[1].rejections)
+
+    def _eligibility(self, tx: Tx) -> tuple[list[School], EligibilityResult]:
+        """Eligibility of the stored applications (P1-P3, P8, P10, P11), one code path for
+        the import report and the freeze."""
+        rules = tx.state.rules
+        assert rules is not None
+        s, event_id = tx.session, tx.event.id
+        schools = {r.id: School(
+            id=r.id, name=r.name, district=r.district, authority=r.authority,  # type: ignore[arg-type]
+            tuition=r.tuition, quota=r.quota, community_quota=r.community_quota,
+            nine_year=r.nine_year) for r in s.exec(select(SchoolRow).where(
+                SchoolRow.event_id == event_id, SchoolRow.kind == "private"))}
+        lists: dict[str, dict[str, set[str]]] = {"community": {}, "direct": {}}
+        for row in s.exec(select(SchoolListRow).where(SchoolListRow.event_id == event_id)):
+            lists[row.kind].setdefault(row.school, set()).add(row.reg)
+        apps = s.exec(select(ApplicationRow).where(ApplicationRow.event_id == event_id)).all()
+        result = check_eligibility(rules, schools, [_application(a, lists) for a in apps],
+                                   {a.reg for a in apps if a.locked_elsewhere},
+                                   lists["direct"], lists["community"])
+        return list(schools.values()), result
 
     def commit(self, event_id: str, ceremony: Ceremony, participant: str,
                commitment: bytes, escrow: str) -> list[Entry]:

@@ -127,9 +127,19 @@ class Appended(BaseModel):
     entries: list[EntryRef]
 
 
+class RejectionOut(BaseModel):
+    reg: str
+    school: str
+    code: str = Field(description="rule code of PROTOCOL.md §7.1, e.g. P2-second-application")
+
+
 class ImportDone(BaseModel):
     kind: str
     rows: int
+    rejections: list[RejectionOut] = Field(
+        default_factory=list,
+        description="registration imports: the applications the roster freeze would reject, "
+                    "with their rule codes (§7.1), as the data stand now")
 
 
 class RowErrorOut(BaseModel):

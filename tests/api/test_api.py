@@ -365,3 +365,22 @@ def test_applicants_of_an_unknown_school_are_rejected(season: Season) -> None:
     response = season.upload("applicants", data)
     assert response.status_code == 422
     assert [(e["row"], e["field"]) for e in response.json()["errors"]] == [(2, "school")]
+
+
+def test_applicant_import_reports_rule_rejections_P1_P2(season: Season) -> None:
+    """Well-formed applications that break a rule are stored, and the import answer says
+    which the roster freeze will reject and under which rule (§7.1)."""
+    assert season.upload("schools", SCHOOLS_CSV.encode()).status_code == 200
+    rows = [
+        "R20260011,王一,男,2019-05-01,D01,户籍,否,否,S001,,2026-06-11,1234,13800000011\n",
+        "R20260012,王二,男,2020-09-01,D01,户籍,否,否,S001,,2026-06-11,2345,13800000012\n",
+        "R20260013,王三,女,2019-05-01,D02,户籍,否,否,S001,,2026-06-11,3456,13800000013\n",
+    ]
+    data = ("报名号,姓名,性别,出生日期,区县,户籍类型,失信被执行人,政策照顾,申请学校,多胞胎组,"
+            "报名日期,身份证后四位,手机\n" + "".join(rows)).encode()
+    response = season.upload("applicants", data)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["rows"] == 3
+    assert {(r["reg"], r["code"]) for r in body["rejections"]} == {
+        ("R20260012", "P1-age"), ("R20260013", "P2-district")}

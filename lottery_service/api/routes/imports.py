@@ -12,10 +12,14 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, File, HTTPException, UploadFile
 
 from ...auth import Principal
+from ...core.errors import ProtocolError
 from ...events import SCHOOL_KINDS, ImportRejectedError
 from ...imports import RowError
 from ..deps import ContextDep, ServiceDep, require
-from ..schemas import ErrorOut, ImportDone, ImportErrors
+from ..schemas import ErrorOut, ImportDone, ImportErrors, RejectionOut
+
+# Imports that change who is eligible: their answer previews the §7.1 rejections.
+REGISTRATION_KINDS = ("schools", "applicants", "community", "direct")
 
 router = APIRouter(tags=["imports"])
 
@@ -47,4 +51,11 @@ def upload(event_id: str, kind: Kind, file: Annotated[UploadFile, File()],
         # unsupported file type (e.g. .xls): a file-level error in the same 422 shape
         raise ImportRejectedError(str(exc), [RowError(0, "file", str(exc))]) from None
     ctx.cache.invalidate(event_id)
-    return ImportDone(kind=kind_, rows=rows)
+    rejections = []
+    if kind_ in REGISTRATION_KINDS:
+        try:
+            rejections = [RejectionOut(**r.to_json())
+                          for r in service.eligibility_preview(event_id)]
+        except ProtocolError:  # e.g. applicants before schools: reported at the freeze
+            rejections = []
+    return ImportDone(kind=kind_, rows=rows, rejections=rejections)
