@@ -150,6 +150,8 @@ def check_order(items: Sequence[Item], participants: dict[str, list[str]],
             assert c is not None
             if c not in cer or cer[c].step != "seeded":
                 raise _fail(it.seq, "§11.3", f"published before the {c} seed")
+            if c == "teachers":
+                stage = "season published"
         elif t == "correction" and (it.refers_to is None or it.refers_to >= it.seq):
             raise _fail(it.seq, "§11.3", "correction refers to a later entry")
         seen_types.add(t)
