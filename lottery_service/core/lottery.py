@@ -7,19 +7,14 @@ alone; nothing else (roster order, registration time) enters it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from .hashing import TAG_LOTTERY_NUMBER, keyed, keyed_all
 
 
-def number_function(seed: bytes) -> Callable[[str], bytes]:
-    """Return reg ↦ number(reg) for one lottery seed (§6)."""
-    return keyed(seed, TAG_LOTTERY_NUMBER)
-
-
 def lottery_number(seed: bytes, reg: str) -> bytes:
     """number(reg) as 32 bytes; compare bytewise (= big-endian unsigned)."""
-    return number_function(seed)(reg)
+    return keyed(seed, TAG_LOTTERY_NUMBER)(reg)
 
 
 def lottery_numbers(seed: bytes, regs: Iterable[str]) -> dict[str, bytes]:
