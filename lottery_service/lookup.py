@@ -8,7 +8,7 @@ that decide its result, and the roster record's inclusion in the input tree.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,7 +64,10 @@ class ResultIndex:
     _roster_tree: MerkleTree | None = None
 
     @classmethod
-    def build(cls, event: str, entries: Sequence[Entry], size: int, note: str) -> ResultIndex:
+    def build(cls, event: str, entries: Sequence[Entry], size: int, note: str,
+              school_names: Mapping[str, str] | None = None) -> ResultIndex:
+        """`school_names` adds the bureau's public school names the log does not carry
+        (public schools appear in it by id only)."""
         entries = list(entries[:size])
         people: dict[str, dict[str, Any]] = {}
         relevant: dict[str, list[int]] = {}
@@ -74,7 +77,7 @@ class ResultIndex:
         cutoffs: dict[tuple[str, str], str | None] = {}
         school_entries: dict[str, list[int]] = {}
         summaries: dict[str, int] = {}  # school -> seq of its part 0 (stage cutoffs)
-        school_names: dict[str, str] = {}
+        school_names = dict(school_names or {})
         teacher_names: dict[tuple[str, str], str] = {}
         for e in entries:
             b = e.body

@@ -26,7 +26,7 @@ from ..core.log import Entry
 from ..core.season import SeasonState
 from ..events import EventNotFoundError
 from ..lookup import ResultIndex
-from ..storage.models import ApplicationRow, CheckpointRow, EventRow, PupilRow
+from ..storage.models import ApplicationRow, CheckpointRow, EventRow, PupilRow, SchoolRow
 
 
 @dataclass
@@ -64,8 +64,11 @@ class Snapshot:
         if self._index is None:
             with self._lock:
                 if self._index is None:
+                    with Session(self.engine) as session:  # public school names
+                        names = {r.id: r.name for r in session.exec(
+                            select(SchoolRow).where(SchoolRow.event_id == self.event))}
                     self._index = ResultIndex.build(self.event, self.entries, self.size,
-                                                    self.note)
+                                                    self.note, names)
         return self._index
 
     def state(self) -> SeasonState:

@@ -63,6 +63,21 @@ def test_demo_season_verifies(tmp_path: Path, backend: str) -> None:
         with Session(rt.engine) as session:
             pupils = session.exec(select(PupilRow)).all()
         assert pupils and all(p.id_last4_hash and p.phone for p in pupils)
+        # ... and see their school's name and head teacher, from the log and the bureau's
+        # public school list (public schools appear in the log by id only).
+        from lottery_service.auditlog import latest_checkpoint
+        from lottery_service.lookup import ResultIndex
+        from lottery_service.storage.models import SchoolRow
+
+        with Session(rt.engine) as session:
+            names = {r.id: r.name for r in session.exec(select(SchoolRow))}
+            cp = latest_checkpoint(session, "demo-2026")
+            assert cp is not None
+            index = ResultIndex.build("demo-2026", load_entries(session, "demo-2026"),
+                                      cp.size, cp.note, names)
+        result = index.results[pupils[0].reg]
+        assert result.school_name == names[pupils[0].school]
+        assert result.class_id and result.teacher_name and "*" in result.teacher_name
         # ... and every allowed special case reaches the roster.
         roster = {a.reg for a in state.applicants()}
         for case in ("defaulter-low-fee", "policy-care", "out-of-district-city", "joint"):
