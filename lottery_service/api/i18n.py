@@ -165,9 +165,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "size": ("条目数", "Size"),
     "root": ("根哈希", "Root"),
     "cosignatures": ("联署", "Cosignatures"),
-    "cosign_help": ("联署表示“我核对过这个检查点”。监督方先用验证器核对审计包，再运行：",
+    "cosign_help": ("联署表示“我核对过这个检查点”。监督方先用验证器核对审计包，再联署。",
                     "A cosignature says “I checked this checkpoint”. Supervisors verify the "
-                    "bundle first, then run:"),
+                    "bundle first, then cosign."),
     "register": ("学籍核对（S9）", "Class-register re-check (S9)"),
     "register_help": ("上传学校从学籍系统导出的班级名单（CSV，含“报名号/学籍号”和“班级”两列）。",
                       "Upload the school's class register from the student registry (CSV with "
@@ -182,6 +182,59 @@ STRINGS: dict[str, tuple[str, str]] = {
     "clean": ("与分班结果完全一致。", "Matches the logged grouping exactly."),
     "register_bad": ("无法读取名单：", "Cannot read the register: "),
     "no_grouping": ("尚无分班结果。", "No grouping has been logged yet."),
+    # supervisor dashboard: cosign in the browser (§12)
+    "cosign": ("联署最新检查点", "Cosign the latest checkpoint"),
+    "cosign_page_help": ("在本浏览器中联署：页面先用日志公钥验证最新检查点的签名，并与本浏览器"
+                         "以前记住的检查点比较，再用您的见证私钥签名。私钥文件只在本浏览器中读取，"
+                         "不会上传。",
+                         "Cosign in this browser: the page first checks the log's signature on "
+                         "the latest checkpoint and compares it with the checkpoint this browser "
+                         "remembered, then signs it with your witness key. The key file is read "
+                         "in this browser only and never uploaded."),
+    "s_token": ("监督方令牌", "Supervisor token"),
+    "witness_key_file": ("见证私钥文件（sunshine witness keygen 生成）",
+                         "Witness private key file (made by sunshine witness keygen)"),
+    "witness_key_help": ("私钥只在本浏览器中使用，不会发送到服务器。",
+                         "The key is used in this browser only; it is never sent to the server."),
+    "cosign_button": ("验证并联署", "Verify and cosign"),
+    "cosign_cli": ("也可以在命令行联署：", "Or cosign from the command line:"),
+    "w.need_fields": ("请填写监督方令牌并选择见证私钥文件。",
+                      "Enter the supervisor token and choose the witness key file."),
+    "w.cosigning": ("正在验证并联署……", "Checking and cosigning…"),
+    "w.bad_key": ("无法读取私钥文件：", "Cannot read the key file: "),
+    "w.not_registered": ("此见证密钥未在本活动登记，未联署：",
+                         "This witness key is not registered for this event; not cosigned: "),
+    "w.other_key": ("本活动以此名称登记的见证密钥与此私钥不符，未联署。已登记的是：",
+                    "The witness registered under this name has another key; not cosigned. "
+                    "Registered: "),
+    "w.signature_ok": ("最新检查点（条目数 {size}）的日志签名有效",
+                       "The log's signature on the latest checkpoint (size {size}) is valid"),
+    "w.signature_bad": ("最新检查点的日志签名无效，未联署：",
+                        "The log's signature on the latest checkpoint is not valid; "
+                        "not cosigned: "),
+    "w.first_seen": ("本浏览器没有记住本活动以前的检查点：没有可比较的，一致性未检查。",
+                     "This browser remembers no earlier checkpoint of this event: nothing to "
+                     "compare, consistency not checked."),
+    "w.same": ("与本浏览器以前记住的检查点相同（条目数与根哈希一致）。",
+               "The same checkpoint this browser remembered (same size and root)."),
+    "w.grew": ("条目数从本浏览器记住的 {old} 增长到 {new}：一致性证明表明新日志包含旧日志"
+               "（RFC 9162）。",
+               "The size grew from {old} (remembered by this browser) to {new}: the consistency "
+               "proof shows the new log extends the old one (RFC 9162)."),
+    "w.older": ("最新检查点（条目数 {new}）比本浏览器以前见过的（条目数 {old}）还小：日志不会缩短，"
+                "未联署。",
+                "The latest checkpoint (size {new}) is smaller than one this browser saw before "
+                "(size {old}): a log never shrinks; not cosigned."),
+    "w.fork": ("警告：条目数 {size} 有两个不同的根哈希（分叉）！未联署。请截图并联系监督小组。",
+               "Warning: two different roots for size {size} (a fork)! Not cosigned. Take a "
+               "screenshot and contact the supervision group."),
+    "w.old_missing": ("服务器不再提供本浏览器记住的条目数 {old} 检查点，未联署：",
+                      "The server no longer serves the checkpoint of size {old} this browser "
+                      "remembered; not cosigned: "),
+    "w.missing": ("服务器返回的检查点中没有这条联署。",
+                  "The checkpoint the server returned does not hold this cosignature."),
+    "w.done": ("✓ 已联署条目数为 {size} 的检查点，现有联署 {count} 个。",
+               "✓ Cosigned the checkpoint of size {size}. Cosignatures now: {count}."),
     # operator
     "token": ("管理员令牌", "Admin token"),
     "token_help": ("令牌只保存在本标签页（sessionStorage），关闭即清除。",
@@ -272,6 +325,10 @@ JS_KEYS: tuple[str, ...] = (
     "p.not_participant", "p.not_committing", "p.already_committed", "p.not_revealing",
     "p.already_settled", "p.no_commitment", "p.no_secret", "p.bad_secret", "p.mismatch",
     "p.need_fields",
+    # supervisor dashboard (cosign)
+    "w.need_fields", "w.cosigning", "w.bad_key", "w.not_registered", "w.other_key",
+    "w.signature_ok", "w.signature_bad", "w.first_seen", "w.same", "w.grew",
+    "w.older", "w.fork", "w.old_missing", "w.missing", "w.done",
 )
 
 

@@ -4,7 +4,8 @@ dashboard and the operator console (Jinja2 templates in `templates/`).
 Every page reads the signed log through the API's log cache, never private
 tables, so a page shows nothing the log does not say (G1). The ceremony screen
 renders only from log entries it receives over the SSE stream; the parents'
-page verifies its proof in the browser with `static/proof.js` (§14). All
+page verifies its proof in the browser with `static/proof.js` (§14), and the
+supervisors' dashboard cosigns checkpoints there with `static/cosign.js` (§12). All
 assets are served from `/static`: no CDN. Language: Chinese by default,
 `?lang=en` for English (`api/i18n.py`).
 """
@@ -225,6 +226,9 @@ def _dashboard(request: Request, ctx: ContextDep, event_id: str, lang: Lang,
                    bundle_url=f"/api/v1/events/{event_id}/bundle.zip",
                    cosign_cmd=f"sunshine witness cosign {str(request.base_url).rstrip('/')} "
                               f"<token> {event_id} <key-file>",
+                   # static/dashboard.js cosigns in the browser against this pinned log key (§12)
+                   config={"event": event_id, "api": f"/api/v1/events/{event_id}",
+                           "log_key": ctx.runtime.service.signer(event_id).verifier_key()},
                    **extra)
 
 

@@ -15,13 +15,15 @@ import zipfile
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
+from ...auditlog import leaf_hashes
 from ...auth import Principal
 from ...bundle import export_bundle
+from ...core.merkle import MerkleTree
 from ...lookup import ApplicantResult
 from ...storage.models import CheckpointRow, WitnessRow
 from ..deps import ContextDep, ServiceDep, require
@@ -141,6 +143,21 @@ def checkpoint(event_id: str, size: int, ctx: ContextDep) -> PlainTextResponse:
     return PlainTextResponse(cp.note)
 
 
+@router.get("/checkpoints/{size}/consistency")
+def consistency(event_id: str, size: int, ctx: ContextDep,
+                old: Annotated[int, Query(alias="from", ge=1)]) -> dict[str, Any]:
+    """RFC 9162 consistency proof between two signed checkpoint sizes, for cosigners
+    and auditors: proves the log of `size` extends the log of `from` (§12)."""
+    with Session(ctx.runtime.engine) as session:
+        have = set(session.exec(select(CheckpointRow.size).where(
+            CheckpointRow.event_id == event_id, col(CheckpointRow.size).in_([old, size]))))
+        if have != {old, size} or old > size:
+            raise HTTPException(404, f"no signed checkpoints of sizes {old} ≤ {size}")
+        tree = MerkleTree(leaf_hashes(session, event_id)[:size])
+    return {"old_size": old, "new_size": size,
+            "proof": [h.hex() for h in tree.consistency_proof(old, size)] if old < size else []}
+
+
 @router.get("/keys", response_model=KeysOut)
 def keys(event_id: str, ctx: ContextDep, service: ServiceDep) -> KeysOut:
     """The log's verifier key and the witnesses' cosignature keys (§12, §13)."""
@@ -157,8 +174,9 @@ def add_cosignature(event_id: str, size: int, body: CosignatureIn, ctx: ContextD
                     principal: Annotated[Principal, Depends(require("supervisor"))],
                     ) -> CheckpointOut:
     """A supervisor's C2SP tlog-cosignature on a checkpoint, verified and appended."""
-    if principal.subject and principal.subject != body.witness:
-        raise HTTPException(403, f"this token cosigns as {principal.subject} only")
+    if principal.subject != body.witness:  # a token cosigns as the witness it names
+        raise HTTPException(403, f"this token cosigns as {principal.subject or 'no witness'} "
+                                 "only; make supervisor tokens with the witness name as subject")
     line = body.signature if body.signature.endswith("\n") else body.signature + "\n"
     if not line.startswith(f"\u2014 {body.witness} "):
         raise HTTPException(422, f"the signature line is not from witness {body.witness}")
