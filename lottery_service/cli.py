@@ -415,21 +415,47 @@ def witness_keygen(name: str, out: Path) -> None:
 
 
 @witness_app.command("cosign")
-def witness_cosign(server: str, token: str, event: str, key_file: Path) -> None:
-    """Fetch the latest checkpoint, check the log's signature on it, and cosign it
-    (C2SP tlog-cosignature). Run the verifier on the bundle first: cosigning says
-    "I saw this checkpoint", so a supervisor cosigns only what it has checked."""
+def witness_cosign(server: str, token: str, event: str, key_file: Path,
+                   log_key: Annotated[str, typer.Option(
+                       help="the log's verifier key, obtained out of band")],
+                   state: Annotated[Path, typer.Option(
+                       help="file keeping the last checkpoint this witness cosigned")]
+                   = Path("witness-checkpoint.txt")) -> None:
+    """Cosign the latest checkpoint (C2SP tlog-cosignature) after checking the log's
+    signature on it and, against the checkpoint cosigned last time (kept in STATE), an
+    RFC 9162 consistency proof: a witness vouches that the log only grew."""
     import time
+
+    from .core.merkle import MerkleError, verify_consistency
+    from .core.note import Checkpoint, NoteError, Verifier, open_note
 
     signer = Signer.from_private_key_text(key_file.read_text().strip())
     base = f"{server.rstrip('/')}/api/v1/events/{event}"
     note = httpx.get(f"{base}/checkpoints/latest", timeout=30).text
-    body = note.split("\n\n", 1)[0] + "\n"
-    size = int(body.split("\n")[1])
-    line = cosign(body, signer, int(time.time()))
-    _post(server, f"/events/{event}/checkpoints/{size}/cosignatures", token,
+    try:
+        checkpoint = Checkpoint.parse(open_note(note, [Verifier.from_text(log_key)]).text)
+    except NoteError as exc:
+        console.print(f"[red]✗ the checkpoint is not signed by the log key: {exc}[/red]")
+        raise typer.Exit(1) from None
+    if state.exists():
+        old = Checkpoint.parse(state.read_text(encoding="utf-8"))
+        proof: list[bytes] = []
+        if old.size < checkpoint.size:
+            answer = httpx.get(f"{base}/checkpoints/{checkpoint.size}/consistency",
+                               params={"from": old.size}, timeout=30).json()
+            proof = [bytes.fromhex(h) for h in answer["proof"]]
+        try:
+            verify_consistency(old.size, checkpoint.size, old.root_hash, checkpoint.root_hash,
+                               proof)
+        except MerkleError as exc:
+            console.print(f"[red]✗ FORK: size {checkpoint.size} does not extend the size "
+                          f"{old.size} cosigned before: {exc}[/red]")
+            raise typer.Exit(1) from None
+    line = cosign(checkpoint.body(), signer, int(time.time()))
+    _post(server, f"/events/{event}/checkpoints/{checkpoint.size}/cosignatures", token,
           {"witness": signer.name, "signature": line})
-    console.print(f"✓ cosigned checkpoint of size {size}")
+    state.write_text(checkpoint.body(), encoding="utf-8")
+    console.print(f"✓ cosigned checkpoint of size {checkpoint.size}")
 
 
 @app.command()

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,13 +28,13 @@ if not CHROMIUM.exists():
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
-import uvicorn  # noqa: E402
 
 from lottery_service.api.app import create_app  # noqa: E402
 from lottery_service.config import Settings  # noqa: E402
 from lottery_service.demo import DemoRun  # noqa: E402
 from lottery_service.demo_data import DemoDistrict, generate_district  # noqa: E402
 from lottery_service.runtime import Runtime, open_runtime  # noqa: E402
+from tests.support import served  # noqa: E402
 
 
 @dataclass
@@ -76,24 +73,8 @@ def season(runtime: Runtime) -> Season:
 
 @pytest.fixture(scope="session")
 def server(runtime: Runtime) -> Iterator[str]:
-    app = create_app(runtime, operator=OPERATOR, cache_max_age=0.2)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                            lifespan="off", timeout_graceful_shutdown=1)
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not srv.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    srv.force_exit = True
-    thread.join(timeout=5)
+    with served(create_app(runtime, operator=OPERATOR, cache_max_age=0.2)) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
