@@ -225,7 +225,8 @@ def _dashboard(request: Request, ctx: ContextDep, event_id: str, lang: Lang,
                    **_checkpoints(ctx, event_id), grouped_schools=sorted(grouping),
                    bundle_url=f"/api/v1/events/{event_id}/bundle.zip",
                    cosign_cmd=f"sunshine witness cosign {str(request.base_url).rstrip('/')} "
-                              f"<token> {event_id} <key-file>",
+                              f"<token> {event_id} <key-file> --log-key "
+                              f"{ctx.runtime.service.signer(event_id).verifier_key()}",
                    # static/dashboard.js cosigns in the browser against this pinned log key (§12)
                    config={"event": event_id, "api": f"/api/v1/events/{event_id}",
                            "log_key": ctx.runtime.service.signer(event_id).verifier_key()},
