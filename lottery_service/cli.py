@@ -206,6 +206,18 @@ def seed(event: EventArg, ceremony: CeremonyArg, data: DataDir = None) -> None:
     _run(lambda: rt.service.derive_seed(event, _ceremony(ceremony)), "seed")
 
 
+@app.command("release-escrow-key")
+def release_escrow_key(event: EventArg, ceremony: CeremonyArg,
+                       escrow_private: Annotated[Path, typer.Option(
+                           help="escrow holder's private key file (from escrow-keygen)")],
+                       data: DataDir = None) -> None:
+    """After the seed: publish the escrow key so anyone can check the escrow openings (§5.4)."""
+    rt = _runtime(data)
+    key = X25519PrivateKey.from_private_bytes(bytes.fromhex(escrow_private.read_text().strip()))
+    _run(lambda: rt.service.release_escrow_key(event, _ceremony(ceremony), key),
+         "release escrow key")
+
+
 @app.command()
 def correct(event: EventArg, refers_to: int, reason: str, data: DataDir = None) -> None:
     """Log a correction of entry REFERS_TO: a new entry, never an edit (§11.1)."""

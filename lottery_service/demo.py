@@ -168,6 +168,8 @@ class DemoRun:
         service.physical_entropy(self.event, ceremony, "notary-1",
                                  simulated_dice(self.event, ceremony, state.rules.dice))
         service.derive_seed(self.event, ceremony)
+        # §5.4, §16: the notary publishes its key once the seed is out (idempotent).
+        service.release_escrow_key(self.event, ceremony, escrow_holder_key(self.event))
 
     def payments(self) -> None:
         service = self.runtime.service

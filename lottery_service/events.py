@@ -461,6 +461,13 @@ class EventService:
         with self.transaction(event_id) as tx:
             return tx.emit(tx.state.derive_seed(ceremony))
 
+    def release_escrow_key(self, event_id: str, ceremony: Ceremony,
+                           escrow_private: X25519PrivateKey) -> list[Entry]:
+        """The escrow holder publishes its key after the seed so voids can be checked (§5.4)."""
+        with self.transaction(event_id) as tx:
+            return tx.emit(tx.state.release_escrow_key(ceremony,
+                                                       escrow_private.private_bytes_raw()))
+
     # ----------------------------------------------------- lottery results
 
     def draw(self, event_id: str) -> list[Entry]:

@@ -91,6 +91,27 @@ def seed(*args: Any) -> bytes:
     return tagged_hash(TAG_SEED, seed_input(*args))
 
 
+def escrow_public_key(holder_private: bytes) -> bytes:
+    """The X25519 public key of a released escrow private key (§5.4)."""
+    return X25519PrivateKey.from_private_bytes(holder_private).public_key().public_bytes_raw()
+
+
+def escrow_opens(event: str, ceremony: str, participant: str, escrow: bytes,
+                 commitment_: bytes, holder_private: bytes) -> bytes | None:
+    """The escrow's secret if it opens in the §5.4 sense, else None.
+
+    Opening means: it decrypts, and the plaintext is a 32-byte secret whose §5.3
+    commitment is the logged one.
+    """
+    try:
+        secret = open_escrow(escrow, commitment_, holder_private)
+    except ValueError:
+        return None
+    if len(secret) != 32 or commitment(event, ceremony, participant, secret) != commitment_:
+        return None
+    return secret
+
+
 def open_escrow(escrow: bytes, commitment_: bytes, holder_private: bytes) -> bytes:
     """Decrypt a §5.4 escrow with the holder's X25519 private key (tests, audits).
 

@@ -37,6 +37,7 @@ class _Ceremony:
         self.step = "opened"
         self.committed: set[str] = set()
         self.settled: set[str] = set()
+        self.key_released = False
 
     def advance(self, it: Item) -> None:
         t, st = it.type, self.step
@@ -107,6 +108,13 @@ def check_order(items: Sequence[Item], participants: dict[str, list[str]],
             cer[c].advance(it)
             if t == "seed":
                 stage = f"{c} seed drawn"
+        elif t == "escrow_key_released":
+            assert c is not None
+            if c not in cer or cer[c].step != "seeded":
+                raise _fail(it.seq, "§5.4", f"escrow key released before the {c} seed")
+            if cer[c].key_released:
+                raise _fail(it.seq, "§5.4", f"second escrow_key_released for {c}")
+            cer[c].key_released = True
         elif t == "eligibility_rejections":
             lot = cer.get("lottery")
             if lot is None or lot.step not in ("opened", "records"):

@@ -382,6 +382,12 @@ def _b_seed(o: Obj) -> None:
     strict.hex_bytes(o["seed"])
 
 
+def _b_key_released(o: Obj) -> None:
+    fields(o, _body("ceremony private_key"), "escrow_key_released")
+    _ceremony(o, "escrow_key_released")
+    strict.b64_bytes(o["private_key"], 32)
+
+
 _SUMMARY = _body("quota returned_to_bureau stages")
 _STAGE = _body("stage seats applicants admitted lottery cutoff")
 _RESULT = _body("reg number unit outcome stage rank waiting")
@@ -524,7 +530,8 @@ BODIES: dict[str, Callable[[Obj], None]] = {
     "input_frozen": _b_input_frozen, "commitment": _b_commitment,
     "commitments_closed": _b_closed, "reveal": _b_reveal, "escrow_opened": _b_reveal,
     "contribution_void": _b_void, "physical_entropy": _b_physical, "beacon": _b_beacon,
-    "seed": _b_seed, "lottery_results": _b_lottery_results, "bias_audit": _b_bias,
+    "seed": _b_seed, "escrow_key_released": _b_key_released,
+    "lottery_results": _b_lottery_results, "bias_audit": _b_bias,
     "payment_round": _b_payment_round, "promotions": _b_promotions,
     "payments_closed": _b_payments_closed, "grouping_results": _b_grouping,
     "matching_results": _b_matching, "notifications_sent": _b_notifications,

@@ -58,6 +58,9 @@ class Ceremony:
     commitments: dict[str, Obj] = field(default_factory=dict)
     openings: dict[str, bytes | None] = field(default_factory=dict)
     opening_kind: dict[str, str] = field(default_factory=dict)
+    void_reason: dict[str, str] = field(default_factory=dict)
+    released_key: bytes | None = None
+    """The escrow holder's private key from escrow_key_released (§5.4), if any."""
     physical: Obj | None = None
     beacon: Obj | None = None
     seed: bytes | None = None
@@ -164,10 +167,16 @@ def _absorb(state: LogState, seq: int, raw: bytes) -> None:
         sec = bytes.fromhex(body["secret"]) if t != "contribution_void" else None
         cer.openings[body["participant"]] = sec
         cer.opening_kind[body["participant"]] = t
+        if t == "contribution_void":
+            cer.void_reason[body["participant"]] = body["reason"]
     elif t == "physical_entropy":
         _ceremony(state, c).physical = body
     elif t == "beacon":
         _ceremony(state, c).beacon = body
+    elif t == "escrow_key_released":
+        cer = _ceremony(state, c)
+        if cer.released_key is None:  # a second release fails step 5
+            cer.released_key = strict.b64_bytes(body["private_key"], 32)
     elif t == "seed":
         cer = _ceremony(state, c)
         if cer.seed is not None:
@@ -517,6 +526,8 @@ class Verification:
         st = self.state
         event = st.event or ""
         n = 0
+        checked: list[str] = []
+        warnings: list[str] = []
         for name, cer in st.ceremonies.items():
             if cer.opened is None:
                 continue
@@ -535,7 +546,52 @@ class Verification:
                                             f"{name}: {cer.opening_kind[p]} of {p} does not "
                                             "match its commitment")
                 n += 1
-        return f"{n} openings match their commitments"
+            if cer.released_key is not None:
+                checked.append(name)
+                warnings += self._escrows(name, cer)
+        detail = f"{n} openings match their commitments"
+        if checked:
+            detail += f"; escrows checked with the released key of {', '.join(checked)}"
+        if warnings:
+            detail += "; WARNING: " + "; ".join(warnings)
+        return detail
+
+    def _escrows(self, name: str, cer: Ceremony) -> list[str]:
+        """§5.4 key release: re-open every escrow of the ceremony with the released key.
+
+        escrow_opened must equal the escrow's plaintext and an escrow-invalid void
+        must really not open (failures); a reveal whose escrow would not have opened
+        is only a warning (the participant sealed junk, §16).
+        """
+        key = cer.released_key
+        assert key is not None and cer.opened is not None
+        if ceremony.escrow_public_key(key).hex() != strict.b64_bytes(
+                cer.opened["escrow_key"], 32).hex():
+            raise VerificationError("commitments", "§5.4",
+                                    f"{name}: released escrow key is not the ceremony's "
+                                    "escrow_key")
+        event = self.state.event or ""
+        warnings = []
+        for p, kind in sorted(cer.opening_kind.items()):
+            com = cer.commitments.get(p)
+            if com is None:
+                continue
+            escrow = strict.b64_bytes(com["escrow"], 80)
+            opened = ceremony.escrow_opens(event, name, p, escrow,
+                                           bytes.fromhex(com["commitment"]), key)
+            if kind == "escrow_opened" and (opened is None or opened != cer.openings[p]):
+                raise VerificationError("commitments", "§5.4",
+                                        f"{name}: escrow_opened secret of {p} is not the "
+                                        "plaintext of its escrow")
+            if kind == "contribution_void" and cer.void_reason.get(p) == "escrow-invalid" \
+                    and opened is not None:
+                raise VerificationError("commitments", "§5.4",
+                                        f"{name}: {p} was voided as escrow-invalid, but its "
+                                        "escrow opens with the released key")
+            if kind == "reveal" and opened is None:
+                warnings.append(f"{name}: the escrow of {p} would not have opened "
+                                "(junk sealed; its reveal stands)")
+        return warnings
 
     def step_seeds(self) -> str:
         st = self.state

@@ -18,7 +18,8 @@ from .merkle import leaf_hash
 ENTRY_TYPES: Final = frozenset({
     "event_created", "ceremony_opened", "eligibility_rejections", "input_records",
     "input_frozen", "commitment", "commitments_closed", "reveal", "escrow_opened",
-    "contribution_void", "physical_entropy", "beacon", "seed", "lottery_results",
+    "contribution_void", "physical_entropy", "beacon", "seed", "escrow_key_released",
+    "lottery_results",
     "bias_audit", "payment_round", "promotions", "payments_closed", "grouping_results",
     "matching_results", "notifications_sent", "correction", "published",
 })

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
 from .allocation import Draw, allocate
 from .bias import bias_audit
 from .errors import ProtocolError
@@ -104,6 +106,8 @@ class CeremonyState:
     physical: tuple[int, ...] | None = None
     beacon: bytes | None = None
     seed: bytes | None = None
+    escrow_released: bytes | None = None
+    """The escrow holder's private key, once released after the seed (§5.4)."""
 
     @property
     def step(self) -> CeremonyStep:
@@ -198,6 +202,8 @@ class SeasonState:
             c.beacon = bytes.fromhex(body["randomness"])
         elif kind == "seed" and c is not None:
             c.seed = bytes.fromhex(body["seed"])
+        elif kind == "escrow_key_released" and c is not None:
+            c.escrow_released = base64.b64decode(body["private_key"])
         elif kind == "eligibility_rejections":
             self.rejections.extend(body["rejections"])
         elif kind == "lottery_results":
@@ -432,6 +438,27 @@ class SeasonState:
             c.contributions(), c.physical, c.beacon,
         )
         return [("seed", {"ceremony": kind, "seed": seed.hex()})]
+
+    def release_escrow_key(self, kind: Ceremony, private_key: bytes) -> list[Body]:
+        """Publish the escrow holder's private key so anyone can check the openings (§5.4, §16).
+
+        Only after the ceremony's seed: until then the escrows must stay sealed.
+        Allowed in any later phase; the key must be the one in `ceremony_opened`.
+        """
+        c = self.ceremony(kind)
+        if c.escrow_released is not None and c.escrow_released == private_key:
+            return []
+        if c.seed is None:
+            raise PhaseError(f"the escrow key is released only after the {kind} seed (§5.4)")
+        if c.escrow_released is not None:
+            raise PhaseError(f"the {kind} escrow key was already released")
+        if len(private_key) != 32:
+            raise PhaseError("an X25519 private key is exactly 32 bytes (§5.4)")
+        public = X25519PrivateKey.from_private_bytes(private_key).public_key().public_bytes_raw()
+        if base64.b64encode(public).decode() != c.escrow_key:
+            raise PhaseError(f"this is not the {kind} ceremony's escrow key (§5.4)")
+        return [("escrow_key_released", {"ceremony": kind,
+                                         "private_key": base64.b64encode(private_key).decode()})]
 
     # ---------------------------------------------------------------- lottery
 

@@ -13,7 +13,7 @@ const TYPES = [
   "commitment", "commitments_closed", "reveal", "escrow_opened", "contribution_void",
   "physical_entropy", "beacon", "seed", "lottery_results", "bias_audit", "payment_round",
   "promotions", "payments_closed", "grouping_results", "matching_results",
-  "notifications_sent", "correction", "published",
+  "notifications_sent", "correction", "published", "escrow_key_released",
 ];
 const calm = !window.matchMedia("(prefers-reduced-motion: reduce)").matches;
 

@@ -29,6 +29,7 @@ const ENTRY_TYPES = new Set([ // §11.2; unknown types are rejected (§2.3)
   "contribution_void", "physical_entropy", "beacon", "seed", "lottery_results",
   "bias_audit", "payment_round", "promotions", "payments_closed", "grouping_results",
   "matching_results", "notifications_sent", "correction", "published",
+  "escrow_key_released",
 ]);
 
 /** Every failure of the checker: `step` says what failed, `section` where PROTOCOL.md defines it. */

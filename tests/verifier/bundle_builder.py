@@ -144,8 +144,19 @@ def seal(secret: bytes, commitment: bytes, holder_pub: bytes) -> str:
     return base64.b64encode(big_e + AESGCM(k).encrypt(b"\x00" * 12, secret, commitment)).decode()
 
 
-def build_lottery_event(root: Path, *, tamper: str | None = None) -> Builder:
-    """event_created, one lottery ceremony (2 participants), seed, results, bias audit."""
+def build_lottery_event(root: Path, *, tamper: str | None = None,
+                        settle: dict[str, str] | None = None, junk: frozenset[str] = frozenset(),
+                        release: str | None = None) -> Builder:
+    """event_created, one lottery ceremony (2 participants), seed, results, bias audit.
+
+    Escrow options (§5.4): ``settle`` maps a participant to how its contribution is
+    settled, "reveal" (default), "escrow_opened" or "escrow-invalid" (a void);
+    participants in ``junk`` seal a random secret instead of theirs (decrypts, does
+    not match the commitment); ``release`` logs ``escrow_key_released``: "after-seed",
+    "before-seed" (right before the seed), "twice" (two releases after the seed)
+    or "wrong-key" (another key, after the seed).
+    """
+    settle = settle or {}
     b = Builder()
     rules_hash = H("sunshine-draw/v1/rules", canon(RULES))
     b.add("event_created", {"rules": RULES, "rules_hash": rules_hash.hex()})
@@ -174,22 +185,45 @@ def build_lottery_event(root: Path, *, tamper: str | None = None) -> Builder:
                 canon({"ceremony": "lottery", "event": EVENT, "participant": p,
                        "secret": sec.hex()}))
         coms[p] = com
+        sealed = os.urandom(32) if p in junk else sec
         b.add("commitment", {"ceremony": "lottery", "participant": p,
-                             "commitment": com.hex(), "escrow": seal(sec, com, holder_pub)})
+                             "commitment": com.hex(), "escrow": seal(sealed, com, holder_pub)})
     b.add("commitments_closed", {"ceremony": "lottery"})
     b.checkpoint()
+    settled: dict[str, bytes | None] = {}
     for p, sec in secrets.items():
-        b.add("reveal", {"ceremony": "lottery", "participant": p, "secret": sec.hex()})
+        how = settle.get(p, "reveal")
+        if how == "escrow-invalid":
+            b.add("contribution_void", {"ceremony": "lottery", "participant": p,
+                                        "reason": "escrow-invalid"})
+            settled[p] = None
+        else:
+            b.add(how, {"ceremony": "lottery", "participant": p, "secret": sec.hex()})
+            settled[p] = sec
     dice = [3, 1, 4, 1, 5, 2, 6, 5, 3, 5, 6, 2, 6, 4, 3, 3, 2, 3, 6, 4]
     b.add("physical_entropy", {"ceremony": "lottery", "witness": "notary-1", "values": dice})
     seed_in = {"event": EVENT, "ceremony": "lottery", "rules": rules_hash.hex(),
                "participants": p_hash.hex(), "input_root": input_root.hex(),
                "input_size": len(leaves),
                "contributions": [{"participant": p, "commitment": coms[p].hex(),
-                                  "secret": secrets[p].hex()} for p in sorted(secrets)],
+                                  "secret": None if settled[p] is None else secrets[p].hex()}
+                                 for p in sorted(secrets)],
                "physical": dice, "beacon": None}
     seed = H("sunshine-draw/v1/seed", canon(seed_in))
+
+    def released(key: X25519PrivateKey) -> None:
+        b.add("escrow_key_released", {"ceremony": "lottery", "private_key": base64.b64encode(
+            key.private_bytes_raw()).decode()})
+
+    if release == "before-seed":
+        released(holder)
     b.add("seed", {"ceremony": "lottery", "seed": seed.hex()})
+    if release in ("after-seed", "twice"):
+        released(holder)
+    if release == "twice":
+        released(holder)
+    if release == "wrong-key":
+        released(X25519PrivateKey.generate())
     b.checkpoint()
 
     def num(reg: str) -> bytes:
