@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from .core.checkpoint import sign_checkpoint as sign_checkpoint_note
 from .core.log import Entry, decode_entry, encode_entry
-from .core.merkle import MerkleTree
+from .core.merkle import MerkleTree, leaf_hash
 from .core.note import Signer
 from .storage.models import CheckpointRow, LogEntryRow
 
@@ -30,7 +30,10 @@ def load_entries(session: Session, event_id: str, start: int = 0) -> list[Entry]
 
 
 def leaf_hashes(session: Session, event_id: str) -> list[bytes]:
-    return [e.leaf_hash for e in load_entries(session, event_id)]
+    """The log's Merkle leaves: the stored bytes hashed as they are, nothing parsed."""
+    raws = session.exec(select(LogEntryRow.raw).where(LogEntryRow.event_id == event_id)
+                        .order_by(col(LogEntryRow.seq)))
+    return [leaf_hash(raw) for raw in raws]
 
 
 def latest_checkpoint(session: Session, event_id: str) -> CheckpointRow | None:

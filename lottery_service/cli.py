@@ -32,8 +32,8 @@ from .core.errors import ProtocolError
 from .core.log import Entry
 from .core.note import SIG_COSIGNATURE_V1, Signer, cosign
 from .core.records import Rules
-from .core.season import Ceremony, PhaseError
-from .core.seed import Participant, commitment, seal_escrow
+from .core.season import PhaseError
+from .core.seed import Ceremony, Participant, commitment, seal_escrow
 from .events import ImportRejectedError
 from .runtime import Runtime, open_runtime
 

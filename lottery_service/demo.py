@@ -23,14 +23,13 @@ from sqlmodel import Session, select
 
 from . import notify
 from .bundle import export_bundle
-from .core.season import Ceremony, Phase, SeasonState
-from .core.seed import commitment, seal_escrow
+from .core.season import Phase, SeasonState
+from .core.seed import CEREMONIES, Ceremony, commitment, seal_escrow
 from .demo_data import DemoDistrict, generate_district, payments_csv
 from .lookup import ResultIndex
 from .runtime import Runtime
 from .storage.models import SchoolRow
 
-CEREMONIES: tuple[Ceremony, ...] = ("lottery", "grouping", "teachers")
 WITHHOLDER = "parent-rep-1"  # simulated: never reveals; the notary opens the escrow (§5.4)
 
 

@@ -51,8 +51,8 @@ from .core.records import (
     Teacher,
     mask_name,
 )
-from .core.season import Body, Ceremony, Phase, PhaseError, SeasonState
-from .core.seed import Participant, open_escrow
+from .core.season import Body, Phase, PhaseError, SeasonState
+from .core.seed import Ceremony, Participant, open_escrow
 from .storage.models import (
     ApplicationRow,
     CheckpointRow,

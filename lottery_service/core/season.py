@@ -21,7 +21,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
@@ -44,6 +44,8 @@ from .records import (
     record_from_json,
 )
 from .seed import (
+    CEREMONIES,
+    Ceremony,
     Contribution,
     Participant,
     check_opening,
@@ -52,8 +54,6 @@ from .seed import (
     rules_hash,
 )
 
-Ceremony = Literal["lottery", "grouping", "teachers"]
-CEREMONIES: tuple[Ceremony, ...] = ("lottery", "grouping", "teachers")
 Body = tuple[str, dict[str, Any]]
 
 

@@ -30,7 +30,7 @@ from .records import EVENT_ID, ID, Rules
 Ceremony = Literal["lottery", "grouping", "teachers"]
 Role = Literal["notary", "supervisor", "parent-rep", "bureau"]
 
-CEREMONIES: Final = ("lottery", "grouping", "teachers")  # §5.1, in ceremony order
+CEREMONIES: Final[tuple[Ceremony, ...]] = ("lottery", "grouping", "teachers")  # §5.1, in order
 ROLES: Final = frozenset({"notary", "supervisor", "parent-rep", "bureau"})  # §5.2
 SECRET_SIZE: Final = 32  # §5.3
 HASH_SIZE: Final = 32

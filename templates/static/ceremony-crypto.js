@@ -8,7 +8,7 @@
 // browser and under Node 20's test runner against tests/vectors/{seed,escrow}.json.
 // Every failure throws CeremonyCryptoError with the PROTOCOL.md section it breaks.
 
-import { base64Encode, bytesToHex, canonicalJSON, hexToBytes } from "./proof.js";
+import { base64Encode, bytesToHex, canonicalJSON, concat, hexToBytes } from "./proof.js";
 
 const subtle = globalThis.crypto.subtle;
 const encoder = new TextEncoder();
@@ -45,13 +45,6 @@ function checkBytes(value, size, what, section) {
     fail(section, `${what} must be exactly ${size} bytes`);
   }
   return value;
-}
-
-function concat(...parts) {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
 }
 
 function tagged(tag) {

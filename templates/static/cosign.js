@@ -14,7 +14,9 @@ import {
   base64Decode,
   base64Encode,
   bytesToHex,
+  concat,
   hexToBytes,
+  keyId,
   parseCheckpoint,
   parseVerifierKey,
 } from "./proof.js";
@@ -31,19 +33,6 @@ const MAX_TIMESTAMP = 2n ** 63n - 1n; // tlog-cosignature "Format"
 
 function fail(step, message) {
   throw new ProofError(step, "12", message);
-}
-
-function concat(...parts) {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
-}
-
-async function keyId(name, type, publicKey) {
-  // signed-note "Signatures": SHA-256(name ‖ 0x0A ‖ type ‖ public key)[:4].
-  const material = concat(encoder.encode(name), new Uint8Array([0x0a, type]), publicKey);
-  return new Uint8Array(await subtle.digest("SHA-256", material)).slice(0, 4);
 }
 
 function base64UrlDecode(text) {

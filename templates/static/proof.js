@@ -101,7 +101,8 @@ export function base64Decode(text, step = "input", section = "1") {
   return out;
 }
 
-function concat(...parts) {
+/** Bytes of all parts, in order. */
+export function concat(...parts) {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
   for (const p of parts) { out.set(p, o); o += p.length; }
@@ -438,7 +439,8 @@ function checkKeyName(name, step) {
   }
 }
 
-async function keyId(name, type, publicKey) {
+/** C2SP signed-note key id of a key of `type` (0x01 note, 0x04 cosignature). */
+export async function keyId(name, type, publicKey) {
   // signed-note "Signatures": SHA-256(name ‖ 0x0A ‖ type ‖ public key)[:4].
   return (await sha256(concat(utf8(name), new Uint8Array([0x0a, type]), publicKey))).slice(0, 4);
 }

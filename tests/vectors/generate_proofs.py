@@ -46,8 +46,13 @@ from lottery_service.core.records import (  # noqa: E402
     School,
     Teacher,
 )
-from lottery_service.core.season import Body, Ceremony, SeasonState  # noqa: E402
-from lottery_service.core.seed import Participant, commitment, seal_escrow  # noqa: E402
+from lottery_service.core.season import Body, SeasonState  # noqa: E402
+from lottery_service.core.seed import (  # noqa: E402
+    Ceremony,
+    Participant,
+    commitment,
+    seal_escrow,
+)
 from lottery_service.lookup import ResultIndex  # noqa: E402
 
 OUT = Path(__file__).with_name("proofs.json")

@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException
 
 from ...auth import Principal
-from ...core.season import Ceremony
+from ...core.seed import Ceremony
 from ..deps import AdminDep, ContextDep, ServiceDep, appended, require
 from ..schemas import Appended, CommitmentIn, EntropyIn, EscrowOpeningIn, RevealIn, VoidIn
 

@@ -12,8 +12,8 @@ from ... import notify
 from ...auth import create_token
 from ...bundle import export_bundle
 from ...core.records import Rules
-from ...core.season import Ceremony, Phase, PhaseError
-from ...core.seed import Participant, decode_base64
+from ...core.season import Phase, PhaseError
+from ...core.seed import Ceremony, Participant, decode_base64
 from ...storage.models import ApplicationRow, SchoolRow
 from ..deps import ANY_EVENT, AdminDep, ContextDep, PrincipalDep, ServiceDep, appended
 from ..logcache import Snapshot

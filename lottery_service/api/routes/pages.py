@@ -27,7 +27,7 @@ from markupsafe import Markup
 from sqlmodel import Session, col, select
 
 from ...core.class_register import RegisterDiff, compare_register
-from ...core.season import CEREMONIES
+from ...core.seed import CEREMONIES
 from ...events import EventNotFoundError
 from ...storage.models import CheckpointRow, EventRow
 from ..deps import ContextDep
