@@ -66,6 +66,7 @@ __all__ = [
     "RowError",
     "SchoolRow",
     "TeacherRow",
+    "decode_text",
     "format_report",
     "parse",
     "parse_applicants",
@@ -350,7 +351,7 @@ class _Table:
     errors: list[RowError]
 
 
-def _decode(data: bytes) -> str | None:
+def decode_text(data: bytes) -> str | None:
     """BOM → UTF-8; else strict UTF-8; else GB18030 (what Chinese Excel writes)."""
     if data.startswith(BOM):
         try:
@@ -367,7 +368,7 @@ def _decode(data: bytes) -> str | None:
 
 def _read_csv(data: bytes) -> _Table:
     table = _Table([], {}, [])
-    text = _decode(data)
+    text = decode_text(data)
     if text is None:
         table.errors.append(_file("not UTF-8 or GB18030 text", "不是 UTF-8 或 GB18030 编码的文本"))
         return table

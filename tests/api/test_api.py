@@ -384,3 +384,12 @@ def test_applicant_import_reports_rule_rejections_P1_P2(season: Season) -> None:
     assert body["rows"] == 3
     assert {(r["reg"], r["code"]) for r in body["rejections"]} == {
         ("R20260012", "P1-age"), ("R20260013", "P2-district")}
+
+
+def test_register_parser_reads_gb18030_like_every_import_S9() -> None:
+    """§15: a registry export saved by Chinese Excel (GB18030) reads like UTF-8."""
+    from lottery_service.api.routes.pages import parse_register
+
+    text = "学籍号,班级\n202600000001,01\n202600000002,02\n"
+    assert parse_register(text.encode("gb18030")) == parse_register(
+        text.encode("utf-8-sig")) == {"202600000001": "01", "202600000002": "02"}

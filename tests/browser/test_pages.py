@@ -387,3 +387,4 @@ def test_pages_are_labelled_keyboard_usable_and_legible(season: Season, server: 
     page.keyboard.type(season.last4[result.reg])
     page.keyboard.press("Enter")
     expect(page.locator("#outcome")).to_have_text(t("zh", "outcome.admitted"))
+

@@ -29,6 +29,7 @@ from sqlmodel import Session, col, select
 from ...core.class_register import RegisterDiff, compare_register
 from ...core.seed import CEREMONIES
 from ...events import EventNotFoundError
+from ...imports import decode_text
 from ...storage.models import CheckpointRow, EventRow
 from ..deps import ContextDep
 from ..i18n import LANGS, Lang, html_lang, js_strings, lang_of, t
@@ -240,8 +241,11 @@ def dashboard(event_id: str, request: Request, ctx: ContextDep,
 
 
 def parse_register(data: bytes) -> dict[str, str]:
-    """reg → class from a registry export (§15): UTF-8 CSV, optional BOM, named columns."""
-    text = data.decode("utf-8-sig")
+    """reg → class from a registry export (§15): CSV in UTF-8 (BOM or not) or GB18030,
+    decoded as every import is, with named columns."""
+    text = decode_text(data)
+    if text is None:
+        raise ValueError("the file is neither UTF-8 nor GB18030 text")
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip() for h in reader.fieldnames or []]
     reg_col = next((h for h in header if h in REG_HEADERS), None)
