@@ -1,4 +1,4 @@
-"""Helpers for tests/test_tamper.py: build the real demo bundle, tamper with copies
+"""Helpers for tests/integration/test_tamper.py: build the real demo bundle, tamper with copies
 of it, re-sign as an attacker holding the log key, and run the verifier in process.
 
 The service side (lottery_service) builds and re-signs; the standalone verifier

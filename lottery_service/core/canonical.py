@@ -3,7 +3,7 @@
 Inside that domain (ASCII keys, no floats, |int| ≤ 2^53-1, valid Unicode) the
 standard library's encoder with sorted keys and no whitespace yields exactly the
 RFC 8785 bytes, and is several times faster than a pure-Python RFC 8785
-serialiser on city-scale rosters. `tests/test_canonical.py` checks the identity
+serialiser on city-scale rosters. `tests/unit/test_canonical.py` checks the identity
 against the `rfc8785` package with Hypothesis. The domain check runs first, so a
 value outside it raises instead of being encoded loosely.
 """

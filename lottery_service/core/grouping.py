@@ -65,7 +65,7 @@ def class_targets(capacities: Sequence[int], n: int) -> list[int]:
     smallest t_j, ties by π": that rule fills level by level, so every class
     ends at min(c_j, L) for the largest L with Σ min(c_j, L) ≤ N, and the
     remaining r < #{c_j > L} units go to the first r classes in π order with
-    c_j > L. tests/test_grouping.py checks it against the literal rule.
+    c_j > L. tests/unit/test_grouping.py checks it against the literal rule.
     """
     if n < 0 or n > sum(capacities):
         raise GroupingError(f"{n} pupils do not fit capacities {list(capacities)} (S3)")

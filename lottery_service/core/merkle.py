@@ -2,7 +2,7 @@
 
 The public log of a draw is a Merkle tree; auditors hold only roots and proofs,
 so this module must agree bit for bit with every other RFC 9162 implementation
-(checked against the transparency-dev/merkle vectors in tests/test_merkle.py).
+(checked against the transparency-dev/merkle vectors in tests/unit/test_merkle.py).
 
 * MTH({}) = SHA-256(""), leaf = SHA-256(0x00 || d), node = SHA-256(0x01 || l || r)
   (RFC 9162 §2.1.1).

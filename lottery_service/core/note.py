@@ -4,7 +4,7 @@ The service publishes the tree head of each draw log as a signed checkpoint and
 collects witness cosignatures on it; auditors check both with any C2SP tool, so
 every byte here follows the specs (https://c2sp.org/signed-note,
 https://c2sp.org/tlog-checkpoint, https://c2sp.org/tlog-cosignature) and Go's
-golang.org/x/mod/sumdb/note, whose known answers tests/test_note.py reproduces.
+golang.org/x/mod/sumdb/note, whose known answers tests/unit/test_note.py reproduces.
 
 Text forms:
 

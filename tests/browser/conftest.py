@@ -15,12 +15,14 @@ from typing import Any
 
 import pytest
 
+from tests.paths import ROOT
+
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 APPLICANTS = 1000  # the demo generator's minimum (demo_data.MIN_APPLICANTS)
 OPERATOR = "sd_op_browser-tests"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 if not CHROMIUM.exists():
     pytest.skip("headless Chromium is not installed (apt-get install -y chromium)",

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,11 +16,12 @@ from lottery_service.demo import DemoRun, simulated_dice
 from lottery_service.demo_data import generate_district
 from lottery_service.lookup import ApplicantResult
 from lottery_service.runtime import Runtime
+from tests.paths import FIXTURES, VECTORS
 
 from .conftest import APPLICANTS, OPERATOR, Season, screenshot_path
 
-VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "proofs.json"
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "imports"
+PROOF_VECTORS = VECTORS / "proofs.json"
+IMPORT_FIXTURES = FIXTURES / "imports"
 STEPS = ("input", "signature", "consistency", "inclusion", "roster", "number", "outcome")
 
 # WCAG 2.x relative luminance and contrast of an element's text against the first
@@ -294,9 +294,9 @@ def test_supervisor_register_upload_lists_moved_pupil_S9(season: Season, server:
 
 def test_proof_js_passes_the_proof_vectors_in_chromium(server: str, new_page: Any,
                                                        season: Season) -> None:
-    if not VECTORS.exists():
+    if not PROOF_VECTORS.exists():
         pytest.skip("tests/vectors/proofs.json is not generated yet")
-    cases = json.loads(VECTORS.read_text())["cases"]
+    cases = json.loads(PROOF_VECTORS.read_text())["cases"]
     page = new_page()
     page.goto(f"{server}/events/demo-2026/check")
     outcomes = page.evaluate("""async (cases) => {
@@ -341,7 +341,7 @@ def test_operator_import_shows_row_errors_and_steps_call_the_api_G2(
         == OPERATOR
     page.get_by_label(t("zh", "kind")).select_option("applicants")
     page.get_by_label(t("zh", "file"), exact=True).set_input_files(
-        FIXTURES / "applicants_errors.csv")
+        IMPORT_FIXTURES / "applicants_errors.csv")
     page.get_by_role("button", name=t("zh", "upload")).click()
     rows = page.locator("#import-errors tbody tr")
     expect(rows.first).to_be_visible()

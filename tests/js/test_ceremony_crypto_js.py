@@ -12,7 +12,6 @@ import base64
 import json
 import shutil
 import subprocess
-from pathlib import Path
 from typing import cast
 
 import pytest
@@ -21,8 +20,8 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from lottery_service.core.errors import CeremonyError
 from lottery_service.core.seed import Ceremony, commitment, open_escrow
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 MODULE = ROOT / "templates" / "static" / "ceremony-crypto.js"
 NODE = shutil.which("node")
 CASES = [("demo-2026", "lottery", "notary-1"), ("demo-2026", "grouping", "parent-rep-1"),

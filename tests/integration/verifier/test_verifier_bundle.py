@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-from bundle_builder import build_lottery_event
 
+from tests.bundle_builder import build_lottery_event
 from verifier import proof, register
 from verifier.cli import main
 from verifier.verify import Options, Verification
@@ -108,7 +108,7 @@ def test_duplicate_key_in_signed_entry_fails_parse(tmp_path: Path) -> None:
 def test_input_records_after_freeze_fail_input_trees(tmp_path: Path) -> None:
     """§3.3, §5.1: the input tree is the records logged before input_frozen; one more
     record afterwards fails step 7 (and the phase order), not just step 11."""
-    from bundle_builder import applicant
+    from tests.bundle_builder import applicant
     b = build_lottery_event(tmp_path / "a")
     b.add("input_records", {"ceremony": "lottery",
                             "records": [applicant("R999", "S001", "D01", "F")]})

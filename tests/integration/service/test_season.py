@@ -20,9 +20,9 @@ from lottery_service.demo import DemoRun, run_demo
 from lottery_service.demo_data import generate_district
 from lottery_service.events import RosterFrozenError
 from lottery_service.storage.models import LogEntryRow, OutboxRow
+from tests.paths import ROOT
 from tests.support import POSTGRES_URL, make_runtime
 
-ROOT = Path(__file__).resolve().parents[2]
 APPLICANTS = 1000
 quiet = lambda _line: None  # noqa: E731
 

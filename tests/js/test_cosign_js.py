@@ -1,7 +1,7 @@
 """The dashboard's in-browser cosigning (templates/static/cosign.js) against the Python core.
 
 Node's own tests (`tests/js/cosign.test.mjs`) run in `node --test tests/js/`
-(tests/test_js_proof.py). Here Node makes tlog-cosignature/v1 lines (PROTOCOL.md
+(tests/js/test_js_proof.py). Here Node makes tlog-cosignature/v1 lines (PROTOCOL.md
 §12) from Go-form private key texts written by `core.note.Signer`, for fixed keys,
 checkpoints and times; the service's `verify_cosignature` must accept each line and,
 Ed25519 being deterministic, `cosign` must produce the very same bytes.
@@ -14,7 +14,6 @@ import json
 import random
 import shutil
 import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,8 +31,8 @@ from lottery_service.core.note import (
     sign_note,
     verify_cosignature,
 )
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 MODULE = ROOT / "templates" / "static" / "cosign.js"
 NODE = shutil.which("node")
 NAMES = ["notary-1", "supervisor-2", "parent-rep.3_a", "监督组-1", "w"]

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bundle_builder import build_lottery_event
 
+from tests.bundle_builder import build_lottery_event
 from verifier import records, strict
 from verifier.verify import StepResult, Verification
 

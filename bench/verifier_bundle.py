@@ -1,6 +1,6 @@
 """Speed/memory check: a 200,000-applicant bundle must verify in < 5 s, < 500 MB.
 
-Run by hand: ``.venv/bin/python tests/verifier/bench_verifier.py /tmp/big``. Results
+Run by hand: ``.venv/bin/python bench/verifier_bundle.py /tmp/big``. Results
 are filled in with verifier.draw (this checks speed, not correctness).
 """
 
@@ -12,8 +12,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bundle_builder import EVENT, RULES, Builder, H, canon
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.bundle_builder import EVENT, RULES, Builder, H, canon
 from verifier import ceremony, draw
 
 

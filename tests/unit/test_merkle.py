@@ -22,8 +22,9 @@ from lottery_service.core.merkle import (
     verify_consistency,
     verify_inclusion,
 )
+from tests.paths import SHARED_VECTORS
 
-VECTORS = Path(__file__).resolve().parents[1].parent / "shared" / "vectors" / "rfc9162-merkle"
+VECTORS = SHARED_VECTORS / "rfc9162-merkle"
 
 # Vectors whose expectation this module deliberately does not share, with the reason.
 # The upstream Go verifier never looks at a root's length when the sizes are equal;

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,8 +18,9 @@ from lottery_service.core import errors
 from lottery_service.core.canonical import canonical_json
 from lottery_service.core.inputs import build_input_tree, input_leaves
 from lottery_service.core.records import Applicant, Teacher, record_from_json
+from tests.paths import VECTORS as VECTOR_DIR
 
-VECTORS = json.loads((Path(__file__).parent / "vectors" / "input_tree.json")
+VECTORS = json.loads((VECTOR_DIR / "input_tree.json")
                      .read_text(encoding="utf-8"))
 
 

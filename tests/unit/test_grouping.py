@@ -9,7 +9,6 @@ import json
 import random
 from collections import Counter
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -27,8 +26,9 @@ from lottery_service.core.grouping import (
     stratum,
 )
 from lottery_service.core.records import ClassPlan, ClassSpec, Gender, Pupil, Siblings
+from tests.paths import VECTORS as VECTOR_DIR
 
-VECTORS = Path(__file__).parent / "vectors"
+VECTORS = VECTOR_DIR
 CHI2_DF2_P001 = 13.816  # chi-square critical value, df = 2, p = 0.001
 
 Json = dict[str, Any]

@@ -13,15 +13,14 @@ import json
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from lottery_service.core.merkle import leaf_hash, verify_inclusion
 from lottery_service.core.note import Checkpoint, Verifier, open_note
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 VECTORS = ROOT / "tests" / "vectors"
 NODE = shutil.which("node")
 

@@ -21,8 +21,9 @@ from lottery_service import imports as im
 from lottery_service.core.errors import RecordError
 from lottery_service.core.records import ClassPlan, ClassSpec, Pupil, School, Siblings, Teacher
 from lottery_service.imports import RowError
+from tests.paths import FIXTURES as FIXTURE_DIR
 
-FIXTURES = Path(__file__).parent / "fixtures" / "imports"
+FIXTURES = FIXTURE_DIR / "imports"
 KNOWN = {"S001", "S002", "P001"}
 
 

@@ -10,7 +10,6 @@ import base64
 import hashlib
 import hmac
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,8 +35,9 @@ from lottery_service.core.seed import (
     seal_escrow,
     seed_input,
 )
+from tests.paths import VECTORS as VECTOR_DIR
 
-VECTORS = Path(__file__).parent / "vectors"
+VECTORS = VECTOR_DIR
 SEED = json.loads((VECTORS / "seed.json").read_text(encoding="utf-8"))
 ESCROW = json.loads((VECTORS / "escrow.json").read_text(encoding="utf-8"))
 CEREMONIES: list[Ceremony] = ["lottery", "grouping", "teachers"]

@@ -7,7 +7,6 @@ import itertools
 import json
 import random
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -17,8 +16,9 @@ from lottery_service.core.errors import MatchingError
 from lottery_service.core.hashing import TAG_TEACHER_KEY, keyed
 from lottery_service.core.matching import match_all, match_school, teacher_order
 from lottery_service.core.records import ClassPlan, ClassSpec, Teacher
+from tests.paths import VECTORS as VECTOR_DIR
 
-VECTORS = Path(__file__).parent / "vectors"
+VECTORS = VECTOR_DIR
 CHI2_DF5_P001 = 20.515  # chi-square critical value, df = 5, p = 0.001
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,8 +12,9 @@ import pytest
 from lottery_service.core.allocation import allocate
 from lottery_service.core.bias import bias_audit, gamma_q, half_up_milli
 from lottery_service.core.records import Applicant, School
+from tests.paths import VECTORS as VECTOR_DIR
 
-VECTORS = Path(__file__).parent / "vectors" / "bias.json"
+VECTORS = VECTOR_DIR / "bias.json"
 CASES = json.loads(VECTORS.read_text(encoding="utf-8"))["cases"]
 
 

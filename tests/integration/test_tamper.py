@@ -18,7 +18,11 @@ from pathlib import Path
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from tamper_support import (
+
+from lottery_service.core.canonical import canonical_json
+from lottery_service.core.merkle import MerkleTree, leaf_hash
+from lottery_service.core.note import Signer
+from tests.tamper_support import (
     ORIGIN,
     Demo,
     Obj,
@@ -35,10 +39,6 @@ from tamper_support import (
     verify,
     write_lines,
 )
-
-from lottery_service.core.canonical import canonical_json
-from lottery_service.core.merkle import MerkleTree, leaf_hash
-from lottery_service.core.note import Signer
 from verifier.cli import main
 
 ALL_STEPS = list(range(1, 17))

@@ -7,13 +7,14 @@ import json
 from pathlib import Path
 
 import pytest
-from bundle_builder import mth
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.bundle_builder import mth
+from tests.paths import SHARED_VECTORS
 from verifier import merkle
 
-VECTORS = Path(__file__).resolve().parents[2].parent / "shared" / "vectors" / "rfc9162-merkle"
+VECTORS = SHARED_VECTORS / "rfc9162-merkle"
 CASES = sorted(VECTORS.rglob("*.json")) if VECTORS.is_dir() else []
 
 

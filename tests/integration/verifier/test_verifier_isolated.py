@@ -10,9 +10,10 @@ import sysconfig
 from pathlib import Path
 
 import pytest
-from bundle_builder import build_lottery_event
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.bundle_builder import build_lottery_event
+from tests.paths import ROOT
+
 ALLOWED = ("cryptography", "cffi", "pycparser", "rfc8785", "_cffi_backend")
 
 

@@ -6,7 +6,6 @@ import hashlib
 import hmac
 import json
 import random
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,8 +16,9 @@ from lottery_service.core.allocation import Draw, allocate
 from lottery_service.core.errors import AllocationError
 from lottery_service.core.payments import apply_payment_round, initial_payment_state
 from lottery_service.core.records import Applicant, School
+from tests.paths import VECTORS as VECTOR_DIR
 
-VECTORS = Path(__file__).parent / "vectors" / "allocation.json"
+VECTORS = VECTOR_DIR / "allocation.json"
 SEED = hashlib.sha256(b"test-allocation").digest()
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,8 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lottery_service.core.lottery import lottery_number, lottery_numbers
+from tests.paths import VECTORS as VECTOR_DIR
 
-VECTORS = Path(__file__).parent / "vectors"
+VECTORS = VECTOR_DIR
 NUMBERS = json.loads((VECTORS / "lottery_numbers.json").read_text(encoding="utf-8"))
 SEED = json.loads((VECTORS / "seed.json").read_text(encoding="utf-8"))
 

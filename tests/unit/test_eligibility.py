@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,8 +17,9 @@ from lottery_service.core.eligibility import (
 )
 from lottery_service.core.errors import AllocationError, RecordError
 from lottery_service.core.records import Rules, School
+from tests.paths import VECTORS as VECTOR_DIR
 
-VECTORS = Path(__file__).parent / "vectors" / "eligibility.json"
+VECTORS = VECTOR_DIR / "eligibility.json"
 CASES = json.loads(VECTORS.read_text(encoding="utf-8"))["cases"]
 RULES = Rules(event="demo-2026", title="t", year=2026, grade=1)
 SCHOOLS = {

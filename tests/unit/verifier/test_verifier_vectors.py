@@ -4,15 +4,13 @@ own implementation. A file not written yet is skipped, saying so."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.paths import VECTORS
 from verifier import bias, ceremony, draw, grouping, matching, merkle, records, strict
 from verifier.errors import VerificationError
-
-VECTORS = Path(__file__).resolve().parents[1] / "vectors"
 
 
 def cases(name: str) -> list[Any]:

@@ -1,0 +1,40 @@
+"""core.canonical: the fast encoder is byte-identical to RFC 8785 inside the §2.1 domain,
+and refuses anything outside it (PROTOCOL.md §2.1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import rfc8785
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lottery_service.core.canonical import MAX_SAFE_INTEGER, canonical_json
+from lottery_service.core.errors import CanonicalError
+
+ascii_keys = st.text(alphabet=st.characters(max_codepoint=127), max_size=8)
+scalars = (
+    st.none() | st.booleans()
+    | st.integers(min_value=-MAX_SAFE_INTEGER, max_value=MAX_SAFE_INTEGER)
+    | st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=12)
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(ascii_keys, inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(values)
+def test_identical_to_rfc8785(value: Any) -> None:
+    assert canonical_json(value) == rfc8785.dumps(value)
+
+
+@pytest.mark.parametrize("value", [
+    1.5, 2**53, -(2**53), {"ключ": 1}, {1: 2}, "\ud800", {"a": [1, {"b": 0.0}]},
+])
+def test_outside_the_domain_is_refused(value: Any) -> None:
+    with pytest.raises(CanonicalError):
+        canonical_json(value)
