@@ -424,6 +424,13 @@ class MLDSA44Signer:
 Cosigner = Signer | MLDSA44Signer
 
 
+def cosigner_verifier(witness: Cosigner) -> Verifier:
+    """A witness key's cosignature verifier: type 0x04 for Ed25519, 0x06 for ML-DSA-44."""
+    if isinstance(witness, MLDSA44Signer):
+        return witness.verifier()
+    return witness.verifier(SIG_COSIGNATURE_V1)
+
+
 def parse_private_key(text: str) -> Cosigner:
     """A private key text of either type (0x01 Ed25519 or 0x06 ML-DSA-44)."""
     _name, _hex_id, raw = _split_private_key(text)
