@@ -121,7 +121,7 @@ class SpecWitness(http.server.ThreadingHTTPServer):
 class _SpecHandler(http.server.BaseHTTPRequestHandler):
     server: SpecWitness
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: no stderr per request
         pass
 
     def reply(self, status: int, body: str, content_type: str = "text/plain") -> None:
