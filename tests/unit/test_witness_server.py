@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 import os
+import tempfile
 import threading
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lottery_service.core.merkle import EMPTY_ROOT, MerkleTree, leaf_hash
 from lottery_service.core.note import (
@@ -232,3 +236,32 @@ def test_config_file(tmp_path: Path) -> None:
         WitnessConfig((ed, MLDSA44Signer.generate("witness.example.com/w2")), (), tmp_path)
     with pytest.raises(WitnessConfigError, match="no signing key"):
         WitnessConfig((), (), tmp_path)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["grow", "fork", "push"]), st.integers(0, 12)),
+                min_size=1, max_size=12))
+def test_never_cosigns_two_views_that_disagree(steps: list[tuple[str, int]]) -> None:
+    """Whatever a log (honest or forking, with any old size) sends, every checkpoint the
+    witness cosigns extends the one it cosigned before."""
+    log = Log(leaves=1)
+    cosigned: list[tuple[int, bytes, list[bytes]]] = []
+    with tempfile.TemporaryDirectory() as state:
+        witness = _witness(Path(state), log)
+        for op, n in steps:
+            if op == "grow":
+                log.grow(n)
+            elif op == "fork" and log.leaves:
+                i = n % len(log.leaves)
+                log.leaves = [*log.leaves[:i], leaf_hash(f"fork {n}".encode())]
+            else:
+                size = len(log.leaves)
+                latest = witness.store.latest(ORIGIN)
+                # Half the pushes send what the witness holds, the rest any size.
+                old = (latest.size if latest else 0) if n % 2 == 0 else min(n, size)
+                reply = witness.add_checkpoint(log.request(old))
+                if reply.status == 200:
+                    cosigned.append((size, log.tree().root(), list(log.leaves)))
+    for (size, root, _), (later_size, _, later_leaves) in itertools.pairwise(cosigned):
+        assert later_size >= size
+        assert MerkleTree(later_leaves[:size]).root() == root

@@ -163,3 +163,8 @@ def test_bad_key_sizes(raw: bytes) -> None:
     kid = note.key_id("w", raw[0] if raw else 0, raw[1:])
     with pytest.raises(note.NoteError):
         note.parse_verifier_key(f"w+{kid.hex()}+{base64.b64encode(raw).decode()}")
+
+
+def test_mldsa44_is_available_with_the_pinned_cryptography() -> None:
+    """pyproject asks for cryptography ≥ 48, whose PyPI wheels verify ML-DSA-44."""
+    assert note.mldsa44_available()
