@@ -55,7 +55,8 @@ class Log:
 
     def request(self, old: int, size: int | None = None) -> bytes:
         size = len(self.leaves) if size is None else size
-        proof = () if old in (0, size) else tuple(self.tree().consistency_proof(old, size))
+        proof = () if old in (0, size) or old > size else tuple(
+            self.tree().consistency_proof(old, size))
         return AddCheckpoint(old, proof, self.note(size)).encode()
 
 
