@@ -12,6 +12,7 @@ import secrets
 import shutil
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlmodel import Session, col, select
 
@@ -70,7 +71,9 @@ def write_bundle(audit_dir: Path, event_id: str, entries: Iterable[bytes],
         (staging / "checkpoints" / f"{size}.note").write_text(note, encoding="utf-8")
     (staging / "keys" / "log.vkey").write_text(log_vkey + "\n", encoding="utf-8")
     for name, vkey in witnesses.items():
-        (staging / "keys" / f"witness-{name}.vkey").write_text(vkey + "\n", encoding="utf-8")
+        # §13: the name percent-encoded, so witness.example.com/w1 is one file name.
+        (staging / "keys" / f"witness-{quote(name, safe='')}.vkey").write_text(
+            vkey + "\n", encoding="utf-8")
     (staging / "README.md").write_text(README.format(event=event_id), encoding="utf-8")
     _fsync_tree(staging)
     _publish(staging, target)

@@ -31,7 +31,6 @@ from .core.eligibility import Application, EligibilityResult, Rejection, check_e
 from .core.errors import CeremonyError
 from .core.log import Entry
 from .core.note import (
-    SIG_COSIGNATURE_V1,
     Checkpoint,
     NoteError,
     Signer,
@@ -565,8 +564,8 @@ class EventService:
     def add_witness(self, event_id: str, name: str, vkey: str) -> None:
         """Register a supervisor's cosignature/v1 key (§12); a name keeps its key."""
         verifier = Verifier.from_text(vkey)
-        if verifier.sig_type != SIG_COSIGNATURE_V1 or verifier.name != name:
-            raise NoteError(f"expected a cosignature/v1 (type 0x04) key named {name}")
+        if not verifier.is_cosigner or verifier.name != name:
+            raise NoteError(f"expected a cosignature (type 0x04 or 0x06) key named {name}")
         with self.transaction(event_id) as tx:
             row = tx.session.get(WitnessRow, (event_id, name))
             if row is not None and row.vkey != vkey:

@@ -1,16 +1,23 @@
-"""C2SP signed notes, tlog-checkpoints and tlog-cosignature/v1 (PROTOCOL.md §12).
+"""C2SP signed notes, tlog-checkpoints and tlog-cosignatures (PROTOCOL.md §12).
 
 Formats, from the C2SP specs and golang.org/x/mod/sumdb/note:
 
 * verifier key: ``<name>+<hex8 key id>+<base64(type ‖ public key)>``;
 * key id: ``SHA-256(name ‖ 0x0A ‖ type ‖ public key)[:4]`` (type 0x01 Ed25519
-  note signatures, 0x04 Ed25519 cosignatures);
+  note signatures, 0x04 Ed25519 cosignatures, 0x06 ML-DSA-44 cosignatures);
 * note: text ending in ``\\n``, one blank line, then lines
   ``— <name> <base64(key id ‖ signature)>\\n``; an Ed25519 note signature
   signs the text;
-* cosignature/v1: signature = key id ‖ uint64be(T) ‖ Ed25519 signature over
-  ``"cosignature/v1\\ntime <T>\\n" ‖ text``;
+* cosignature/v1 (0x04): signature = key id ‖ uint64be(T) ‖ Ed25519 signature
+  over ``"cosignature/v1\\ntime <T>\\n" ‖ text``;
+* ML-DSA-44 cosignature (0x06): signature = key id ‖ uint64be(T) ‖ 2420-byte
+  ML-DSA-44 signature (FIPS 204, empty context) over ``"subtree/v1\\n\\0" ‖
+  u8 len ‖ cosigner name ‖ uint64be(T) ‖ u8 len ‖ origin ‖ uint64be(0) ‖
+  uint64be(size) ‖ root`` (tlog-cosignature "ML-DSA-44 signed message");
 * checkpoint text: ``<origin>\\n<size>\\n<base64 root>\\n``.
+
+ML-DSA-44 comes from ``cryptography`` too; a build without it raises
+NotCheckedError (a NoteError), so a caller can say "not checked", never "valid".
 """
 
 from __future__ import annotations
@@ -21,13 +28,18 @@ import re
 import struct
 from dataclasses import dataclass
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.mldsa import MLDSA44PublicKey
 
 from verifier import strict
 
 ALG_ED25519 = 0x01
 ALG_COSIGNATURE_V1 = 0x04
+ALG_COSIGNATURE_MLDSA44 = 0x06
+COSIGNATURE_ALGS = (ALG_COSIGNATURE_V1, ALG_COSIGNATURE_MLDSA44)
+_KEY_SIZES = {ALG_ED25519: 32, ALG_COSIGNATURE_V1: 32, ALG_COSIGNATURE_MLDSA44: 1312}
+_SIG_SIZES = {ALG_COSIGNATURE_V1: 64, ALG_COSIGNATURE_MLDSA44: 2420}
 _SIG_PREFIX = "— "
 _NAME = re.compile(r"[^\s+]+")
 _MAX_SIGNATURES = 100
@@ -35,6 +47,16 @@ _MAX_SIGNATURES = 100
 
 class NoteError(ValueError):
     """A malformed note or key, or a signature that does not verify."""
+
+
+class NotCheckedError(NoteError):
+    """A signature that could not be checked here (no ML-DSA-44 in this cryptography)."""
+
+
+def mldsa44_available() -> bool:
+    """Whether this cryptography build verifies ML-DSA-44 (PyPI wheels from 48 do)."""
+    from cryptography.hazmat.backends.openssl.backend import backend
+    return bool(backend.mldsa_supported())
 
 
 def key_id(name: str, alg: int, public_key: bytes) -> bytes:
@@ -68,8 +90,9 @@ def parse_verifier_key(text: str) -> VerifierKey:
         raw = strict.b64_bytes(key_b64)
     except strict.StrictError as exc:
         raise NoteError(f"verifier key: {exc}") from None
-    if len(raw) != 33 or raw[0] not in (ALG_ED25519, ALG_COSIGNATURE_V1):
-        raise NoteError("verifier key is not a 32-byte Ed25519 key of type 0x01 or 0x04")
+    if not raw or _KEY_SIZES.get(raw[0]) != len(raw) - 1:
+        raise NoteError("verifier key is not a 32-byte Ed25519 key of type 0x01 or 0x04 "
+                        "nor a 1312-byte ML-DSA-44 key of type 0x06")
     kid = key_id(name, raw[0], raw[1:])
     if kid.hex() != hash_hex:
         raise NoteError("verifier key hash does not match the key")
@@ -148,18 +171,46 @@ def cosigned_message(text: str, timestamp: int) -> bytes:
     return f"cosignature/v1\ntime {timestamp}\n".encode() + text.encode()
 
 
+def mldsa44_message(cosigner: str, timestamp: int, checkpoint: Checkpoint) -> bytes:
+    """The TLS-encoded ``cosigned_message`` of a whole checkpoint (start 0)."""
+    name, origin = cosigner.encode(), checkpoint.origin.encode()
+    if not (1 <= len(name) <= 255 and 1 <= len(origin) <= 255):
+        raise NoteError("cosigner name or origin is not 1..255 bytes")
+    return (b"subtree/v1\n\x00" + bytes([len(name)]) + name + struct.pack(">Q", timestamp)
+            + bytes([len(origin)]) + origin + struct.pack(">QQ", 0, checkpoint.size)
+            + checkpoint.root)
+
+
+def _mldsa44_ok(public_key: bytes, signature: bytes, message: bytes) -> bool:
+    try:
+        MLDSA44PublicKey.from_public_bytes(public_key).verify(signature, message)
+    except UnsupportedAlgorithm:
+        raise NotCheckedError("ML-DSA-44 cosignature not checked: this cryptography "
+                              "build has no ML-DSA-44") from None
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
 def verify_cosignature(note: Note, key: VerifierKey) -> int:
-    """Verify a tlog-cosignature/v1 by ``key`` (type 0x04); returns its timestamp."""
-    if key.alg != ALG_COSIGNATURE_V1:
-        raise NoteError(f"key {key.name} is not a cosignature/v1 key")
+    """Verify a cosignature by ``key`` (type 0x04 or 0x06); returns its timestamp."""
+    if key.alg not in COSIGNATURE_ALGS:
+        raise NoteError(f"key {key.name} is not a cosignature (0x04 or 0x06) key")
     sig = _find(note, key)
     if sig is None:
         raise NoteError(f"no cosignature by {key.name}+{key.key_id.hex()}")
-    if len(sig.signature) != 72:
+    if len(sig.signature) != 8 + _SIG_SIZES[key.alg]:
         raise NoteError(f"cosignature by {key.name} has the wrong length")
     (timestamp,) = struct.unpack(">Q", sig.signature[:8])
-    if timestamp > 2**63 - 1 or not _ed25519_ok(
-            key.public_key, sig.signature[8:], cosigned_message(note.text, timestamp)):
+    if timestamp > 2**63 - 1:
+        raise NoteError(f"invalid cosignature by {key.name}: timestamp over 2^63-1")
+    if key.alg == ALG_COSIGNATURE_V1:
+        ok = _ed25519_ok(key.public_key, sig.signature[8:],
+                         cosigned_message(note.text, timestamp))
+    else:
+        message = mldsa44_message(key.name, timestamp, parse_checkpoint(note.text))
+        ok = _mldsa44_ok(key.public_key, sig.signature[8:], message)
+    if not ok:
         raise NoteError(f"invalid cosignature by {key.name}")
     return int(timestamp)
 

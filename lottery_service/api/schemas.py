@@ -14,6 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 HEX32 = r"^[0-9a-f]{64}$"
 ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+# A witness name is a signed-note key name (§12): printable ASCII but space and '+',
+# at most 255 bytes, so schema-less URLs such as witness.example.com/w1 pass.
+KEY_NAME = r"^[!-*,-~]{1,255}$"
 REG = r"^[A-Z0-9]{4,32}$"
 ROLE = Literal["notary", "supervisor", "parent-rep", "bureau"]
 
@@ -70,8 +73,9 @@ class EntropyIn(Strict):
 
 
 class WitnessIn(Strict):
-    name: str = Field(pattern=ID)
-    vkey: str = Field(description="C2SP cosignature/v1 verifier key (type 0x04)")
+    name: str = Field(pattern=KEY_NAME, description="key name, e.g. witness.example.com/w1")
+    vkey: str = Field(description="C2SP cosignature verifier key (type 0x04 Ed25519 "
+                                  "or 0x06 ML-DSA-44)")
 
 
 class CorrectionIn(Strict):
@@ -90,7 +94,7 @@ class WindowIn(Strict):
 
 
 class CosignatureIn(Strict):
-    witness: str = Field(pattern=ID)
+    witness: str = Field(pattern=KEY_NAME)
     signature: str = Field(description="the signature line '— <name> <base64>'")
 
 

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import base64
+import json
 import re
+import struct
+from typing import Any
 
 import pytest
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.mldsa import MLDSA44PublicKey
 
 from lottery_service.core.note import (
+    SIG_COSIGNATURE_MLDSA44,
     SIG_COSIGNATURE_V1,
     SIG_ED25519,
     Checkpoint,
+    MLDSA44Signer,
     NoteError,
     Signer,
     Verifier,
@@ -19,10 +26,14 @@ from lottery_service.core.note import (
     cosign,
     key_id,
     open_note,
+    parse_private_key,
     parse_signature_line,
     sign_note,
     verify_cosignature,
 )
+from tests.paths import VECTORS
+
+MLDSA44_VECTORS: dict[str, Any] = json.loads((VECTORS / "mldsa44.json").read_text("utf-8"))
 
 # golang.org/x/mod/sumdb/note note_test.go (TestSign, TestOpen, TestNewVerifier).
 PETER_SKEY = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
@@ -370,3 +381,139 @@ def test_checkpoint_constructor_rejects() -> None:
             Checkpoint(*args)
     with pytest.raises(NoteError):
         Checkpoint("log", 1, bytes(32), ("",))
+
+
+# --- ML-DSA-44 cosignatures (type 0x06) --------------------------------------------
+
+
+def _subtree_message(name: str, timestamp: int, origin: str, size: int, root: bytes) -> bytes:
+    """tlog-cosignature "ML-DSA-44 signed message", written out here from the spec text."""
+    n, o = name.encode(), origin.encode()
+    return (b"subtree/v1\n\x00" + bytes([len(n)]) + n + struct.pack(">Q", timestamp)
+            + bytes([len(o)]) + o + struct.pack(">QQ", 0, size) + root)
+
+
+def test_mldsa44_torchwood_known_answer() -> None:
+    """A public implementation's type 0x06 signature verifies, key ID and all."""
+    vector = MLDSA44_VECTORS["torchwood_litewitness"]
+    verifier = Verifier.from_text(vector["vkey"])
+    assert (verifier.name, verifier.sig_type, len(verifier.public_key)) == (
+        "example.com/mldsa-log", SIG_COSIGNATURE_MLDSA44, 1312)
+    assert verifier.key_id.hex() == "b5df45c5" and verifier.to_text() == vector["vkey"]
+    opened = open_note(vector["note"], [verifier])
+    assert opened.verified_by == (verifier,)
+    body = opened.text
+    line = vector["note"][len(body) + 1:]
+    assert verify_cosignature(body, line, verifier) == 0
+    # One bit of the root, the size or the signature changed: refused.
+    checkpoint = Checkpoint.parse(body)
+    flipped = bytes([checkpoint.root_hash[0] ^ 1]) + checkpoint.root_hash[1:]
+    for bad in (Checkpoint(checkpoint.origin, checkpoint.size, flipped).body(),
+                Checkpoint(checkpoint.origin, checkpoint.size + 1, checkpoint.root_hash).body()):
+        with pytest.raises(NoteError, match="invalid signature"):
+            verify_cosignature(bad, line, verifier)
+    sig = parse_signature_line(line)
+    raw = bytearray(sig.key_id + sig.signature)
+    raw[100] ^= 0x01
+    with pytest.raises(NoteError, match="invalid signature"):
+        verify_cosignature(body, f"— {sig.name} {base64.b64encode(bytes(raw)).decode()}", verifier)
+
+
+@pytest.mark.parametrize("case", MLDSA44_VECTORS["fips204_det_pure"]["cases"],
+                         ids=lambda c: f"count-{c['count']}")
+def test_mldsa44_primitive_known_answers(case: dict[str, Any]) -> None:
+    """FIPS 204 KATs: the seed gives the published key, the published signature verifies."""
+    signer = MLDSA44Signer.from_seed("example.com/kat", bytes.fromhex(case["xi"]))
+    assert signer.public_key_bytes().hex() == case["pk"]
+    public = MLDSA44PublicKey.from_public_bytes(bytes.fromhex(case["pk"]))
+    sig, msg, ctx = (bytes.fromhex(case[k]) for k in ("sig", "msg", "ctx"))
+    public.verify(sig, msg, ctx)
+    with pytest.raises(InvalidSignature):
+        public.verify(sig, msg + b"\x00", ctx)
+    with pytest.raises(InvalidSignature):
+        public.verify(bytes([sig[0] ^ 0x80]) + sig[1:], msg, ctx)
+
+
+def test_mldsa44_cosignature_round_trip_and_layout() -> None:
+    log = Signer.generate("zsb.example.gov.cn/sunshine/demo-2026")
+    witness = MLDSA44Signer.generate("witness.example.com/w1")
+    checkpoint = Checkpoint(log.name, 42, bytes(range(32)), ("extension",))
+    body = checkpoint.body()
+    line = cosign(body, witness, 1679315147)
+    witness_key = Verifier.from_text(witness.verifier_key())
+    assert witness.verifier_key().split("+")[2].startswith("B")  # base64 of 0x06 ...
+    assert witness_key == witness.verifier() and witness_key.is_cosigner
+    assert verify_cosignature(body, line, witness_key) == 1679315147
+
+    # The byte layout, checked against the spec text rather than the module.
+    sig = parse_signature_line(line)
+    assert sig.key_id == key_id(witness.name, 0x06, witness.public_key_bytes())
+    assert len(sig.signature) == 8 + 2420
+    assert sig.signature[:8] == (1679315147).to_bytes(8, "big")
+    message = _subtree_message(witness.name, 1679315147, log.name, 42, bytes(range(32)))
+    MLDSA44PublicKey.from_public_bytes(witness.public_key_bytes()).verify(
+        sig.signature[8:], message)
+
+    # Extension lines are not signed (tlog-cosignature): the cosignature still holds.
+    bare = Checkpoint(log.name, 42, bytes(range(32))).body()
+    assert verify_cosignature(bare, line, witness_key) == 1679315147
+    # The message names the cosigner: the same key under another name does not verify.
+    renamed = Verifier("witness.example.com/w2", 0x06, witness.public_key_bytes())
+    moved = f"— {renamed.name} {base64.b64encode(renamed.key_id + sig.signature).decode()}\n"
+    with pytest.raises(NoteError, match="invalid signature"):
+        verify_cosignature(body, moved, renamed)
+    # A changed timestamp does not verify.
+    later = sig.key_id + (1679315148).to_bytes(8, "big") + sig.signature[8:]
+    with pytest.raises(NoteError, match="invalid signature"):
+        verify_cosignature(body, f"— {sig.name} {base64.b64encode(later).decode()}\n",
+                           witness_key)
+
+    ed_witness = Signer.generate("witness.example.com/w3")
+    note = add_signature_lines(sign_note(body, [log]), [line, cosign(body, ed_witness, 7)])
+    opened = open_note(note, [log.verifier(), witness_key, ed_witness.verifier(0x04)])
+    assert opened.verified_by == (log.verifier(), witness_key, ed_witness.verifier(0x04))
+
+
+def test_mldsa44_private_key_text_round_trip() -> None:
+    witness = MLDSA44Signer.from_seed("witness.example.com/w1", bytes(range(32)))
+    text = witness.private_key_text()
+    assert text.startswith("PRIVATE+KEY+witness.example.com/w1+" + witness.key_id().hex() + "+Bg")
+    again = parse_private_key(text)
+    assert isinstance(again, MLDSA44Signer)
+    assert again.public_key_bytes() == witness.public_key_bytes()
+    assert "PRIVATE" not in repr(witness)
+    ed = parse_private_key(PETER_SKEY)
+    assert isinstance(ed, Signer) and ed.name == "PeterNeumann"
+    wrong_id = text.replace(witness.key_id().hex(), "00000000")
+    with pytest.raises(NoteError, match="does not match"):
+        MLDSA44Signer.from_private_key_text(wrong_id)
+    with pytest.raises(NoteError, match="type 0x06"):
+        MLDSA44Signer.from_private_key_text(PETER_SKEY)
+    with pytest.raises(NoteError, match="type 0x01"):
+        Signer.from_private_key_text(text)
+
+
+def test_mldsa44_rejections() -> None:
+    witness = MLDSA44Signer.generate("witness.example.com/w1")
+    with pytest.raises(NoteError, match="1312"):
+        Verifier("w", 0x06, bytes(32))
+    with pytest.raises(NoteError, match="32"):
+        Verifier("w", 0x04, witness.public_key_bytes())
+    with pytest.raises(NoteError, match=re.escape("outside 1..255")):
+        MLDSA44Signer.from_seed("w" * 256, bytes(32))
+    with pytest.raises(NoteError, match="no type 0x06"):
+        Signer.generate("w").verifier(0x06)
+    long_origin = Checkpoint("o" * 256, 1, bytes(32)).body()
+    with pytest.raises(NoteError, match="origin is 256 bytes"):
+        cosign(long_origin, witness, 1)
+    body = Checkpoint("example.com/log", 1, bytes(32)).body()
+    line = cosign(body, witness, 1)
+    with pytest.raises(NoteError, match="not a cosignature"):
+        verify_cosignature(body, line, Signer.generate("w").verifier())
+    # An ML-DSA-44 key cannot vouch for text that is not a checkpoint.
+    sig = parse_signature_line(line)
+    with pytest.raises(NoteError, match="checkpoint"):
+        witness.verifier().verify("hello\n", sig.signature)
+    truncated = f"— {sig.name} {base64.b64encode(sig.key_id + sig.signature[:-1]).decode()}"
+    with pytest.raises(NoteError, match="expected 8 \\+ 2420"):
+        verify_cosignature(body, truncated, witness.verifier())
