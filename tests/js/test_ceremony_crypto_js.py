@@ -29,7 +29,7 @@ CASES = [("demo-2026", "lottery", "notary-1"), ("demo-2026", "grouping", "parent
 
 SCRIPT = """
 import { commitment, makeSecret, sealEscrow } from %(module)s;
-import { bytesToHex, hexToBytes } from %(proof)s;
+import { bytesToHex, hexToBytes } from %(encoding)s;
 const holder = hexToBytes(%(holder)s, 32);
 const out = [];
 for (const [event, ceremony, participant] of %(cases)s) {
@@ -46,7 +46,7 @@ def _run_node(holder_public: bytes) -> list[dict[str, str]]:
     assert NODE is not None
     script = SCRIPT % {
         "module": json.dumps(MODULE.as_uri()),
-        "proof": json.dumps((MODULE.parent / "proof.js").as_uri()),
+        "encoding": json.dumps((MODULE.parent / "encoding.js").as_uri()),
         "holder": json.dumps(holder_public.hex()), "cases": json.dumps(CASES)}
     run = subprocess.run([NODE, "--input-type=module", "-e", script], capture_output=True,
                          text=True, timeout=60, check=False)
