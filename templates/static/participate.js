@@ -3,7 +3,7 @@
 // {commitment, escrow} is sent at commit time; the secret itself is sent at the reveal,
 // after it has been checked here against the logged commitment.
 import { checkOpening, commitment, makeSecret, sealEscrow } from "./ceremony-crypto.js";
-import { base64Decode, bytesToHex, hexToBytes } from "./proof.js";
+import { base64Decode, bytesToHex, hexToBytes } from "./encoding.js";
 
 const S = JSON.parse(document.getElementById("i18n").textContent);
 const cfg = JSON.parse(document.getElementById("config").textContent);

@@ -9,7 +9,7 @@
 // (`consistency`); the policy that turns it into 通过 / 未检查 / 未通过 is trust.js.
 // Every failure throws ProofError (errors.js); nothing returns false.
 
-import { fail } from "./errors.js";
+import { ProofError, fail } from "./errors.js";
 import {
   bytesToHex, concat, hexToBytes, hmacSha256, int, members, parseCanonical, parseStrictJSON,
   str, utf8,
@@ -185,6 +185,7 @@ function classAndTeacher(p, entries, lotterySchool) {
  * `pinnedKey` (the log's verifier key the page ships; must equal proof.log_key),
  * `trustedCheckpoint` ({size, root hex} this browser verified before; the relation
  * to it is returned as `consistency`, and a fork throws — trust.js judges the rest).
+ * A ProofError of a step after the checkpoint carries that relation as `.consistency`.
  */
 export async function checkProof(proof, { reg, pinnedKey, trustedCheckpoint } = {}) {
   const p = parseProofObject(proof);
@@ -193,6 +194,17 @@ export async function checkProof(proof, { reg, pinnedKey, trustedCheckpoint } = 
   }
   const cp = await openSigned(p, pinnedKey);
   const consistency = await compareCheckpoints(trustedCheckpoint ?? null, cp, p.consistency);
+  try {
+    return await readProof(p, cp, consistency);
+  } catch (e) {
+    // A later step failed: say what the checkpoint's relation was (pages show that step).
+    if (e instanceof ProofError) e.consistency = consistency;
+    throw e;
+  }
+}
+
+/** §14 after the checkpoint: entries, roster, number, cutoff, then what they say. */
+async function readProof(p, cp, consistency) {
   const entries = await includedEntries(p, cp);
   const drawn = await lotteryPart(p, entries);
   const placed = classAndTeacher(p, entries, drawn ? drawn.record.school : null);
