@@ -30,11 +30,16 @@ function check(state, text) {
   $("cosign-checks").append(stepItem({ state, text, stateText: t(`step.${state}`) }));
 }
 
-class Refused extends Error {}
+class Refused extends Error {
+  constructor(text, loud) {
+    super(text);
+    this.loud = loud; // a rollback, fork or key change: evidence, shown as a warning
+  }
+}
 
-function refuse(text) {
+function refuse(text, loud = false) {
   check("bad", text);
-  throw new Refused(text);
+  throw new Refused(text, loud);
 }
 
 /** §12, trust.js: the served checkpoint against the one this browser trusted. */
@@ -54,7 +59,7 @@ async function judged(cp) {
     if (verdict === null) throw e;
   }
   const line = trustCheck(verdict, trust.checkpoint, cp, t);
-  if (verdict.state === "bad") refuse(line.text);
+  if (verdict.state === "bad") refuse(line.text, true);
   check(line.state, line.text);
 }
 
@@ -121,7 +126,8 @@ $("cosign-form").addEventListener("submit", async (ev) => {
   try {
     await cosign();
   } catch (e) {
-    say(e instanceof Refused ? e.message : S.error + e.message, "error");
+    if (e instanceof Refused) say(e.message, e.loud ? "warning" : "error");
+    else say(S.error + e.message, "error");
   } finally {
     button.disabled = false;
   }

@@ -22,7 +22,7 @@ from lottery_service.auth import create_token
 from lottery_service.core.canonical import canonical_json
 from lottery_service.core.note import SIG_COSIGNATURE_V1, Checkpoint, Signer, Verifier, open_note
 
-from .conftest import Season
+from .conftest import Season, screenshot_path
 
 EVENT = "demo-2026"
 STORAGE = f"sunshine-draw/checkpoint/{EVENT}"  # static/trust.js storageKey
@@ -107,6 +107,8 @@ def test_supervisor_cosigns_latest_checkpoint_in_browser_12(season: Season, serv
     expect(checks.nth(0)).to_contain_text(t("zh", "w.signature_ok", size=latest.size))
     expect(checks.nth(1)).to_contain_text(t("zh", "w.grew", old=earlier.size, new=latest.size))
     expect(checks.nth(1)).to_have_class("step ok")
+    page.locator("#h-cp").scroll_into_view_if_needed()
+    page.screenshot(path=screenshot_path("dashboard-cosigned-1280x900.png"))
     cell = page.locator(f'#checkpoint-table tr[data-size="{latest.size}"] td').last
     expect(cell).to_have_text(str(expected))
     remembered = page.evaluate("(k) => localStorage.getItem(k)", STORAGE)
@@ -175,8 +177,12 @@ def test_supervisor_cosign_refuses_shrink_fork_and_unknown_key_12(season: Season
         _remember(page, remembered_key, size, root)
         _cosign(page, token, key_file)
         expect(out).to_have_text(message)
+        expect(out).to_have_class("message warning")  # evidence, not an ordinary error
         expect(page.locator("#cosign-checks li.bad")).to_contain_text(message)
         expect(page.locator("#cosign-checks li.bad .state")).to_have_text(t("zh", "step.bad"))
+        if size == latest.size + 5:
+            page.locator("#h-cosign").scroll_into_view_if_needed()
+            page.screenshot(path=screenshot_path("dashboard-rollback-1280x900.png"))
         # Nothing is remembered from a refused checkpoint.
         assert json.loads(page.evaluate("(k) => localStorage.getItem(k)", STORAGE)) == {
             "key": remembered_key, "size": size, "root": root.hex()}

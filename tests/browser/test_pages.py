@@ -57,7 +57,8 @@ def _pick(season: Season) -> ApplicantResult:
     raise AssertionError("the demo season has no admitted, matched applicant")
 
 
-def _assert_contrast(page: Page, selector: str) -> None:
+def assert_contrast(page: Page, selector: str) -> None:
+    """WCAG AA (4.5:1) for the text of every visible element matching `selector`."""
     for item in page.evaluate(CONTRAST_JS, selector):
         assert item["ratio"] >= 4.5, item
 
@@ -265,7 +266,7 @@ def test_pages_are_labelled_keyboard_usable_and_legible(season: Season, server: 
         page.goto(server + path)
         expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
         _assert_labelled(page)
-        _assert_contrast(page, "body, h1, h2, label, p, th, td, a, button, .hint, .muted")
+        assert_contrast(page, "body, h1, h2, label, p, th, td, a, button, .hint, .muted")
     page.goto(server + "/events/demo-2026/check?lang=en")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("button", name=t("en", "lookup"))).to_be_visible()

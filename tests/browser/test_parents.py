@@ -31,6 +31,7 @@ from lottery_service.lookup import ApplicantResult
 from tests.support import served
 
 from .conftest import OPERATOR, Season, screenshot_path
+from .test_pages import assert_contrast
 
 EVENT = "demo-2026"
 STORAGE = f"sunshine-draw/checkpoint/{EVENT}"  # static/trust.js storageKey
@@ -120,6 +121,8 @@ def _shoot(page: Page, name: str, sizes: tuple[tuple[int, int], ...]) -> None:
 
 
 ALL_SIZES = ((390, 844), (360, 740), (1280, 720), (1920, 1080))
+DRAWN = "#status, .badge, .outcome, .outcome-note, dt, dd, .hint, .step, .step .state, .step .why, " \
+        "#failure p, #mismatch, summary"
 
 
 # --------------------------------------------------------------- verified path
@@ -167,6 +170,7 @@ def test_result_is_shown_only_after_this_browser_verified_it_14(
     assert "录取线" not in page.locator("main").inner_text()
     expect(page.locator("#technical-text")).to_contain_text(result.number)  # full value
     expect(page.locator("#mismatch")).to_be_hidden()  # the honest look-up agrees
+    assert_contrast(page, DRAWN)
     size, root = _checkpoint(server)
     assert _stored(page) == {"key": _log_key(season), "size": size, "root": root}
     page.screenshot(path=screenshot_path("parents-phone.png"), full_page=True)
@@ -227,6 +231,7 @@ def test_a_failed_check_withdraws_the_result_and_says_why_in_chinese_14(
     expect(page.locator("#technical-text")).to_contain_text("inclusion")
     expect(page.locator("#technical")).not_to_have_attribute("open", "")
     assert _stored(page) == remembered  # nothing remembered from a failed check
+    assert_contrast(page, DRAWN)
     _shoot(page, "failed", ((390, 844), (360, 740)))
 
     # English only on the English switch.
@@ -260,6 +265,7 @@ def test_a_rolled_back_log_is_flagged_and_shows_no_result_12(
         t("zh", "c.why.rollback"))
     _assert_no_result(page, t("zh", "c.outcome.admitted"))
     assert _stored(page) == before
+    assert_contrast(page, DRAWN)
     _shoot(page, "rollback", ((390, 844),))
 
     # Remembered under another log key: one log, one key; flagged the same loud way.
