@@ -171,7 +171,7 @@ export function resultCard(v, labels, t) {
 }
 
 function failureOf(state, t) {
-  const v = state.verdict;
+  const v = state.verdict ?? verdictOfError(state.error);
   if (v && v.state === "bad") {
     return { text: t(`c.fail.${v.reason}`), contact: t("c.contact_warning"), loud: true };
   }

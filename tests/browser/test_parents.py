@@ -121,8 +121,8 @@ def _shoot(page: Page, name: str, sizes: tuple[tuple[int, int], ...]) -> None:
 
 
 ALL_SIZES = ((390, 844), (360, 740), (1280, 720), (1920, 1080))
-DRAWN = "#status, .badge, .outcome, .outcome-note, dt, dd, .hint, .step, .step .state, .step .why, " \
-        "#failure p, #mismatch, summary"
+DRAWN = ("#status, .badge, .outcome, .outcome-note, dt, dd, .hint, .step, .step .state, "
+         ".step .why, #failure p, #mismatch, summary")
 
 
 # --------------------------------------------------------------- verified path
