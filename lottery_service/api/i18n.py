@@ -103,50 +103,146 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ceremony_teachers": ("班主任匹配", "Head-teacher matching"),
     "live": ("实时", "live"),
     "reconnecting": ("连接中断，正在重连……", "Connection lost, reconnecting…"),
-    # parents' page
+    # parents' page: only what this browser verified is shown (§14; static/check-view.js)
     "check_title": ("查询录取结果", "Look up a result"),
     "reg": ("报名号", "Registration number"),
     "reg_hint": ("报名时获得的号码（数字或大写字母）", "The number given at registration"),
     "id_last4": ("身份证号后4位", "Last 4 characters of the ID number"),
     "id_last4_hint": ("学生身份证号的最后4位（可含X）",
                       "The child's ID number, last 4 (may end in X)"),
-    "lookup": ("查询", "Look up"),
-    "looking": ("查询中……", "Looking up…"),
-    "outcome.admitted": ("录取", "Admitted"),
-    "outcome.waiting": ("候补第{n}位", "Waiting list position {n}"),
-    "outcome.not_drawn": ("未摇中", "Not drawn"),
-    "outcome.none": ("不参加摇号（公办学校学生）", "Not in the lottery (public-school pupil)"),
-    "forfeited": ("未在缴费期内缴费，名额已放弃", "Not paid in the window: the place was given up"),
-    "promoted": ("第{n}轮递补录取", "Admitted from the waiting order in round {n}"),
-    "lottery_number": ("摇号编号", "Lottery number"),
-    "rank": ("排序", "Rank"),
-    "cutoff": ("录取线（最后录取的编号）", "Cut-off (number of the last admitted)"),
+    "lookup": ("查询并核对", "Look up and check"),
+    "why_verify": ("结果在您的手机上自动核对，不需要相信本网站：检查公开日志的签名、"
+                   "记录是否收录在日志中、报名记录和随机号的计算。只有核对通过的结果才会显示。",
+                   "The result is checked on your phone, without trusting this site: the "
+                   "public log's signature, that the records are in the log, the registration "
+                   "record and how the lottery number was computed. Only a result that passes "
+                   "is shown."),
     "not_found": ("报名号或身份证后4位不正确。", "Registration number or ID digits do not match."),
     "too_many": ("尝试次数过多，请稍后再试。", "Too many attempts; please try again later."),
-    "error": ("出错了：", "Something went wrong: "),
-    "verify": ("在本浏览器中验证", "Verify in this browser"),
-    "verifying": ("验证中……", "Verifying…"),
-    "verified": ("全部验证通过：此结果已写入公开日志，且未被改动。",
-                 "All checks passed: this result is in the public log, unchanged."),
-    "failed": ("验证失败：", "Verification failed: "),
-    "inconsistent": ("警告：新的日志与本浏览器以前见过的日志不一致！请截图并联系监督小组。",
-                     "Warning: the new log is not consistent with the one this browser saw "
-                     "before! Take a screenshot and contact the supervision group."),
-    "why_verify": ("验证在您的手机上完成，不需要相信本网站："
-                   "检查签名、日志收录证明和摇号编号的计算。",
-                   "The check runs on your phone, without trusting this site: it checks the "
-                   "signature, the log inclusion proofs and how your lottery number was computed."),
-    "step.input": ("证明格式正确", "The proof is well formed"),
-    "step.signature": ("检查点由日志密钥签名", "The checkpoint is signed by the log key"),
-    "step.consistency": ("与本浏览器以前见过的日志一致",
-                         "Consistent with the log this browser saw before"),
-    "step.inclusion": ("相关条目都在公开日志中", "The entries are in the public log"),
-    "step.roster": ("报名记录在冻结的报名名单中", "The registration is in the frozen roster"),
-    "step.number": ("摇号编号由公开种子重新算出", "The lottery number is recomputed from the seed"),
-    "step.outcome": ("录取结果与录取线相符", "The outcome agrees with the cut-off"),
+    "c.too_many_wait": ("尝试次数过多，请在约 {minutes} 分钟后再试。",
+                        "Too many attempts; please try again in about {minutes} minutes."),
+    "c.bad_input": ("请填写报名号（4–32位数字或大写字母）和身份证号后4位（最后一位可以是X）。",
+                    "Enter the registration number (4–32 digits or capital letters) and the "
+                    "last 4 characters of the ID number (the last may be X)."),
+    "c.network": ("无法连接网站，请检查网络后再试。",
+                  "Cannot reach the site; check the connection and try again."),
+    "c.server": ("网站暂时出错（{status}），请稍后再试。",
+                 "The site had an error ({status}); please try again later."),
+    "c.checking": ("正在您的手机上核对结果……核对通过前不显示结果。",
+                   "Checking the result on your phone… nothing is shown until it passes."),
+    "c.verified": ("✓ 核对通过：这个结果来自本活动签名的公开日志，没有被改动。",
+                   "✓ Checked: this result comes from the event's signed public log, unchanged."),
+    "c.badge": ("已在本手机上核对", "Checked on this phone"),
+    "c.announce": ("核对通过。结果：{outcome}", "Checked. Result: {outcome}"),
+    "c.outcome.admitted": ("已录取", "Admitted"),
+    "c.note.admitted": ("在“{stage}”阶段录取。请按学校通知的期限缴费确认，逾期视为放弃。",
+                        "Admitted in the {stage} stage. Pay by the school's deadline; an unpaid "
+                        "place is given up."),
+    "c.outcome.promoted": ("递补录取", "Admitted from the waiting list"),
+    "c.note.promoted": ("第{n}轮递补录取：排在前面的学生放弃了名额。请按学校通知缴费确认。",
+                        "Admitted in round {n}: families ahead gave up their places. Pay as "
+                        "the school tells you."),
+    "c.outcome.forfeited": ("已放弃（逾期未缴费）", "Place given up (not paid in time)"),
+    "c.note.forfeited": ("录取后未在缴费期内缴费，名额已按规则让给候补的学生。",
+                         "The place was not paid for in the window and went to the waiting "
+                         "list."),
+    "c.outcome.waiting": ("候补第{n}位", "Waiting list position {n}"),
+    "c.note.waiting": ("现在未录取。有人放弃名额时按候补顺序依次递补，递补结果会写入公开日志。",
+                       "Not admitted now. When a place is given up, the waiting list moves up "
+                       "in order; promotions are written to the public log."),
+    "c.outcome.not_admitted": ("未录取", "Not admitted"),
+    "c.note.not_admitted": ("本次摇号未录取。后续安排请关注区教育局招生办的通知。",
+                            "Not admitted in this draw. The district admissions office will "
+                            "announce the next steps."),
+    "c.outcome.none": ("不参加摇号", "Not in the lottery"),
+    "c.note.none": ("孩子不在民办学校摇号名单中（例如公办学校学生）。",
+                    "The child is not in a private-school draw (e.g. a public-school pupil)."),
+    "c.name": ("学生（姓名部分隐藏）", "Pupil (name partly hidden)"),
+    "c.reg": ("报名号", "Registration number"),
+    "c.school": ("学校", "School"),
+    "c.stage": ("阶段", "Stage"),
+    "c.rank": ("本阶段摇号顺序", "Place in this stage's draw order"),
+    "c.nth": ("第{n}位", "No. {n}"),
+    "c.waiting": ("候补位置", "Waiting list position"),
+    "c.class": ("班级", "Class"),
+    "c.teacher": ("班主任", "Head teacher"),
+    "c.number": ("随机号", "Lottery number"),
+    "c.cutoff": ("本阶段最后录取的随机号", "Lottery number of the last admitted in this stage"),
+    "c.number_note": ("随机号用摇号仪式上公开产生的随机种子和报名号算出，任何人都无法事先知道或"
+                      "挑选；同一阶段里随机号越小越靠前，不大于“本阶段最后录取的随机号”的都被"
+                      "录取。它不是分数。",
+                      "The lottery number is computed from the seed made in public at the "
+                      "ceremony and the registration number, so nobody can know or choose it "
+                      "in advance; within a stage smaller numbers come first, and every number "
+                      "up to that of the last admitted is admitted. It is not a score."),
+    "c.mismatch": ("注意：本网站的查询接口给出的结果与签名的公开日志不一致。本页只显示在您手机上"
+                   "核对过的结果。请截图保存本页，并联系区教育局招生办。",
+                   "Note: this site's look-up gave a different result from the signed public "
+                   "log. This page shows only the result checked on your phone. Take a "
+                   "screenshot and contact the district admissions office."),
+    "c.fail.title": ("无法确认这个结果，所以不显示。", "This result could not be confirmed, so it "
+                     "is not shown."),
+    "c.fail.input": ("网站发来的核对材料格式不对，无法核对。",
+                     "The material the site sent for checking is malformed."),
+    "c.fail.reg": ("网站发来的核对材料不是您输入的报名号的。",
+                   "The material the site sent is not for the number you entered."),
+    "c.fail.signature": ("结果没有本活动公开日志的有效签名，可能不是官方发布的数据。",
+                         "The result has no valid signature of the event's public log; it may "
+                         "not be the official data."),
+    "c.fail.inclusion": ("核对材料中的记录与签名的公开日志对不上，结果可能被改动过。",
+                         "The records do not match the signed public log; the result may have "
+                         "been altered."),
+    "c.fail.roster": ("孩子的报名记录不在摇号前封存的报名名单里，或被改动过。",
+                      "The child's registration is not in the list sealed before the draw, or "
+                      "was altered."),
+    "c.fail.number": ("孩子的随机号不是用公开的随机种子算出来的。",
+                      "The child's lottery number was not computed from the public seed."),
+    "c.fail.outcome": ("录取结果与本阶段最后录取的随机号不相符。",
+                       "The outcome does not agree with the last admitted lottery number."),
+    "c.fail.browser": ("这个浏览器不支持核对所需的功能，无法核对。请升级浏览器，或换用最新版的 "
+                       "Chrome、Edge、Safari 或 Firefox 再试。",
+                       "This browser lacks what the check needs. Update it, or try a current "
+                       "Chrome, Edge, Safari or Firefox."),
+    "c.fail.unexpected": ("核对时出现意外错误。", "The check failed unexpectedly."),
+    "c.fail.rollback": ("警告：网站现在给出的公开日志比本手机以前看到的还短，记录可能被删除或"
+                        "回退了！",
+                        "Warning: the public log the site serves now is shorter than the one "
+                        "this phone saw before; records may have been removed or rolled back!"),
+    "c.fail.fork": ("警告：网站现在给出的公开日志与本手机以前看到的互相矛盾，记录可能被改写了！",
+                    "Warning: the public log the site serves now contradicts the one this "
+                    "phone saw before; records may have been rewritten!"),
+    "c.fail.key_changed": ("警告：本活动公开日志的签名密钥与本手机以前记住的不同！",
+                           "Warning: the event's log signing key differs from the one this "
+                           "phone remembered!"),
+    "c.contact": ("请截图保存本页，并联系区教育局招生办。",
+                  "Take a screenshot of this page and contact the district admissions office."),
+    "c.contact_warning": ("请截图保存本页，并联系区教育局招生办和监督小组。",
+                          "Take a screenshot of this page and contact the district admissions "
+                          "office and the supervision group."),
+    "c.technical": ("技术细节", "Technical details"),
+    "c.steps": ("在您手机上核对的步骤", "What was checked on your phone"),
+    "step.input": ("核对材料格式正确", "The proof is well formed"),
+    "step.signature": ("来自本活动签名的公开日志", "It comes from the event's signed public log"),
+    "step.consistency": ("与本手机以前看到的日志一致",
+                         "Consistent with the log this phone saw before"),
+    "step.inclusion": ("相关记录都在公开日志中", "The records are in the public log"),
+    "step.roster": ("报名记录在摇号前封存的名单中", "The registration is in the list sealed "
+                    "before the draw"),
+    "step.number": ("随机号由公开的随机种子算出", "The lottery number comes from the public seed"),
+    "step.outcome": ("录取结果与本阶段最后录取的随机号相符",
+                     "The outcome agrees with the last admitted lottery number"),
     "step.ok": ("通过", "passed"),
     "step.bad": ("未通过", "failed"),
     "step.skipped": ("未检查", "not checked"),
+    "c.why.first": ("本手机第一次查看本活动，没有以前的记录可比较。",
+                    "This phone has not seen this event before: nothing to compare."),
+    "c.why.same": ("与本手机上次看到的日志相同。", "The same log this phone saw last time."),
+    "c.why.extends": ("日志比上次长，且包含上次看到的全部内容。",
+                      "The log grew and still holds everything seen last time."),
+    "c.why.rollback": ("日志比本手机上次看到的短。", "The log is shorter than last time."),
+    "c.why.fork": ("日志与本手机上次看到的矛盾。", "The log contradicts the one seen last time."),
+    "c.why.key_changed": ("签名密钥与本手机上次记住的不同。",
+                          "The signing key differs from the one remembered."),
     # dashboard
     "per_school": ("各校情况", "Per school"),
     "chart_seats": ("各阶段报名人数与名额", "Applicants and seats per stage"),
@@ -228,9 +324,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "w.fork": ("警告：条目数 {size} 有两个不同的根哈希（分叉）！未联署。请截图并联系监督小组。",
                "Warning: two different roots for size {size} (a fork)! Not cosigned. Take a "
                "screenshot and contact the supervision group."),
-    "w.old_missing": ("服务器不再提供本浏览器记住的条目数 {old} 检查点，未联署：",
-                      "The server no longer serves the checkpoint of size {old} this browser "
-                      "remembered; not cosigned: "),
+    "w.key_changed": ("警告：本浏览器以前记住的本活动检查点是用另一个日志密钥签名的！未联署。"
+                      "请截图并联系监督小组。",
+                      "Warning: the checkpoint this browser remembered for this event was "
+                      "signed with another log key! Not cosigned. Take a screenshot and "
+                      "contact the supervision group."),
     "w.missing": ("服务器返回的检查点中没有这条联署。",
                   "The checkpoint the server returned does not hold this cosignature."),
     "w.done": ("✓ 已联署条目数为 {size} 的检查点，现有联署 {count} 个。",
@@ -312,13 +410,13 @@ JS_KEYS: tuple[str, ...] = (
     "stage.direct", "stage.community", "stage.district", "stage.city", "seats", "applicants",
     "admitted_n", "drawn", "yes", "no", "admitted_list", "waiting_list", "class", "teacher",
     "pupils", "school", "ceremony_lottery", "ceremony_grouping", "ceremony_teachers",
-    "reconnecting", "outcome.admitted", "outcome.waiting", "outcome.not_drawn", "outcome.none",
-    "forfeited", "promoted", "lottery_number", "rank", "cutoff", "not_found", "too_many",
-    "error", "verifying", "verified", "failed", "inconsistent", "looking", "done",
+    "reconnecting", "error", "done",
     "import_errors", "row", "field", "reason", "participant", "role", "commitment", "status",
-    "dice", "witness", "seed", "stage", "quota", "verify", "lookup", "step.input",
-    "step.signature", "step.consistency", "step.inclusion", "step.roster", "step.number",
-    "step.outcome", "step.ok", "step.bad", "step.skipped", "class", "roster_root",
+    "dice", "witness", "seed", "stage", "quota", "roster_root",
+    # parents' page (every "c." key) and the three step states both checking pages show
+    "not_found", "too_many", "step.input", "step.signature", "step.consistency",
+    "step.inclusion", "step.roster", "step.number", "step.outcome", "step.ok", "step.bad",
+    "step.skipped", *(key for key in STRINGS if key.startswith("c.")),
     # ceremony participant's page
     "cstep.not_opened", "cstep.committing", "cstep.revealing", "cstep.entropy", "cstep.beacon",
     "cstep.seeded", "p.loading", "p.committing", "p.committed", "p.revealed",
@@ -328,7 +426,7 @@ JS_KEYS: tuple[str, ...] = (
     # supervisor dashboard (cosign)
     "w.need_fields", "w.cosigning", "w.bad_key", "w.not_registered", "w.other_key",
     "w.signature_ok", "w.signature_bad", "w.first_seen", "w.same", "w.grew",
-    "w.older", "w.fork", "w.old_missing", "w.missing", "w.done",
+    "w.older", "w.fork", "w.key_changed", "w.missing", "w.done",
 )
 
 

@@ -8,7 +8,7 @@
 // browser and under Node 20's test runner against tests/vectors/{seed,escrow}.json.
 // Every failure throws CeremonyCryptoError with the PROTOCOL.md section it breaks.
 
-import { base64Encode, bytesToHex, canonicalJSON, concat, hexToBytes } from "./proof.js";
+import { base64Encode, bytesToHex, canonicalJSON, concat, hexToBytes } from "./encoding.js";
 
 const subtle = globalThis.crypto.subtle;
 const encoder = new TextEncoder();

@@ -1,95 +1,26 @@
 // Ceremony screen: everything below the frame is drawn from log entries received over
 // the SSE stream (PROTOCOL.md §11), never from anything else, so the hall sees exactly
 // what the log says. A fresh EventSource replays from seq 0, so a refresh rebuilds the
-// screen; a reconnect resumes after Last-Event-ID. Entries are applied once, in seq order.
+// screen; a reconnect resumes after Last-Event-ID. ceremony-model.js folds the entries
+// (once each, in seq order) and decides what each part shows; this file draws.
+import {
+  Model, classSizes, participantRow, schoolLists, seedInputs,
+} from "./ceremony-model.js";
+import { ENTRY_TYPES } from "./entries.js";
+import { el, pageData } from "./page.js";
 
-const S = JSON.parse(document.getElementById("i18n").textContent);
-const cfg = JSON.parse(document.getElementById("config").textContent);
+const { S, cfg } = pageData();
 const stage = document.getElementById("stage");
-const CEREMONIES = ["lottery", "grouping", "teachers"];
-const STAGE_ORDER = ["direct", "community", "district", "city"];
-const TYPES = [
-  "event_created", "ceremony_opened", "eligibility_rejections", "input_records", "input_frozen",
-  "commitment", "commitments_closed", "reveal", "escrow_opened", "contribution_void",
-  "physical_entropy", "beacon", "seed", "lottery_results", "bias_audit", "payment_round",
-  "promotions", "payments_closed", "grouping_results", "matching_results",
-  "notifications_sent", "correction", "published", "escrow_key_released",
-];
 const calm = !window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-
-// ------------------------------------------------------------------ the model
-const m = {
-  next: 0, rulesHash: null, names: {}, genders: {}, teachers: {},
-  schools: {}, applicants: {}, ceremonies: {}, lottery: {}, grouping: {}, matching: {},
-};
+const m = new Model();
 const dirty = new Set();
 
-function cer(kind) {
-  if (!m.ceremonies[kind]) {
-    m.ceremonies[kind] = { participants: [], hash: null, root: null, size: null, commitments: {},
-      openings: {}, dice: null, witness: null, beacon: null, seed: null, closed: false };
-  }
-  return m.ceremonies[kind];
-}
-
-function apply(e) {
-  const b = e.body;
-  switch (e.type) {
-    case "event_created": m.rulesHash = b.rules_hash; break;
-    case "ceremony_opened": Object.assign(cer(b.ceremony), { participants: b.participants, hash: b.participants_hash }); dirty.add("c:" + b.ceremony); break;
-    case "input_records":
-      for (const r of b.records) {
-        if (r.type === "school") { m.schools[r.id] = r; dirty.add("roster"); }
-        else if (r.type === "applicant") { m.names[r.reg] = r.name; m.applicants[r.school] = (m.applicants[r.school] || 0) + 1; dirty.add("roster"); }
-        else if (r.type === "pupil") { m.names[r.reg] = r.name; m.genders[r.reg] = r.gender; }
-        else if (r.type === "teacher") { m.teachers[r.school + "/" + r.id] = r.name; }
-      }
-      break;
-    case "input_frozen": Object.assign(cer(b.ceremony), { root: b.root, size: b.size }); dirty.add("c:" + b.ceremony); if (b.ceremony === "lottery") dirty.add("roster"); break;
-    case "commitment": cer(b.ceremony).commitments[b.participant] = b.commitment; dirty.add("c:" + b.ceremony); break;
-    case "commitments_closed": cer(b.ceremony).closed = true; dirty.add("c:" + b.ceremony); break;
-    case "reveal": case "escrow_opened": cer(b.ceremony).openings[b.participant] = { how: e.type, secret: b.secret }; dirty.add("c:" + b.ceremony); break;
-    case "contribution_void": cer(b.ceremony).openings[b.participant] = { how: "void", reason: b.reason }; dirty.add("c:" + b.ceremony); break;
-    case "physical_entropy": Object.assign(cer(b.ceremony), { dice: b.values, witness: b.witness }); dirty.add("c:" + b.ceremony); break;
-    case "beacon": cer(b.ceremony).beacon = b.randomness; dirty.add("c:" + b.ceremony); break;
-    case "seed": cer(b.ceremony).seed = b.seed; dirty.add("c:" + b.ceremony); break;
-    case "lottery_results": {
-      const s = m.lottery[b.school] || (m.lottery[b.school] = { summary: null, records: [] });
-      if (b.summary) s.summary = b.summary;
-      s.records.push(...b.records);
-      dirty.add("l:" + b.school);
-      break;
-    }
-    case "grouping_results": {
-      const s = m.grouping[b.school] || (m.grouping[b.school] = {});
-      for (const r of b.records) (s[r.class] || (s[r.class] = [])).push(r.reg);
-      dirty.add("g:" + b.school);
-      break;
-    }
-    case "matching_results": m.matching[b.school] = b.pairs; dirty.add("t:" + b.school); break;
-    default: break;
-  }
-}
-
 // ------------------------------------------------------------------ drawing
-function el(tag, attrs = {}, ...kids) {
-  const n = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "text") n.textContent = v;
-    else if (k === "class") n.className = v;
-    else n.setAttribute(k, v);
-  }
-  n.append(...kids);
-  return n;
-}
-
 function keyed(parent, id, make) {
   let n = document.getElementById(id);
   if (!n) { n = make(); n.id = id; parent.append(n); n.classList.add("arrive"); }
   return n;
 }
-
-const short = (hex) => (hex ? hex.slice(0, 16) + "…" : "—");
 
 function drawRoster() {
   const lot = m.ceremonies.lottery;
@@ -110,8 +41,6 @@ function section(id, title) {
   return keyed(stage, id, () => el("section", { class: "panel" }, el("h2", { text: title })));
 }
 
-const STATUS = { reveal: "revealed", escrow_opened: "escrow_opened", void: "void" };
-
 function drawCeremony(kind) {
   const c = m.ceremonies[kind];
   const sec = section("cer-" + kind, S["ceremony_" + kind]);
@@ -124,12 +53,10 @@ function drawCeremony(kind) {
   for (const p of c.participants) {
     const tr = keyed(table.tBodies[0], `p-${kind}-${p.id}`, () => el("tr", { "data-participant": p.id },
       el("th", { scope: "row", text: p.id }), el("td", { text: p.role }), el("td", { class: "hash" }), el("td")));
-    const com = c.commitments[p.id];
-    tr.cells[2].textContent = com ? short(com) : (c.closed ? "—" : "…");
-    const o = c.openings[p.id];
-    const status = o ? S[STATUS[o.how]] + (o.reason ? ` (${o.reason})` : "") : (com ? S.committed : "");
-    tr.cells[3].textContent = status;
-    tr.cells[3].className = o ? `st-${o.how}` : "";
+    const row = participantRow(c, p.id);
+    tr.cells[2].textContent = row.commitment;
+    tr.cells[3].textContent = row.status ? S[row.status] + (row.reason ? ` (${row.reason})` : "") : "";
+    tr.cells[3].className = row.statusClass;
   }
   if (c.dice) {
     const dice = keyed(sec, `dice-${kind}`, () => el("div", { class: "dice-row" }, el("h3", { text: `${S.dice} · ${S.witness}: ${c.witness}` }), el("ol", { class: "dice", "aria-label": S.dice })));
@@ -148,17 +75,7 @@ function drawCeremony(kind) {
       el("h3", { text: S.seed }),
       el("p", { class: "seed-hex", id: `seed-${kind}`, text: c.seed }),
       el("p", { class: "muted", text: S.seed_inputs }),
-      el("ul", { class: "inputs" },
-        el("li", { text: `event: ${cfg.event} · ceremony: ${kind}` }),
-        el("li", { text: `rules: ${short(m.rulesHash)}` }),
-        el("li", { text: `participants: ${short(c.hash)}` }),
-        el("li", { text: `input_root: ${short(c.root)} · input_size: ${c.size}` }),
-        ...c.participants.map((p) => {
-          const o = c.openings[p.id] || {};
-          return el("li", { text: `${p.id}: commitment ${short(c.commitments[p.id])} · secret ${o.secret ? short(o.secret) : "null"}` });
-        }),
-        el("li", { text: `physical: [${(c.dice || []).join(", ")}]` }),
-        el("li", { text: `beacon: ${c.beacon ? short(c.beacon) : "null"}` })));
+      el("ul", { class: "inputs" }, ...seedInputs(c, kind, cfg.event, m.rulesHash).map((text) => el("li", { text }))));
   }
   return sec;
 }
@@ -182,9 +99,7 @@ function drawLottery(school) {
     el("th", { scope: "row", text: S["stage." + st.stage] || st.stage }),
     el("td", { class: "num", text: String(st.seats) }), el("td", { class: "num", text: String(st.applicants) }),
     el("td", { class: "num", text: String(st.admitted) }), el("td", { text: st.lottery ? S.yes : S.no })));
-  const admitted = data.records.filter((r) => r.outcome === "admitted")
-    .sort((a, b) => STAGE_ORDER.indexOf(a.stage) - STAGE_ORDER.indexOf(b.stage) || a.rank - b.rank);
-  const waiting = data.records.filter((r) => r.waiting !== null).sort((a, b) => a.waiting - b.waiting);
+  const { admitted, waiting } = schoolLists(data.records);
   card.replaceChildren(
     el("h3", { text: `${school} ${s.name}` }),
     el("table", { class: "stages" },
@@ -199,12 +114,8 @@ function drawGrouping(school) {
   const classes = m.grouping[school];
   const card = keyed(sec, "g-" + school, () => el("article", { class: "card", "data-school": school }));
   card.replaceChildren(el("h3", { text: school }), el("ul", { class: "classes" },
-    ...Object.keys(classes).sort().map((k) => {
-      const regs = classes[k];
-      const f = regs.filter((r) => m.genders[r] === "F").length;
-      return el("li", { "data-class": k }, el("strong", { text: `${S.class} ${k}` }),
-        el("span", { text: ` ${regs.length} (♀${f} ♂${regs.length - f})` }));
-    })));
+    ...classSizes(classes, m.genders).map((k) => el("li", { "data-class": k.class },
+      el("strong", { text: `${S.class} ${k.class}` }), el("span", { text: ` ${k.size} (♀${k.girls} ♂${k.boys})` })))));
   return card;
 }
 
@@ -236,17 +147,16 @@ function flush() {
 
 function receive(ev) {
   const entry = JSON.parse(ev.data);
-  if (entry.seq < m.next) return; // already applied (replay after reconnect)
-  m.next = entry.seq + 1;
-  apply(entry);
-  document.body.dataset.seq = String(entry.seq);
+  const changed = m.apply(entry); // nothing for a replayed entry (seq already applied)
+  if (entry.seq + 1 === m.next) document.body.dataset.seq = String(entry.seq);
+  for (const key of changed) dirty.add(key);
   if (!scheduled) { scheduled = true; requestAnimationFrame(flush); }
 }
 
 // ------------------------------------------------------------------ the stream
 const live = document.getElementById("live");
 const source = new EventSource(cfg.stream);
-for (const type of TYPES) source.addEventListener(type, receive);
+for (const type of ENTRY_TYPES) source.addEventListener(type, receive);
 source.onmessage = receive;
 source.onopen = () => { live.textContent = "● " + (document.documentElement.lang === "en" ? "live" : "实时"); live.className = "live on"; };
 source.onerror = () => { live.textContent = S.reconnecting; live.className = "live off"; };

@@ -7,24 +7,15 @@
 // supervisor's browser. Ed25519 is deterministic, so a line made here is byte for byte
 // the line the Python core makes for the same key, checkpoint and time
 // (tests/test_cosign_js.py). Pure functions; runs in the browser and in Node 20.
-// Every failure throws proof.js's ProofError (step "key" or "cosign", section 12).
+// Every failure throws errors.js's ProofError (step "key" or "cosign", section 12).
 
-import {
-  ProofError,
-  base64Decode,
-  base64Encode,
-  bytesToHex,
-  concat,
-  hexToBytes,
-  keyId,
-  parseCheckpoint,
-  parseVerifierKey,
-} from "./proof.js";
+import { ProofError } from "./errors.js";
+import { base64Decode, base64Encode, bytesToHex, concat, hexToBytes } from "./encoding.js";
+import { SIG_ED25519, keyId, parseCheckpoint, parseVerifierKey } from "./note.js";
 
 const subtle = globalThis.crypto.subtle;
 const encoder = new TextEncoder();
 
-export const SIG_ED25519 = 0x01;
 export const SIG_COSIGNATURE_V1 = 0x04; // tlog-cosignature "Format"
 const PRIVATE_PREFIX = "PRIVATE+KEY+"; // Go's golang.org/x/mod/sumdb/note secret key form
 // RFC 8410 PKCS#8 wrapping of a raw Ed25519 seed: WebCrypto imports no raw private keys.
@@ -36,7 +27,7 @@ function fail(step, message) {
 }
 
 function base64UrlDecode(text) {
-  // JWK members are unpadded base64url (RFC 7515 §2); proof.js decodes the standard form.
+  // JWK members are unpadded base64url (RFC 7515 §2); encoding.js decodes the standard form.
   const std = text.replace(/-/g, "+").replace(/_/g, "/");
   return base64Decode(std + "=".repeat((4 - (std.length % 4)) % 4), "key", "12");
 }
@@ -77,7 +68,7 @@ export async function parsePrivateKey(text) {
   // WebCrypto has no "public key of": the JWK export carries it (x) next to the seed (d).
   const publicKey = base64UrlDecode((await subtle.exportKey("jwk", extractable)).x);
   const privateKey = await subtle.importKey("pkcs8", pkcs8, { name: "Ed25519" }, false, ["sign"]);
-  // The 0x01 verifier key text: proof.js checks the name and that the key ID matches.
+  // The 0x01 verifier key text: note.js checks the name and that the key ID matches.
   const verifier = await parseVerifierKey(
     `${rest.slice(0, second)}+${base64Encode(concat(new Uint8Array([SIG_ED25519]), publicKey))}`);
   const witnessKeyId = await keyId(verifier.name, SIG_COSIGNATURE_V1, publicKey);

@@ -2,29 +2,22 @@
 //
 // The supervisor's witness private key is read from the file they choose and used
 // here with WebCrypto (cosign.js); it is never sent. Before signing, the page checks
-// the log's signature on the checkpoint with the log key the page ships (proof.js
-// openNote), and compares it with the checkpoint this browser remembered for the
-// event: a smaller size or another root at the same size is refused, and a grown
-// log must come with an RFC 9162 consistency proof from the remembered size.
+// the log's signature on the checkpoint with the log key the page ships (note.js)
+// and judges it against the checkpoint this browser trusted with the one policy the
+// parents' page uses too (trust.js): a rollback, a fork or another log key is refused.
 import { cosignatureLine, parsePrivateKey } from "./cosign.js";
+import { cosignatureCount, trustCheck, witnessProblem } from "./dashboard-view.js";
+import { ORIGIN_PREFIX, openCheckpoint } from "./note.js";
+import { HttpError, el, pageData, request, stepItem, translator } from "./page.js";
 import {
-  ORIGIN_PREFIX,
-  openNote,
-  parseCheckpoint,
-  rememberCheckpoint,
-  trustedCheckpoint,
-  verifyConsistency,
-} from "./proof.js";
+  compareCheckpoints, judge, loadTrust, needsConsistencyProof, rememberCheckpoint, verdictOfError,
+} from "./trust.js";
 
-const S = JSON.parse(document.getElementById("i18n").textContent);
-const cfg = JSON.parse(document.getElementById("config").textContent);
+const { S, cfg } = pageData();
+const t = translator(S);
 const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = "sunshine-draw/supervisor-token";
 const out = $("cosign-out");
-
-function fmt(key, vars = {}) {
-  return (S[key] || key).replace(/\{(\w+)\}/g, (_, k) => String(vars[k]));
-}
 
 function say(text, kind = "info") {
   out.textContent = text;
@@ -32,85 +25,49 @@ function say(text, kind = "info") {
   out.hidden = false;
 }
 
-/** One line of what was checked: ok (✓), bad (✗) or skipped (–, not checked). */
+/** One line of what was checked: ok 通过, skipped 未检查, bad 未通过. */
 function check(state, text) {
-  const li = document.createElement("li");
-  li.className = `step ${state}`;
-  const mark = document.createElement("span");
-  mark.className = "mark";
-  mark.setAttribute("aria-hidden", "true");
-  mark.textContent = state === "ok" ? "✓" : state === "bad" ? "✗" : "–";
-  const span = document.createElement("span");
-  span.textContent = text;
-  li.append(mark, span);
-  $("cosign-checks").append(li);
+  $("cosign-checks").append(stepItem({ state, text, stateText: t(`step.${state}`) }));
 }
 
-class Refused extends Error {}
+class Refused extends Error {
+  constructor(text, loud) {
+    super(text);
+    this.loud = loud; // a rollback, fork or key change: evidence, shown as a warning
+  }
+}
 
-function refuse(text) {
+function refuse(text, loud = false) {
   check("bad", text);
-  throw new Refused(text);
+  throw new Refused(text, loud);
 }
 
-async function get(path, kind = "text") {
-  const res = await fetch(cfg.api + path, { cache: "no-store" });
-  if (!res.ok) throw new Error(`HTTP ${res.status} ${path}`);
-  return kind === "json" ? res.json() : res.text();
-}
-
-/** The signed checkpoint note at `path`, opened with the page's log key (§12). */
-async function signedCheckpoint(path) {
-  const note = await get(path);
-  const opened = await openNote(note, cfg.log_key);
-  const cp = parseCheckpoint(opened.text);
-  if (cp.origin !== ORIGIN_PREFIX + cfg.event) {
-    throw new Error(`checkpoint origin ${cp.origin} is not ${ORIGIN_PREFIX + cfg.event}`);
-  }
-  return { note, text: opened.text, cp };
-}
-
-/** Compare with the remembered checkpoint; refuses a shrink or a fork (§12, RFC 9162). */
-async function consistency(cp) {
-  const old = trustedCheckpoint(localStorage, cfg.event);
-  if (old === null) return check("skipped", fmt("w.first_seen"));
-  if (cp.size < old.size) refuse(fmt("w.older", { new: cp.size, old: old.size }));
-  if (cp.size === old.size) {
-    if (cp.root !== old.root) refuse(fmt("w.fork", { size: cp.size }));
-    return check("ok", fmt("w.same", { size: cp.size }));
-  }
-  let before;
+/** §12, trust.js: the served checkpoint against the one this browser trusted. */
+async function judged(cp) {
+  const trust = loadTrust(localStorage, cfg.event, cfg.log_key);
+  const trusted = trust.keyChanged ? null : trust.checkpoint;
+  let verdict;
   try {
-    before = await signedCheckpoint(`/checkpoints/${old.size}`);
+    let proof = null;
+    if (needsConsistencyProof(trusted, cp)) {
+      proof = await request(`${cfg.api}/checkpoints/${cp.size}/consistency?from=${trusted.size}`)
+        .catch((e) => { if (e instanceof HttpError) return null; throw e; });
+    }
+    verdict = judge(await compareCheckpoints(trusted, cp, proof), { keyChanged: trust.keyChanged });
   } catch (e) {
-    refuse(fmt("w.old_missing", { old: old.size }) + e.message);
+    verdict = verdictOfError(e);
+    if (verdict === null) throw e;
   }
-  if (before.cp.root !== old.root) refuse(fmt("w.fork", { size: old.size }));
-  const proof = JSON.parse(await get(`/checkpoints/${cp.size}/consistency?from=${old.size}`));
-  try {
-    await verifyConsistency(old.size, cp.size, old.root, cp.root, proof.proof);
-  } catch (e) {
-    refuse(fmt("w.fork", { size: old.size }) + " " + e.message);
-  }
-  check("ok", fmt("w.grew", { old: old.size, new: cp.size }));
-}
-
-function cosignatureCount(note, logName) {
-  const block = note.slice(note.lastIndexOf("\n\n") + 2, -1).split("\n");
-  return block.filter((line) => !line.startsWith(`\u2014 ${logName} `)).length;
+  const line = trustCheck(verdict, trust.checkpoint, cp, t);
+  if (verdict.state === "bad") refuse(line.text, true);
+  check(line.state, line.text);
 }
 
 function showCount(size, root, count) {
   let row = document.querySelector(`#checkpoint-table tr[data-size="${size}"]`);
   if (!row) { // a checkpoint signed after this page was rendered
-    row = document.createElement("tr");
-    row.dataset.size = String(size);
-    for (const [cls, text] of [["num", String(size)], ["", root], ["num", ""]]) {
-      const td = document.createElement("td");
-      if (cls) td.className = cls;
-      td.textContent = text;
-      row.append(td);
-    }
+    row = el("tr", { "data-size": String(size) },
+      el("td", { class: "num", text: String(size) }), el("td", { text: root }), el("td", { class: "num" }));
     $("checkpoint-table").querySelector("tbody").prepend(row);
   }
   row.lastElementChild.textContent = String(count);
@@ -120,46 +77,43 @@ async function cosign() {
   $("cosign-checks").replaceChildren();
   const token = $("cosign-token").value.trim();
   const file = $("witness-key").files[0];
-  if (!token || !file) return say(fmt("w.need_fields"), "error");
-  say(fmt("w.cosigning"));
+  if (!token || !file) return say(t("w.need_fields"), "error");
+  say(t("w.cosigning"));
   let key;
   try {
     key = await parsePrivateKey(await file.text());
   } catch (e) {
-    return say(fmt("w.bad_key") + e.message, "error");
+    return say(t("w.bad_key") + e.message, "error");
   }
-  const keys = await get("/keys", "json");
-  const registered = keys.witnesses[key.name];
-  if (registered === undefined) return say(fmt("w.not_registered") + key.witnessKey, "error");
-  if (registered !== key.witnessKey) return say(fmt("w.other_key") + registered, "error");
+  const keys = await request(`${cfg.api}/keys`);
+  const problem = witnessProblem(keys.witnesses, key);
+  if (problem === "w.not_registered") return say(t(problem) + key.witnessKey, "error");
+  if (problem === "w.other_key") return say(t(problem) + keys.witnesses[key.name], "error");
 
   let latest;
   try {
-    latest = await signedCheckpoint("/checkpoints/latest");
+    const note = await request(`${cfg.api}/checkpoints/latest`, { as: "text" });
+    latest = await openCheckpoint(note, cfg.log_key, ORIGIN_PREFIX + cfg.event);
   } catch (e) {
-    refuse(fmt("w.signature_bad") + e.message);
+    refuse(t("w.signature_bad") + e.message);
   }
-  const { cp } = latest;
-  check("ok", fmt("w.signature_ok", { size: cp.size }));
-  await consistency(cp);
-  rememberCheckpoint(localStorage, cfg.event, { size: cp.size, root: cp.root });
+  const cp = latest.checkpoint;
+  check("ok", t("w.signature_ok", { size: cp.size }));
+  await judged(cp);
+  rememberCheckpoint(localStorage, cfg.event, cfg.log_key, { size: cp.size, root: cp.root });
 
   const line = await cosignatureLine(latest.text, key, Math.floor(Date.now() / 1000));
-  const res = await fetch(`${cfg.api}/checkpoints/${cp.size}/cosignatures`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
-    body: JSON.stringify({ witness: key.name, signature: line }),
-  });
-  let data = null;
-  try { data = await res.json(); } catch { data = null; }
-  if (!res.ok) {
-    const detail = data && (typeof data.detail === "string" ? data.detail : JSON.stringify(data));
-    return say(`${S.error}HTTP ${res.status} ${detail || ""}`, "error");
+  let data;
+  try {
+    data = await request(`${cfg.api}/checkpoints/${cp.size}/cosignatures`,
+      { method: "POST", token, json: { witness: key.name, signature: line } });
+  } catch (e) {
+    if (e instanceof HttpError) return say(`${S.error}${e.message}`, "error");
+    throw e;
   }
-  if (!data.note.includes(line)) return say(`${S.error}${fmt("w.missing")}`, "error");
-  const count = cosignatureCount(data.note, ORIGIN_PREFIX + cfg.event);
-  showCount(cp.size, cp.root, count);
-  say(fmt("w.done", { size: cp.size, count }));
+  if (!data.note.includes(line)) return say(`${S.error}${t("w.missing")}`, "error");
+  showCount(cp.size, cp.root, cosignatureCount(data.note, cfg.event));
+  say(t("w.done", { size: cp.size, count: cosignatureCount(data.note, cfg.event) }));
 }
 
 const button = $("cosign-button");
@@ -172,7 +126,8 @@ $("cosign-form").addEventListener("submit", async (ev) => {
   try {
     await cosign();
   } catch (e) {
-    say(e instanceof Refused ? e.message : S.error + e.message, "error");
+    if (e instanceof Refused) say(e.message, e.loud ? "warning" : "error");
+    else say(S.error + e.message, "error");
   } finally {
     button.disabled = false;
   }

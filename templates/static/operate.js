@@ -1,16 +1,12 @@
 // Operator console: each button calls one JSON API step; the admin token stays in this tab.
-const S = JSON.parse(document.getElementById("i18n").textContent);
-const cfg = JSON.parse(document.getElementById("config").textContent);
+// The decisions are operate-view.js's; this file wires the page.
+import { answer, importErrors, parseDice } from "./operate-view.js";
+import { HttpError, el, pageData, request } from "./page.js";
+
+const { S, cfg } = pageData();
 const $ = (id) => document.getElementById(id);
 const KEY = "sunshine-draw/operator-token";
 const out = $("out");
-
-$("token").value = sessionStorage.getItem(KEY) || "";
-$("token-form").addEventListener("submit", (ev) => {
-  ev.preventDefault();
-  sessionStorage.setItem(KEY, $("token").value.trim());
-  say(S.done);
-});
 
 function say(text, bad = false) {
   out.textContent = text;
@@ -18,28 +14,28 @@ function say(text, bad = false) {
   out.hidden = false;
 }
 
-function headers() {
+/** POST to the event API: {status: null, data} when it succeeded, {status, data} when refused. */
+async function call(path, { json, form } = {}) {
   const token = sessionStorage.getItem(KEY) || $("token").value.trim();
-  return token ? { Authorization: `Bearer ${token}` } : {};
-}
-
-async function call(path, body, isForm = false) {
-  const init = { method: "POST", headers: headers() };
-  if (isForm) init.body = body;
-  else if (body !== undefined) {
-    init.headers["Content-Type"] = "application/json";
-    init.body = JSON.stringify(body);
+  try {
+    return { status: null, data: await request(cfg.api + path, { method: "POST", json, form, token }) };
+  } catch (e) {
+    if (e instanceof HttpError && e.status) return { status: e.status, data: e.data ?? null };
+    throw e;
   }
-  const res = await fetch(cfg.api + path, init);
-  let data = null;
-  try { data = await res.json(); } catch { data = null; }
-  return { res, data };
 }
 
-function report({ res, data }) {
-  const text = data ? JSON.stringify(data) : "";
-  say(`HTTP ${res.status} ${text}`, !res.ok);
+function report(result) {
+  const { text, bad } = answer(result);
+  say(text, bad);
 }
+
+$("token").value = sessionStorage.getItem(KEY) || "";
+$("token-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  sessionStorage.setItem(KEY, $("token").value.trim());
+  say(S.done);
+});
 
 for (const button of document.querySelectorAll("button[data-path]")) {
   button.addEventListener("click", async () => {
@@ -52,13 +48,13 @@ for (const button of document.querySelectorAll("button[data-path]")) {
 
 $("entropy-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
-  const values = $("dice").value.trim().split(/[\s,]+/).filter(Boolean).map(Number);
   const want = Number($("dice").dataset.count);
-  if (values.length !== want || values.some((v) => !Number.isInteger(v) || v < 1 || v > 6)) {
-    say(`${S.dice}: ${want} × 1–6`, true);
-    return;
-  }
-  report(await call(`/ceremonies/${$("ceremony").value}/entropy`, { witness: $("witness").value.trim(), values }));
+  const values = parseDice($("dice").value, want);
+  if (values === null) return say(`${S.dice}: ${want} × 1–6`, true);
+  try {
+    report(await call(`/ceremonies/${$("ceremony").value}/entropy`,
+      { json: { witness: $("witness").value.trim(), values } }));
+  } catch (e) { say(S.error + e.message, true); }
 });
 
 $("import-form").addEventListener("submit", async (ev) => {
@@ -69,25 +65,13 @@ $("import-form").addEventListener("submit", async (ev) => {
   if (!file) return;
   const form = new FormData();
   form.append("file", file);
-  const result = await call(`/imports/${$("kind").value}`, form, true);
+  let result;
+  try { result = await call(`/imports/${$("kind").value}`, { form }); } catch (e) { return say(S.error + e.message, true); }
   report(result);
-  if (result.res.status === 422 && result.data && Array.isArray(result.data.errors)) {
-    const rows = result.data.errors.map((e) => {
-      const tr = document.createElement("tr");
-      for (const v of [e.row, e.field, e.reason]) {
-        const td = document.createElement("td");
-        td.textContent = String(v);
-        tr.append(td);
-      }
-      return tr;
-    });
-    const table = document.createElement("table");
-    table.innerHTML = "<thead><tr><th scope=col></th><th scope=col></th><th scope=col></th></tr></thead><tbody></tbody>";
-    [S.row, S.field, S.reason].forEach((h, i) => { table.tHead.rows[0].cells[i].textContent = h; });
-    table.tBodies[0].append(...rows);
-    const p = document.createElement("p");
-    p.textContent = S.import_errors;
-    box.replaceChildren(p, table);
-    box.hidden = false;
-  }
+  const rows = importErrors(result.status, result.data);
+  if (rows === null) return;
+  const head = el("tr", {}, ...[S.row, S.field, S.reason].map((h) => el("th", { scope: "col", text: h })));
+  box.replaceChildren(el("p", { text: S.import_errors }), el("table", {}, el("thead", {}, head),
+    el("tbody", {}, ...rows.map((r) => el("tr", {}, ...r.map((v) => el("td", { text: v })))))));
+  box.hidden = false;
 });

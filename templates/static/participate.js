@@ -3,17 +3,16 @@
 // {commitment, escrow} is sent at commit time; the secret itself is sent at the reveal,
 // after it has been checked here against the logged commitment.
 import { checkOpening, commitment, makeSecret, sealEscrow } from "./ceremony-crypto.js";
-import { base64Decode, bytesToHex, hexToBytes } from "./proof.js";
+import { base64Decode, bytesToHex, hexToBytes } from "./encoding.js";
+import { HttpError, pageData, request } from "./page.js";
+import { commitRefusal, revealRefusal, secretKey, secretText } from "./participate-view.js";
 
-const S = JSON.parse(document.getElementById("i18n").textContent);
-const cfg = JSON.parse(document.getElementById("config").textContent);
+const { S, cfg } = pageData();
 const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = "sunshine-draw/participant-token";
 const out = $("out");
+const kept = (ceremony, participant) => secretKey(cfg.event, ceremony, participant);
 let downloadUrl = null;
-
-const secretKey = (ceremony, participant) =>
-  `sunshine-draw/secret/${cfg.event}/${ceremony}/${participant}`;
 const who = () => ({ participant: $("participant").value.trim(), ceremony: $("ceremony").value });
 
 function say(text, bad = false) {
@@ -23,9 +22,7 @@ function say(text, bad = false) {
 }
 
 async function fetchCeremony() {
-  const res = await fetch(cfg.api, { cache: "no-store" });
-  if (!res.ok) throw new Error(`HTTP ${res.status}`);
-  return (await res.json()).ceremonies[$("ceremony").value];
+  return (await request(cfg.api)).ceremonies[$("ceremony").value];
 }
 
 async function refresh() {
@@ -49,7 +46,7 @@ async function refresh() {
 /** Show the kept secret, with its download file, for the chosen ceremony and id. */
 function showSecret(commitmentHex) {
   const { participant, ceremony } = who();
-  const secret = participant ? localStorage.getItem(secretKey(ceremony, participant)) : null;
+  const secret = participant ? localStorage.getItem(kept(ceremony, participant)) : null;
   $("secret-box").hidden = !secret;
   if (!secret) return;
   $("secret-hex").textContent = secret;
@@ -63,19 +60,13 @@ function showSecret(commitmentHex) {
 }
 
 async function post(path, body) {
-  const token = $("token").value.trim();
-  const res = await fetch(`${cfg.api}/ceremonies/${$("ceremony").value}/${path}`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
-    body: JSON.stringify(body),
-  });
-  let data = null;
-  try { data = await res.json(); } catch { data = null; }
-  if (!res.ok) {
-    const detail = data && (typeof data.detail === "string" ? data.detail : JSON.stringify(data));
-    throw new Error(`HTTP ${res.status} ${detail || ""}`);
+  try {
+    return await request(`${cfg.api}/ceremonies/${$("ceremony").value}/${path}`,
+      { method: "POST", json: body, token: $("token").value.trim() });
+  } catch (e) {
+    if (e instanceof HttpError) throw new Error(e.message); // HTTP <status> <detail>
+    throw e;
   }
-  return data;
 }
 
 function ready() {
@@ -89,17 +80,14 @@ async function commit() {
   const { participant, ceremony } = who();
   const c = await refresh();
   if (!c) return;
-  if (!c.participants.some((p) => p.id === participant)) {
-    return say(S["p.not_participant"] + participant, true);
-  }
-  if (c.commitments[participant]) return say(S["p.already_committed"], true);
-  if (c.step !== "committing" || !c.escrow_key) return say(S["p.not_committing"], true);
+  const refused = commitRefusal(c, participant);
+  if (refused) return say(S[refused.key] + refused.extra, true);
   say(S["p.committing"]);
   const secret = makeSecret(); // §5.3: made on this device
   const com = await commitment(cfg.event, ceremony, participant, secret);
   const escrow = await sealEscrow(secret, com, base64Decode(c.escrow_key, "escrow key", "5.2"));
   // Kept before sending, so a lost response never loses a logged secret.
-  localStorage.setItem(secretKey(ceremony, participant), bytesToHex(secret));
+  localStorage.setItem(kept(ceremony, participant), bytesToHex(secret));
   showSecret(bytesToHex(com));
   // `participant` is the token's own id: the server refuses a mismatch before logging.
   await post("commitments", { commitment: bytesToHex(com), escrow, participant });
@@ -111,10 +99,9 @@ async function commit() {
 async function readSecret() {
   const { participant, ceremony } = who();
   const file = $("secret-file").files[0];
-  const text = file ? (await file.text()).trim() : localStorage.getItem(secretKey(ceremony, participant));
-  if (!text) throw new Error(S["p.no_secret"]);
-  if (!/^[0-9a-f]{64}$/.test(text)) throw new Error(S["p.bad_secret"]);
-  return hexToBytes(text, 32);
+  const read = secretText(file ? await file.text() : localStorage.getItem(kept(ceremony, participant)));
+  if (read.key) throw new Error(S[read.key]);
+  return hexToBytes(read.secret, 32);
 }
 
 async function reveal() {
@@ -122,10 +109,9 @@ async function reveal() {
   const { participant, ceremony } = who();
   const c = await refresh();
   if (!c) return;
+  const refused = revealRefusal(c, participant);
+  if (refused) return say(S[refused.key] + refused.extra, true);
   const logged = c.commitments[participant];
-  if (!logged) return say(S["p.no_commitment"], true);
-  if (c.settled[participant]) return say(S["p.already_settled"] + c.settled[participant], true);
-  if (c.step !== "revealing") return say(S["p.not_revealing"], true);
   const secret = await readSecret();
   try {
     await checkOpening(cfg.event, ceremony, participant, secret, hexToBytes(logged, 32));
@@ -133,7 +119,7 @@ async function reveal() {
     return say(S["p.mismatch"], true); // §5.3: never send a secret that cannot open
   }
   await post("reveals", { secret: bytesToHex(secret), participant });
-  localStorage.removeItem(secretKey(ceremony, participant));
+  localStorage.removeItem(kept(ceremony, participant));
   await refresh();
   say(S["p.revealed"]);
 }

@@ -22,10 +22,10 @@ from lottery_service.auth import create_token
 from lottery_service.core.canonical import canonical_json
 from lottery_service.core.note import SIG_COSIGNATURE_V1, Checkpoint, Signer, Verifier, open_note
 
-from .conftest import Season
+from .conftest import Season, screenshot_path
 
 EVENT = "demo-2026"
-STORAGE = f"sunshine-draw/checkpoint/{EVENT}"  # proof.js rememberCheckpoint's key
+STORAGE = f"sunshine-draw/checkpoint/{EVENT}"  # static/trust.js storageKey
 
 
 def _get(server: str, path: str) -> str:
@@ -61,8 +61,14 @@ def _requests(page: Page) -> list[Request]:
     return sent
 
 
-def _remember(page: Page, size: int, root: bytes) -> None:
-    value = canonical_json({"size": size, "root": root.hex()}).decode()
+def _log_key(season: Season) -> str:
+    key: str = season.runtime.service.signer(EVENT).verifier_key()
+    return key
+
+
+def _remember(page: Page, key: str, size: int, root: bytes) -> None:
+    """What static/trust.js remembers: the checkpoint and the log key it was verified under."""
+    value = canonical_json({"key": key, "size": size, "root": root.hex()}).decode()
     page.evaluate("([k, v]) => localStorage.setItem(k, v)", [STORAGE, value])
 
 
@@ -92,7 +98,7 @@ def test_supervisor_cosigns_latest_checkpoint_in_browser_12(season: Season, serv
     sent = _requests(page)
     page.goto(f"{server}/events/{EVENT}/dashboard")
     # This browser saw an earlier checkpoint: the log grew since (no proof offered).
-    _remember(page, earlier.size, earlier.root_hash)
+    _remember(page, _log_key(season), earlier.size, earlier.root_hash)
     _cosign(page, token, key_file)
     done = t("zh", "w.done", size=latest.size, count=expected)
     expect(page.locator("#cosign-out")).to_have_text(done)
@@ -101,10 +107,13 @@ def test_supervisor_cosigns_latest_checkpoint_in_browser_12(season: Season, serv
     expect(checks.nth(0)).to_contain_text(t("zh", "w.signature_ok", size=latest.size))
     expect(checks.nth(1)).to_contain_text(t("zh", "w.grew", old=earlier.size, new=latest.size))
     expect(checks.nth(1)).to_have_class("step ok")
+    page.locator("#h-cp").scroll_into_view_if_needed()
+    page.screenshot(path=screenshot_path("dashboard-cosigned-1280x900.png"))
     cell = page.locator(f'#checkpoint-table tr[data-size="{latest.size}"] td').last
     expect(cell).to_have_text(str(expected))
     remembered = page.evaluate("(k) => localStorage.getItem(k)", STORAGE)
-    assert json.loads(remembered) == {"size": latest.size, "root": latest.root_hash.hex()}
+    assert json.loads(remembered) == {"key": _log_key(season), "size": latest.size,
+                                      "root": latest.root_hash.hex()}
 
     # The stored note now opens with the log key and the witness key (§12).
     note = _get(server, "/checkpoints/latest")
@@ -128,6 +137,15 @@ def test_supervisor_cosigns_latest_checkpoint_in_browser_12(season: Season, serv
     expect(page.locator("#cosign-out")).to_have_text(done)  # a witness's line is replaced
     expect(page.locator("#cosign-checks li").nth(1)).to_contain_text(t("zh", "w.same"))
 
+    # A browser that remembers nothing compared nothing: 未检查, never 通过.
+    page.evaluate("(k) => localStorage.removeItem(k)", STORAGE)
+    _cosign(page, token, key_file)
+    expect(page.locator("#cosign-out")).to_have_text(done)
+    first = page.locator("#cosign-checks li").nth(1)
+    expect(first).to_have_class("step skipped")
+    expect(first.locator(".what")).to_have_text(t("zh", "w.first_seen"))
+    expect(first.locator(".state")).to_have_text(t("zh", "step.skipped"))
+
 
 def test_supervisor_cosign_refuses_shrink_fork_and_unknown_key_12(season: Season, server: str,
                                                                   new_page: Any,
@@ -144,20 +162,30 @@ def test_supervisor_cosign_refuses_shrink_fork_and_unknown_key_12(season: Season
     sent = _requests(page)
     page.goto(f"{server}/events/{EVENT}/dashboard")
     out = page.locator("#cosign-out")
-    cases = [
+    cases: list[tuple[Any, ...]] = [
         ((latest.size + 5, latest.root_hash), t("zh", "w.older", new=latest.size,
                                                  old=latest.size + 5)),
         ((latest.size, other_root), t("zh", "w.fork", size=latest.size)),
         ((earlier.size, other_root), t("zh", "w.fork", size=earlier.size)),
     ]
-    for (size, root), message in cases:
-        _remember(page, size, root)
+    # One policy with the parents' page (static/trust.js): a checkpoint remembered
+    # under another log key is refused too.
+    other_key = Signer.generate(f"sunshine-draw/{EVENT}").verifier_key()
+    cases.append(((latest.size, latest.root_hash), t("zh", "w.key_changed"), other_key))
+    for (size, root), message, *key in cases:
+        remembered_key = key[0] if key else _log_key(season)
+        _remember(page, remembered_key, size, root)
         _cosign(page, token, key_file)
         expect(out).to_have_text(message)
+        expect(out).to_have_class("message warning")  # evidence, not an ordinary error
         expect(page.locator("#cosign-checks li.bad")).to_contain_text(message)
+        expect(page.locator("#cosign-checks li.bad .state")).to_have_text(t("zh", "step.bad"))
+        if size == latest.size + 5:
+            page.locator("#h-cosign").scroll_into_view_if_needed()
+            page.screenshot(path=screenshot_path("dashboard-rollback-1280x900.png"))
         # Nothing is remembered from a refused checkpoint.
         assert json.loads(page.evaluate("(k) => localStorage.getItem(k)", STORAGE)) == {
-            "size": size, "root": root.hex()}
+            "key": remembered_key, "size": size, "root": root.hex()}
 
     # A grown log whose consistency proof does not hold is refused (RFC 9162).
     def forged(route: Any) -> None:
@@ -166,7 +194,7 @@ def test_supervisor_cosign_refuses_shrink_fork_and_unknown_key_12(season: Season
         route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
 
     page.route("**/consistency?from=*", forged)
-    _remember(page, earlier.size, earlier.root_hash)
+    _remember(page, _log_key(season), earlier.size, earlier.root_hash)
     _cosign(page, token, key_file)
     expect(out).to_contain_text(t("zh", "w.fork", size=earlier.size))
     page.unroute("**/consistency?from=*")

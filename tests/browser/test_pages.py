@@ -4,12 +4,9 @@ browser). Each test asserts what the screen, the family or the supervisor sees."
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from typing import Any
 
-import pytest
-from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import Page, expect
 
 from lottery_service.api.i18n import t
 from lottery_service.demo import DemoRun, simulated_dice
@@ -22,7 +19,6 @@ from .conftest import APPLICANTS, OPERATOR, Season, screenshot_path
 
 PROOF_VECTORS = VECTORS / "proofs.json"
 IMPORT_FIXTURES = FIXTURES / "imports"
-STEPS = ("input", "signature", "consistency", "inclusion", "roster", "number", "outcome")
 
 # WCAG 2.x relative luminance and contrast of an element's text against the first
 # opaque background behind it.
@@ -56,12 +52,13 @@ def _pick(season: Season) -> ApplicantResult:
     """An admitted, grouped, matched applicant the family can look up."""
     for r in sorted(season.run.result_index().results.values(), key=lambda r: r.reg):
         if r.outcome == "admitted" and r.teacher and not r.forfeited and r.reg in season.last4 \
-                and r.number:
+                and r.number and r.promoted_round is None:
             return r
     raise AssertionError("the demo season has no admitted, matched applicant")
 
 
-def _assert_contrast(page: Page, selector: str) -> None:
+def assert_contrast(page: Page, selector: str) -> None:
+    """WCAG AA (4.5:1) for the text of every visible element matching `selector`."""
     for item in page.evaluate(CONTRAST_JS, selector):
         assert item["ratio"] >= 4.5, item
 
@@ -155,104 +152,7 @@ def test_ceremony_screen_shows_the_whole_ceremony_live_G1(runtime: Runtime, serv
 
 
 # ------------------------------------------------------------------ (b) parents
-
-
-def _look_up(page: Page, server: str, result: ApplicantResult, last4: str) -> None:
-    page.goto(f"{server}/events/demo-2026/check")
-    page.get_by_label(t("zh", "reg")).fill(result.reg)
-    page.get_by_label(t("zh", "id_last4")).fill(last4)
-    page.get_by_role("button", name=t("zh", "lookup")).click()
-    expect(page.locator("#outcome")).to_have_text(t("zh", "outcome.admitted"))
-
-
-def test_parent_verifies_result_in_phone_browser_all_steps_pass(season: Season, server: str,
-                                                                 new_page: Any) -> None:
-    result = _pick(season)
-    page = new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
-                    device_scale_factor=2)
-    _look_up(page, server, result, season.last4[result.reg])
-    details = page.locator("#details")
-    assert result.number is not None and result.class_id is not None
-    expect(details).to_contain_text(result.number)
-    expect(details).to_contain_text(result.class_id)
-    page.get_by_role("button", name=t("zh", "verify")).click()
-    expect(page.locator("#steps li.ok")).to_have_count(len(STEPS))
-    expect(page.locator("#verdict")).to_have_text(t("zh", "verified"))
-    stored = page.evaluate("() => localStorage.getItem('sunshine-draw/checkpoint/demo-2026')")
-    assert json.loads(stored)["size"] == season.run.result_index().size
-    page.screenshot(path=screenshot_path("parents-phone.png"), full_page=True)
-
-    # A second visit sends the remembered size; the same checkpoint is consistent with it.
-    _require_trusted_size(server, result.reg, season.last4[result.reg])
-    page.reload()
-    _look_up(page, server, result, season.last4[result.reg])
-    page.get_by_role("button", name=t("zh", "verify")).click()
-    expect(page.locator("#steps li.ok")).to_have_count(len(STEPS))
-    expect(page.locator("#warning")).to_be_hidden()
-
-
-def test_tampered_lottery_number_fails_at_inclusion_step(season: Season, server: str,
-                                                         new_page: Any) -> None:
-    result = _pick(season)
-    number = result.number
-    assert number is not None
-    flipped = number[:-1] + ("0" if number[-1] != "0" else "1")
-
-    def tamper(route: Route) -> None:
-        response = route.fetch()
-        proof = response.json()
-        changed = 0
-        for item in proof["entries"]:
-            if f'"number":"{number}"' in item["entry"]:
-                item["entry"] = item["entry"].replace(number, flipped)
-                changed += 1
-        assert changed == 1
-        route.fulfill(response=response, json=proof)
-
-    page = new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
-    page.route("**/api/v1/events/demo-2026/proof", tamper)
-    _look_up(page, server, result, season.last4[result.reg])
-    page.get_by_role("button", name=t("zh", "verify")).click()
-    # The changed entry is no longer the one the signed log holds (§4, §14).
-    expect(page.locator('#steps li[data-step="inclusion"]')).to_have_class("step bad")
-    for step in ("input", "signature", "consistency"):
-        expect(page.locator(f'#steps li[data-step="{step}"]')).to_have_class("step ok")
-    expect(page.locator("#verdict")).to_have_class("bad")
-    assert page.evaluate(
-        "() => localStorage.getItem('sunshine-draw/checkpoint/demo-2026')") is None
-
-
-def test_inconsistent_remembered_checkpoint_is_flagged_prominently(season: Season, server: str,
-                                                                    new_page: Any) -> None:
-    """A different root at the size this browser trusted is fork evidence (§12, §14)."""
-    result = _pick(season)
-    _require_trusted_size(server, result.reg, season.last4[result.reg])
-    size = season.run.result_index().size
-    page = new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
-    page.goto(f"{server}/events/demo-2026/check")
-    page.evaluate("""(size) => localStorage.setItem('sunshine-draw/checkpoint/demo-2026',
-        JSON.stringify({root: 'ab'.repeat(32), size}))""", size)
-    _look_up(page, server, result, season.last4[result.reg])
-    page.get_by_role("button", name=t("zh", "verify")).click()
-    expect(page.locator('#steps li[data-step="consistency"]')).to_have_class("step bad")
-    expect(page.locator("#warning")).to_be_visible()
-    expect(page.locator("#warning")).to_have_text(t("zh", "inconsistent"))
-
-
-def _require_trusted_size(server: str, reg: str, last4: str) -> None:
-    """The proof request carries `trusted_size` (§14); skip, saying so, on an API without it."""
-    body = json.dumps({"reg": reg, "id_last4": last4, "trusted_size": 1}).encode()
-    request = urllib.request.Request(f"{server}/api/v1/events/demo-2026/proof", data=body,
-                                     headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            response.read()
-    except urllib.error.HTTPError as exc:
-        with exc:
-            code = exc.code
-        if code == 422:
-            pytest.skip("POST /proof does not accept trusted_size yet (schemas.LookupIn)")
-        raise
+# The parents' page has its own file: tests/browser/test_parents.py.
 
 
 # --------------------------------------------------------------- (c) supervisor
@@ -294,13 +194,12 @@ def test_supervisor_register_upload_lists_moved_pupil_S9(season: Season, server:
 
 def test_proof_js_passes_the_proof_vectors_in_chromium(server: str, new_page: Any,
                                                        season: Season) -> None:
-    if not PROOF_VECTORS.exists():
-        pytest.skip("tests/vectors/proofs.json is not generated yet")
     cases = json.loads(PROOF_VECTORS.read_text())["cases"]
     page = new_page()
     page.goto(f"{server}/events/demo-2026/check")
     outcomes = page.evaluate("""async (cases) => {
-      const { checkProof, ProofError } = await import("/static/proof.js");
+      const { checkProof } = await import("/static/proof.js");
+      const { ProofError } = await import("/static/errors.js");
       const out = [];
       for (const c of cases) {
         const i = c.input;
@@ -367,7 +266,7 @@ def test_pages_are_labelled_keyboard_usable_and_legible(season: Season, server: 
         page.goto(server + path)
         expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
         _assert_labelled(page)
-        _assert_contrast(page, "body, h1, h2, label, p, th, td, a, button, .hint, .muted")
+        assert_contrast(page, "body, h1, h2, label, p, th, td, a, button, .hint, .muted")
     page.goto(server + "/events/demo-2026/check?lang=en")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("button", name=t("en", "lookup"))).to_be_visible()
@@ -386,5 +285,9 @@ def test_pages_are_labelled_keyboard_usable_and_legible(season: Season, server: 
     assert page.evaluate("() => document.activeElement.id") == "id_last4"
     page.keyboard.type(season.last4[result.reg])
     page.keyboard.press("Enter")
-    expect(page.locator("#outcome")).to_have_text(t("zh", "outcome.admitted"))
+    # The verified result takes the focus and is announced (aria-live).
+    expect(page.locator("#outcome")).to_have_text(t("zh", "c.outcome.admitted"))
+    expect(page.locator("#outcome")).to_be_focused()
+    expect(page.locator("#announce")).to_have_text(
+        t("zh", "c.announce", outcome=t("zh", "c.outcome.admitted")))
 

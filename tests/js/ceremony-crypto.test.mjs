@@ -17,7 +17,7 @@ import {
   makeSecret,
   sealEscrow,
 } from "../../templates/static/ceremony-crypto.js";
-import { base64Decode, bytesToHex, hexToBytes } from "../../templates/static/proof.js";
+import { base64Decode, bytesToHex, hexToBytes } from "../../templates/static/encoding.js";
 
 const VECTORS = join(dirname(fileURLToPath(import.meta.url)), "..", "vectors");
 const readJSON = (name) => JSON.parse(readFileSync(join(VECTORS, name), "utf-8"));

@@ -1,0 +1,57 @@
+"""Every page string the browser scripts ask for is handed to them (api/i18n.py JS_KEYS),
+in Chinese and English, and what a family reads says no 录取线 (issue 11)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from lottery_service.api.i18n import STRINGS, js_strings
+from tests.paths import ROOT
+
+STATIC = ROOT / "templates" / "static"
+# Keys a script builds from a closed set (check-view.js, dashboard-view.js, trust.js,
+# ceremony-model.js, participate.js).
+STEPS = ("input", "signature", "consistency", "inclusion", "roster", "number", "outcome")
+REASONS = ("first", "same", "extends", "rollback", "fork", "key_changed")
+BUILT = (
+    [f"step.{s}" for s in (*STEPS, "ok", "bad", "skipped")]
+    + [f"c.why.{r}" for r in REASONS]
+    + [f"c.fail.{k}" for k in (*STEPS, "reg", "browser", "unexpected", "rollback", "fork",
+                                "key_changed") if k != "consistency"]  # that one is by reason
+    + [f"stage.{s}" for s in ("direct", "community", "district", "city")]
+    + [f"ceremony_{c}" for c in ("lottery", "grouping", "teachers")]
+    + ["committed", "revealed", "escrow_opened", "void"]  # ceremony-model.js OPENING_STATUS
+    + [f"cstep.{c}" for c in ("not_opened", "committing", "revealing", "entropy", "beacon",
+                              "seeded")]
+)
+# t("key"), S["key"], S.key, and any "p.…", "w.…" or "c.…" literal.
+LITERAL = re.compile(r'\bt\(\s*"([a-z_.]+)"|\bS\["([a-z_.]+)"\]|\bS\.([a-z_]+)\b'
+                     r'|"((?:p|w|c)\.[a-z_.]+)"')
+
+
+def _used() -> set[str]:
+    keys: set[str] = set(BUILT)
+    for path in STATIC.glob("*.js"):
+        for match in LITERAL.finditer(path.read_text(encoding="utf-8")):
+            keys.add(next(g for g in match.groups() if g))
+    return keys
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_key_a_script_uses_is_handed_to_it(lang: str) -> None:
+    strings = js_strings(lang)  # type: ignore[arg-type]
+    missing = sorted(k for k in _used() if k not in strings)
+    assert missing == []
+    assert all(strings[k] for k in _used())
+
+
+def test_the_parents_page_says_no_score_line_and_its_chinese_is_chinese() -> None:
+    for key, (zh, _en) in STRINGS.items():
+        if key.startswith(("c.", "step.")):
+            assert "录取线" not in zh, key
+            # Chinese first: a family reads no English word (a browser name is allowed).
+            text = re.sub(r"\{\w+\}", "", zh)  # placeholders are not read
+            words = set(re.findall(r"[A-Za-z]{3,}", text)) - {"Chrome", "Edge", "Safari", "Firefox"}
+            assert words == set(), (key, words)
