@@ -12,7 +12,8 @@
 // Every failure throws BeaconError (a proof.js ProofError, step "beacon",
 // section 5.6) whose `.code` names the check, as in tests/vectors/beacon.json.
 
-import { ProofError, bytesToHex, concat, parseStrictJSON } from "./proof.js";
+import { ProofError } from "./errors.js";
+import { bytesToHex, concat, parseStrictJSON } from "./encoding.js";
 import { bls12_381 } from "./vendor/noble-curves-bls12-381.js";
 
 const subtle = globalThis.crypto.subtle;
