@@ -532,6 +532,9 @@ def build() -> Json:
             "(TODO beacon).",
             "The records of an input_records list are split in leaf order (ascending canonical "
             "bytes, §3.3); §11.1 does not fix the order, any order gives the same input root.",
+            "input_records.records is non-empty (reading of §5.1 'input_records (one or "
+            "more)'): an empty input logs no input_records and an input_frozen of size 0 "
+            "with the empty-tree root.",
             "A part's size is its whole entry's canonical byte length with that part's own "
             "seq (first_seq, first_seq + 1, …), event and time.",
             "The validator checks each body member's JSON type and syntax (§1) and the cross-"

@@ -1019,6 +1019,9 @@ def build(s: Json) -> tuple[Json, dict[str, str]]:
             "status: admitted-awaiting-payment, confirmed, forfeited-unpaid, "
             "forfeited-declined, promoted-awaiting-payment, waiting, not-admitted, rejected, "
             "grouped (reading of §14's list).",
+            "`lock` names reg but is not among §14's supporting entry types, so no receipt "
+            "here includes one and the locked applicant (roles.locked) has no receipt case "
+            "(proposal: add `lock` to the list).",
             "Negative receipts named *-above-cutoff, number-mismatch, seq-not-index and "
             "fork-same-size come from logs the log key signed although they are wrong; they "
             "are not in receipt_log/.",
