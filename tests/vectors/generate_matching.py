@@ -1,9 +1,11 @@
-"""Generate tests/vectors/matching.json (PROTOCOL.md §10).
+"""Reference generator for matching.json: PROTOCOL.md v2 §10 (head-teacher matching).
 
-Run by hand: `.venv/bin/python tests/vectors/generate_matching.py`. The output
-is deterministic; expected values come from the literal transcription below
-(stdlib hmac, no lottery_service code), so the vectors check the service
-independently.
+    .venv/bin/python tests/vectors/generate_matching.py [OUT_DIR]
+
+The output is deterministic; expected values come from the literal transcription
+below (stdlib hmac, no lottery_service or verifier code), so the vectors check
+the implementations independently. expected.entries are the logged
+`matching_result` bodies in log order (schools, then classes, ascending).
 """
 
 from __future__ import annotations
@@ -12,12 +14,12 @@ import hashlib
 import hmac
 import json
 import random
+import sys
 from pathlib import Path
 from typing import Any
 
-OUT = Path(__file__).with_name("matching.json")
-
 Json = dict[str, Any]
+GENERATOR = "tests/vectors/generate_matching.py"
 
 
 class ReferenceError(Exception):
@@ -30,28 +32,33 @@ def K(key: bytes, tag: str, ident: str) -> bytes:
 
 
 def reference_match(plans: list[Json], teachers: list[Json], seed: bytes) -> Json:
-    """§10 for every school with a plan; raises ReferenceError (S5)."""
+    """§10 for every school with a plan; raises ReferenceError (S5, §3.4)."""
     schools = [p["school"] for p in plans]
     ids = [t["id"] for t in teachers]
     if len(set(schools)) != len(schools) or len(set(ids)) != len(ids):
         raise ReferenceError("named twice")
     if any(t["school"] not in schools for t in teachers):
-        raise ReferenceError("no plan")
-    out = []
+        raise ReferenceError("a teacher's school has no class plan")
+    out, entries = [], []
+    names = {(t["school"], t["id"]): t["name"] for t in teachers}
     for plan in sorted(plans, key=lambda p: p["school"]):
         s = plan["school"]
         classes = sorted(c["id"] for c in plan["classes"])
         mine = [t["id"] for t in teachers if t["school"] == s]
         if len(mine) != len(classes):
-            raise ReferenceError("S5 count")
-        keys = {tid: K(seed, "sunshine-draw/v1/teacher-key", s + "/" + tid) for tid in mine}
+            raise ReferenceError(f"{s}: teachers and classes differ in number")
+        keys = {tid: K(seed, "sunshine-draw/v2/teacher-key", s + "/" + tid) for tid in mine}
         order = sorted(mine, key=lambda tid: (keys[tid], tid))
+        pairs = list(zip(classes, order, strict=True))
         out.append({
             "school": s,
             "teacher_keys": {tid: keys[tid].hex() for tid in sorted(mine)},
-            "pairs": [{"class": c, "teacher": tid} for c, tid in zip(classes, order, strict=True)],
+            "pairs": [{"class": c, "teacher": tid} for c, tid in pairs],
         })
-    return {"schools": out}
+        entries += [{"type": "matching_result", "body": {
+            "school": s, "class": c, "teacher": tid, "name": names[(s, tid)]}}
+            for c, tid in pairs]
+    return {"schools": out, "entries": entries}
 
 
 def plan(school: str, n: int) -> Json:
@@ -67,8 +74,9 @@ def make_case(name: str, plans: list[Json], teachers: list[Json], seed: bytes) -
     inp = {"seed": seed.hex(), "plans": plans, "teachers": teachers}
     try:
         return {"name": name, "input": inp, "expected": reference_match(plans, teachers, seed)}
-    except ReferenceError:
-        return {"name": name, "input": inp, "error": "MatchingError"}
+    except ReferenceError as exc:
+        return {"name": name, "input": inp,
+                "error": {"section": "§3.4, §10", "rule": "S5", "reason": str(exc)}}
 
 
 def build() -> Json:
@@ -107,15 +115,20 @@ def build() -> Json:
     ]
     assert all("expected" in c for c in cases) and all("error" in c for c in rejects)
     return {
-        "description": "Head-teacher matching: each teacher's key and the class-teacher "
-                       "pairs per school (classes by id, teachers by key).",
-        "spec": "PROTOCOL.md §10",
+        "version": 2, "generator": GENERATOR, "spec": "PROTOCOL.md v2 §3.4, §10, Appendix A",
+        "description": "Head-teacher matching: each teacher's key K(t, "
+                       "\"sunshine-draw/v2/teacher-key\", school/id), the class-teacher pairs "
+                       "per school (classes by id, teachers by (key, id)) and the logged "
+                       "matching_result bodies with the teacher's masked name. Refusals are "
+                       "inputs the feasibility check of §3.4 refuses before the seed.",
         "cases": cases + rejects,
     }
 
 
 def main() -> None:
-    OUT.write_text(json.dumps(build(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent
+    (out / "matching.json").write_text(json.dumps(build(), ensure_ascii=False, indent=1) + "\n",
+                                       encoding="utf-8")
 
 
 if __name__ == "__main__":
