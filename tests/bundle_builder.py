@@ -58,6 +58,31 @@ def vkey(name: str, alg: int, pub: bytes) -> tuple[str, bytes]:
     return f"{name}+{kid.hex()}+{base64.b64encode(bytes([alg]) + pub).decode()}", kid
 
 
+def signed_note(lines: list[bytes], size: int, log_key: Ed25519PrivateKey,
+                witness_key: Ed25519PrivateKey) -> str:
+    """The §12 checkpoint of the first `size` entries, signed by the log key and
+    cosigned (tlog-cosignature/v1) by the witness."""
+    origin = f"sunshine-draw/{EVENT}"
+    text = f"{origin}\n{size}\n{base64.b64encode(mth(lines[:size])).decode()}\n"
+    _, kid = vkey(origin, 1, log_key.public_key().public_bytes_raw())
+    sig = base64.b64encode(kid + log_key.sign(text.encode())).decode()
+    _, wkid = vkey("witness.example/w1", 4, witness_key.public_key().public_bytes_raw())
+    ts = 1782900000
+    msg = f"cosignature/v1\ntime {ts}\n".encode() + text.encode()
+    wsig = base64.b64encode(wkid + struct.pack(">Q", ts) + witness_key.sign(msg)).decode()
+    return f"{text}\n— {origin} {sig}\n— witness.example/w1 {wsig}\n"
+
+
+def write_files(root: Path, files: dict[str, bytes]) -> Path:
+    """Lay out a bundle given as relative path -> bytes (the checkpoints and keys
+    folders always exist, as the service writes them)."""
+    (root / "checkpoints").mkdir(parents=True)
+    (root / "keys").mkdir()
+    for name, data in files.items():
+        (root / name).write_bytes(data)
+    return root
+
+
 @dataclass
 class Builder:
     """Appends entries and signs checkpoints; ``write`` lays out the bundle."""
@@ -77,34 +102,22 @@ class Builder:
 
     def checkpoint(self) -> str:
         size = len(self.lines)
-        text = (f"{self.origin}\n{size}\n"
-                f"{base64.b64encode(mth(self.lines)).decode()}\n")
-        pub = self.log_key.public_key().public_bytes_raw()
-        _, kid = vkey(self.origin, 1, pub)
-        sig = base64.b64encode(kid + self.log_key.sign(text.encode())).decode()
+        self.notes[size] = signed_note(self.lines, size, self.log_key, self.witness_key)
+        return self.notes[size]
+
+    def files(self) -> dict[str, bytes]:
+        """The §13 bundle as relative path -> bytes."""
+        out = {"entries.jsonl": b"".join(x + b"\n" for x in self.lines)}
+        for size, note in self.notes.items():
+            out[f"checkpoints/{size}.note"] = note.encode()
+        out["keys/log.vkey"] = (self.log_vkey() + "\n").encode()
         wpub = self.witness_key.public_key().public_bytes_raw()
-        _, wkid = vkey("witness.example/w1", 4, wpub)
-        ts = 1782900000
-        msg = f"cosignature/v1\ntime {ts}\n".encode() + text.encode()
-        wsig = base64.b64encode(wkid + struct.pack(">Q", ts)
-                                + self.witness_key.sign(msg)).decode()
-        note = f"{text}\n— {self.origin} {sig}\n— witness.example/w1 {wsig}\n"
-        self.notes[size] = note
-        return note
+        out["keys/witness-w1.vkey"] = (vkey("witness.example/w1", 4, wpub)[0] + "\n").encode()
+        out["README.md"] = b"python -m verifier <this folder>\n"
+        return out
 
     def write(self, root: Path) -> Path:
-        (root / "checkpoints").mkdir(parents=True)
-        (root / "keys").mkdir()
-        (root / "entries.jsonl").write_bytes(b"".join(x + b"\n" for x in self.lines))
-        for size, note in self.notes.items():
-            (root / "checkpoints" / f"{size}.note").write_text(note, "utf-8")
-        pub = self.log_key.public_key().public_bytes_raw()
-        (root / "keys" / "log.vkey").write_text(vkey(self.origin, 1, pub)[0] + "\n")
-        wpub = self.witness_key.public_key().public_bytes_raw()
-        (root / "keys" / "witness-w1.vkey").write_text(
-            vkey("witness.example/w1", 4, wpub)[0] + "\n")
-        (root / "README.md").write_text("python -m verifier <this folder>\n")
-        return root
+        return write_files(root, self.files())
 
     def log_vkey(self) -> str:
         return vkey(self.origin, 1, self.log_key.public_key().public_bytes_raw())[0]
