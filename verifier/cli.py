@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -56,6 +57,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the verifier; the exit code is the result."""
     try:
         return _main(argv)
+    except BrokenPipeError:  # the reader went away (`| head`): say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except UsageError as exc:
         print(f"python -m verifier: {exc}", file=sys.stderr)
         return 2

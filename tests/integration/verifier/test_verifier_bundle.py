@@ -177,3 +177,24 @@ def test_class_register_diff() -> None:
     assert d["not_in_grouping"] == ["R004"] and d["missing_from_register"] == ["R003"]
     gb = "报名号,班级\nR001,01\n".encode("gb18030")
     assert register.parse(gb) == {"R001": "01"}
+
+
+def test_class_register_recheck_on_a_verified_season(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """§15 end to end: a register that moved one pupil and lost another."""
+    from tests.bundle_builder import build_season
+    build_season(tmp_path / "demo-2026")
+    reg = tmp_path / "register.csv"
+    reg.write_bytes("\ufeff学籍号,姓名,班级\r\nR101,张*,02\r\n".encode())
+    assert main([str(tmp_path / "demo-2026"), "--json", "--class-register", str(reg),
+                 "--school", "S002"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["ok"]
+    assert report["class_register"] == {
+        "school": "S002", "ok": False, "not_in_grouping": [],
+        "moved": [{"reg": "R101", "grouped": "01", "register": "02"}],
+        "missing_from_register": ["R102"]}
+    reg.write_bytes(b"reg,class\nR101,01\nR101,01\n")
+    assert main([str(tmp_path / "demo-2026"), "--class-register", str(reg),
+                 "--school", "S002"]) == 1
+    assert "row 3: R101 is listed again (first on row 2) (§15)" in capsys.readouterr().out
