@@ -160,8 +160,9 @@ class Order:
                              f"{', '.join(sorted(due.voids_due))} must follow "
                              "commitments_closed")
         handler = _HANDLERS.get(it.type)
-        if handler is None:
-            raise PhaseError(it.seq, Rule.EVENT_CREATED, f"no phase rule for type {it.type!r}")
+        if handler is None:  # strict parsing refuses such an entry first (§2.3)
+            raise VerificationError("phases", "§2.3, §11.2",
+                                    f"entry {it.seq}: unknown entry type {it.type!r}")
         handler(self, it)
         self.entries += 1
         self.seen.add(it.type)
@@ -342,10 +343,8 @@ def _lottery_results(o: Order, it: Item) -> None:
 def _bias_audit(o: Order, it: Item) -> None:
     if not _lottery_seeded(o):
         raise _fail(it, Rule.BIAS_AUDIT, "bias_audit before the lottery seed")
-    if "bias_audit" in o.seen:
-        raise _fail(it, Rule.BIAS_AUDIT, "a second bias_audit")
-    if "grouping" in o.ceremonies:  # unreachable: grouping needs the audit; kept as the rule
-        raise _fail(it, Rule.BIAS_AUDIT, "bias_audit after the grouping ceremony_opened")
+    if "bias_audit" in o.seen:  # also covers "before the grouping ceremony_opened",
+        raise _fail(it, Rule.BIAS_AUDIT, "a second bias_audit")  # which needs the audit
     o.stage = "lottery results published"
 
 
