@@ -423,3 +423,31 @@ def test_no_traceback_reaches_stderr(base: Base, tmp_path: Path) -> None:
                              capture_output=True, text=True, timeout=60)
         assert run.returncode == want, (args, run.stdout, run.stderr)
         assert "Traceback" not in run.stdout + run.stderr, (args, run.stderr)
+
+
+def _without(es: list[Obj], type_: str) -> list[Obj]:
+    k = next(k for k, e in enumerate(es) if e["type"] == type_)
+    return es[:k] + es[k + 1:]
+
+
+def test_what_the_fuzzer_leaves_alone_is_valid(base: Base, scratch: Scratch) -> None:
+    """The exclusions are honest: changes the protocol allows (OPTIONAL, REPEATABLE,
+    FREE) keep a re-signed bundle valid, so excluding them loosens nothing."""
+    allowed: list[tuple[str, list[Obj]]] = []
+    for type_ in sorted(OPTIONAL - {"correction"}):
+        allowed.append((f"without {type_}", _without(_entries(base), type_)))
+    for type_ in sorted(REPEATABLE - {"correction"}):
+        es = _entries(base)
+        k = next(k for k, e in enumerate(es) if e["type"] == type_)
+        allowed.append((f"{type_} twice", [*es[:k + 1], es[k], *es[k + 1:]]))
+    es = _entries(base)
+    es[5]["time"] = "2027-01-01T00:00:00Z"
+    next(e for e in es if e["type"] == "physical_entropy")["body"]["witness"] = "supervisor-7"
+    next(e for e in es if e["type"] == "notifications_sent")["body"]["count"] = 9
+    allowed.append(("free fields changed", es))
+    es = _entries(base)
+    allowed.append(("a correction added", [*es, {**CORRECTION, "v": 1, "event": es[0]["event"],
+                                                 "time": es[0]["time"]}]))
+    for what, entries in allowed:
+        code, out = scratch.verify(resigned(base, entries))
+        assert code == 0 and "✗" not in out, f"{what}\n{out}"
