@@ -66,7 +66,7 @@ def build(root: Path, n_schools: int = 200, per_school: int = 1000) -> None:
             a["reg"], a["school"], a["district"], a["gender"], a["reg_day"], a["direct"],
             a["community"], a["unit"]))
     for sc in schools:
-        d = draw.allocate(sc, by[sc["id"]], number, True)
+        d = draw.allocate(draw.school_of(sc), by[sc["id"]], number, True)
         rows = [dict(zip(("reg", "number", "unit", "outcome", "stage", "rank", "waiting"), r,
                          strict=True)) for r in sorted(d.records.values())]
         n = (len(rows) + 249) // 250

@@ -9,14 +9,21 @@ prime-order subgroup and not be the identity (RFC 9380 / BLS signature KeyValida
 from __future__ import annotations
 
 import hashlib
+import sys
 
-from py_ecc.bls.g2_primitives import subgroup_check
-from py_ecc.bls.hash_to_curve import hash_to_G1
-from py_ecc.bls.point_compression import decompress_G1, decompress_G2
-from py_ecc.bls.typing import G1Compressed, G1Uncompressed, G2Compressed
-from py_ecc.fields import optimized_bls12_381_FQ12 as FQ12
-from py_ecc.optimized_bls12_381.optimized_curve import G2, is_inf, neg
-from py_ecc.optimized_bls12_381.optimized_pairing import final_exponentiate, pairing
+# py_ecc raises the interpreter's recursion limit to 100,000 when imported; the
+# strict JSON parser relies on the default limit to refuse deeply nested input
+# (a RecursionError, not a C stack overflow), so the limit is put back.
+_LIMIT = sys.getrecursionlimit()
+from py_ecc.bls.g2_primitives import subgroup_check  # noqa: E402
+from py_ecc.bls.hash_to_curve import hash_to_G1  # noqa: E402
+from py_ecc.bls.point_compression import decompress_G1, decompress_G2  # noqa: E402
+from py_ecc.bls.typing import G1Compressed, G1Uncompressed, G2Compressed  # noqa: E402
+from py_ecc.fields import optimized_bls12_381_FQ12 as FQ12  # noqa: E402
+from py_ecc.optimized_bls12_381.optimized_curve import G2, is_inf, neg  # noqa: E402
+from py_ecc.optimized_bls12_381.optimized_pairing import final_exponentiate, pairing  # noqa: E402
+
+sys.setrecursionlimit(_LIMIT)
 
 Point = G1Uncompressed
 

@@ -7,9 +7,12 @@ import operator
 from collections import Counter
 from collections.abc import Sequence
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from verifier.draw import Pool
+
+if TYPE_CHECKING:
+    from verifier.log import BiasDimension
 
 DIMENSIONS = ("district", "gender", "reg_day")
 
@@ -83,12 +86,8 @@ def audit(pools: Sequence[Pool]) -> list[dict[str, Any]]:
     return [dimension(pools, d) for d in DIMENSIONS]
 
 
-def same(expected: dict[str, Any], logged: dict[str, Any]) -> bool:
+def same(expected: BiasDimension, logged: BiasDimension) -> bool:
     """Equal except p_ppm within ±1 (and the flag that follows from it)."""
-    if abs(expected["p_ppm"] - logged["p_ppm"]) > 1:
+    if abs(expected.p_ppm - logged.p_ppm) > 1 or logged.flag != (logged.p_ppm < 1000):
         return False
-    if logged["flag"] != (logged["p_ppm"] < 1000):
-        return False
-    strip = ("p_ppm", "flag")
-    return ({k: v for k, v in expected.items() if k not in strip}
-            == {k: v for k, v in logged.items() if k not in strip})
+    return expected._replace(p_ppm=0, flag=False) == logged._replace(p_ppm=0, flag=False)

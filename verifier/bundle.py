@@ -27,12 +27,20 @@ class Bundle:
 
     def lines(self) -> Iterator[bytes]:
         """Each entry's bytes without its newline; the last line must end in one."""
-        with self.entries_path.open("rb") as f:
-            for n, line in enumerate(f):
-                if not line.endswith(b"\n"):
-                    raise VerificationError("layout", "§13",
-                                            f"entries.jsonl line {n} lacks its newline")
-                yield line[:-1]
+        try:
+            with self.entries_path.open("rb") as f:
+                for n, line in enumerate(f):
+                    if not line.endswith(b"\n"):
+                        raise VerificationError("layout", "§13",
+                                                f"entries.jsonl line {n} lacks its newline")
+                    yield line[:-1]
+        except OSError as exc:
+            raise _unreadable(self.entries_path, exc) from None
+
+
+def _unreadable(path: Path, exc: OSError) -> VerificationError:
+    return VerificationError("layout", "§13", f"cannot read {path.name}: "
+                             f"{exc.strerror or type(exc).__name__}")
 
 
 def _text(path: Path) -> str:
@@ -40,10 +48,19 @@ def _text(path: Path) -> str:
         return path.read_bytes().decode("utf-8")
     except UnicodeDecodeError:
         raise VerificationError("layout", "§13", f"{path.name} is not UTF-8") from None
+    except OSError as exc:
+        raise _unreadable(path, exc) from None
 
 
 def load(root: Path) -> Bundle:
     """Find the bundle's files; raises when the layout is wrong (§13)."""
+    try:
+        return _load(root)
+    except OSError as exc:
+        raise _unreadable(root, exc) from None
+
+
+def _load(root: Path) -> Bundle:
     if not root.is_dir():
         raise VerificationError("layout", "§13", f"{root} is not a directory")
     if not (root / "entries.jsonl").is_file():

@@ -71,16 +71,17 @@ def commitment(event: str, ceremony: str, participant: str, secret: bytes) -> by
 
 def seed_input(event: str, ceremony: str, rules_h: bytes, participants_h: bytes,
                input_root: bytes, input_size: int,
-               contributions: Sequence[tuple[str, bytes, bytes | None]],
+               contributions: Sequence[tuple[str, bytes | None, bytes | None]],
                physical: Sequence[int], beacon: bytes | None) -> bytes:
-    """canon of the §5.7 seed input; contributions are (participant, commitment, secret)."""
+    """canon of the §5.7 seed input; contributions are (participant, commitment, secret),
+    commitment None for a no-commitment void and secret None for every void."""
     return canon({
         "event": event, "ceremony": ceremony, "rules": rules_h.hex(),
         "participants": participants_h.hex(), "input_root": input_root.hex(),
         "input_size": input_size,
-        "contributions": [{"participant": p, "commitment": c.hex(),
+        "contributions": [{"participant": p, "commitment": None if c is None else c.hex(),
                            "secret": None if x is None else x.hex()}
-                          for p, c, x in sorted(contributions)],
+                          for p, c, x in sorted(contributions, key=lambda c: c[0])],
         "physical": list(physical),
         "beacon": None if beacon is None else beacon.hex(),
     })

@@ -1,22 +1,30 @@
 """Command line: ``python -m verifier audit_logs/<event-id> [--key FILE] ...``.
 
 Prints numbered steps, each naming its PROTOCOL.md section, ✓ or ✗ (skipped
-steps with –); exits 0 only when every step passes.
+steps with –); exits 0 only when every step passes, 1 when the bundle (or the
+applicant proof, or the class register) does not verify, 2 on a usage error.
+`main` is the one error boundary: whatever happens, it prints a message and
+returns an exit code; no traceback reaches the user.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from verifier import proof, register
 from verifier.errors import VerificationError
-from verifier.verify import Options, Verification
+from verifier.verify import Options, Status, Verification
 
-_MARK = {"pass": "✓", "fail": "✗", "skipped": "–"}
+_MARK = {Status.PASS: "✓", Status.FAIL: "✗", Status.SKIPPED: "–"}
+
+
+class UsageError(Exception):
+    """A command line the verifier cannot act on (exit 2)."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,11 +42,39 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _read_text(path: Path | None, what: str) -> str | None:
+    if path is None:
+        return None
+    try:
+        return path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{what} {path} is not UTF-8 text") from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the verifier; the exit code is the result."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # the reader went away (`| head`): say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except UsageError as exc:
+        print(f"python -m verifier: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # the one boundary: report, never a traceback
+        print(f"✗ unexpected error in the verifier, {type(exc).__name__}: {exc}")
+        print("\nRESULT: VERIFICATION FAILED")
+        return 1
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
-    opts = Options(
-        key_text=args.key.read_text("utf-8") if args.key else None,
-        trusted_text=args.trusted.read_text("utf-8") if args.trusted else None)
+    if args.class_register and not args.school:
+        raise UsageError("--class-register needs --school")
+    opts = Options(key_text=_read_text(args.key, "--key file"),
+                   trusted_text=_read_text(args.trusted, "--trusted file"))
     v = Verification(args.bundle, opts)
     v.run()
     extra: dict[str, object] = {}
@@ -50,9 +86,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             extra["applicant_error"] = exc.diagnostics()
             code = 1
     if args.class_register:
-        if not args.school:
-            print("--class-register needs --school", file=sys.stderr)
-            return 2
         try:
             extra["class_register"] = register.check_file(v, args.school, args.class_register)
         except VerificationError as exc:
@@ -63,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "bundle": str(args.bundle), "event": v.state.event, "ok": v.ok,
             "key_pinned": v.key_pinned, "progress": v.progress,
             "steps": [{"number": r.number, "name": r.name, "section": r.section,
-                       "status": r.status, "detail": r.detail} for r in v.results],
+                       "status": r.status.value, "detail": r.detail} for r in v.results],
             **extra}
         print(json.dumps(report, ensure_ascii=False, indent=2))
         return code

@@ -29,6 +29,22 @@ class Applicant(NamedTuple):
     unit: str
 
 
+class School(NamedTuple):
+    """What §7 uses of a §3.2 school record."""
+
+    id: str
+    district: str
+    authority: str
+    quota: int
+    community_quota: int
+
+
+def school_of(record: dict[str, Any]) -> School:
+    """The compact form of a school record already checked by records.school."""
+    return School(record["id"], record["district"], record["authority"], record["quota"],
+                  record["community_quota"])
+
+
 class Unit(NamedTuple):
     """A joint application (§3.2, §6): one ticket for all its members."""
 
@@ -90,10 +106,10 @@ def units_of(applicants: Iterable[Applicant], number: Callable[[str], bytes],
     return units
 
 
-def allocate(school: dict[str, Any], applicants: Sequence[Applicant],
+def allocate(school: School, applicants: Sequence[Applicant],
              number: Callable[[str], bytes], waitlist_promotion: bool) -> SchoolDraw:
     """Run the §7.2 stages for one school and derive §7.4 outcomes."""
-    sid = school["id"]
+    sid = school.id
     units = units_of(applicants, number, sid)
     admitted: dict[str, tuple[str, int]] = {}
     last: dict[str, tuple[str, int]] = {}
@@ -123,18 +139,18 @@ def allocate(school: dict[str, Any], applicants: Sequence[Applicant],
             pools.append(Pool(tuple(a for u in pool for a in u.members), tuple(winners)))
         return taken
 
-    r = school["quota"]
+    r = school.quota
     returned = 0
     r -= run("direct", [u for u in units if u.members[0].direct], r)
-    c = min(school["community_quota"], r)
+    c = min(school.community_quota, r)
     taken = run("community", [u for u in units
                               if u.members[0].community and not u.members[0].direct], c)
     r -= c
     returned += c - taken
-    home = school["district"]
+    home = school.district
     r -= run("district", [u for u in units
                           if u.unit not in admitted and u.members[0].district == home], r)
-    if school["authority"] == "city":
+    if school.authority == "city":
         r -= run("city", [u for u in units
                           if u.unit not in admitted and u.members[0].district != home], r)
     waiting_order = [u for st in ("district", "city") for u in not_admitted_by_stage.get(st, [])
@@ -156,7 +172,7 @@ def allocate(school: dict[str, Any], applicants: Sequence[Applicant],
             records[a.reg] = (a.reg, num.hex(), u.unit, outcome, stage, rank, wait)
             if outcome == "admitted":
                 admitted_stage[a.reg] = stage
-    summary = {"quota": school["quota"], "returned_to_bureau": returned, "stages": stages}
+    summary = {"quota": school.quota, "returned_to_bureau": returned, "stages": stages}
     return SchoolDraw(sid, summary, records, waiting_order, admitted_stage, pools)
 
 
@@ -184,7 +200,7 @@ class Payments:
                                             f"{reg} holds admissions at two schools")
                 self.offers[reg] = (d.school, stage)
 
-    def play(self, number: int, forfeited: list[str], locked_elsewhere: list[str]
+    def play(self, number: int, forfeited: Sequence[str], locked_elsewhere: Sequence[str]
              ) -> dict[str, tuple[list[str], int]]:
         """Apply one payment round; returns the expected promotions per school."""
         if self.ended:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from verifier.ceremony import TAG_TEACHER_KEY, keyed
 
@@ -13,12 +12,13 @@ class MatchingError(ValueError):
 
 
 def match_school(seed: bytes, school: str, teachers: Sequence[str],
-                 plan: dict[str, Any]) -> list[dict[str, str]]:
-    """Pairs sorted by class: the i-th class gets the i-th teacher in key order."""
-    classes = sorted(c["id"] for c in plan["classes"])
-    if len(teachers) != len(classes):
+                 classes: Sequence[str]) -> list[tuple[str, str]]:
+    """(class, teacher) pairs sorted by class: the i-th class gets the i-th teacher in
+    key order."""
+    ordered = sorted(classes)
+    if len(teachers) != len(ordered):
         raise MatchingError(f"school {school}: {len(teachers)} teachers for "
-                            f"{len(classes)} classes (S5)")
+                            f"{len(ordered)} classes (S5)")
     key = keyed(seed, TAG_TEACHER_KEY)
     order = sorted(teachers, key=lambda t: (key(f"{school}/{t}"), t))
-    return [{"class": c, "teacher": t} for c, t in zip(classes, order, strict=True)]
+    return list(zip(ordered, order, strict=True))

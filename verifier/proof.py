@@ -37,9 +37,9 @@ def _wanted(obj: Obj, reg: str, school: str | None) -> bool:
 def build(v: Verification, reg: str) -> Obj:
     """The §14 proof for ``reg`` under the latest signed checkpoint, checked at once."""
     st = v.state
-    if not v.ok:
+    bundle = v.bundle
+    if not v.ok or bundle is None or not v.checkpoints:
         raise _fail("the bundle did not verify; no proof is given")
-    assert v.bundle is not None
     applicant = next((a for a in st.applicants if a.reg == reg), None)
     if applicant is None:
         raise _fail(f"{reg} is not among the lottery input records")
@@ -48,7 +48,7 @@ def build(v: Verification, reg: str) -> Obj:
     entries = []
     roster: list[bytes] = []
     """canon() of the lottery input records (the verifier did not keep them)."""
-    for seq, raw in enumerate(v.bundle.lines()):
+    for seq, raw in enumerate(bundle.lines()):
         if seq >= size:
             break
         obj = strict.loads(raw)
@@ -59,13 +59,15 @@ def build(v: Verification, reg: str) -> Obj:
             entries.append({"entry": raw.decode(), "index": seq,
                             "proof": [p.hex() for p in proof]})
     roster.sort()
-    index = next(k for k, c in enumerate(roster)
-                 if b'"type":"applicant"' in c and strict.loads(c).get("reg") == reg)
+    index = next((k for k, c in enumerate(roster)
+                  if b'"type":"applicant"' in c and strict.loads(c).get("reg") == reg), None)
+    if index is None:
+        raise _fail(f"{reg} is not among the lottery input records")
     record = roster[index]
     leaves = [merkle.leaf_hash(c) for c in roster]
     out = {"event": st.event, "reg": reg,
-           "checkpoint": v.bundle.notes[size],
-           "log_key": v._key().text,
+           "checkpoint": bundle.notes[size],
+           "log_key": v.ctx.log_key().text,
            "entries": entries,
            "roster": {"record": record.decode(), "index": index, "size": len(leaves),
                       "proof": [p.hex() for p in merkle.inclusion_proof(leaves, index,

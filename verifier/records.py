@@ -22,6 +22,8 @@ ROLES = frozenset({"notary", "supervisor", "parent-rep", "bureau"})
 STAGES = ("direct", "community", "district", "city")
 GENDERS = frozenset({"F", "M"})
 OUTCOMES = frozenset({"admitted", "not_admitted"})
+VOID_REASONS = frozenset({"no-commitment", "escrow-invalid", "escrow-holder-absent"})
+"""Every contribution_void reason §5.4 defines (§11.2)."""
 REJECTION_CODES = frozenset({
     "P1-residence", "P1-age", "P1-graduation", "P2-second-application", "P2-district",
     "P3-defaulter", "P8-locked", "P10-not-approved"})
@@ -355,7 +357,7 @@ def _b_void(o: Obj) -> None:
     fields(o, _body("ceremony participant reason"), "contribution_void")
     _ceremony(o, "contribution_void")
     ident(o, "participant", "contribution_void")
-    one_of(o, "reason", "contribution_void", ("escrow-invalid", "escrow-holder-absent"))
+    one_of(o, "reason", "contribution_void", VOID_REASONS)
 
 
 def _b_physical(o: Obj) -> None:

@@ -89,6 +89,8 @@ def _decode(decoder: json.JSONDecoder, raw: bytes | str) -> Any:
         raise
     except (UnicodeDecodeError, ValueError) as exc:
         raise StrictError(f"not JSON: {exc}") from None
+    except RecursionError:
+        raise StrictError("JSON nested too deeply") from None
     if end != len(text):
         raise StrictError("trailing data after JSON value")
     return value
@@ -114,6 +116,8 @@ def canon(value: Any) -> bytes:
         return _ENCODER.encode(value).encode("utf-8")
     except (UnicodeEncodeError, ValueError) as exc:
         raise StrictError(f"cannot encode canonically: {exc}") from None
+    except RecursionError:
+        raise StrictError("JSON nested too deeply") from None
 
 
 def canon_rfc8785(value: Any) -> bytes:

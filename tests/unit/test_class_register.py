@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lottery_service.core.class_register import RegisterDiff, compare_register
+from lottery_service.core.class_register import (
+    RegisterDiff,
+    RegisterFormatError,
+    compare_register,
+    parse_register,
+)
+from tests.register_cases import Case, load
 
 
 def test_S9_register_that_kept_the_grouping_is_clean() -> None:
@@ -47,3 +54,23 @@ def test_S9_every_difference_is_reported_exactly_once(
     for part in (diff.missing_from_register, diff.not_in_grouping):
         assert list(part) == sorted(part)
     assert diff.clean == (grouping == register)
+
+
+CASES = load()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_S9_parse_register_follows_the_vector(case: Case) -> None:
+    """§15 reading, held to the same vector as the standalone verifier."""
+    if case.error is not None:
+        with pytest.raises(RegisterFormatError) as err:
+            parse_register(case.data)
+        assert (err.value.code, err.value.row) == case.error, str(err.value)
+        return
+    assert list(parse_register(case.data).items()) == case.rows
+
+
+def test_S9_register_errors_say_it_in_chinese_first() -> None:
+    with pytest.raises(RegisterFormatError) as err:
+        parse_register("学籍号,班级\nR0001,\n".encode())
+    assert str(err.value).startswith("第 2 行：班级为空 / row 2: 班级 is empty")

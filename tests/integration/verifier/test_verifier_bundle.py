@@ -83,8 +83,13 @@ def test_duplicate_seed_entry_fails(tmp_path: Path) -> None:
     import shutil
     shutil.rmtree(tmp_path / "a")
     b.write(tmp_path / "a")
-    st = _statuses(tmp_path / "a")
-    assert st[1] == "fail" and st[2] == "pass" and st[3] == "pass"
+    v = Verification(tmp_path / "a")
+    v.run()
+    st = {r.number: r for r in v.results}
+    assert all(st[n].status == "pass" for n in (1, 2, 3, 4))
+    assert st[5].status == "fail" and "a second lottery seed" in st[5].detail
+    assert all(st[n].status == "skipped" and "step 5 (fail)" in st[n].detail
+               for n in range(6, 17) if n not in (12, 13, 14))
 
 
 def test_duplicate_key_in_signed_entry_fails_parse(tmp_path: Path) -> None:
@@ -106,8 +111,8 @@ def test_duplicate_key_in_signed_entry_fails_parse(tmp_path: Path) -> None:
 
 
 def test_input_records_after_freeze_fail_input_trees(tmp_path: Path) -> None:
-    """§3.3, §5.1: the input tree is the records logged before input_frozen; one more
-    record afterwards fails step 7 (and the phase order), not just step 11."""
+    """§5.1 (2): one more input record after input_frozen fails the phase order, and
+    every step that reads the input (7, 11) is skipped rather than run on it."""
     from tests.bundle_builder import applicant
     b = build_lottery_event(tmp_path / "a")
     b.add("input_records", {"ceremony": "lottery",
@@ -121,7 +126,8 @@ def test_input_records_after_freeze_fail_input_trees(tmp_path: Path) -> None:
     v.run()
     st = {r.number: r for r in v.results}
     assert st[1].status == "pass" and st[5].status == "fail"
-    assert st[7].status == "fail" and "after input_frozen" in st[7].detail
+    assert "input_records after the lottery input_frozen" in st[5].detail
+    assert st[7].status == "skipped" and st[11].status == "skipped"
 
 
 def test_fork_evidence_same_size_other_root(tmp_path: Path) -> None:
@@ -163,11 +169,32 @@ def test_applicant_proof_checks_on_its_own(bundle: Path) -> None:
 
 
 def test_class_register_diff() -> None:
-    grouped = {"R1": "01", "R2": "02", "R3": "01"}
-    text = "\ufeff学籍号,姓名,班级\nR1,张*,01\nR2,李*,01\nR4,王*,02\n"
-    reg = register.parse(register.decode(text.encode("utf-8")))
+    grouped = {"R001": "01", "R002": "02", "R003": "01"}
+    text = "\ufeff学籍号,姓名,班级\nR001,张*,01\nR002,李*,01\nR004,王*,02\n"
+    reg = register.parse(text.encode("utf-8"))
     d = register.diff(grouped, reg)
-    assert d["moved"] == [{"reg": "R2", "grouped": "02", "register": "01"}]
-    assert d["not_in_grouping"] == ["R4"] and d["missing_from_register"] == ["R3"]
-    gb = "报名号,班级\nR1,01\n".encode("gb18030")
-    assert register.parse(register.decode(gb)) == {"R1": "01"}
+    assert d["moved"] == [{"reg": "R002", "grouped": "02", "register": "01"}]
+    assert d["not_in_grouping"] == ["R004"] and d["missing_from_register"] == ["R003"]
+    gb = "报名号,班级\nR001,01\n".encode("gb18030")
+    assert register.parse(gb) == {"R001": "01"}
+
+
+def test_class_register_recheck_on_a_verified_season(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """§15 end to end: a register that moved one pupil and lost another."""
+    from tests.bundle_builder import build_season
+    build_season(tmp_path / "demo-2026")
+    reg = tmp_path / "register.csv"
+    reg.write_bytes("\ufeff学籍号,姓名,班级\r\nR101,张*,02\r\n".encode())
+    assert main([str(tmp_path / "demo-2026"), "--json", "--class-register", str(reg),
+                 "--school", "S002"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["ok"]
+    assert report["class_register"] == {
+        "school": "S002", "ok": False, "not_in_grouping": [],
+        "moved": [{"reg": "R101", "grouped": "01", "register": "02"}],
+        "missing_from_register": ["R102"]}
+    reg.write_bytes(b"reg,class\nR101,01\nR101,01\n")
+    assert main([str(tmp_path / "demo-2026"), "--class-register", str(reg),
+                 "--school", "S002"]) == 1
+    assert "row 3: R101 is listed again (first on row 2) (§15)" in capsys.readouterr().out

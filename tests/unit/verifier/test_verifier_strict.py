@@ -116,3 +116,14 @@ def test_remembered_identifiers_still_reject_bad_ones() -> None:
         for bad in ("bad id", "", "-S1", 5, None):
             with pytest.raises(strict.StrictError):
                 records.school(dict(school, district=bad))
+
+
+@pytest.mark.parametrize("depth", [5000, 30000])
+def test_deeply_nested_json_is_refused_not_a_crash(depth: int) -> None:
+    """An entry below 65,536 bytes can nest 30,000 arrays: a StrictError, not a
+    RecursionError escaping the parser."""
+    raw = b"[" * depth + b"]" * depth
+    with pytest.raises(strict.StrictError, match="nested too deeply"):
+        strict.loads_for_canonical_check(raw)
+    with pytest.raises(strict.StrictError, match="nested too deeply"):
+        strict.loads(raw)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.paths import VECTORS
-from verifier import bias, ceremony, draw, grouping, matching, merkle, records, strict
+from verifier import bias, ceremony, draw, grouping, log, matching, merkle, records, strict
 from verifier.errors import VerificationError
 
 
@@ -212,7 +212,9 @@ def _match(inp: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
     for sid in sorted(set(plans) | set(teachers)):
         if sid not in plans:
             raise matching.MatchingError(f"no plan for {sid}")
-        out[sid] = matching.match_school(seed, sid, teachers.get(sid, []), plans[sid])
+        pairs = matching.match_school(seed, sid, teachers.get(sid, []),
+                                      [c["id"] for c in plans[sid]["classes"]])
+        out[sid] = [{"class": c, "teacher": t} for c, t in pairs]
     return out
 
 
@@ -230,7 +232,7 @@ def test_matching(case: dict[str, Any]) -> None:
 def _allocate(inp: dict[str, Any]) -> tuple[dict[str, draw.SchoolDraw], draw.Payments,
                                             list[dict[str, tuple[list[str], int]]]]:
     number = ceremony.keyed(bytes.fromhex(inp["seed"]), ceremony.TAG_NUMBER)
-    schools = {sc["id"]: records.school(sc) for sc in inp["schools"]}
+    schools = {sc["id"]: draw.school_of(records.school(sc)) for sc in inp["schools"]}
     by_school: dict[str, list[draw.Applicant]] = {sid: [] for sid in schools}
     seen: set[str] = set()
     for a in inp["applicants"]:
@@ -279,7 +281,7 @@ def test_bias(case: dict[str, Any]) -> None:
     want = case["expected"]["dimensions"]
     assert [d["dimension"] for d in got] == [d["dimension"] for d in want]
     for g, w in zip(got, want, strict=True):
-        assert bias.same(g, w), (g, w)
+        assert bias.same(log.bias_dimension(g), log.bias_dimension(w)), (g, w)
 
 
 def test_sibling_group_with_mixed_modes_is_rejected() -> None:
