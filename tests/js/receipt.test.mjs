@@ -87,3 +87,9 @@ test("a receipt that is not text, or no receipt at all, fails at step 1", async 
     assert.equal(got.failed_step, 1);
   }
 });
+
+test("the Ed25519 implementation that ran is the one this run expects", async () => {
+  // Plain runs use WebCrypto; signatures.test.mjs re-runs this file without it (noble).
+  const { verifyEd25519 } = await import("../../templates/static/signatures.js");
+  assert.equal(verifyEd25519.backend(), process.env.SUNSHINE_EXPECT_ED25519 ?? "webcrypto");
+});
