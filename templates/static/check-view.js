@@ -142,9 +142,9 @@ const RULE_CODES = ["P1-residence", "P1-age", "P1-graduation", "P2-second-applic
 export function statusCard(f, rounds, cfg, t) {
   const pay = cfg.payment ?? {};
   const payLines = () => [
-    pay.deadline ? t("c.pay_by", { deadline: pay.deadline }) : t("c.pay_by_school"),
-    pay.where ? t("c.pay_where", { where: pay.where }) : null,
-    pay.amount ? t("c.pay_amount", { amount: pay.amount }) : null,
+    pay.deadline ? t("c.s.pay_by", { deadline: pay.deadline }) : t("c.s.pay_by_school"),
+    pay.where ? t("c.s.pay_where", { where: pay.where }) : null,
+    pay.amount ? t("c.s.pay_amount", { amount: pay.amount }) : null,
   ].filter(Boolean);
   let tone = "plain";
   let headline;
