@@ -144,17 +144,19 @@ const hashes = (list, n) => list.map((h) => {
  * array of base64 hashes, or an async function (oldSize, newSize) → array | null.
  * Returns State.PASSED or State.NOT_CHECKED (nothing trusted, or no proof obtainable).
  */
-async function consistency(cp, trusted, proofSource) {
+async function consistency(cp, trusted, proofSource, relation) {
   if (trusted === null || trusted === undefined) return State.NOT_CHECKED;
   if (!Number.isSafeInteger(trusted.size) || trusted.size < 0) stop(3, "the trusted checkpoint has no size");
   const old = hexToBytes(trusted.root, HASH_SIZE, "consistency", "12");
   if (trusted.size > cp.size) stop(3, "rollback: the trusted checkpoint is larger", "14", "rollback");
   if (trusted.size === cp.size) {
     if (bytesToHex(old) !== cp.root) stop(3, "fork: the same size with another root", "14", "fork");
+    relation.value = "same";
     return State.PASSED;
   }
   if (trusted.size === 0) {
     if (bytesToHex(old) !== bytesToHex(await sha256(new Uint8Array()))) stop(3, "fork: a size-0 root that is not SHA-256(\"\")", "12.2", "fork");
+    relation.value = "extends";
     return State.PASSED;
   }
   const proof = typeof proofSource === "function" ? await proofSource(trusted.size, cp.size) : proofSource;
@@ -162,6 +164,7 @@ async function consistency(cp, trusted, proofSource) {
   const path = hashes(proof, 3);
   await at(3, () => verifyConsistency(trusted.size, cp.size, old, cp.rootBytes, path), "the consistency proof does not verify")
     .catch((e) => { e.evidence = "fork"; throw e; });
+  relation.value = "extends";
   return State.PASSED;
 }
 
@@ -331,12 +334,14 @@ function roundsOf(support) {
  *
  * Returns, on success, {ok: true, steps, checkpoint: {origin, size, root base64},
  * witnesses: {cosigned: [{witness, timestamp}], not_checked: [name], quorum_met},
- * fields, rounds, trust: {size, root hex}}; on failure {ok: false, failed_step, step,
- * reason, section, evidence ("rollback" | "fork" | null), steps (those that passed)}.
+ * fields, rounds, relation, trust: {size, root hex}}; on failure {ok: false, failed_step,
+ * step, reason, section, evidence ("rollback" | "fork" | null), relation, steps (those that
+ * passed)}. `relation` is step 3's "same" | "extends" when it passed, else null.
  * Nothing from an unverified part is ever returned.
  */
 export async function checkReceipt(text, { reg, policy, trusted = null, consistencyProof = null } = {}) {
   const steps = {};
+  const relation = { value: null }; // step 3: "same" | "extends" when it passed
   try {
     const proof = parseProof(text);
     const x = await at(1, () => parseX(proof.xText, reg));
@@ -347,7 +352,7 @@ export async function checkReceipt(text, { reg, policy, trusted = null, consiste
     if (!cp.origin.endsWith(`/${x.event}`)) stop(2, `origin ${cp.origin} is not of event ${x.event}`, "12.1");
     steps.checkpoint = State.PASSED;
 
-    steps.consistency = await consistency(cp, trusted, consistencyProof);
+    steps.consistency = await consistency(cp, trusted, consistencyProof, relation);
 
     const inc = await inclusion(x, proof, cp);
     steps.inclusion = State.PASSED;
@@ -374,7 +379,7 @@ export async function checkReceipt(text, { reg, policy, trusted = null, consiste
     return {
       ok: true, steps,
       checkpoint: { origin: cp.origin, size: cp.size, root: base64Encode(cp.rootBytes) },
-      witnesses: note.witnesses, fields, rounds: roundsOf(inc.support),
+      witnesses: note.witnesses, fields, rounds: roundsOf(inc.support), relation: relation.value,
       trust: { size: cp.size, root: cp.root },
     };
   } catch (e) {
@@ -385,6 +390,6 @@ export async function checkReceipt(text, { reg, policy, trusted = null, consiste
       e = new ReceiptError(n, e.detail, e.section);
     }
     return { ok: false, failed_step: e.stepNumber, step: e.step, reason: e.detail, section: e.section,
-      evidence: e.evidence, steps, error: e };
+      evidence: e.evidence, relation: relation.value, steps, error: e };
   }
 }

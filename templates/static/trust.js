@@ -50,7 +50,7 @@ export function verdictOfReceipt(result, { checkpoint, keyChanged }) {
   else if (!result.steps || !("consistency" in result.steps)) return null; // step 3 did not run
   else if (checkpoint === null) reason = Reason.FIRST;
   else if (result.steps.consistency !== "passed") reason = Reason.UNPROVEN;
-  else reason = checkpoint.size === result.trust.size ? Reason.SAME : Reason.EXTENDS;
+  else reason = result.relation === "same" ? Reason.SAME : Reason.EXTENDS;
   return { state: STATE[reason], reason };
 }
 
