@@ -170,9 +170,8 @@ STRINGS: dict[str, tuple[str, str]] = {
                            "phone remembered!"),
     "c.contact": ("请截图保存本页，并联系区教育局招生办。",
                   "Take a screenshot of this page and contact the district admissions office."),
-    "c.contact_warning": ("请截图保存本页，并联系区教育局招生办和监督小组。",
-                          "Take a screenshot of this page and contact the district admissions "
-                          "office and the supervision group."),
+    "c.contact_warning": ("请截图保存本页，并同时告知监督小组。",
+                          "Take a screenshot of this page and tell the supervision group too."),
     "c.technical": ("技术细节", "Technical details"),
     "c.steps": ("在您手机上核对的步骤", "What was checked on your phone"),
     # status cards (static/check-view.js statusCard; §14 status codes)
