@@ -26,9 +26,9 @@ async function taggedHash(tag, message) {
   return sha256(concat(utf8(tag), new Uint8Array([0]), message));
 }
 
-/** §18.3 m = canon({"origin", "reg", "factor"}); the factor upper case. */
+/** §18.3 m = canon({"origin", "reg", "factor"}); the caller upper-cases the factor (credentials()). */
 export function shardMessage(origin, reg, factor) {
-  return utf8(canonicalJSON({ origin, reg, factor: factor.toUpperCase() }));
+  return utf8(canonicalJSON({ origin, reg, factor }));
 }
 
 /** §18.3 address = hex(H("sunshine-draw/v2/shard-address", m)). */

@@ -428,3 +428,38 @@ def test_verify_step_with_4x_cpu_throttling_is_fast_enough(site: tuple[str, stub
         times.append(int(page.evaluate("() => document.body.dataset.verifyMs")))
     print(f"\nparents' page verify step at 4x CPU throttling: {times} ms")
     assert min(times) < 3000, times
+
+
+def test_receipt_js_passes_every_receipt_vector_in_chromium(site: tuple[str, stub.Stub],
+                                                            new_page: Any) -> None:
+    """The same checker the page runs, on every receipts.json case, in Chromium."""
+    base, _ = site
+    cases = json.loads((stub.VECTORS / "receipts.json").read_text(encoding="utf-8"))["cases"]
+    page = new_page()
+    _open(page, base)
+    got = page.evaluate("""async ([cases, policyText]) => {
+      const { checkReceipt } = await import("/static/receipt.js");
+      const { parsePolicy } = await import("/static/policy.js");
+      const { parseCheckpoint, parseNote } = await import("/static/note.js");
+      const out = [];
+      for (const c of cases) {
+        const i = c.input;
+        let trusted = null;
+        if (i.trusted) {
+          const cp = parseCheckpoint(parseNote(i.trusted.checkpoint).text);
+          trusted = { size: cp.size, root: cp.root };
+        }
+        const r = await checkReceipt(i.receipt, { reg: i.reg, trusted,
+          policy: await parsePolicy(i.policy ?? policyText),
+          consistencyProof: i.trusted ? i.trusted.consistency_proof : null });
+        out.push({ ok: r.ok, steps: r.steps, failed_step: r.failed_step ?? null,
+                   fields: r.fields ?? null });
+      }
+      return out;
+    }""", [cases, stub.POLICY])
+    assert len(got) == len(cases) >= 47
+    for case, r in zip(cases, got, strict=True):
+        e = case["expected"]
+        assert (r["ok"], r["steps"]) == (e["ok"], e["steps"]), case["name"]
+        assert r["failed_step"] == e.get("failed_step"), case["name"]
+        assert r["fields"] == e.get("fields"), case["name"]
