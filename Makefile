@@ -3,15 +3,18 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-# @noble/curves for the pages' beacon check (PROTOCOL.md §5.6), from npm at the versions
-# package-lock.json pins, bundled into one ES module served from /static: no CDN.
-VENDOR := templates/static/vendor/noble-curves-bls12-381.js
+# The pages' npm libraries (package.json: @noble/curves for the beacon's BLS (§5.6) and the
+# Ed25519 fallback (§12), @noble/post-quantum for ML-DSA-44 (§12.3), @paulmillr/qr for the
+# receipt QR code (§14)), at the versions package-lock.json pins, bundled into ES modules
+# under templates/static/vendor/ and served from /static: no CDN. The stamp marks the build.
+VENDOR := templates/static/vendor/.built
 
 .PHONY: run test lint bench clean
 
 $(VENDOR): package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	npm run --silent vendor
+	touch $(VENDOR)
 
 $(STAMP): pyproject.toml | $(VENDOR)
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +39,7 @@ lint: $(STAMP)
 bench: $(STAMP) $(VENDOR)
 	$(PY) bench/city.py
 	$(PY) bench/beacon.py
+	$(PY) bench/browser_verify.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache node_modules templates/static/vendor

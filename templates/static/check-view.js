@@ -1,31 +1,25 @@
-// Parents' page logic (docs/PROTOCOL.md §14): one verified data path, as pure functions.
+// Parents' page logic (docs/PROTOCOL.md v2 §14): one verified data path, as pure functions.
 //
-// runCheck() is the only way a result reaches the page: it fetches the proof, checks
-// it here (proof.js), judges its checkpoint with the shared policy (trust.js) and
-// only then returns a state holding the checker's own output. checkView() turns a
-// state into what the page draws; the outcome, rank, waiting position, class and
-// head teacher on the card come from `state.verified` (the checker's return value)
-// and nothing else. The look-up (POST /lookup) is asked only after the proof passed,
-// for display names of the verified school and teacher ids, and to say so when it
-// disagrees with the proof; its outcome is never drawn. check.js draws the view.
+// runCheck() is the only way a result reaches the page: it gets the receipt from one
+// source (receipt-source.js: the app server, the static publication, or a file), checks
+// it here (receipt.js, §14 steps 1–6), judges its checkpoint with the shared policy
+// (trust.js) and only then returns a state holding the checker's own output. checkView()
+// turns a state into what the page draws; the status card is built from
+// `state.result.fields` (what the checker verified) and the event's public config
+// (dates, where to pay, contact), never from anything a server said about the result.
+// check.js draws the view.
 
 import { ProofError } from "./errors.js";
 import { HttpError, httpErrorText } from "./page.js";
-import { checkProof } from "./proof.js";
-import { judge, loadTrust, rememberCheckpoint, verdictOfError } from "./trust.js";
+import { checkNote, parsePolicy } from "./policy.js";
+import { STEPS, Status, checkReceipt } from "./receipt.js";
+import { loadTrust, rememberCheckpoint, verdictOfReceipt } from "./trust.js";
 
-/** The steps a family sees, in §14's order. */
-export const STEPS = Object.freeze(["input", "signature", "consistency", "inclusion", "roster", "number", "outcome"]);
-// The checker's ProofError steps, grouped into the steps above.
-const STEP_OF = {
-  input: "input", reg: "input", key: "signature", signature: "signature", browser: "signature",
-  checkpoint: "signature", consistency: "consistency", inclusion: "inclusion", entry: "inclusion",
-  entries: "inclusion", roster: "roster", number: "number", outcome: "outcome",
-};
+export { STEPS };
 
 export const Phase = Object.freeze({
   IDLE: "idle", CHECKING: "checking", UNREACHABLE: "unreachable", FAILED: "failed",
-  VERIFIED: "verified",
+  VERIFIED: "verified", BEFORE_DRAW: "before_draw",
 });
 
 const REG = /^[A-Z0-9]{4,32}$/; // §1
@@ -38,182 +32,255 @@ export function credentials(regText, last4Text) {
   return REG.test(reg) && LAST4.test(last4) ? { reg, id_last4: last4 } : null;
 }
 
+/** A registration number alone (for a receipt file: no second factor is needed). */
+export function regOnly(regText) {
+  const reg = String(regText ?? "").trim().toUpperCase();
+  return REG.test(reg) ? reg : null;
+}
+
 // ------------------------------------------------------------ the data path
 
 /**
- * Fetch, check and judge one family's proof. `post(path, body)` returns parsed
- * JSON or throws HttpError; `storage` is localStorage. Returns the page state:
+ * Get, check and judge one family's receipt.
+ *   given   {reg, id_last4?}
+ *   source  receipt-source.js: {kind, receipt(given, trustedSize), consistency(old, new),
+ *           latest: null | () → checkpoint note text}
+ *   storage localStorage; policyText the event's tlog-policy (from config or a file).
+ * Returns the page state:
  *   {phase: "unreachable", error: HttpError}
- *   {phase: "failed", error?, verdict?}          nothing of the proof's content
- *   {phase: "verified", verified, verdict, labels, mismatch}
+ *   {phase: "failed", result?, verdict?, error?}   nothing of the receipt's content
+ *   {phase: "verified", result, verdict, latest, receiptText}
  * The checkpoint is remembered only in the verified state.
  */
-export async function runCheck({ reg, id_last4 }, { post, storage, event, logKey }) {
-  const trust = loadTrust(storage, event, logKey);
-  const trusted = trust.keyChanged ? null : trust.checkpoint;
-  const body = { reg, id_last4 };
-  if (trusted !== null) body.trusted_size = trusted.size;
-  let proof;
+export async function runCheck(given, { source, storage, policyText }) {
+  let policy;
   try {
-    proof = await post("/proof", body);
+    policy = await parsePolicy(policyText);
+  } catch (e) {
+    return { phase: Phase.FAILED, error: e, policyBroken: true };
+  }
+  const log = policy.logs[0];
+  if (policy.logs.length !== 1) return { phase: Phase.FAILED, policyBroken: true };
+  const trust = loadTrust(storage, log.name, log.text);
+  const trusted = trust.keyChanged ? null : trust.checkpoint;
+  let text;
+  try {
+    text = await source.receipt(given, trusted ? trusted.size : null);
   } catch (e) {
     if (e instanceof HttpError) return { phase: Phase.UNREACHABLE, error: e };
     throw e;
   }
-  let verified;
-  try {
-    verified = await checkProof(proof, { reg, pinnedKey: logKey, trustedCheckpoint: trusted });
-  } catch (e) {
-    const later = e instanceof ProofError && e.consistency !== undefined;
-    const verdict = later ? judge(e.consistency, { keyChanged: trust.keyChanged }) : verdictOfError(e);
-    return { phase: Phase.FAILED, error: e, verdict };
+  const result = await checkReceipt(text, { reg: given.reg, policy, trusted,
+    consistencyProof: (oldSize, newSize) => source.consistency(oldSize, newSize) });
+  const verdict = verdictOfReceipt(result, trust);
+  if (!result.ok) return { phase: Phase.FAILED, result, verdict };
+  if (verdict.state === "bad") return { phase: Phase.FAILED, result: { ok: false, steps: result.steps }, verdict };
+  // Static publication: the published checkpoint must not contradict the receipt's (§18.3).
+  let latest = null;
+  if (source.latest) {
+    latest = await latestAgainst(source, policy, result);
+    if (latest.evidence) {
+      return { phase: Phase.FAILED, result: { ok: false, steps: result.steps },
+        verdict: { state: "bad", reason: latest.evidence } };
+    }
   }
-  const verdict = judge(verified.consistency, { keyChanged: trust.keyChanged });
-  if (verdict.state === "bad") return { phase: Phase.FAILED, verdict }; // rollback, key change
   try {
-    rememberCheckpoint(storage, event, logKey, { size: verified.checkpointSize, root: verified.checkpointRoot });
+    rememberCheckpoint(storage, log.name, log.text, result.trust);
   } catch (e) {
-    return { phase: Phase.FAILED, error: e, verdict: verdictOfError(e) };
+    if (e instanceof ProofError) return { phase: Phase.FAILED, result: { ok: false, steps: result.steps }, verdict: { state: "bad", reason: e.reason ?? "fork" } };
+    throw e;
   }
-  let lookup = null;
+  return { phase: Phase.VERIFIED, result, verdict, latest, receiptText: text };
+}
+
+/** The static host's `checkpoint` against the receipt's: {size, evidence?, state}. */
+async function latestAgainst(source, policy, result) {
+  let note;
   try {
-    lookup = await post("/lookup", { reg, id_last4 });
+    note = await checkNote(await source.latest(), policy);
   } catch {
-    lookup = null; // names are optional; the verified result stands without them
+    return { state: "skipped", size: null }; // unreadable or not signed: nothing learnt
   }
-  return { phase: Phase.VERIFIED, verified, verdict, labels: labelsFor(verified, lookup),
-    mismatch: mismatchOf(verified, lookup) };
-}
-
-const name = (v) => (typeof v === "string" && v !== "" ? v : null);
-
-/** Display names from the look-up, only for the ids the proof verified. */
-export function labelsFor(verified, lookup) {
-  if (lookup === null || typeof lookup !== "object") return { schoolName: null, teacherName: null };
-  return {
-    schoolName: verified.school !== null && lookup.school === verified.school ? name(lookup.school_name) : null,
-    teacherName: verified.teacher !== null && lookup.teacher === verified.teacher ? name(lookup.teacher_name) : null,
-  };
-}
-
-// look-up member → checker member (lottery_service/lookup.py ApplicantResult.to_json)
-const COMPARED = {
-  reg: "reg", name: "name", school: "school", outcome: "outcome", stage: "stage", rank: "rank",
-  waiting: "waiting", number: "number", cutoff: "cutoff", promoted_round: "promotedRound",
-  forfeited: "forfeited", class: "class", teacher: "teacher",
-};
-
-/** The look-up members that disagree with the verified result ([] when all agree; null without a look-up). */
-export function mismatchOf(verified, lookup) {
-  if (lookup === null || typeof lookup !== "object") return null;
-  return Object.entries(COMPARED).filter(([from, to]) => (lookup[from] ?? null) !== (verified[to] ?? null))
-    .map(([from]) => from);
+  const cp = note.checkpoint;
+  if (cp.size < result.trust.size) return { evidence: "rollback", size: cp.size };
+  if (cp.size === result.trust.size && cp.root !== result.trust.root) return { evidence: "fork", size: cp.size };
+  return { state: cp.size === result.trust.size ? "ok" : "skipped", size: cp.size };
 }
 
 // ------------------------------------------------------------------ the view
 
-/** Each step's state: 通过 ok, 未检查 skipped, 未通过 bad (§14 order). */
+const STEP_STATE = { passed: "ok", "not checked": "skipped", "not applicable": "skipped" };
+
+/** Each §14 step's state: ok 通过, skipped 未检查, bad 未通过 (in §14's order). */
 export function stepStates(state) {
-  if (state.phase !== Phase.FAILED && state.phase !== Phase.VERIFIED) {
-    return STEPS.map((step) => ({ step, state: "skipped" }));
-  }
-  const consistency = state.verdict ? state.verdict.state : "skipped";
-  const e = state.error;
-  if (e === undefined) {
-    return STEPS.map((step) => ({ step, state: step === "consistency" ? consistency : "ok" }));
-  }
-  if (!(e instanceof ProofError)) return STEPS.map((step) => ({ step, state: "skipped" }));
-  const at = STEPS.indexOf(STEP_OF[e.step] ?? "input");
-  const failed = e.step === "browser" ? "skipped" : "bad"; // could not run is not failed
+  const r = state.result;
+  if (!r) return STEPS.map((step) => ({ step, state: "skipped" }));
+  const failedAt = r.ok ? -1 : r.failed_step ? r.failed_step - 1 : -1;
   return STEPS.map((step, i) => {
-    if (i > at) return { step, state: "skipped" };
-    if (i === at) return { step, state: failed };
-    return { step, state: step === "consistency" ? consistency : "ok" };
+    if (i === failedAt) return { step, state: "bad" };
+    if (step === "consistency" && state.verdict?.state === "bad") return { step, state: "bad" };
+    const s = r.steps?.[step];
+    return { step, state: s ? STEP_STATE[s] : "skipped" };
   });
 }
 
-const short = (hex) => (hex ? `${hex.slice(0, 16)}…` : null);
+/** Contact lines of the event (config), shown on every card and every failure. */
+export function contactOf(cfg, t) {
+  const c = cfg.contact ?? {};
+  const parts = [c.office, c.phone && t("c.tel", { phone: c.phone }), c.hours, c.address].filter(Boolean);
+  return parts.length ? t("c.contact_line", { who: parts.join("，") }) : t("c.contact");
+}
 
-/** The result card, built from the checker's verified output only (plus names for its ids). */
-export function resultCard(v, labels, t) {
-  const stage = v.stage ? t(`stage.${v.stage}`) : null;
+const RULE_CODES = ["P1-residence", "P1-age", "P1-graduation", "P2-second-application", "P2-district",
+  "P3-defaulter", "P8-locked", "P10-not-approved"];
+
+/**
+ * The status card of a verified result, in plain Chinese: {status, tone, headline, lines,
+ * rows, numberNote}. `f` is the checker's fields, `rounds` its payment rounds, `cfg` the
+ * page config (dates, payment, next step). Nothing here is read from a server's words.
+ */
+export function statusCard(f, rounds, cfg, t) {
+  const pay = cfg.payment ?? {};
+  const payLines = () => [
+    pay.deadline ? t("c.s.pay_by", { deadline: pay.deadline }) : t("c.s.pay_by_school"),
+    pay.where ? t("c.s.pay_where", { where: pay.where }) : null,
+    pay.amount ? t("c.s.pay_amount", { amount: pay.amount }) : null,
+  ].filter(Boolean);
   let tone = "plain";
   let headline;
-  let note;
-  if (v.outcome === null) {
-    [headline, note] = [t("c.outcome.none"), t("c.note.none")];
-  } else if (v.outcome === "admitted" && v.forfeited) {
-    [tone, headline, note] = ["warn", t("c.outcome.forfeited"), t("c.note.forfeited")];
-  } else if (v.outcome === "admitted" && v.promotedRound !== null) {
-    [tone, headline, note] = ["good", t("c.outcome.promoted"), t("c.note.promoted", { n: v.promotedRound })];
-  } else if (v.outcome === "admitted") {
-    [tone, headline, note] = ["good", t("c.outcome.admitted"), t("c.note.admitted", { stage })];
-  } else if (v.waiting !== null) {
-    [headline, note] = [t("c.outcome.waiting", { n: v.waiting }), t("c.note.waiting")];
-  } else {
-    [headline, note] = [t("c.outcome.not_admitted"), t("c.note.not_admitted")];
+  let lines = [];
+  switch (f.status) {
+    case Status.REJECTED: {
+      const rule = RULE_CODES.includes(f.rejection_code) ? t(`rule.${f.rejection_code}`) : f.rejection_code;
+      [tone, headline] = ["warn", t("c.s.rejected")];
+      lines = [t("c.s.rejected_rule", { rule }), t("c.s.rejected_note")];
+      break;
+    }
+    case Status.ADMITTED_AWAITING_PAYMENT:
+      [tone, headline] = ["good", t("c.s.admitted")];
+      lines = [t("c.s.admitted_stage", { stage: t(`stage.${f.stage}`) }), ...payLines(), t("c.s.pay_or_lose")];
+      break;
+    case Status.CONFIRMED:
+      tone = "good";
+      headline = f.promotion ? t("c.s.promoted_confirmed", { n: f.promotion.round }) : t("c.s.confirmed");
+      lines = [f.promotion ? t("c.s.promoted_line", { n: f.promotion.round, w: f.promotion.waiting })
+        : t("c.s.admitted_stage", { stage: t(`stage.${f.stage}`) }), t("c.s.confirmed_line")];
+      break;
+    case Status.PROMOTED_AWAITING_PAYMENT:
+      [tone, headline] = ["good", t("c.s.promoted", { n: f.promotion.round })];
+      lines = [t("c.s.promoted_line", { n: f.promotion.round, w: f.promotion.waiting }), ...payLines(), t("c.s.pay_or_lose")];
+      break;
+    case Status.FORFEITED_UNPAID:
+      [tone, headline] = ["warn", t("c.s.forfeited_unpaid")];
+      lines = [t("c.s.forfeited_line", { n: f.forfeits[0].round })];
+      break;
+    case Status.FORFEITED_DECLINED:
+      [tone, headline] = ["warn", t("c.s.forfeited_declined")];
+      lines = [t("c.s.declined_line", { n: f.forfeits[0].round })];
+      break;
+    case Status.WAITING:
+      headline = t("c.s.waiting", { n: f.waiting });
+      lines = [t("c.s.waiting_draw", { n: f.waiting })];
+      if (rounds.length === 0) lines.push(t("c.s.waiting_no_round"));
+      for (const r of rounds) lines.push(t("c.s.waiting_round", { n: r.round, forfeits: r.forfeits, locks: r.locks }));
+      if (rounds.length) lines.push(t("c.s.waiting_not_yet"));
+      break;
+    case Status.NOT_ADMITTED:
+      headline = t("c.s.not_admitted");
+      lines = [f.lock ? t("c.s.locked_line", { n: f.lock.round })
+        : f.waiting !== null ? t("c.s.closed_line", { n: f.waiting }) : t("c.s.no_waiting_line"),
+      cfg.next_step ? t("c.s.next_step", { step: cfg.next_step }) : t("c.s.next_step_default")];
+      break;
+    case Status.GROUPED:
+      [tone, headline] = ["good", t("c.s.grouped")];
+      break;
+    default:
+      headline = t("c.s.unknown");
   }
+  if (f.class) lines.push(f.teacher ? t("c.s.class_teacher", { class: f.class, teacher: f.teacher.name })
+    : t("c.s.class_only", { class: f.class }));
   const rows = [];
   const row = (key, value, mono = false) => {
     if (value !== null && value !== undefined && value !== "") rows.push({ key, label: t(key), value: String(value), mono });
   };
-  row("c.name", v.name);
-  row("c.reg", v.reg);
-  row("c.school", labels.schoolName ? `${labels.schoolName}（${v.school}）` : v.school);
-  row("c.stage", stage);
-  row("c.rank", v.rank === null ? null : t("c.nth", { n: v.rank }));
-  if (v.outcome === "not_admitted") row("c.waiting", v.waiting === null ? null : t("c.nth", { n: v.waiting }));
-  row("c.class", v.class);
-  row("c.teacher", labels.teacherName ? `${labels.teacherName}（${v.teacher}）` : v.teacher);
-  row("c.number", short(v.number), true);
-  row("c.cutoff", short(v.cutoff), true);
-  return { tone, headline, note, rows, numberNote: v.number ? t("c.number_note") : null };
+  row("c.name", f.name);
+  row("c.reg", f.reg);
+  row("c.school", f.school_name ? `${f.school_name}（${f.school}）` : f.school);
+  if (f.stage) row("c.stage", t(`stage.${f.stage}`));
+  if (f.rank) row("c.rank", t("c.nth", { n: f.rank }));
+  if (f.waiting !== null && f.waiting !== undefined && f.outcome === "not_admitted") row("c.waiting", t("c.nth", { n: f.waiting }));
+  row("c.class", f.class);
+  if (f.teacher) row("c.teacher", f.teacher.name);
+  if (f.number) row("c.number", `${f.number.slice(0, 16)}…`, true);
+  if (f.cutoff) row("c.cutoff", `${f.cutoff.slice(0, 16)}…`, true);
+  return { status: f.status, tone, headline, lines, rows, numberNote: f.number ? t("c.number_note") : null };
 }
 
-function failureOf(state, t) {
-  const v = state.verdict ?? verdictOfError(state.error);
-  if (v && v.state === "bad") {
-    return { text: t(`c.fail.${v.reason}`), contact: t("c.contact_warning"), loud: true };
-  }
-  const e = state.error;
-  if (e instanceof ProofError && e.step === "browser") return { text: t("c.fail.browser"), contact: null, loud: false };
-  if (e instanceof ProofError) {
-    const key = e.step === "reg" ? "reg" : STEP_OF[e.step] ?? "input";
-    return { text: t(`c.fail.${key}`), contact: t("c.contact"), loud: false };
-  }
-  return { text: t("c.fail.unexpected"), contact: t("c.contact"), loud: false };
+/** How many listed witnesses cosigned what was verified, and whether the quorum is met. */
+export function witnessLine(w, t) {
+  const n = w.cosigned.length;
+  return {
+    text: n === 0 ? t("c.w.none") : t("c.w.count", { n }),
+    quorum: w.quorum_met ? t("c.w.quorum_met") : t("c.w.quorum_not_met"),
+    met: w.quorum_met,
+    names: w.cosigned.map((c) => c.witness),
+  };
+}
+
+function failureOf(state, t, cfg) {
+  const v = state.verdict;
+  const contact = contactOf(cfg, t);
+  if (v && v.state === "bad") return { text: t(`c.fail.${v.reason}`), contact: `${t("c.contact_warning")} ${contact}`, loud: true };
+  if (state.policyBroken) return { text: t("c.fail.policy"), contact, loud: false };
+  const r = state.result;
+  const key = r?.step ?? "unexpected";
+  return { text: t(`c.fail.${key}`), contact, loud: false };
 }
 
 function technicalOf(state) {
   const lines = [];
-  const e = state.error;
-  if (e !== undefined) lines.push(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+  const r = state.result;
+  if (r && !r.ok && r.reason) lines.push(`step ${r.failed_step} ${r.step}: ${r.reason} (PROTOCOL.md §${r.section})`);
+  if (state.error) lines.push(state.error instanceof Error ? `${state.error.name}: ${state.error.message}` : String(state.error));
   if (state.verdict) lines.push(`consistency (PROTOCOL.md §12, §14): ${state.verdict.reason}`);
-  const v = state.verified;
-  if (v) {
-    if (v.number) lines.push(`number: ${v.number}`);
-    if (v.cutoff) lines.push(`cutoff: ${v.cutoff}`);
-    lines.push(`checkpoint: ${v.checkpointSize} ${v.checkpointRoot}`);
+  if (r?.ok) {
+    if (r.fields.number) lines.push(`number: ${r.fields.number}`);
+    if (r.fields.cutoff) lines.push(`cutoff: ${r.fields.cutoff}`);
+    lines.push(`checkpoint: ${r.checkpoint.origin} ${r.checkpoint.size} ${r.checkpoint.root}`);
+    for (const c of r.witnesses.cosigned) lines.push(`cosigned: ${c.witness} at ${c.timestamp}`);
+    if (state.latest?.size !== null && state.latest?.size !== undefined) lines.push(`published checkpoint: ${state.latest.size}`);
   }
   return lines;
 }
 
 /**
- * What the page shows for a state: `message` (form-level, e.g. wrong number), `status`,
- * `card` (verified only), `failure`, `mismatch`, `steps`, `technical` lines, `announce`
- * (for the aria-live region).
+ * What the page shows for a state: `message` (form-level), `status`, `card` (verified
+ * only), `witnesses`, `failure`, `steps`, `technical` lines, `announce` (aria-live),
+ * `contact` (always, once anything is shown).
  */
-export function checkView(state, t) {
-  const view = { message: null, status: null, card: null, failure: null, mismatch: null,
-    steps: [], technical: [], announce: null };
+export function checkView(state, t, cfg = {}) {
+  const view = { message: null, status: null, card: null, witnesses: null, failure: null,
+    steps: [], technical: [], announce: null, contact: null };
   if (state.phase === Phase.IDLE) return view;
+  view.contact = contactOf(cfg, t);
   if (state.phase === Phase.UNREACHABLE) {
-    view.message = { kind: "error", text: httpErrorText(t, state.error) };
+    view.message = { kind: "error", text: `${httpErrorText(t, state.error)} ${view.contact}` };
+    view.announce = view.message.text;
+    return view;
+  }
+  if (state.phase === Phase.BEFORE_DRAW) {
+    const date = cfg.dates?.results;
+    view.card = { status: "before-draw", tone: "plain", headline: t("c.s.before_draw"),
+      lines: [date ? t("c.s.before_draw_date", { date }) : t("c.s.before_draw_soon"), t("c.s.before_draw_note")],
+      rows: [], numberNote: null };
+    view.status = { tone: "info", text: t("c.not_yet_verified") };
+    view.announce = `${view.card.headline} ${view.card.lines[0]}`;
     return view;
   }
   view.steps = stepStates(state).map(({ step, state: s }) => ({
     step, state: s, text: t(`step.${step}`), stateText: t(`step.${s}`),
-    why: step === "consistency" && state.verdict ? t(`c.why.${state.verdict.reason}`) : null,
+    why: step === "consistency" && state.verdict ? t(`c.why.${state.verdict.reason}`)
+      : step === "number" && state.result?.steps?.number === "not applicable" ? t("c.why.no_number") : null,
   }));
   if (state.phase === Phase.CHECKING) {
     view.status = { tone: "info", text: t("c.checking") };
@@ -221,14 +288,15 @@ export function checkView(state, t) {
   }
   view.technical = technicalOf(state);
   if (state.phase === Phase.FAILED) {
-    view.failure = failureOf(state, t);
+    view.failure = failureOf(state, t, cfg);
     view.status = { tone: "bad", text: t("c.fail.title") };
     view.announce = `${t("c.fail.title")} ${view.failure.text}`;
     return view;
   }
-  view.card = resultCard(state.verified, state.labels, t);
+  const r = state.result;
+  view.card = statusCard(r.fields, r.rounds, cfg, t);
+  view.witnesses = witnessLine(r.witnesses, t);
   view.status = { tone: "good", text: t("c.verified") };
   view.announce = t("c.announce", { outcome: view.card.headline });
-  if (state.mismatch && state.mismatch.length > 0) view.mismatch = t("c.mismatch");
   return view;
 }

@@ -1,40 +1,53 @@
-// Sunshine Draw: C2SP signed notes, verifier keys and tlog checkpoints for the
-// in-browser checkers (docs/PROTOCOL.md §12; https://c2sp.org/signed-note,
-// https://c2sp.org/tlog-checkpoint).
+// Sunshine Draw: C2SP signed notes, verifier keys, tlog checkpoints and cosignatures
+// for the in-browser checkers (docs/PROTOCOL.md §12 v2; https://c2sp.org/signed-note,
+// https://c2sp.org/tlog-checkpoint, https://c2sp.org/tlog-cosignature).
 //
-// Parsed strictly, as Go's golang.org/x/mod/sumdb/note and lottery_service/core/note.py
-// do; Ed25519 signatures are checked with WebCrypto.
+// Parsed strictly, as Go's golang.org/x/mod/sumdb/note does. Log signatures are
+// Ed25519 (type 0x01); cosignatures are Ed25519 cosignature/v1 (0x04) or ML-DSA-44
+// subtree/v1 (0x06), checked by signatures.js. The log origin is the policy's log key
+// name (§12.1: per deployment), never derived from the event id here.
 
 import { fail } from "./errors.js";
 import {
   base64Decode, bytesToHex, concat, equalBytes, isWellFormed, sha256, utf8,
 } from "./encoding.js";
 import { HASH_SIZE } from "./merkle.js";
+import { verifyEd25519, verifyMlDsa44 } from "./signatures.js";
 
-const subtle = globalThis.crypto.subtle;
-export const SIG_ED25519 = 0x01; // signed-note Ed25519 key type
-export const ORIGIN_PREFIX = "sunshine-draw/"; // §12: origin = key name = sunshine-draw/<event-id>
-const MAX_SIGNATURES = 100; // as lottery_service/core/note.py and Go's note package
+/** signed-note key types (§12.2, §12.3). */
+export const KeyType = Object.freeze({ ED25519: 0x01, COSIGNATURE_ED25519: 0x04, MLDSA44: 0x06 });
+export const SIG_ED25519 = KeyType.ED25519;
+const KEY_SIZE = { [KeyType.ED25519]: 32, [KeyType.COSIGNATURE_ED25519]: 32, [KeyType.MLDSA44]: 1312 };
+/**
+ * v1's fixed origin prefix, still read by the supervisors' dashboard scripts until they
+ * are ported; v2 checkers take the origin from the policy (§12.1).
+ */
+export const ORIGIN_PREFIX = "sunshine-draw/";
+const MAX_SIGNATURES = 100; // as Go's note package
 const DECIMAL = /^(0|[1-9][0-9]*)$/; // §1
 const HEX8 = /^[0-9a-f]{8}$/;
-const CONTROL = /[\x00-\x09\x0b-\x1f]/; // signed-note: no control character but newline
+const CONTROL = /[\x00-\x09\x0b-\x1f\x7f]/; // signed-note: no control character but newline
+const MAX_TIME = (1n << 63n) - 1n; // §12.3
 
 function checkKeyName(name, step) {
-  // signed-note "Format": non-empty, no Unicode space, no plus, no control character.
+  // signed-note: non-empty, no Unicode space, no plus; §12.3: at most 255 bytes.
   if (typeof name !== "string" || !name || name.includes("+") || /\s/u.test(name) ||
-      CONTROL.test(name) || !isWellFormed(name)) {
-    fail(step, "12", "key name is empty or has a space, plus or control character");
+      CONTROL.test(name) || !isWellFormed(name) || utf8(name).length > 255) {
+    fail(step, "12", "key name is empty, too long, or has a space, plus or control character");
   }
 }
 
-/** C2SP signed-note key id of a key of `type` (0x01 note, 0x04 cosignature). */
+/** C2SP signed-note key id: SHA-256(name ‖ 0x0A ‖ type ‖ public key)[:4]. */
 export async function keyId(name, type, publicKey) {
-  // signed-note "Signatures": SHA-256(name ‖ 0x0A ‖ type ‖ public key)[:4].
   return (await sha256(concat(utf8(name), new Uint8Array([0x0a, type]), publicKey))).slice(0, 4);
 }
 
-/** Parse a C2SP verifier key `name+hex8+base64(0x01 ‖ 32-byte Ed25519 key)` strictly (§12). */
-export async function parseVerifierKey(text) {
+/**
+ * Parse a verifier key `name+hex8+base64(type ‖ key)` strictly (§12.3). `types` lists the
+ * key types accepted here (default: the log's Ed25519, 0x01). Returns
+ * {name, type, keyId, keyIdHex, publicKey, text}.
+ */
+export async function parseVerifierKey(text, types = [KeyType.ED25519]) {
   const step = "key";
   if (typeof text !== "string") fail(step, "12", "verifier key is not a string");
   const first = text.indexOf("+");
@@ -45,23 +58,22 @@ export async function parseVerifierKey(text) {
   checkKeyName(name, step);
   if (!HEX8.test(hexId)) fail(step, "12", "key ID is not 8 lowercase hex digits");
   const raw = base64Decode(text.slice(second + 1), step, "12");
-  if (raw.length !== 1 + 32 || raw[0] !== SIG_ED25519) {
-    fail(step, "12", "verifier key is not an Ed25519 (type 0x01) 32-byte key");
+  const type = raw[0];
+  if (!types.includes(type)) {
+    fail(step, "12", `verifier key type 0x${(type ?? 0).toString(16).padStart(2, "0")} is not accepted here`);
   }
+  if (raw.length !== 1 + KEY_SIZE[type]) fail(step, "12", `a type 0x0${type} key is not ${KEY_SIZE[type]} bytes`);
   const publicKey = raw.slice(1);
-  const id = await keyId(name, SIG_ED25519, publicKey);
+  const id = await keyId(name, type, publicKey);
   if (bytesToHex(id) !== hexId) fail(step, "12", "key ID does not match name and key");
-  return { name, keyId: id, keyIdHex: hexId, publicKey, text };
+  return { name, type, keyId: id, keyIdHex: hexId, publicKey, text };
 }
 
 /**
- * Open a signed note strictly (C2SP signed-note): signature lines from other
- * keys (e.g. witness cosignatures) are ignored, every line under this key must
- * verify, and at least one must be present. Returns {text, signatures}.
+ * Split a signed note strictly (C2SP signed-note) into its text and signature lines
+ * [{name, keyId (4 bytes), body (the bytes after the key id)}]. Nothing is verified.
  */
-export async function openNote(noteText, vkey) {
-  const step = "signature";
-  const key = typeof vkey === "string" ? await parseVerifierKey(vkey) : vkey;
+export function parseNote(noteText, step = "signature") {
   if (typeof noteText !== "string" || !isWellFormed(noteText)) fail(step, "12", "note is not text");
   if (CONTROL.test(noteText)) fail(step, "12", "note has a control character other than newline");
   const split = noteText.lastIndexOf("\n\n");
@@ -71,18 +83,7 @@ export async function openNote(noteText, vkey) {
   if (!block || !block.endsWith("\n")) fail(step, "12", "note signature block is empty or unterminated");
   const lines = block.slice(0, -1).split("\n");
   if (lines.length > MAX_SIGNATURES) fail(step, "12", "note has too many signatures");
-  let publicKey;
-  try {
-    publicKey = await subtle.importKey("raw", key.publicKey, { name: "Ed25519" }, false, ["verify"]);
-  } catch (e) {
-    if (e?.name === "NotSupportedError") {
-      // Not a failed check: the check could not run here (pages say 未检查).
-      fail("browser", "12", "this browser's WebCrypto has no Ed25519; please update the browser");
-    }
-    fail("key", "12", "public key is not a usable Ed25519 key");
-  }
-  let verified = 0;
-  for (const line of lines) {
+  const signatures = lines.map((line) => {
     if (!line.startsWith("\u2014 ")) fail(step, "12", "signature line does not start with an em dash");
     const rest = line.slice(2);
     const space = rest.indexOf(" ");
@@ -91,26 +92,87 @@ export async function openNote(noteText, vkey) {
     checkKeyName(name, step);
     const raw = base64Decode(rest.slice(space + 1), step, "12");
     if (raw.length < 5) fail(step, "12", "signature is shorter than a key ID and one byte");
-    if (name !== key.name || !equalBytes(raw.slice(0, 4), key.keyId)) continue;
-    const signature = raw.slice(4);
-    let ok = false;
-    if (signature.length === 64) {
-      try {
-        ok = await subtle.verify({ name: "Ed25519" }, publicKey, signature, utf8(text));
-      } catch {
-        ok = false;
-      }
-    }
-    if (!ok) fail(step, "12", `invalid signature for key ${key.name}+${key.keyIdHex}`);
-    verified++;
-  }
-  if (verified === 0) fail(step, "12", `note is not signed by ${key.name}+${key.keyIdHex}`);
-  return { text, signatures: lines.length };
+    return { name, keyId: raw.slice(0, 4), body: raw.slice(4) };
+  });
+  return { text, signatures };
 }
 
-/** Parse tlog-checkpoint text: origin, canonical decimal size, canonical base64 32-byte root. */
-export function parseCheckpoint(text) {
-  const step = "checkpoint";
+const mine = (note, key) => note.signatures.filter((s) => s.name === key.name && equalBytes(s.keyId, key.keyId));
+
+/**
+ * The log's Ed25519 signature (§12.2): at least one line under `key`, and every such
+ * line verifies (signed-note), else ProofError at `step`.
+ */
+export async function verifyLogSignature(note, key, step = "signature") {
+  const lines = mine(note, key);
+  if (lines.length === 0) fail(step, "12", `no signature by the pinned log key ${key.name}+${key.keyIdHex}`);
+  for (const s of lines) {
+    if (!(await verifyEd25519(key.publicKey, s.body, utf8(note.text)))) {
+      fail(step, "12", `the log signature of ${key.name}+${key.keyIdHex} does not verify`);
+    }
+  }
+}
+
+function u64(n) {
+  const out = new Uint8Array(8);
+  let v = BigInt(n);
+  for (let i = 7; i >= 0; i--) { out[i] = Number(v & 0xffn); v >>= 8n; }
+  return out;
+}
+
+function readU64(bytes) {
+  let v = 0n;
+  for (const b of bytes.slice(0, 8)) v = (v << 8n) | BigInt(b);
+  return v;
+}
+
+/** §12.3 ML-DSA-44 subtree/v1 signed message for witness `name` at time `t`. */
+export function cosignedMessage(name, t, checkpoint) {
+  const n = utf8(name);
+  const o = utf8(checkpoint.origin);
+  return concat(utf8("subtree/v1\n"), new Uint8Array([0, n.length]), n, u64(t),
+    new Uint8Array([o.length]), o, u64(0), u64(checkpoint.size), checkpoint.rootBytes);
+}
+
+/**
+ * The cosignatures of one witness key on a checkpoint note (§12.3). Returns
+ * {state: "valid", timestamp} for a line that verifies, {state: "absent"} when no line
+ * is under the key, {state: "not-checked"} for an ML-DSA-44 line this browser cannot
+ * check; a line under the key that fails throws ProofError (signed-note: the note is
+ * rejected). `checkpoint` is parseCheckpoint(note.text).
+ */
+export async function verifyCosignature(note, checkpoint, key, step = "signature") {
+  const lines = mine(note, key);
+  if (lines.length === 0) return { state: "absent" };
+  let result = { state: "absent" };
+  for (const s of lines) {
+    const bad = () => fail(step, "12", `the cosignature of ${key.name} does not verify`);
+    if (s.body.length < 8) bad();
+    const t = readU64(s.body);
+    if (t > MAX_TIME) bad();
+    const signature = s.body.slice(8);
+    let ok;
+    if (key.type === KeyType.COSIGNATURE_ED25519) {
+      const message = concat(utf8(`cosignature/v1\ntime ${t}\n`), utf8(note.text));
+      ok = await verifyEd25519(key.publicKey, signature, message);
+    } else if (key.type === KeyType.MLDSA44) {
+      ok = await verifyMlDsa44(key.publicKey, signature, cosignedMessage(key.name, t, checkpoint));
+      if (ok === null) { result = { state: "not-checked" }; continue; }
+    } else {
+      fail(step, "12", `key type 0x0${key.type} is not a cosignature key`);
+    }
+    if (!ok) bad();
+    if (t > BigInt(Number.MAX_SAFE_INTEGER)) bad(); // a timestamp past 2^53 is not a real time
+    result = { state: "valid", timestamp: Number(t) };
+  }
+  return result;
+}
+
+/**
+ * Parse tlog-checkpoint text: origin, canonical decimal size, canonical base64 32-byte
+ * root, and extension lines (v2 checkpoints have none; the receipt checker refuses them).
+ */
+export function parseCheckpoint(text, step = "checkpoint") {
   if (typeof text !== "string" || !text.endsWith("\n")) fail(step, "12", "checkpoint text does not end in a newline");
   if (CONTROL.test(text) || !isWellFormed(text)) fail(step, "12", "checkpoint has a control character");
   const lines = text.slice(0, -1).split("\n");
@@ -123,12 +185,24 @@ export function parseCheckpoint(text) {
   if (!Number.isSafeInteger(size)) fail(step, "12", "checkpoint size exceeds 2^53 − 1");
   const rootBytes = base64Decode(rootText, step, "12");
   if (rootBytes.length !== HASH_SIZE) fail(step, "12", "checkpoint root is not 32 bytes");
-  return { origin, size, root: bytesToHex(rootBytes), rootBytes, extensions };
+  return { origin, size, root: bytesToHex(rootBytes), rootBase64: rootText, rootBytes, extensions };
 }
 
 /**
- * Open a signed checkpoint of the log `origin` (§12): the note under `vkey`, its
- * tlog-checkpoint text, and the origin line. Returns {text, checkpoint}.
+ * Open a note signed by `vkey` (text or parsed key): every line under the key verifies
+ * and at least one is present; lines of other keys (cosignatures) are ignored here.
+ * Returns {text, signatures: number of lines}.
+ */
+export async function openNote(noteText, vkey) {
+  const key = typeof vkey === "string" ? await parseVerifierKey(vkey) : vkey;
+  const note = parseNote(noteText);
+  await verifyLogSignature(note, key);
+  return { text: note.text, signatures: note.signatures.length };
+}
+
+/**
+ * Open a signed checkpoint of the log `origin` under its log key (§12.2).
+ * Returns {text, checkpoint}.
  */
 export async function openCheckpoint(noteText, vkey, origin) {
   const opened = await openNote(noteText, vkey);

@@ -1,10 +1,11 @@
 // Sunshine Draw: the one trusted-checkpoint policy of the browser pages
 // (docs/PROTOCOL.md §12, §14; the parents' page and the supervisors' dashboard).
 //
-// A browser remembers, per event (log origin `sunshine-draw/<event>`), the largest
-// checkpoint it verified and the log key it verified it under. A checkpoint served
-// later is judged against it, as python-tuf judges new metadata against trusted
-// metadata:
+// A browser remembers, per log (the parents' page keys it by the v2 log origin, §12.1;
+// the dashboard still by event id), the largest checkpoint it verified and the log key
+// it verified it under. A checkpoint served later is judged against it, as python-tuf
+// judges new metadata against trusted metadata (the receipt checker, receipt.js, runs
+// the same comparison as its §14 step 3; verdictOfReceipt() names its outcome):
 //
 //   nothing remembered             → "first"      nothing compared yet (未检查), never "passed"
 //   same size, same root           → "same"       passed
@@ -12,6 +13,7 @@
 //   smaller                        → "rollback"   refused: a log never shrinks
 //   same size, another root        → "fork"       refused (ProofError step "consistency")
 //   larger, no or a bad proof      → "fork"       refused (ProofError step "consistency")
+//   larger, no proof obtainable    → "unproven"   receipt.js: not checked (未检查), never "passed"
 //   remembered under another key   → "key_changed" refused: one log, one key
 //
 // Only a verdict of state "ok" or "skipped" lets a page show a result as verified;
@@ -19,7 +21,6 @@
 
 import { ProofError, fail } from "./errors.js";
 import { canonicalJSON, hexToBytes, int, members, parseStrictJSON, str } from "./encoding.js";
-import { EVENT_ID } from "./entries.js";
 import { HASH_SIZE, verifyConsistency } from "./merkle.js";
 
 /** The relation checkProof reports (`consistency`), before the policy judges it. */
@@ -30,11 +31,28 @@ export const Relation = Object.freeze({
 /** What the policy says about a served checkpoint: `reason` → step state. */
 export const Reason = Object.freeze({
   FIRST: "first", SAME: "same", EXTENDS: "extends", ROLLBACK: "rollback", FORK: "fork",
-  KEY_CHANGED: "key_changed",
+  KEY_CHANGED: "key_changed", UNPROVEN: "unproven",
 });
 const STATE = {
   first: "skipped", same: "ok", extends: "ok", rollback: "bad", fork: "bad", key_changed: "bad",
+  unproven: "skipped",
 };
+
+/**
+ * The verdict {state, reason} on a receipt check (receipt.js) given what this browser
+ * trusted ({checkpoint, keyChanged} from loadTrust): step 3's outcome in this policy's words.
+ */
+export function verdictOfReceipt(result, { checkpoint, keyChanged }) {
+  let reason;
+  if (keyChanged) reason = Reason.KEY_CHANGED;
+  else if (result.evidence === "rollback") reason = Reason.ROLLBACK;
+  else if (result.evidence === "fork") reason = Reason.FORK;
+  else if (!result.steps || !("consistency" in result.steps)) return null; // step 3 did not run
+  else if (checkpoint === null) reason = Reason.FIRST;
+  else if (result.steps.consistency !== "passed") reason = Reason.UNPROVEN;
+  else reason = result.relation === "same" ? Reason.SAME : Reason.EXTENDS;
+  return { state: STATE[reason], reason };
+}
 
 function checkpointArg(c, what, min) {
   int(c?.size, `${what} size`, "consistency", "12", min);
@@ -107,17 +125,19 @@ function refuse(reason, message) {
 
 // ------------------------------------------------------------- localStorage
 
-function storageKey(event) {
-  return `sunshine-draw/checkpoint/${event}`;
+function storageKey(log) {
+  return `sunshine-draw/checkpoint/${log}`;
 }
 
+const LOG_NAME = /^[!-~]{1,255}$/; // an event id or a §12.1 origin: printable ASCII, no space
+
 /**
- * What this browser trusts for `event`: {checkpoint: {size, root} | null, keyChanged}.
+ * What this browser trusts for the log `event` (an event id or origin): {checkpoint: {size, root} | null, keyChanged}.
  * `keyChanged` is true when the remembered checkpoint was verified under another
  * log key than `logKey`; a damaged stored value is forgotten, never trusted.
  */
 export function loadTrust(storage, event, logKey) {
-  str(event, "event", "input", "1", EVENT_ID);
+  str(event, "log", "input", "1", LOG_NAME);
   const raw = storage.getItem(storageKey(event));
   if (raw === null || raw === undefined) return { checkpoint: null, keyChanged: false };
   let v;

@@ -1,88 +1,77 @@
-"""The parents' page in real headless Chromium: a result is shown only as this browser
-verified it (PROTOCOL.md §14), and the one trusted-checkpoint policy (§12, static/trust.js)
-flags a rolled-back or forked log.
+"""The parents' page in real headless Chromium (PROTOCOL.md v2 §14, §18): a result is
+shown only as this browser verified it from a receipt, every family state has its status
+card in plain Chinese, and the one trusted-checkpoint policy (static/trust.js) flags a
+rolled-back or forked log.
 
-Expected values come from the service's own result index (what an honest server
-knows); the page must show them only through the proof it checked itself. Each
-test asserts what a family sees: the card, the three step states (通过 / 未检查 /
-未通过), the plain-Chinese failure text and what the browser remembers.
+The page runs against `parents_stub.py`, which serves the real page, config and assets
+with receipts the independent vector generator builds from tests/vectors/receipt_log.
+Expected texts come from api/i18n.py with the values the vectors hold (the generator's
+roles and masked names), never from the page's own output.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, Route, expect
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Mount
-from starlette.routing import Route as StarletteRoute
+from playwright.sync_api import Page, expect
 
-from lottery_service.api.app import create_app
 from lottery_service.api.i18n import t
-from lottery_service.core.note import Checkpoint
-from lottery_service.lookup import ApplicantResult
+from tests.paths import ROOT
 from tests.support import served
 
-from .conftest import OPERATOR, Season, screenshot_path
+from . import parents_stub as stub
+from .conftest import screenshot_path
 from .test_pages import assert_contrast
 
-EVENT = "demo-2026"
-STORAGE = f"sunshine-draw/checkpoint/{EVENT}"  # static/trust.js storageKey
-STEPS = ("input", "signature", "consistency", "inclusion", "roster", "number", "outcome")
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
-         "device_scale_factor": 2}
-HEX64 = re.compile(r"\b[0-9a-f]{64}\b")
+         "device_scale_factor": 1}
+SIZES = ((390, 844), (360, 740))
+STEPS = ("format", "checkpoint", "consistency", "inclusion", "records", "number")
+STORAGE = f"sunshine-draw/checkpoint/{stub.ORIGIN}"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+ROLES = stub.SEASON["roles"]
+FINAL, RESULTS, ROUND1 = stub.SIZES[-1], stub.SIZES[2], stub.SIZES[3]
+DRAWN = ("#status, .badge, .outcome, #outcome-lines li, dt, dd, .hint, .step, .step .state, "
+         ".step .why, #failure p, .witnesses span, .contact, summary, .button")
 
 
-def _results(season: Season) -> list[ApplicantResult]:
-    return sorted((r for r in season.run.result_index().results.values()
-                   if r.reg in season.last4), key=lambda r: r.reg)
+def z(key: str, **kw: object) -> str:
+    return t("zh", key, **kw)
 
 
-def _admitted(season: Season) -> ApplicantResult:
-    """Admitted in the draw, kept the place, grouped and matched to a head teacher."""
-    return next(r for r in _results(season) if r.outcome == "admitted" and r.teacher
-                and not r.forfeited and r.promoted_round is None and r.number)
+@pytest.fixture(scope="module")
+def server() -> Iterator[tuple[str, stub.Stub]]:
+    s = stub.Stub()
+    with served(s.app()) as url:
+        yield url, s
 
 
-def _waiting(season: Season) -> ApplicantResult:
-    return next(r for r in _results(season)
-                if r.outcome == "not_admitted" and r.waiting is not None)
+@pytest.fixture()
+def site(server: tuple[str, stub.Stub]) -> Iterator[tuple[str, stub.Stub]]:
+    server[1].reset()
+    yield server
 
 
-def _log_key(season: Season) -> str:
-    key: str = season.runtime.service.signer(EVENT).verifier_key()
-    return key
+def _open(page: Page, base: str) -> None:
+    page.goto(f"{base}/events/{stub.EVENT}/check")
 
 
-def _checkpoint(server: str) -> tuple[int, str]:
-    """The latest signed checkpoint's size and root, read as any client reads it (§12)."""
-    with urllib.request.urlopen(f"{server}/api/v1/events/{EVENT}/checkpoints/latest") as r:
-        note = r.read().decode()
-    cp = Checkpoint.parse(note[: note.rfind("\n\n") + 1])
-    return cp.size, cp.root_hash.hex()
+def _submit(page: Page, reg: str, last4: str = stub.FACTOR) -> None:
+    page.get_by_label(z("reg")).fill(reg)
+    page.get_by_label(z("id_last4")).fill(last4)
+    page.get_by_role("button", name=z("lookup")).click()
 
 
-def _submit(page: Page, result: ApplicantResult, last4: str, lang: str = "zh") -> None:
-    page.get_by_label(t(lang, "reg")).fill(result.reg)
-    page.get_by_label(t(lang, "id_last4")).fill(last4)
-    page.get_by_role("button", name=t(lang, "lookup")).click()
-
-
-def _open(page: Page, base: str, lang: str = "zh") -> None:
-    page.goto(f"{base}/events/{EVENT}/check" + ("?lang=en" if lang == "en" else ""))
-
-
-def _remember(page: Page, key: str, size: int, root: str) -> None:
-    value = json.dumps({"key": key, "root": root, "size": size}, separators=(",", ":"))
-    page.evaluate("([k, v]) => localStorage.setItem(k, v)", [STORAGE, value])
+def _states(page: Page) -> dict[str, str]:
+    items = page.locator("#steps li")
+    expect(items).to_have_count(len(STEPS))
+    return {items.nth(i).get_attribute("data-step") or "": items.nth(i).locator(".state")
+            .inner_text() for i in range(len(STEPS))}
 
 
 def _stored(page: Page) -> Any:
@@ -90,281 +79,387 @@ def _stored(page: Page) -> Any:
     return None if raw is None else json.loads(raw)
 
 
-def _states(page: Page) -> dict[str, str]:
-    """step → its state word, as the family reads it (通过 / 未检查 / 未通过)."""
-    items = page.locator("#steps li")
-    expect(items).to_have_count(len(STEPS))
-    return {items.nth(i).get_attribute("data-step") or "": items.nth(i).locator(".state")
-            .inner_text() for i in range(len(STEPS))}
+def _remember(page: Page, size: int, root: str) -> None:
+    value = json.dumps({"key": stub.LOG_KEY, "root": root, "size": size}, separators=(",", ":"))
+    page.evaluate("([k, v]) => localStorage.setItem(k, v)", [STORAGE, value])
 
 
-def _assert_no_result(page: Page, *headlines: str) -> None:
-    expect(page.locator("#result")).to_be_hidden()
-    visible = page.locator("main").inner_text()
-    for text in headlines:
-        assert text not in visible
+def _root_hex(size: int) -> str:
+    note = stub.note(size)
+    return __import__("base64").b64decode(note.split("\n")[2]).hex()
 
 
 def _assert_fits(page: Page) -> None:
-    """No sideways scrolling on a phone: nothing is wider than the viewport."""
-    overflow = page.evaluate("""() => [document.documentElement.scrollWidth,
-                                       document.documentElement.clientWidth]""")
-    assert overflow[0] <= overflow[1], overflow
+    w = page.evaluate("() => [document.documentElement.scrollWidth, "
+                      "document.documentElement.clientWidth]")
+    assert w[0] <= w[1], w
 
 
-def _shoot(page: Page, name: str, sizes: tuple[tuple[int, int], ...]) -> None:
-    for width, height in sizes:
+def _shoot(page: Page, name: str) -> None:
+    for width, height in SIZES:
         page.set_viewport_size({"width": width, "height": height})
         _assert_fits(page)
         page.screenshot(path=screenshot_path(f"parents-{name}-{width}x{height}.png"),
                         full_page=True)
 
 
-ALL_SIZES = ((390, 844), (360, 740), (1280, 720), (1920, 1080))
-DRAWN = ("#status, .badge, .outcome, .outcome-note, dt, dd, .hint, .step, .step .state, "
-         ".step .why, #failure p, #mismatch, summary")
+def _no_english(page: Page, selector: str) -> None:
+    text = page.locator(selector).inner_text()
+    text = re.sub(r"[A-Za-z0-9+/=]{20,}|[0-9a-f]{16}…|https?://\S+", "", text)  # hashes, URLs
+    words = set(re.findall(r"[A-Za-z]{3,}", text)) - {"Chrome", "Edge", "Safari", "Firefox", "http",
+                                                       "https", "events", "check", "reg"}
+    assert words == set(), words
 
 
-# --------------------------------------------------------------- verified path
+def _axe(page: Page) -> None:
+    """axe-core (npm, loaded into the test page only; never served to families)."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']}))"
+                           ".violations.map(v => ({id: v.id, impact: v.impact}))")
+    serious = [v for v in result if v["impact"] in ("serious", "critical")]
+    assert serious == [], serious
 
 
-def test_result_is_shown_only_after_this_browser_verified_it_14(
-        season: Season, server: str, new_page: Any) -> None:
-    result = _admitted(season)
-    headline = t("zh", "c.outcome.admitted")
+# ------------------------------------------------------------ one card per state
+
+fields = {c["name"]: c["expected"]["fields"] for c in json.loads(
+    (stub.VECTORS / "receipts.json").read_text(encoding="utf-8"))["cases"] if c["expected"]["ok"]}
+CFG_PAY = stub.ENV["SUNSHINE_PAYMENT_DEADLINE"]
+CARDS = [  # (card, reg, checkpoint size, headline, a line it must say)
+    ("confirmed", ROLES["admitted"], FINAL, z("c.s.confirmed"),
+     z("c.s.class_teacher", **{"class": "01", "teacher": "李*"})),
+    ("admitted-awaiting-payment", ROLES["admitted"], RESULTS, z("c.s.admitted"),
+     z("c.s.pay_by", deadline=CFG_PAY)),
+    ("forfeited-unpaid", ROLES["unpaid"], FINAL, z("c.s.forfeited_unpaid"),
+     z("c.s.forfeited_line", n=1)),
+    ("forfeited-declined", ROLES["declined"], FINAL, z("c.s.forfeited_declined"),
+     z("c.s.declined_line", n=1)),
+    ("promoted-awaiting-payment", ROLES["promoted"], ROUND1, z("c.s.promoted", n=1),
+     z("c.s.pay_by", deadline=CFG_PAY)),
+    ("promoted-confirmed", ROLES["promoted"], FINAL, z("c.s.promoted_confirmed", n=1),
+     z("c.s.promoted_line", n=1, w=2)),
+    ("waiting", ROLES["promoted"], RESULTS, z("c.s.waiting", n=2), z("c.s.waiting_no_round")),
+    ("waiting-after-round", ROLES["waiting"], ROUND1, z("c.s.waiting", n=4),
+     z("c.s.waiting_round", n=1, forfeits=2, locks=1)),
+    ("not-admitted", ROLES["waiting"], FINAL, z("c.s.not_admitted"),
+     z("c.s.next_step", step=stub.ENV["SUNSHINE_NEXT_STEP"])),
+    ("locked-elsewhere", ROLES["locked"], ROUND1, z("c.s.not_admitted"), z("c.s.locked_line", n=1)),
+    ("ineligible", ROLES["rejected"], FINAL, z("c.s.rejected"),
+     z("c.s.rejected_rule", rule=z("rule.P2-second-application"))),
+    ("class-and-teacher", ROLES["pupil"], FINAL, z("c.s.grouped"),
+     z("c.s.class_teacher", **{"class": "01", "teacher": "李*"})),
+]
+
+
+@pytest.mark.parametrize(("card", "reg", "size", "headline", "line"), CARDS,
+                         ids=[c[0] for c in CARDS])
+def test_status_card_14(site: tuple[str, stub.Stub], new_page: Any, card: str, reg: str,
+                        size: int, headline: str, line: str) -> None:
+    base, s = site
+    s.answers = {reg: size}
     page = new_page(**PHONE)
-    held: list[Route] = []
-
-    def hold(route: Route) -> None:
-        held.append(route)
-
-    page.route(f"**/api/v1/events/{EVENT}/proof", hold)
-    _open(page, server)
-    _submit(page, result, season.last4[result.reg])
-
-    # While the proof is on its way: "not yet verified", no outcome, every step 未检查.
-    expect(page.locator("#status")).to_have_text(t("zh", "c.checking"))
-    assert set(_states(page).values()) == {t("zh", "step.skipped")}
-    _assert_no_result(page, headline)
-    page.screenshot(path=screenshot_path("parents-checking-390x844.png"), full_page=True)
-    assert len(held) == 1
-    sent = json.loads(held[0].request.post_data or "")
-    assert sent == {"reg": result.reg, "id_last4": season.last4[result.reg]}  # first visit
-    held[0].fallback()
-
-    # Verified: the card, first visit's consistency step 未检查 (nothing compared), never 通过.
+    _open(page, base)
+    _submit(page, reg)
     expect(page.locator("#outcome")).to_have_text(headline)
-    expect(page.locator("#status")).to_have_text(t("zh", "c.verified"))
+    expect(page.locator("#outcome-lines")).to_contain_text(line)
+    expect(page.locator("#status")).to_have_text(z("c.verified"))
+    expect(page.locator("#announce")).to_have_text(z("c.announce", outcome=headline))
+    contact = page.locator("#card-contact")
+    expect(contact).to_contain_text(stub.ENV["SUNSHINE_CONTACT_PHONE"])
+    expect(page.locator("#witness-count")).to_have_text(z("c.w.count", n=1))
+    expect(page.locator("#witness-quorum")).to_have_text(z("c.w.quorum_met"))
     states = _states(page)
-    assert states.pop("consistency") == t("zh", "step.skipped")
-    assert set(states.values()) == {t("zh", "step.ok")}
-    expect(page.locator('#steps li[data-step="consistency"] .why')).to_have_text(
-        t("zh", "c.why.first"))
-    expect(page.locator("#announce")).to_have_text(t("zh", "c.announce", outcome=headline))
-    details = page.locator("#details")
-    assert result.class_id is not None and result.number is not None
-    expect(details.locator('dd[data-key="c.class"]')).to_have_text(result.class_id)
-    expect(details.locator('dd[data-key="c.name"]')).to_have_text(result.name)
-    expect(details.locator('dd[data-key="c.number"]')).to_have_text(result.number[:16] + "…")
-    expect(details.locator('dt[data-key="c.cutoff"]')).to_have_text(t("zh", "c.cutoff"))
-    assert "录取线" not in page.locator("main").inner_text()
-    expect(page.locator("#technical-text")).to_contain_text(result.number)  # full value
-    expect(page.locator("#mismatch")).to_be_hidden()  # the honest look-up agrees
+    assert states.pop("consistency") == z("step.skipped")  # first visit: nothing compared
+    assert states.pop("number") == (z("step.ok") if reg not in (ROLES["rejected"], ROLES["pupil"])
+                                    else z("step.skipped"))
+    assert set(states.values()) == {z("step.ok")}
+    main = page.locator("main").inner_text()
+    assert "录取线" not in main
+    masked = next((f["name"] for f in fields.values() if f["reg"] == reg and "name" in f), None)
+    if masked:
+        expect(page.locator('dd[data-key="c.name"]')).to_have_text(masked)
+    if card not in ("ineligible", "class-and-teacher"):
+        expect(page.locator("#number-note")).to_have_text(z("c.number_note"))
+    expect(page.locator("#receipt-download")).to_have_attribute("download", f"{reg}.tlog-proof")
+    _no_english(page, "#check")
     assert_contrast(page, DRAWN)
-    size, root = _checkpoint(server)
-    assert _stored(page) == {"key": _log_key(season), "size": size, "root": root}
-    page.screenshot(path=screenshot_path("parents-phone.png"), full_page=True)
-    _shoot(page, "verified", ALL_SIZES)
+    assert _stored(page)["size"] == size
+    _axe(page)
+    _shoot(page, card)
 
-    # A second visit sends the remembered size; the same checkpoint now passes (通过).
-    page.unroute(f"**/api/v1/events/{EVENT}/proof")
-    requests: list[Any] = []
-    page.on("request", lambda r: requests.append(r) if r.url.endswith("/proof") else None)
-    page.reload()
-    _submit(page, result, season.last4[result.reg])
-    expect(page.locator("#outcome")).to_have_text(headline)
-    assert set(_states(page).values()) == {t("zh", "step.ok")}
-    expect(page.locator('#steps li[data-step="consistency"] .why')).to_have_text(
-        t("zh", "c.why.same"))
-    assert json.loads(requests[-1].post_data)["trusted_size"] == size
+
+def test_before_the_draw_shows_the_result_date_from_config(site: tuple[str, stub.Stub],
+                                                          new_page: Any) -> None:
+    base, s = site
+    s.drawn = False
+    page = new_page(**PHONE)
+    _open(page, base)
+    _submit(page, ROLES["admitted"])
+    expect(page.locator("#outcome")).to_have_text(z("c.s.before_draw"))
+    expect(page.locator("#outcome-lines")).to_contain_text(
+        z("c.s.before_draw_date", date=stub.ENV["SUNSHINE_RESULTS_DATE"]))
+    expect(page.locator("#status")).to_have_text(z("c.not_yet_verified"))
+    expect(page.locator("#badge")).to_be_hidden()
+    expect(page.locator("#card-contact")).to_contain_text(stub.ENV["SUNSHINE_CONTACT_OFFICE"])
+    assert s.requests == []  # nothing to fetch before the draw
+    _shoot(page, "before-draw")
+
+
+# ------------------------------------------------------------- the verified path
+
+
+def test_nothing_is_shown_until_verified_then_a_second_visit_passes_14(
+        site: tuple[str, stub.Stub], new_page: Any) -> None:
+    base, s = site
+    reg = ROLES["admitted"]
+    s.answers = {reg: RESULTS}
+    page = new_page(**PHONE)
+    held: list[Any] = []
+    page.route(f"**/api/v1/events/{stub.EVENT}/proof", lambda route: held.append(route))
+    _open(page, base)
+    _submit(page, reg)
+    expect(page.locator("#status")).to_have_text(z("c.checking"))
+    assert set(_states(page).values()) == {z("step.skipped")}
+    expect(page.locator("#result")).to_be_hidden()
+    page.screenshot(path=screenshot_path("parents-checking-390x844.png"), full_page=True)
+    held[0].fallback()
+    expect(page.locator("#outcome")).to_have_text(z("c.s.admitted"))
+    page.unroute(f"**/api/v1/events/{stub.EVENT}/proof")
+    # The log grows; the page sends what it trusts and checks the consistency proof (通过).
+    s.answers = {reg: FINAL}
+    _submit(page, reg)
+    expect(page.locator("#outcome")).to_have_text(z("c.s.confirmed"))
+    expect(page.locator('#steps li[data-step="consistency"] .state')).to_have_text(z("step.ok"))
+    expect(page.locator('#steps li[data-step="consistency"] .why')).to_have_text(z("c.why.extends"))
+    assert s.requests[-1] == {"reg": reg, "id_last4": stub.FACTOR, "trusted_size": RESULTS}
+    assert _stored(page)["size"] == FINAL
+    _axe(page)
 
 
 def test_a_failed_check_withdraws_the_result_and_says_why_in_chinese_14(
-        season: Season, server: str, new_page: Any) -> None:
-    result = _admitted(season)
-    headline = t("zh", "c.outcome.admitted")
-    number = result.number
-    assert number is not None
-    flipped = number[:-1] + ("0" if number[-1] != "0" else "1")
+        site: tuple[str, stub.Stub], new_page: Any) -> None:
+    base, s = site
+    reg = ROLES["admitted"]
+    s.answers = {reg: FINAL}
     page = new_page(**PHONE)
-    _open(page, server)
-    _submit(page, result, season.last4[result.reg])
-    expect(page.locator("#outcome")).to_have_text(headline)
+    _open(page, base)
+    _submit(page, reg)
+    expect(page.locator("#outcome")).to_have_text(z("c.s.confirmed"))
     remembered = _stored(page)
 
-    def tamper(route: Route) -> None:
-        response = route.fetch()
-        proof = response.json()
-        changed = 0
-        for item in proof["entries"]:
-            if f'"number":"{number}"' in item["entry"]:
-                item["entry"] = item["entry"].replace(number, flipped)
-                changed += 1
-        assert changed == 1
-        route.fulfill(response=response, json=proof)
+    def tamper(text: str) -> str:  # the outcome changed in transit: admitted → not admitted
+        lines = text.split("\n")
+        x = json.loads(__import__("base64").b64decode(lines[1][6:]))
+        x["entry"] = x["entry"].replace('"rank":2', '"rank":1')
+        lines[1] = "extra " + stub.b64(json.dumps(x, separators=(",", ":"), sort_keys=True,
+                                                  ensure_ascii=False).encode())
+        return "\n".join(lines)
 
-    page.route(f"**/api/v1/events/{EVENT}/proof", tamper)
-    _submit(page, result, season.last4[result.reg])
-    # The changed entry is not the one the signed log holds (§4): the result is withdrawn.
-    expect(page.locator("#failure-text")).to_have_text(t("zh", "c.fail.inclusion"))
-    expect(page.locator("#failure-contact")).to_have_text(t("zh", "c.contact"))
-    expect(page.locator("#status")).to_have_text(t("zh", "c.fail.title"))
-    _assert_no_result(page, headline)
-    assert _states(page) == {
-        "input": t("zh", "step.ok"), "signature": t("zh", "step.ok"),
-        "consistency": t("zh", "step.ok"), "inclusion": t("zh", "step.bad"),
-        "roster": t("zh", "step.skipped"), "number": t("zh", "step.skipped"),
-        "outcome": t("zh", "step.skipped")}
-    # Internals only in the technical disclosure, never in what a parent reads first.
-    failure = page.locator("#failure").inner_text()
-    assert re.search(r"[A-Za-z]{3,}", failure) is None, failure
+    s.tamper = tamper
+    _submit(page, reg)
+    expect(page.locator("#failure-text")).to_have_text(z("c.fail.inclusion"))
+    expect(page.locator("#failure-contact")).to_contain_text(stub.ENV["SUNSHINE_CONTACT_PHONE"])
+    expect(page.locator("#status")).to_have_text(z("c.fail.title"))
+    expect(page.locator("#result")).to_be_hidden()
+    expect(page.locator("#receipt")).to_be_hidden()
+    assert _states(page) == {"format": z("step.ok"), "checkpoint": z("step.ok"),
+                             "consistency": z("step.ok"), "inclusion": z("step.bad"),
+                             "records": z("step.skipped"), "number": z("step.skipped")}
+    _no_english(page, "#failure")
     expect(page.locator("#technical-text")).to_contain_text("inclusion")
-    expect(page.locator("#technical")).not_to_have_attribute("open", "")
-    assert _stored(page) == remembered  # nothing remembered from a failed check
+    assert _stored(page) == remembered
     assert_contrast(page, DRAWN)
-    _shoot(page, "failed", ((390, 844), (360, 740)))
-
-    # English only on the English switch.
-    _open(page, server, "en")
-    _submit(page, result, season.last4[result.reg], "en")
-    expect(page.locator("#failure-text")).to_have_text(t("en", "c.fail.inclusion"))
-    expect(page.locator("#failure-contact")).to_have_text(t("en", "c.contact"))
-    page.screenshot(path=screenshot_path("parents-failed-en-390x844.png"), full_page=True)
+    _axe(page)
+    _shoot(page, "failed")
 
 
-# ------------------------------------------------------- trusted-checkpoint policy
-
-
-def test_a_rolled_back_log_is_flagged_and_shows_no_result_12(
-        season: Season, server: str, new_page: Any) -> None:
-    """The browser trusted a larger checkpoint than the one served: a log never shrinks."""
-    result = _admitted(season)
-    size, root = _checkpoint(server)
+def test_a_server_whose_answer_is_another_familys_result_is_refused_14(
+        site: tuple[str, stub.Stub], new_page: Any) -> None:
+    """The server answers a valid receipt of another family (its 'look-up' disagrees with
+    what was asked): the page refuses it and shows neither result."""
+    base, s = site
+    s.answers = {ROLES["admitted"]: FINAL}
+    s.tamper = lambda _text: stub.receipt(ROLES["unpaid"], FINAL)
     page = new_page(**PHONE)
-    _open(page, server)
-    _remember(page, _log_key(season), size + 5, "ab" * 32)
-    before = _stored(page)
-    _submit(page, result, season.last4[result.reg])
+    _open(page, base)
+    _submit(page, ROLES["admitted"])
+    expect(page.locator("#failure-text")).to_have_text(z("c.fail.format"))
+    assert z("c.s.forfeited_unpaid") not in page.locator("main").inner_text()
+    assert _stored(page) is None
+
+
+def test_a_rolled_back_checkpoint_is_a_loud_warning_12_14(site: tuple[str, stub.Stub],
+                                                          new_page: Any) -> None:
+    base, s = site
+    reg = ROLES["promoted"]
+    s.answers = {reg: RESULTS}
+    page = new_page(**PHONE)
+    _open(page, base)
+    _remember(page, FINAL, _root_hex(FINAL))
+    _submit(page, reg)
     expect(page.locator("#failure")).to_have_class("warning")
-    expect(page.locator("#failure-text")).to_have_text(t("zh", "c.fail.rollback"))
-    expect(page.locator("#failure-contact")).to_have_text(t("zh", "c.contact_warning"))
-    states = _states(page)
-    assert states.pop("consistency") == t("zh", "step.bad")
-    assert set(states.values()) == {t("zh", "step.ok")}  # every other check ran and held
-    expect(page.locator('#steps li[data-step="consistency"] .why')).to_have_text(
-        t("zh", "c.why.rollback"))
-    _assert_no_result(page, t("zh", "c.outcome.admitted"))
-    assert _stored(page) == before
+    expect(page.locator("#failure-text")).to_have_text(z("c.fail.rollback"))
+    expect(page.locator("#failure-contact")).to_contain_text(z("c.contact_warning"))
+    expect(page.locator("#result")).to_be_hidden()
+    assert _states(page)["consistency"] == z("step.bad")
+    assert _stored(page)["size"] == FINAL
     assert_contrast(page, DRAWN)
-    _shoot(page, "rollback", ((390, 844),))
-
-    # Remembered under another log key: one log, one key; flagged the same loud way.
-    other = "sunshine-draw/demo-2026+00000000+" + "A" * 44
-    _remember(page, other, size, root)
-    _submit(page, result, season.last4[result.reg])
-    expect(page.locator("#failure-text")).to_have_text(t("zh", "c.fail.key_changed"))
-    _assert_no_result(page, t("zh", "c.outcome.admitted"))
-    assert _stored(page)["key"] == other
+    _shoot(page, "rollback")
 
 
-@pytest.mark.parametrize("where", ["same-size", "earlier-size"])
-def test_a_forked_log_is_flagged_and_shows_no_result_12(
-        season: Season, server: str, new_page: Any, where: str) -> None:
-    """Another root at the trusted size, or a log that does not extend the trusted one."""
-    result = _admitted(season)
-    size, _ = _checkpoint(server)
+def test_a_forked_checkpoint_is_a_loud_warning_12_14(site: tuple[str, stub.Stub],
+                                                     new_page: Any) -> None:
+    base, s = site
+    reg = ROLES["admitted"]
+    s.answers = {reg: FINAL}
     page = new_page(**PHONE)
-    _open(page, server)
-    _remember(page, _log_key(season), size if where == "same-size" else size - 3, "ab" * 32)
-    _submit(page, result, season.last4[result.reg])
-    expect(page.locator("#failure-text")).to_have_text(t("zh", "c.fail.fork"))
-    expect(page.locator("#failure")).to_have_class("warning")
-    states = _states(page)
-    assert states["consistency"] == t("zh", "step.bad")
-    assert states["inclusion"] == t("zh", "step.skipped")  # stopped there (§14 order)
-    _assert_no_result(page, t("zh", "c.outcome.admitted"))
-    if where == "same-size":
-        _shoot(page, "fork", ((390, 844),))
+    _open(page, base)
+    _remember(page, FINAL, "ab" * 32)
+    _submit(page, reg)
+    expect(page.locator("#failure-text")).to_have_text(z("c.fail.fork"))
+    expect(page.locator("#result")).to_be_hidden()
+    assert _stored(page)["root"] == "ab" * 32
+    _shoot(page, "fork")
 
 
-# ------------------------------------------------- a server that lies in its look-up
+# ------------------------------------------------------- offline, static, old WebViews
 
 
-@pytest.fixture()
-def lying_server(season: Season) -> Iterator[tuple[str, Callable[[dict[str, Any]], None]]]:
-    """The real app, except that POST …/lookup answers whatever the test sets."""
-    lies: dict[str, Any] = {}
-
-    async def lookup(request: Request) -> JSONResponse:
-        await request.body()
-        return JSONResponse(lies["body"])
-
-    app = Starlette(routes=[
-        StarletteRoute(f"/api/v1/events/{EVENT}/lookup", lookup, methods=["POST"]),
-        Mount("/", app=create_app(season.runtime, operator=OPERATOR, cache_max_age=0.2)),
-    ])
-    with served(app) as url:
-        yield url, lambda body: lies.update(body=body)
-
-
-def test_a_lookup_that_disagrees_with_the_proof_is_never_shown_14(
-        season: Season, new_page: Any,
-        lying_server: tuple[str, Callable[[dict[str, Any]], None]]) -> None:
-    url, lie = lying_server
-    waiting = _waiting(season)
-    admitted = _admitted(season)
-    assert waiting.waiting is not None
-    # The look-up claims an admission, another class and another school's name.
-    lie({**waiting.to_json(), "outcome": "admitted", "waiting": None, "class": "99",
-         "teacher": admitted.teacher, "teacher_name": "假老师", "school": "S999",
-         "school_name": "假学校"})
+def test_a_receipt_file_is_checked_offline_with_no_request_14(
+        site: tuple[str, stub.Stub], new_page: Any, tmp_path: Path) -> None:
+    base, s = site
+    reg = ROLES["declined"]
+    path = tmp_path / f"{reg}.tlog-proof"
+    path.write_text(stub.receipt(reg, FINAL), encoding="utf-8")
     page = new_page(**PHONE)
-    _open(page, url)
-    _submit(page, waiting, season.last4[waiting.reg])
-    expect(page.locator("#outcome")).to_have_text(
-        t("zh", "c.outcome.waiting", n=waiting.waiting))
-    expect(page.locator("#mismatch")).to_have_text(t("zh", "c.mismatch"))
-    shown = page.locator("main").inner_text()
-    for lie_text in (t("zh", "c.outcome.admitted"), "假学校", "假老师", "S999"):
-        assert lie_text not in shown
-    expect(page.locator('#details dd[data-key="c.class"]')).to_have_count(0)
-    expect(page.locator('#details dd[data-key="c.waiting"]')).to_have_text(
-        t("zh", "c.nth", n=waiting.waiting))
-    expect(page.locator('#details dd[data-key="c.school"]')).to_have_text(waiting.school)
-    _shoot(page, "mismatch", ((390, 844),))
-
-    # A look-up that agrees, with names: they label the verified ids.
-    lie(admitted.to_json())
-    _submit(page, admitted, season.last4[admitted.reg])
-    expect(page.locator("#outcome")).to_have_text(t("zh", "c.outcome.admitted"))
-    expect(page.locator("#mismatch")).to_be_hidden()
-    if admitted.school_name:
-        expect(page.locator('#details dd[data-key="c.school"]')).to_have_text(
-            f"{admitted.school_name}（{admitted.school}）")
+    _open(page, base)
+    expect(page.locator('label[for="receipt-file"]')).to_have_text(z("c.file_pick"))
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url))
+    page.context.set_offline(True)
+    page.get_by_label(z("reg")).fill(reg)
+    page.set_input_files("#receipt-file", str(path))
+    expect(page.locator("#outcome")).to_have_text(z("c.s.forfeited_declined"))
+    assert [u for u in sent if not u.startswith("blob:")] == []
+    assert s.requests == []
+    page.context.set_offline(False)
+    _shoot(page, "offline-file")
 
 
-def test_wrong_credentials_and_malformed_input_get_plain_messages(
-        season: Season, server: str, new_page: Any) -> None:
-    result = _admitted(season)
+def test_the_verified_receipt_downloads_and_its_qr_code_names_only_the_reg(
+        site: tuple[str, stub.Stub], new_page: Any) -> None:
+    base, s = site
+    reg = ROLES["admitted"]
+    s.answers = {reg: FINAL}
+    page = new_page(**PHONE, accept_downloads=True)
+    _open(page, base)
+    _submit(page, reg)
+    expect(page.locator("#outcome")).to_have_text(z("c.s.confirmed"))
+    with page.expect_download() as info:
+        page.locator("#receipt-download").click()
+    assert info.value.suggested_filename == f"{reg}.tlog-proof"
+    assert Path(info.value.path()).read_text(encoding="utf-8") == stub.receipt(reg, FINAL)
+    expect(page.locator("#receipt-qr svg")).to_have_count(1)
+    url = page.locator("#receipt-url").inner_text()
+    assert url.endswith(f"#reg={reg}") and stub.FACTOR not in url
+    page.goto(url)
+    expect(page.get_by_label(z("reg"))).to_have_value(reg)
+
+
+def test_static_publication_shard_is_decrypted_and_checked_18(
+        site: tuple[str, stub.Stub], new_page: Any) -> None:
+    base, s = site
+    s.source = "static"
+    reg = ROLES["unpaid"]
+    s.answers = {reg: FINAL}
+    s.latest = FINAL
     page = new_page(**PHONE)
-    _open(page, server)
-    page.get_by_label(t("zh", "reg")).fill("r")
-    page.get_by_label(t("zh", "id_last4")).fill("12")
-    page.get_by_role("button", name=t("zh", "lookup")).click()
-    expect(page.locator("#message")).to_have_text(t("zh", "c.bad_input"))
-    expect(page.locator("#check")).to_be_hidden()
-    wrong = "0000" if season.last4[result.reg] != "0000" else "1111"
-    _submit(page, result, wrong)
-    expect(page.locator("#message")).to_have_text(t("zh", "not_found"))
-    expect(page.locator("#check")).to_be_hidden()
-    assert HEX64.search(page.locator("main").inner_text()) is None
+    _open(page, base)
+    _submit(page, reg)
+    expect(page.locator("#outcome")).to_have_text(z("c.s.forfeited_unpaid"))
+    assert s.requests == []  # the app server was never asked
+    _submit(page, reg, "999X")  # wrong factor: no shard at that address
+    expect(page.locator("#message")).to_contain_text(z("not_found"))
+    s.latest = RESULTS  # the host now publishes an older checkpoint than the shard's
+    _submit(page, reg)
+    expect(page.locator("#failure-text")).to_have_text(z("c.fail.rollback"))
+    _shoot(page, "static-rollback")
+
+
+def test_old_webview_without_webcrypto_ed25519_uses_the_local_fallback(
+        site: tuple[str, stub.Stub], new_page: Any) -> None:
+    base, s = site
+    reg = ROLES["admitted"]
+    s.answers = {reg: FINAL}
+    page = new_page(**PHONE)
+    page.add_init_script("""(() => {
+      const s = crypto.subtle, imp = s.importKey.bind(s);
+      s.importKey = async (f, d, a, ...r) => {
+        if ((a && a.name || a) === 'Ed25519')
+          throw new DOMException('Unrecognized name', 'NotSupportedError');
+        return imp(f, d, a, ...r);
+      };
+    })()""")
+    loaded: list[str] = []
+    page.on("request", lambda r: loaded.append(r.url))
+    _open(page, base)
+    _submit(page, reg)
+    expect(page.locator("#outcome")).to_have_text(z("c.s.confirmed"))
+    assert any(u.endswith("/static/vendor/noble-curves-ed25519.js") for u in loaded)
+    assert all(u.startswith(base) or u.startswith("blob:") for u in loaded)  # nothing remote
+
+
+def test_verify_step_with_4x_cpu_throttling_is_fast_enough(site: tuple[str, stub.Stub],
+                                                          new_page: Any) -> None:
+    """A mid-range phone profile (CDP CPU throttling 4x): the page's own verify timing is
+    printed for the record; the assertion is loose (< 3 s) so it never flakes — the
+    benchmark number is `make bench`'s browser_verify_ms."""
+    base, s = site
+    reg = ROLES["admitted"]
+    s.answers = {reg: FINAL}
+    page = new_page(**PHONE)
+    _open(page, base)
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
+    times = []
+    for _ in range(3):
+        _submit(page, reg)
+        expect(page.locator("#outcome")).to_have_text(z("c.s.confirmed"))
+        times.append(int(page.evaluate("() => document.body.dataset.verifyMs")))
+    print(f"\nparents' page verify step at 4x CPU throttling: {times} ms")
+    assert min(times) < 3000, times
+
+
+def test_receipt_js_passes_every_receipt_vector_in_chromium(site: tuple[str, stub.Stub],
+                                                            new_page: Any) -> None:
+    """The same checker the page runs, on every receipts.json case, in Chromium."""
+    base, _ = site
+    cases = json.loads((stub.VECTORS / "receipts.json").read_text(encoding="utf-8"))["cases"]
+    page = new_page()
+    _open(page, base)
+    got = page.evaluate("""async ([cases, policyText]) => {
+      const { checkReceipt } = await import("/static/receipt.js");
+      const { parsePolicy } = await import("/static/policy.js");
+      const { parseCheckpoint, parseNote } = await import("/static/note.js");
+      const out = [];
+      for (const c of cases) {
+        const i = c.input;
+        let trusted = null;
+        if (i.trusted) {
+          const cp = parseCheckpoint(parseNote(i.trusted.checkpoint).text);
+          trusted = { size: cp.size, root: cp.root };
+        }
+        const r = await checkReceipt(i.receipt, { reg: i.reg, trusted,
+          policy: await parsePolicy(i.policy ?? policyText),
+          consistencyProof: i.trusted ? i.trusted.consistency_proof : null });
+        out.push({ ok: r.ok, steps: r.steps, failed_step: r.failed_step ?? null,
+                   fields: r.fields ?? null });
+      }
+      return out;
+    }""", [cases, stub.POLICY])
+    assert len(got) == len(cases) >= 47
+    for case, r in zip(cases, got, strict=True):
+        e = case["expected"]
+        assert (r["ok"], r["steps"]) == (e["ok"], e["steps"]), case["name"]
+        assert r["failed_step"] == e.get("failed_step"), case["name"]
+        assert r["fields"] == e.get("fields"), case["name"]

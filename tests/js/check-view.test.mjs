@@ -1,262 +1,263 @@
-// The parents' page logic (templates/static/check-view.js, PROTOCOL.md §14): a result
-// reaches the card only through the in-browser check, never from the look-up.
+// The parents' page logic (templates/static/check-view.js, PROTOCOL.md v2 §14): a result
+// reaches the card only through the in-browser receipt check, and every family state has
+// its status card, built from the checker's verified fields and the event's public config.
 
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 
 import {
-  Phase, STEPS, checkView, credentials, labelsFor, mismatchOf, resultCard, runCheck, stepStates,
+  Phase, STEPS, checkView, contactOf, credentials, regOnly, runCheck, statusCard, stepStates, witnessLine,
 } from "../../templates/static/check-view.js";
-import { ProofError } from "../../templates/static/errors.js";
 import { Failure, HttpError } from "../../templates/static/page.js";
-import { checkProof } from "../../templates/static/proof.js";
+import { Status } from "../../templates/static/receipt.js";
+import { fileSource } from "../../templates/static/receipt-source.js";
 import { loadTrust, rememberCheckpoint } from "../../templates/static/trust.js";
 import { MemoryStorage, VECTORS, readJSON } from "./support.mjs";
 
-const PROOFS = readJSON(join(VECTORS, "proofs.json"));
-const KEY = PROOFS.log_key;
-const EVENT = PROOFS.cases[0].input.proof.event;
-const byName = (name) => PROOFS.cases.find((c) => c.name === name);
-const VALID = PROOFS.cases.filter((c) => c.expected && c.input.pinned_key);
+const DOC = readJSON(join(VECTORS, "receipts.json"));
+const LOG = join(VECTORS, "receipt_log");
+const POLICY = readFileSync(join(LOG, "policy"), "utf-8");
+const KEY = DOC.keys.log_vkey;
+const ORIGIN = DOC.log.origin;
+const byName = (name) => DOC.cases.find((c) => c.name === name);
+const VALID = DOC.cases.filter((c) => c.expected.ok && c.input.trusted === null);
+const FAILING = DOC.cases.filter((c) => !c.expected.ok);
 // Keys and their values, so a test can see which string was chosen with what.
 const t = (key, vars = {}) => (Object.keys(vars).length ? `${key}${JSON.stringify(vars)}` : key);
+const CFG = {
+  contact: { office: "云岩区教育局招生办", phone: "0851-12345678", hours: "工作日 9:00–17:00" },
+  dates: { results: "2026年7月1日" },
+  payment: { deadline: "2026年7月10日17:00", where: "学校财务室或“筑民生”缴费平台", amount: "以学校缴费通知为准" },
+  next_step: "由区教育局统筹安排到公办学校，请留意短信通知。",
+};
+const hex = (b64) => Buffer.from(b64, "base64").toString("hex");
 
-/** A server stub: /proof answers `proof` (or throws), /lookup answers `lookup`. */
-function server(proof, lookup = null) {
+/** A source that answers `text` (or throws it) and counts what was asked. */
+function source(text, { latest = null, proof = null } = {}) {
   const calls = [];
-  const post = async (path, body) => {
-    calls.push({ path, body });
-    if (path === "/proof") {
-      if (proof instanceof Error) throw proof;
-      return structuredClone(proof);
-    }
-    if (lookup instanceof Error) throw lookup;
-    return lookup;
+  return {
+    calls, kind: "test",
+    async receipt(given, trustedSize) {
+      calls.push({ given, trustedSize });
+      if (text instanceof Error) throw text;
+      return text;
+    },
+    consistency: async () => proof,
+    latest: latest === null ? null : async () => latest,
   };
-  return { post, calls };
 }
 
-async function run(c, { lookup = null, storage = new MemoryStorage(), proof = c.input.proof,
-  logKey = KEY } = {}) {
-  const s = server(proof, lookup);
-  const state = await runCheck({ reg: c.input.reg, id_last4: "1234" },
-    { post: s.post, storage, event: EVENT, logKey });
-  return { state, storage, calls: s.calls };
-}
-
-/** The look-up an honest server gives for a verified result (lookup.py to_json). */
-function honestLookup(v, names = {}) {
-  return { reg: v.reg, name: v.name, school: v.school, outcome: v.outcome, stage: v.stage,
-    rank: v.rank, waiting: v.waiting, number: v.number, cutoff: v.cutoff,
-    promoted_round: v.promotedRound, forfeited: v.forfeited, class: v.class, teacher: v.teacher,
-    school_name: names.school ?? null, teacher_name: names.teacher ?? null };
-}
+const run = (c, opts = {}) => runCheck({ reg: c.input.reg, id_last4: "123X" },
+  { source: opts.source ?? source(c.input.receipt), storage: opts.storage ?? new MemoryStorage(),
+    policyText: opts.policy ?? c.input.policy ?? POLICY });
 
 test("credentials are trimmed and upper-cased; malformed ones are refused", () => {
   assert.deepEqual(credentials(" r004 ", "123x"), { reg: "R004", id_last4: "123X" });
   for (const [reg, last4] of [["R0", "1234"], ["R004", "12345"], ["R0-4", "1234"], ["R004", "X123"], ["", ""]]) {
     assert.equal(credentials(reg, last4), null, `${reg} ${last4}`);
   }
+  assert.equal(regOnly(" 2026000103 "), "2026000103");
+  assert.equal(regOnly("x"), null);
 });
 
-test("every valid proof: the card is the checker's output, first visit's consistency 未检查", async () => {
-  for (const c of VALID.filter((x) => !x.input.trusted_checkpoint)) {
-    const { state, storage, calls } = await run(c);
-    assert.equal(state.phase, Phase.VERIFIED, c.name);
-    assert.deepEqual(state.verified, c.expected, c.name);
-    assert.deepEqual(calls.map((x) => x.path), ["/proof", "/lookup"], c.name);
-    assert.equal("trusted_size" in calls[0].body, false);
-    const view = checkView(state, t);
-    assert.deepEqual(view.card, resultCard(c.expected, { schoolName: null, teacherName: null }, t));
-    assert.deepEqual(view.steps.map((s) => [s.step, s.state]),
-      STEPS.map((s) => [s, s === "consistency" ? "skipped" : "ok"]), c.name);
-    assert.equal(view.steps.find((s) => s.step === "consistency").why, "c.why.first");
-    assert.equal(view.announce, t("c.announce", { outcome: view.card.headline }));
-    assert.deepEqual(loadTrust(storage, EVENT, KEY).checkpoint,
-      { size: c.expected.checkpointSize, root: c.expected.checkpointRoot });
-  }
-});
-
-test("a look-up that claims another result never changes the card; it is flagged", async () => {
-  const expected = VALID.map((c) => c.expected);
-  for (const c of VALID.filter((x) => !x.input.trusted_checkpoint)) {
-    const honest = checkView((await run(c)).state, t).card;
-    for (const other of expected) {
-      const lie = { ...honestLookup(other, { school: "假学校", teacher: "假老师" }), reg: c.input.reg };
-      const { state } = await run(c, { lookup: lie });
-      const view = checkView(state, t);
-      const labels = labelsFor(c.expected, lie);
-      assert.deepEqual(view.card, resultCard(c.expected, labels, t), c.name);
-      assert.equal(view.card.headline, honest.headline, c.name);
-      const differs = mismatchOf(c.expected, lie).length > 0;
-      assert.equal(view.mismatch === null, !differs, c.name);
-      if (lie.school !== c.expected.school) assert.equal(labels.schoolName, null);
-      if (lie.teacher !== c.expected.teacher || c.expected.teacher === null) assert.equal(labels.teacherName, null);
-    }
-  }
-  // An honest look-up with names: no warning, and names label the verified ids.
-  const c = byName("admitted");
-  const { state } = await run(c, { lookup: honestLookup(c.expected, { school: "阳光中学", teacher: "王*" }) });
-  const view = checkView(state, t);
-  assert.equal(view.mismatch, null);
-  assert.equal(view.card.rows.find((r) => r.key === "c.school").value, `阳光中学（${c.expected.school}）`);
-  assert.equal(view.card.rows.find((r) => r.key === "c.teacher").value, `王*（${c.expected.teacher}）`);
-});
-
-test("a failed look-up leaves the verified result standing, unlabelled", async () => {
-  const c = byName("admitted");
-  const { state } = await run(c, { lookup: new HttpError(Failure.SERVER, 500) });
-  assert.equal(state.phase, Phase.VERIFIED);
-  assert.equal(state.mismatch, null);
-  assert.deepEqual(state.labels, { schoolName: null, teacherName: null });
-});
-
-test("every tampered proof: no card, nothing remembered, the failing step 未通过 and later ones 未检查", async () => {
-  for (const c of PROOFS.cases.filter((x) => x.error)) {
+test("every valid receipt: the card is built from the checker's fields; first visit 未检查", async () => {
+  for (const c of VALID) {
     const storage = new MemoryStorage();
-    const logKey = c.input.pinned_key; // the key the page pins
-    if (c.input.trusted_checkpoint) rememberCheckpoint(storage, EVENT, logKey, c.input.trusted_checkpoint);
-    const before = storage.getItem(`sunshine-draw/checkpoint/${EVENT}`);
-    const { state, calls } = await run(c, { storage, logKey });
+    const src = source(c.input.receipt);
+    const state = await run(c, { storage, source: src });
+    assert.equal(state.phase, Phase.VERIFIED, c.name);
+    assert.deepEqual(state.result.fields, c.expected.fields, c.name);
+    assert.equal(src.calls[0].trustedSize, null);
+    const view = checkView(state, t, CFG);
+    assert.deepEqual(view.card, statusCard(c.expected.fields, state.result.rounds, CFG, t), c.name);
+    assert.equal(view.card.status, c.expected.fields.status);
+    assert.deepEqual(view.steps.map((s) => s.step), [...STEPS]);
+    assert.equal(view.steps.find((s) => s.step === "consistency").state, "skipped");
+    assert.equal(view.steps.find((s) => s.step === "consistency").why, "c.why.first");
+    assert.ok(view.steps.filter((s) => s.step !== "consistency" && s.step !== "number").every((s) => s.state === "ok"));
+    assert.equal(view.announce, t("c.announce", { outcome: view.card.headline }));
+    assert.equal(view.contact, contactOf(CFG, t));
+    assert.deepEqual(loadTrust(storage, ORIGIN, KEY).checkpoint,
+      { size: c.expected.checkpoint.size, root: hex(c.expected.checkpoint.root) });
+    // A second visit sends the remembered size and the same checkpoint passes (通过).
+    const again = await run(c, { storage, source: source(c.input.receipt) });
+    assert.equal(checkView(again, t, CFG).steps.find((s) => s.step === "consistency").why, "c.why.same");
+  }
+});
+
+test("every failing receipt: no card, nothing remembered, the failing step 未通过 and later ones 未检查", async () => {
+  for (const c of FAILING) {
+    const storage = new MemoryStorage();
+    let trusted = null;
+    if (c.input.trusted) {
+      const { parseCheckpoint, parseNote } = await import("../../templates/static/note.js");
+      const cp = parseCheckpoint(parseNote(c.input.trusted.checkpoint).text);
+      trusted = { size: cp.size, root: cp.root };
+      rememberCheckpoint(storage, ORIGIN, KEY, trusted);
+    }
+    const before = storage.getItem(`sunshine-draw/checkpoint/${ORIGIN}`);
+    const state = await run(c, { storage, source: source(c.input.receipt, { proof: c.input.trusted?.consistency_proof }) });
     assert.equal(state.phase, Phase.FAILED, c.name);
-    assert.equal(state.verified, undefined, c.name);
-    assert.deepEqual(calls.map((x) => x.path), ["/proof"], c.name); // no look-up after a failure
-    assert.equal(storage.getItem(`sunshine-draw/checkpoint/${EVENT}`), before, c.name);
-    const view = checkView(state, t);
+    assert.equal(state.result.fields, undefined, c.name);
+    assert.equal(storage.getItem(`sunshine-draw/checkpoint/${ORIGIN}`), before, c.name);
+    const view = checkView(state, t, CFG);
     assert.equal(view.card, null, c.name);
+    assert.equal(view.witnesses, null);
     assert.ok(view.failure.text.startsWith("c.fail."), c.name);
+    assert.ok(view.failure.contact.includes(contactOf(CFG, t)), c.name);
     const states = view.steps.map((s) => s.state);
     const bad = states.indexOf("bad");
-    assert.ok(bad >= 0, c.name);
+    assert.equal(bad, c.expected.failed_step - 1, c.name);
     assert.ok(states.slice(bad + 1).every((s) => s === "skipped"), c.name);
-    assert.ok(states.slice(0, bad).every((s) => s !== "bad"), c.name);
-    assert.ok(view.technical.some((line) => line.includes(`(PROTOCOL.md §`)), c.name);
+    assert.ok(view.technical.some((line) => line.includes("(PROTOCOL.md §")), c.name);
+    if (c.expected.failed_step === 3) assert.equal(view.failure.loud, true, c.name);
   }
 });
 
-test("a fork is loud: another root at the trusted size", async () => {
-  const c = byName("fork-same-size");
-  const storage = new MemoryStorage();
-  rememberCheckpoint(storage, EVENT, KEY, c.input.trusted_checkpoint);
-  const view = checkView((await run(c, { storage })).state, t);
-  assert.deepEqual(view.failure, { text: "c.fail.fork", contact: "c.contact_warning", loud: true });
-  assert.deepEqual(view.steps.map((s) => s.state), ["ok", "ok", "bad", "skipped", "skipped", "skipped", "skipped"]);
-});
-
-test("a rollback is loud and withholds the result, though every other check held", async () => {
+test("a rolled-back checkpoint is loud and withholds the result, though every other step held", async () => {
   const c = byName("admitted");
   const storage = new MemoryStorage();
-  rememberCheckpoint(storage, EVENT, KEY, { size: c.expected.checkpointSize + 1, root: "ab".repeat(32) });
-  const before = storage.getItem(`sunshine-draw/checkpoint/${EVENT}`);
-  const { state, calls } = await run(c, { storage });
-  assert.equal(state.phase, Phase.FAILED);
-  assert.equal(state.verified, undefined);
-  assert.equal(calls[0].body.trusted_size, c.expected.checkpointSize + 1);
-  assert.equal(storage.getItem(`sunshine-draw/checkpoint/${EVENT}`), before);
-  const view = checkView(state, t);
+  rememberCheckpoint(storage, ORIGIN, KEY, { size: c.expected.checkpoint.size + 1, root: "ab".repeat(32) });
+  const view = checkView(await run(c, { storage }), t, CFG);
   assert.equal(view.card, null);
-  assert.deepEqual(view.failure, { text: "c.fail.rollback", contact: "c.contact_warning", loud: true });
-  assert.deepEqual(view.steps.map((s) => s.state), ["ok", "ok", "bad", "ok", "ok", "ok", "ok"]);
-  assert.equal(view.steps[2].why, "c.why.rollback");
+  assert.equal(view.failure.text, "c.fail.rollback");
+  assert.equal(view.failure.loud, true);
+  assert.deepEqual(view.steps.map((s) => s.state), ["ok", "ok", "bad", "skipped", "skipped", "skipped"]);
 });
 
-test("a remembered checkpoint under another log key is loud; nothing is replaced", async () => {
+test("a checkpoint remembered under another key: loud key_changed, no card", async () => {
   const c = byName("admitted");
   const storage = new MemoryStorage();
-  const other = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
-  rememberCheckpoint(storage, EVENT, other, { size: 3, root: "ab".repeat(32) });
-  const { state, calls } = await run(c, { storage });
-  assert.equal("trusted_size" in calls[0].body, false); // not the same log's checkpoint
-  const view = checkView(state, t);
+  rememberCheckpoint(storage, ORIGIN, "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+    { size: 3, root: "cd".repeat(32) });
+  const view = checkView(await run(c, { storage }), t, CFG);
   assert.equal(view.card, null);
   assert.equal(view.failure.text, "c.fail.key_changed");
-  assert.equal(loadTrust(storage, EVENT, other).checkpoint.size, 3);
 });
 
-test("a later step failing after a rollback still says rollback first", async () => {
-  const c = byName("number-changed-in-transit");
-  const storage = new MemoryStorage();
-  rememberCheckpoint(storage, EVENT, KEY, { size: 10 ** 6, root: "ab".repeat(32) });
-  const view = checkView((await run(c, { storage })).state, t);
-  assert.equal(view.failure.text, "c.fail.rollback");
-  assert.deepEqual(view.steps.map((s) => s.state), ["ok", "ok", "bad", "bad", "skipped", "skipped", "skipped"]);
-});
-
-test("a growing log passes with its consistency proof and is remembered (通过)", async () => {
-  const c = byName("consistency-from-earlier-checkpoint");
-  const storage = new MemoryStorage();
-  rememberCheckpoint(storage, EVENT, KEY, c.input.trusted_checkpoint);
-  const { state, calls } = await run(c, { storage });
-  assert.equal(calls[0].body.trusted_size, c.input.trusted_checkpoint.size);
-  assert.equal(state.phase, Phase.VERIFIED);
-  const view = checkView(state, t);
-  assert.ok(view.steps.every((s) => s.state === "ok"));
-  assert.equal(view.steps[2].why, "c.why.extends");
-  assert.equal(loadTrust(storage, EVENT, KEY).checkpoint.size, c.expected.checkpointSize);
-});
-
-test("an unreachable server or wrong credentials show a message and no check at all", async () => {
+test("static publication: a published checkpoint older than the receipt's, or another root, is loud", async () => {
   const c = byName("admitted");
-  for (const [error, text] of [
-    [new HttpError(Failure.NOT_FOUND, 404), "not_found"],
-    [new HttpError(Failure.TOO_MANY, 429, "", 3600), 'c.too_many_wait{"minutes":60}'],
-    [new HttpError(Failure.TOO_MANY, 429), "too_many"],
-    [new HttpError(Failure.NETWORK, 0), "c.network"],
-    [new HttpError(Failure.SERVER, 503), 'c.server{"status":503}'],
-  ]) {
-    const { state } = await run(c, { proof: error });
-    assert.equal(state.phase, Phase.UNREACHABLE);
-    const view = checkView(state, t);
-    assert.deepEqual(view.message, { kind: "error", text });
-    assert.equal(view.status, null);
-    assert.equal(view.card, null);
-    assert.deepEqual(view.steps, []);
-  }
+  const older = readFileSync(join(LOG, "checkpoints", "35.note"), "utf-8");
+  const same = readFileSync(join(LOG, "checkpoints", "84.note"), "utf-8");
+  const rolled = await run(c, { source: source(c.input.receipt, { latest: older }) });
+  assert.equal(rolled.phase, Phase.FAILED);
+  assert.equal(checkView(rolled, t, CFG).failure.text, "c.fail.rollback");
+  const fine = await run(c, { source: source(c.input.receipt, { latest: same }) });
+  assert.equal(fine.phase, Phase.VERIFIED);
+  assert.equal(fine.latest.size, 84);
+  const fork = byName("reject-fork-same-size").input.trusted.checkpoint; // signed, same size, other root
+  const forked = await run(c, { source: source(c.input.receipt, { latest: fork }) });
+  assert.equal(checkView(forked, t, CFG).failure.text, "c.fail.fork");
 });
 
-test("while checking: not yet verified, no card, every step 未检查", () => {
-  const view = checkView({ phase: Phase.CHECKING }, t);
-  assert.deepEqual(view.status, { tone: "info", text: "c.checking" });
-  assert.equal(view.card, null);
-  assert.equal(view.failure, null);
-  assert.deepEqual(view.steps.map((s) => s.state), STEPS.map(() => "skipped"));
-  assert.deepEqual(view.steps.map((s) => s.stateText), STEPS.map(() => "step.skipped"));
+test("a receipt file is checked with no request: fileSource only reads the file", async () => {
+  const c = byName("forfeited-declined");
+  const state = await runCheck({ reg: c.input.reg }, { source: fileSource(c.input.receipt),
+    storage: new MemoryStorage(), policyText: POLICY });
+  assert.equal(state.phase, Phase.VERIFIED);
+  assert.equal(state.result.fields.status, Status.FORFEITED_DECLINED);
+  assert.equal(state.receiptText, c.input.receipt);
 });
 
-test("a browser without Ed25519: the signature step 未检查, not 未通过", () => {
-  const error = new ProofError("browser", "12", "no Ed25519");
-  assert.deepEqual(stepStates({ phase: Phase.FAILED, error }).map((s) => s.state),
-    ["ok", "skipped", "skipped", "skipped", "skipped", "skipped", "skipped"]);
-  const view = checkView({ phase: Phase.FAILED, error }, t);
-  assert.deepEqual(view.failure, { text: "c.fail.browser", contact: null, loud: false });
-  const crash = checkView({ phase: Phase.FAILED, error: new TypeError("x") }, t);
-  assert.equal(crash.failure.text, "c.fail.unexpected");
-  assert.ok(crash.steps.every((s) => s.state === "skipped"));
+test("an unreachable server, and a broken policy, say so with the contact", async () => {
+  const c = byName("admitted");
+  const down = await run(c, { source: source(new HttpError(Failure.NETWORK, 0)) });
+  assert.equal(down.phase, Phase.UNREACHABLE);
+  assert.ok(checkView(down, t, CFG).message.text.includes(contactOf(CFG, t)));
+  const broken = await run(c, { policy: "log nonsense\n" });
+  assert.equal(broken.phase, Phase.FAILED);
+  assert.equal(checkView(broken, t, CFG).failure.text, "c.fail.policy");
 });
 
-test("status cards: waiting, promoted, forfeited, not drawn and outside the lottery", async () => {
-  const card = (name) => resultCard(byName(name).expected, { schoolName: null, teacherName: null }, t);
-  const waiting = byName("not-admitted-waiting").expected;
-  assert.deepEqual([card("not-admitted-waiting").tone, card("not-admitted-waiting").headline],
-    ["plain", `c.outcome.waiting{"n":${waiting.waiting}}`]);
-  assert.ok(card("not-admitted-waiting").rows.some((r) => r.key === "c.waiting"));
-  const promoted = byName("promoted").expected;
-  assert.deepEqual([card("promoted").tone, card("promoted").note],
-    ["good", `c.note.promoted{"n":${promoted.promotedRound}}`]);
-  assert.deepEqual([card("forfeited").tone, card("forfeited").headline], ["warn", "c.outcome.forfeited"]);
-  const admitted = card("admitted");
-  assert.equal(admitted.headline, "c.outcome.admitted");
-  assert.equal(admitted.rows.find((r) => r.key === "c.number").value, byName("admitted").expected.number.slice(0, 16) + "…");
-  assert.ok(!admitted.rows.some((r) => r.key === "c.waiting"));
-  const base = byName("admitted").expected;
-  const lost = resultCard({ ...base, outcome: "not_admitted", waiting: null }, { schoolName: null, teacherName: null }, t);
-  assert.equal(lost.headline, "c.outcome.not_admitted");
-  const outside = resultCard({ ...base, outcome: null, stage: null, rank: null, number: null, cutoff: null, name: null },
-    { schoolName: null, teacherName: null }, t);
-  assert.deepEqual([outside.headline, outside.numberNote], ["c.outcome.none", null]);
-  assert.ok(outside.rows.some((r) => r.key === "c.class"));
-  // The card of a proof is what the checker said, whatever it is asked with.
-  const again = await checkProof(byName("admitted").input.proof, { reg: "R004" });
-  assert.deepEqual(resultCard(again, { schoolName: null, teacherName: null }, t), admitted);
+// ------------------------------------------------------------- the status cards
+
+const fieldsOf = (name) => structuredClone(byName(name).expected.fields);
+const cardOf = (f, rounds = []) => statusCard(f, rounds, CFG, t);
+
+test("status card: confirmed, with class and head teacher, lottery number explained", () => {
+  const card = cardOf(fieldsOf("admitted"));
+  assert.equal(card.headline, "c.s.confirmed");
+  assert.equal(card.tone, "good");
+  assert.ok(card.lines.includes(t("c.s.class_teacher", { class: "01", teacher: "李*" })));
+  assert.equal(card.numberNote, "c.number_note");
+  assert.deepEqual(card.rows.find((r) => r.key === "c.name").value, "赵*");
+  assert.ok(card.rows.some((r) => r.key === "c.cutoff"));
+});
+
+test("status card: admitted awaiting payment names the deadline and where to pay (config)", () => {
+  const f = { ...fieldsOf("admitted"), status: Status.ADMITTED_AWAITING_PAYMENT, rounds_settled: 0,
+    payments_closed: false, class: null, teacher: null };
+  const card = cardOf(f);
+  assert.equal(card.headline, "c.s.admitted");
+  assert.ok(card.lines.includes(t("c.s.pay_by", { deadline: CFG.payment.deadline })));
+  assert.ok(card.lines.includes(t("c.s.pay_where", { where: CFG.payment.where })));
+  assert.ok(card.lines.includes("c.s.pay_or_lose"));
+  const bare = statusCard(f, [], {}, t);
+  assert.ok(bare.lines.includes("c.s.pay_by_school"));
+});
+
+test("status card: forfeited unpaid and declined", () => {
+  assert.equal(cardOf(fieldsOf("forfeited-unpaid")).headline, "c.s.forfeited_unpaid");
+  assert.ok(cardOf(fieldsOf("forfeited-unpaid")).lines.includes(t("c.s.forfeited_line", { n: 1 })));
+  assert.equal(cardOf(fieldsOf("forfeited-declined")).headline, "c.s.forfeited_declined");
+  assert.equal(cardOf(fieldsOf("forfeited-declined")).tone, "warn");
+});
+
+test("status card: promoted from the waiting list, awaiting payment and confirmed, with the round", () => {
+  const confirmed = cardOf(fieldsOf("promoted-round-1"));
+  assert.equal(confirmed.headline, t("c.s.promoted_confirmed", { n: 1 }));
+  const awaiting = cardOf({ ...fieldsOf("promoted-round-1"), status: Status.PROMOTED_AWAITING_PAYMENT });
+  assert.equal(awaiting.headline, t("c.s.promoted", { n: 1 }));
+  assert.ok(awaiting.lines.includes(t("c.s.promoted_line", { n: 1, w: 2 })));
+  assert.ok(awaiting.lines.includes(t("c.s.pay_by", { deadline: CFG.payment.deadline })));
+});
+
+test("status card: waiting, its position and how the rounds moved it (verified counts only)", () => {
+  const f = fieldsOf("waiting-during-window");
+  assert.equal(cardOf(f).headline, t("c.s.waiting", { n: 2 }));
+  assert.ok(cardOf(f).lines.includes("c.s.waiting_no_round"));
+  const moved = cardOf(f, [{ round: 1, forfeits: 2, locks: 1 }]);
+  assert.ok(moved.lines.includes(t("c.s.waiting_round", { n: 1, forfeits: 2, locks: 1 })));
+  assert.ok(moved.lines.includes("c.s.waiting_not_yet"));
+});
+
+test("status card: not admitted after the window, with the bureau's next step; locked elsewhere", () => {
+  const closed = cardOf(fieldsOf("not-admitted-after-window"));
+  assert.equal(closed.headline, "c.s.not_admitted");
+  assert.ok(closed.lines.includes(t("c.s.closed_line", { n: 4 })));
+  assert.ok(closed.lines.includes(t("c.s.next_step", { step: CFG.next_step })));
+  const locked = cardOf(fieldsOf("locked-elsewhere"));
+  assert.ok(locked.lines.includes(t("c.s.locked_line", { n: 1 })));
+});
+
+test("status card: ineligible names the rule in plain words; pupil outside the lottery has a class", () => {
+  const rejected = cardOf(fieldsOf("rejected"));
+  assert.equal(rejected.headline, "c.s.rejected");
+  assert.ok(rejected.lines.includes(t("c.s.rejected_rule", { rule: "rule.P2-second-application" })));
+  const grouped = cardOf(fieldsOf("pupil-with-class-and-teacher"));
+  assert.equal(grouped.headline, "c.s.grouped");
+  assert.ok(grouped.lines.includes(t("c.s.class_teacher", { class: "01", teacher: "李*" })));
+  assert.equal(grouped.numberNote, null);
+});
+
+test("before the draw: the result date from config, nothing shown as verified", () => {
+  const view = checkView({ phase: Phase.BEFORE_DRAW }, t, CFG);
+  assert.equal(view.card.headline, "c.s.before_draw");
+  assert.ok(view.card.lines.includes(t("c.s.before_draw_date", { date: CFG.dates.results })));
+  assert.equal(view.status.text, "c.not_yet_verified");
+  assert.deepEqual(view.steps, []);
+  assert.equal(view.contact, contactOf(CFG, t));
+});
+
+test("witnesses: how many cosigned and whether the quorum is met", () => {
+  assert.deepEqual(witnessLine({ cosigned: [{ witness: "a" }, { witness: "b" }], quorum_met: true }, t),
+    { text: t("c.w.count", { n: 2 }), quorum: "c.w.quorum_met", met: true, names: ["a", "b"] });
+  assert.equal(witnessLine({ cosigned: [], quorum_met: false }, t).text, "c.w.none");
+});
+
+test("step states before anything ran are all 未检查", () => {
+  assert.deepEqual(stepStates({ phase: Phase.CHECKING }).map((s) => s.state), STEPS.map(() => "skipped"));
+  assert.equal(checkView({ phase: Phase.IDLE }, t, CFG).card, null);
 });

@@ -1,21 +1,19 @@
-"""The browser JavaScript under Node, and the §14 proof vectors it is checked against.
+"""The browser JavaScript under Node, and the §14 receipt vectors it is checked against.
 
-Every module's tests (`tests/js/*.test.mjs`: encoding, Merkle, note, proof, trust,
-page bootstrap and each page's logic) run under Node's built-in runner
-(`node --test tests/js/`); this wrapper makes them part of the pytest run. The
-vector file is checked from the Python side too: it is what the generator writes
-today, and its valid proofs verify with the service's own Merkle and signed-note code.
+Every module's tests (`tests/js/*.test.mjs`: encoding, Merkle, entries, note, signatures,
+policy, receipt, trust, page bootstrap and each page's logic) run under Node's built-in
+runner (`node --test tests/js/`); this wrapper makes them part of the pytest run. The
+receipt vectors (written from PROTOCOL.md by tests/vectors/generate_receipts.py) are
+checked from the Python side too, with the service's own Merkle and signed-note code.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import base64
 import json
 import os
 import shutil
 import subprocess
-import sys
-from typing import Any
 
 import pytest
 
@@ -39,33 +37,21 @@ def test_js_proof_checker_passes_node_tests() -> None:
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
 
 
-def _load_generator() -> Any:
-    spec = importlib.util.spec_from_file_location("generate_proofs", VECTORS / "generate_proofs.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_proof_vectors_are_reproduced_by_the_generator() -> None:
-    """§14 vectors are deterministic: fixed keys, secrets, dice and times."""
-    generator = _load_generator()
-    assert generator.render() == (VECTORS / "proofs.json").read_text(encoding="utf-8")
-
-
-def test_valid_proof_vectors_verify_with_the_service_core() -> None:
-    """An independent check of the vector file: signatures (§12) and inclusion (§4)."""
-    data = json.loads((VECTORS / "proofs.json").read_text(encoding="utf-8"))
-    valid = [c for c in data["cases"] if "expected" in c]
-    assert len(valid) >= 8
+def test_valid_receipt_vectors_verify_with_the_service_core() -> None:
+    """An independent check of receipts.json from the Python side: each valid receipt's
+    checkpoint opens under the log key (§12) and its primary entry is included (§4)."""
+    data = json.loads((VECTORS / "receipts.json").read_text(encoding="utf-8"))
+    valid = [c for c in data["cases"] if c["expected"]["ok"]]
+    assert len(valid) >= 10
+    log_key = Verifier.from_text(data["keys"]["log_vkey"])
     for case in valid:
-        proof = case["input"]["proof"]
-        opened = open_note(proof["checkpoint"], [Verifier.from_text(proof["log_key"])])
-        checkpoint = Checkpoint.parse(opened.text)
-        assert checkpoint.size == case["expected"]["checkpointSize"]
-        assert checkpoint.root_hash.hex() == case["expected"]["checkpointRoot"]
-        for item in proof["entries"]:
-            verify_inclusion(leaf_hash(item["entry"].encode()), item["index"], checkpoint.size,
-                             [bytes.fromhex(h) for h in item["proof"]], checkpoint.root_hash)
-            assert json.loads(item["entry"])["seq"] == item["index"]
+        lines = case["input"]["receipt"].split("\n")
+        index = int(lines[2].removeprefix("index "))
+        blank = lines.index("", 3)
+        path = [base64.b64decode(h) for h in lines[3:blank]]
+        note = "\n".join(lines[blank + 1:])
+        checkpoint = Checkpoint.parse(open_note(note, [log_key]).text)
+        assert checkpoint.size == case["expected"]["checkpoint"]["size"]
+        x = json.loads(base64.b64decode(lines[1].removeprefix("extra ")))
+        verify_inclusion(leaf_hash(x["entry"].encode()), index, checkpoint.size, path,
+                         checkpoint.root_hash)

@@ -13,13 +13,15 @@ from tests.paths import ROOT
 STATIC = ROOT / "templates" / "static"
 # Keys a script builds from a closed set (check-view.js, dashboard-view.js, trust.js,
 # ceremony-model.js, participate.js).
-STEPS = ("input", "signature", "consistency", "inclusion", "roster", "number", "outcome")
-REASONS = ("first", "same", "extends", "rollback", "fork", "key_changed")
+STEPS = ("format", "checkpoint", "consistency", "inclusion", "records", "number")
+REASONS = ("first", "same", "extends", "unproven", "rollback", "fork", "key_changed")
+RULES = ("P1-residence", "P1-age", "P1-graduation", "P2-second-application", "P2-district",
+         "P3-defaulter", "P8-locked", "P10-not-approved")  # check-view.js RULE_CODES
 BUILT = (
     [f"step.{s}" for s in (*STEPS, "ok", "bad", "skipped")]
     + [f"c.why.{r}" for r in REASONS]
-    + [f"c.fail.{k}" for k in (*STEPS, "reg", "browser", "unexpected", "rollback", "fork",
-                                "key_changed") if k != "consistency"]  # that one is by reason
+    + [f"c.fail.{k}" for k in (*STEPS, "policy", "unexpected", "rollback", "fork", "key_changed")]
+    + [f"rule.{r}" for r in RULES]
     + [f"stage.{s}" for s in ("direct", "community", "district", "city")]
     + [f"ceremony_{c}" for c in ("lottery", "grouping", "teachers")]
     + ["committed", "revealed", "escrow_opened", "void"]  # ceremony-model.js OPENING_STATUS
@@ -49,7 +51,8 @@ def test_every_key_a_script_uses_is_handed_to_it(lang: str) -> None:
 
 def test_the_parents_page_says_no_score_line_and_its_chinese_is_chinese() -> None:
     for key, (zh, _en) in STRINGS.items():
-        if key.startswith(("c.", "step.")):
+        if key.startswith(("c.", "step.", "rule.P1-", "rule.P2-", "rule.P3-", "rule.P8-",
+                           "rule.P10-")):
             assert "录取线" not in zh, key
             # Chinese first: a family reads no English word (a browser name is allowed).
             text = re.sub(r"\{\w+\}", "", zh)  # placeholders are not read

@@ -2,11 +2,14 @@
 // shared by the parents' page and the supervisors' dashboard.
 
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 
 import { ProofError } from "../../templates/static/errors.js";
-import { checkProof } from "../../templates/static/proof.js";
+import { parseCheckpoint, parseNote } from "../../templates/static/note.js";
+import { parsePolicy } from "../../templates/static/policy.js";
+import { checkReceipt } from "../../templates/static/receipt.js";
 import {
   Reason,
   Relation,
@@ -16,14 +19,22 @@ import {
   needsConsistencyProof,
   rememberCheckpoint,
   verdictOfError,
+  verdictOfReceipt,
 } from "../../templates/static/trust.js";
 import { MemoryStorage, VECTORS, readJSON, rejectsAt, throwsAt } from "./support.mjs";
 
-const PROOFS = readJSON(join(VECTORS, "proofs.json"));
-const byName = (name) => PROOFS.cases.find((c) => c.name === name);
-const KEY = PROOFS.log_key;
+const DOC = readJSON(join(VECTORS, "receipts.json"));
+const POLICY = readFileSync(join(VECTORS, "receipt_log", "policy"), "utf-8");
+const byName = (name) => DOC.cases.find((c) => c.name === name);
+const KEY = DOC.keys.log_vkey;
+const ORIGIN = DOC.log.origin;
 const OTHER_KEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
 const r = (c) => c.repeat(64);
+const cpOf = (note) => {
+  const cp = parseCheckpoint(parseNote(note).text);
+  return { size: cp.size, root: cp.root };
+};
+const hex = (b64) => Buffer.from(b64, "base64").toString("hex");
 
 async function refusedFor(promise, reason) {
   await assert.rejects(promise, (e) => {
@@ -52,20 +63,20 @@ test("a smaller checkpoint than the trusted one is a rollback, refused", async (
   const relation = await compareCheckpoints({ size: 46, root: r("a") }, { size: 14, root: r("b") }, null);
   assert.equal(relation, Relation.OLDER);
   assert.deepEqual(judge(relation), { state: "bad", reason: Reason.ROLLBACK });
-  // The v1 checker reports the relation of proofs.json's stale-copy case; the policy refuses it.
-  const c = byName("newer-checkpoint-trusted");
-  const result = await checkProof(c.input.proof, {
-    reg: c.input.reg, pinnedKey: c.input.pinned_key, trustedCheckpoint: c.input.trusted_checkpoint });
-  assert.ok(c.input.trusted_checkpoint.size > result.checkpointSize);
-  assert.equal(judge(result.consistency).state, "bad");
-  assert.equal(judge(result.consistency).reason, Reason.ROLLBACK);
+  // The receipt checker's step 3 names it, and the policy's verdict is the same.
+  const c = byName("reject-rollback");
+  const trusted = cpOf(c.input.trusted.checkpoint);
+  const result = await checkReceipt(c.input.receipt, { reg: c.input.reg, policy: await parsePolicy(POLICY), trusted });
+  assert.equal(result.evidence, "rollback");
+  assert.deepEqual(verdictOfReceipt(result, { checkpoint: trusted, keyChanged: false }),
+    { state: "bad", reason: Reason.ROLLBACK });
 });
 
 test("a larger checkpoint passes only with a valid consistency proof from the trusted size", async () => {
-  const c = byName("consistency-from-earlier-checkpoint");
-  const trusted = c.input.trusted_checkpoint;
-  const served = { size: c.expected.checkpointSize, root: c.expected.checkpointRoot };
-  const proof = c.input.proof.consistency;
+  const c = byName("consistent-with-trusted-earlier");
+  const trusted = cpOf(c.input.trusted.checkpoint);
+  const served = { size: c.expected.checkpoint.size, root: hex(c.expected.checkpoint.root) };
+  const proof = { old_size: trusted.size, proof: c.input.trusted.consistency_proof.map(hex) };
   assert.equal(needsConsistencyProof(trusted, served), true);
   assert.equal(await compareCheckpoints(trusted, served, proof), Relation.EXTENDS);
   assert.deepEqual(judge(Relation.EXTENDS), { state: "ok", reason: Reason.EXTENDS });
@@ -75,6 +86,22 @@ test("a larger checkpoint passes only with a valid consistency proof from the tr
   await refusedFor(compareCheckpoints(trusted, served, forged), Reason.FORK);
   await refusedFor(compareCheckpoints({ ...trusted, root: r("d") }, served, proof), Reason.FORK);
   await rejectsAt(compareCheckpoints({ size: 0, root: r("a") }, served, proof), "consistency");
+});
+
+test("the receipt checker's step 3 in the policy's words: first, same, extends, unproven", async () => {
+  const policy = await parsePolicy(POLICY);
+  const c = byName("consistent-with-trusted-earlier");
+  const trusted = cpOf(c.input.trusted.checkpoint);
+  const run = (t, proof) => checkReceipt(c.input.receipt, { reg: c.input.reg, policy, trusted: t, consistencyProof: proof });
+  const v = async (t, proof) => verdictOfReceipt(await run(t, proof), { checkpoint: t, keyChanged: false });
+  assert.deepEqual(await v(null, null), { state: "skipped", reason: Reason.FIRST });
+  assert.deepEqual(await v(trusted, c.input.trusted.consistency_proof), { state: "ok", reason: Reason.EXTENDS });
+  assert.deepEqual(await v(trusted, async () => null), { state: "skipped", reason: Reason.UNPROVEN });
+  const final = { size: c.expected.checkpoint.size, root: hex(c.expected.checkpoint.root) };
+  assert.deepEqual(await v(final, null), { state: "ok", reason: Reason.SAME });
+  const result = await run(final, null);
+  assert.deepEqual(verdictOfReceipt(result, { checkpoint: final, keyChanged: true }),
+    { state: "bad", reason: Reason.KEY_CHANGED });
 });
 
 test("a checkpoint remembered under another log key is refused: one log, one key", () => {
@@ -106,17 +133,18 @@ test("remembered checkpoints only move forward; a fork is refused; damage is for
   }
   throwsAt(() => rememberCheckpoint(s, "ev-1", KEY, { size: 13, root: r("D") }), "input");
   throwsAt(() => loadTrust(s, "Bad Event", KEY), "input");
+  assert.equal(loadTrust(s, ORIGIN, KEY).checkpoint, null); // a v2 origin names a log too
 });
 
-test("the checkpoint a valid proof reports is remembered and then judged the same", async () => {
-  const c = byName("consistency-from-earlier-checkpoint");
+test("the checkpoint a valid receipt reports is remembered and then judged the same", async () => {
+  const c = byName("admitted");
   const s = new MemoryStorage();
-  const event = c.input.proof.event;
-  rememberCheckpoint(s, event, KEY, c.input.trusted_checkpoint);
-  const result = await checkProof(c.input.proof, { trustedCheckpoint: loadTrust(s, event, KEY).checkpoint });
-  assert.equal(judge(result.consistency).reason, Reason.EXTENDS);
-  rememberCheckpoint(s, event, KEY, { size: result.checkpointSize, root: result.checkpointRoot });
-  const again = await checkProof({ ...c.input.proof, consistency: null },
-    { trustedCheckpoint: loadTrust(s, event, KEY).checkpoint });
-  assert.equal(judge(again.consistency).reason, Reason.SAME);
+  const policy = await parsePolicy(POLICY);
+  const first = await checkReceipt(c.input.receipt, { reg: c.input.reg, policy,
+    trusted: loadTrust(s, ORIGIN, KEY).checkpoint });
+  assert.equal(verdictOfReceipt(first, loadTrust(s, ORIGIN, KEY)).reason, Reason.FIRST);
+  rememberCheckpoint(s, ORIGIN, KEY, first.trust);
+  const again = await checkReceipt(c.input.receipt, { reg: c.input.reg, policy,
+    trusted: loadTrust(s, ORIGIN, KEY).checkpoint });
+  assert.equal(verdictOfReceipt(again, loadTrust(s, ORIGIN, KEY)).reason, Reason.SAME);
 });

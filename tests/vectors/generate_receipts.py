@@ -375,7 +375,8 @@ def receipt_parts(s: Json, reg: str, size: int) -> Json:
         primary = result[0]
         body = es[primary]["body"]
         entries += [seed_of("lottery"), *find("payment_round"), *find("payments_closed"),
-                    *find("forfeit", reg=reg), *find("promotion", reg=reg)]
+                    *find("forfeit", reg=reg), *find("lock", reg=reg),
+                    *find("promotion", reg=reg)]
         lot = s["inputs"]["lottery"]
         records += [record_item("lottery", lot, next(r for r in lot if r.get("reg") == reg)),
                     record_item("lottery", lot, next(r for r in lot if r["type"] == "school"
@@ -428,7 +429,7 @@ class Fail(Exception):
 
 
 STEPS = ["format", "checkpoint", "consistency", "inclusion", "records", "number"]
-SUPPORTING = {"seed", "payment_round", "payments_closed", "forfeit", "promotion",
+SUPPORTING = {"seed", "payment_round", "payments_closed", "forfeit", "lock", "promotion",
               "grouping_result", "matching_result"}
 X_MEMBERS = {"type", "version", "event", "reg", "entry", "entries", "records"}
 DECIMAL = re.compile(r"0|[1-9][0-9]*")
@@ -718,6 +719,8 @@ def read_fields(x: Json, ptype: str, pbody: Json, support: list[Json], found: Js
                 for e in support if e["type"] == "forfeit"]
     promo = next(({"round": e["body"]["round"], "waiting": e["body"]["waiting"]}
                   for e in support if e["type"] == "promotion"), None)
+    # §7.5: a locked reg is removed from the waiting order (it holds a place elsewhere).
+    lock = next(({"round": e["body"]["round"]} for e in support if e["type"] == "lock"), None)
     grouping = pbody if ptype == "grouping_result" else next(
         (e["body"] for e in support if e["type"] == "grouping_result"), None)
     teacher = next(({"id": e["body"]["teacher"], "name": e["body"]["name"]}
@@ -739,14 +742,14 @@ def read_fields(x: Json, ptype: str, pbody: Json, support: list[Json], found: Js
     f.update(school=pbody["school"], school_name=sch["name"], name=applicant["name"],
              outcome=pbody["outcome"], stage=pbody["stage"], rank=pbody["rank"],
              waiting=pbody["waiting"], cutoff=pbody["cutoff"], unit=pbody["unit"],
-             forfeits=forfeits, promotion=promo)
+             forfeits=forfeits, promotion=promo, lock=lock)
     if forfeits:
         status = "forfeited-" + forfeits[0]["reason"]
     elif pbody["outcome"] == "admitted":
         status = "confirmed" if 1 in rounds else "admitted-awaiting-payment"
     elif promo is not None:
         status = "confirmed" if promo["round"] + 1 in rounds else "promoted-awaiting-payment"
-    elif pbody["waiting"] is not None and not closed:
+    elif pbody["waiting"] is not None and not closed and lock is None:
         status = "waiting"
     else:
         status = "not-admitted"
@@ -808,6 +811,10 @@ def build(s: Json) -> tuple[Json, dict[str, str]]:
     positive("promoted-round-1", "promoted", final, "promoted in round 1, confirmed in round 2")
     positive("forfeited-unpaid", "unpaid", final, "forfeited in round 1 (逾期未缴费)")
     positive("forfeited-declined", "declined", final, "gave the place up in round 1 (已放弃)")
+    positive("locked-elsewhere", "locked", sizes[3],
+             "first in the waiting order, locked to another admission in round 1 (P8): the "
+             "lock entry is a supporting entry (§14) and takes it out of the waiting order "
+             "(§7.5), so during the window it is not admitted here")
     positive("rejected", "rejected", final,
              "rejected at eligibility: the primary entry is eligibility_rejections and the "
              "records item opens its leaf (only the app server hands it out, §17.2)")
@@ -1008,8 +1015,8 @@ def build(s: Json) -> tuple[Json, dict[str, str]]:
             "Cosignature timestamps are the POSIX time of the checkpoint's last entry + 60.",
             "Supporting entries: the seed of each ceremony whose record or result the receipt "
             "holds (the teachers seed when a matching_result is included), every "
-            "payment_round and payments_closed for lottery applicants only, forfeit/promotion "
-            "naming reg, grouping_result and the matching_result of its class.",
+            "payment_round and payments_closed for lottery applicants only, forfeit/lock/"
+            "promotion naming reg, grouping_result and the matching_result of its class.",
             "A rejection receipt: the records item with ceremony 'rejections' is checked "
             "against the primary eligibility_rejections' root and count; the leaf (not the "
             "primary entry) names reg.",
@@ -1019,9 +1026,9 @@ def build(s: Json) -> tuple[Json, dict[str, str]]:
             "status: admitted-awaiting-payment, confirmed, forfeited-unpaid, "
             "forfeited-declined, promoted-awaiting-payment, waiting, not-admitted, rejected, "
             "grouped (reading of §14's list).",
-            "`lock` names reg but is not among §14's supporting entry types, so no receipt "
-            "here includes one and the locked applicant (roles.locked) has no receipt case "
-            "(proposal: add `lock` to the list).",
+            "`lock` is a supporting entry (§14); fields.lock is null or {round} for a lottery "
+            "applicant, and a locked applicant is out of the waiting order (§7.5): "
+            "not-admitted here, never waiting (case locked-elsewhere).",
             "Negative receipts named *-above-cutoff, number-mismatch, seq-not-index and "
             "fork-same-size come from logs the log key signed although they are wrong; they "
             "are not in receipt_log/.",

@@ -4,7 +4,7 @@ dashboard and the operator console (Jinja2 templates in `templates/`).
 Every page reads the signed log through the API's log cache, never private
 tables, so a page shows nothing the log does not say (G1). The ceremony screen
 renders only from log entries it receives over the SSE stream; the parents'
-page verifies its proof in the browser with `static/proof.js` (§14), and the
+page verifies its receipt in the browser with `static/receipt.js` (§14), and the
 supervisors' dashboard cosigns checkpoints there with `static/cosign.js` (§12). All
 assets are served from `/static`: no CDN. Language: Chinese by default,
 `?lang=en` for English (`api/i18n.py`).
@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,10 +29,11 @@ from markupsafe import Markup
 from sqlmodel import Session, col, select
 
 from ...core.class_register import RegisterDiff, compare_register
+from ...core.policy import PolicyError, bundle_policy
 from ...core.seed import CEREMONIES
 from ...events import EventNotFoundError
 from ...imports import decode_text
-from ...storage.models import CheckpointRow, EventRow
+from ...storage.models import CheckpointRow, EventRow, WitnessRow
 from ..deps import ContextDep
 from ..i18n import LANGS, Lang, html_lang, js_strings, lang_of, t
 from ..logcache import Snapshot
@@ -136,15 +139,67 @@ def ceremony(event_id: str, request: Request, ctx: ContextDep,
 # --------------------------------------------------------------- parents' page
 
 
+def parents_config(event_id: str, log_key: str, policy_text: str, *, drawn: bool,
+                   env: Mapping[str, str] = os.environ) -> dict[str, Any]:
+    """The parents' page's `#config` object (templates/check.html; read by static/check.js).
+
+    Everything the page shows that a receipt does not prove is the operator's public
+    information, set per deployment (environment, with defaults); the receipt itself is
+    checked against `policy` (the event's tlog-policy, §13.1), nothing else:
+
+    - `event`, `origin` (the log key name, §12.1), `log_key`, `policy` (tlog-policy text);
+    - `source`: "api" (POST `api`/proof returns the receipt as text/plain) or "static"
+      (`static_base` is the §18 publication root of this event: shards/, checkpoint);
+    - `results_published`: false before the lottery results (the page says when, not why);
+    - `public_url`: this page's public address, for the receipt's QR code;
+    - `dates.results`, `payment.{deadline, where, amount}`, `next_step`: plain text;
+    - `contact.{office, phone, hours, address}`: shown on every card and every failure.
+    """
+    publication = env.get("SUNSHINE_PUBLICATION_URL", "").rstrip("/")
+    return {
+        "event": event_id, "origin": log_key.split("+", 1)[0], "log_key": log_key,
+        "policy": policy_text,
+        "source": "static" if publication else "api",
+        "api": f"/api/v1/events/{event_id}",
+        "static_base": f"{publication}/{event_id}/" if publication else None,
+        "results_published": drawn,
+        "public_url": env.get("SUNSHINE_PUBLIC_URL", "").rstrip("/")
+        and f"{env['SUNSHINE_PUBLIC_URL'].rstrip('/')}/events/{event_id}/check",
+        "dates": {"results": env.get("SUNSHINE_RESULTS_DATE") or None},
+        "payment": {"deadline": env.get("SUNSHINE_PAYMENT_DEADLINE") or None,
+                    "where": env.get("SUNSHINE_PAYMENT_WHERE") or None,
+                    "amount": env.get("SUNSHINE_PAYMENT_AMOUNT") or None},
+        "next_step": env.get("SUNSHINE_NEXT_STEP") or None,
+        "contact": {"office": env.get("SUNSHINE_CONTACT_OFFICE", "区教育局招生办"),
+                    "phone": env.get("SUNSHINE_CONTACT_PHONE") or None,
+                    "hours": env.get("SUNSHINE_CONTACT_HOURS") or None,
+                    "address": env.get("SUNSHINE_CONTACT_ADDRESS") or None},
+    }
+
+
+def _policy_text(ctx: ContextDep, event_id: str, log_key: str) -> str:
+    """The event's tlog-policy (§13.1): the log key and its witnesses, quorum from
+    SUNSHINE_WITNESS_QUORUM (default: every witness); the log alone when none verify."""
+    with Session(ctx.runtime.engine) as session:
+        witnesses = {w.name: w.vkey for w in session.exec(
+            select(WitnessRow).where(WitnessRow.event_id == event_id))}
+    quorum = int(os.environ.get("SUNSHINE_WITNESS_QUORUM", len(witnesses)))
+    try:
+        return bundle_policy(log_key, witnesses, min(quorum, len(witnesses))).to_text()
+    except (PolicyError, ValueError):
+        return bundle_policy(log_key, {}, 0).to_text()
+
+
 @router.get("/events/{event_id}/check", response_class=HTMLResponse)
 def check(event_id: str, request: Request, ctx: ContextDep,
           lang: str | None = None) -> HTMLResponse:
-    """Look-up and in-browser proof check (§14); mobile first."""
+    """Look-up and in-browser receipt check (§14); mobile first."""
     snap = _snapshot(ctx, event_id)
+    header = _event_header(snap)
     key = ctx.runtime.service.signer(event_id).verifier_key()
-    return _render(request, "check.html", lang_of(lang), **_event_header(snap),
-                   config={"event": event_id, "api": f"/api/v1/events/{event_id}",
-                           "log_key": key})
+    config = parents_config(event_id, key, _policy_text(ctx, event_id, key),
+                            drawn=bool(snap.state().results_schools))
+    return _render(request, "check.html", lang_of(lang), **header, config=config)
 
 
 # ------------------------------------------------------------------ dashboard
