@@ -51,6 +51,13 @@ def together_units(pupils: Sequence[Pupil]) -> list[list[Pupil]]:
     return [ms for ms in groups.values() if len(ms) >= 2]
 
 
+def request_units(pupils: Sequence[Pupil]) -> list[list[Pupil]]:
+    """Together units and the other pupils with a mark, as units of one."""
+    units = together_units(pupils)
+    in_unit = {p.reg for u in units for p in u}
+    return units + [[p] for p in pupils if p.reg not in in_unit and marks(p)]
+
+
 def least_pairs(pupils: Sequence[Pupil], targets: Sequence[int]) -> int | None:
     """The least pairs sharing a mark over ALL assignments with class sizes exactly
     `targets` and every together unit in one class; None if there is none.
@@ -58,9 +65,7 @@ def least_pairs(pupils: Sequence[Pupil], targets: Sequence[int]) -> int | None:
     Brute force over the pupils with a mark and the together units; the others
     hold no mark and fill whatever seats are left, which any assignment of the
     rest leaves in exactly the right number (Σ targets = N)."""
-    units = together_units(pupils)
-    in_unit = {p.reg for u in units for p in u}
-    units += [[p] for p in pupils if p.reg not in in_unit and marks(p)]
+    units = request_units(pupils)
     best: int | None = None
     for choice in itertools.product(range(len(targets)), repeat=len(units)):
         load = [0] * len(targets)

@@ -173,14 +173,20 @@ def test_vectors_cover_the_issue_cases() -> None:
                if n.startswith("apart-small-stratum"))
 
 
-def test_worked_example_first_steps_by_hand() -> None:
-    """§A: π and targets of the `worked` case derived by hand from its keys.
+def test_worked_example_by_hand() -> None:
+    """§A: the `worked` case derived step by step from its keys and quotas.
 
     Capacities 01:4 02:4 03:3, ten pupils. π = 03, 02, 01 (the class-order
-    values ascend in that order); level 3 seats 3 + 3 + 3 = 9, and the tenth
-    goes to the first class in π with capacity above 3: 02. So t = 03:3 02:4 01:3,
-    and the five girls' and five boys' shares are 1.5, 2 and 1.5: with no
-    exchange (E = 0 in the vector) class 02 has two of each (§9.2 (b))."""
+    values ascend in that order). 03 cannot hold ⌈10/3⌉ = 4, so the N-times rule
+    applies: level 3 seats 9, the tenth goes to the first class in π with
+    capacity above 3, 02: t = 03:3 02:4 01:3. Quotas (from the vector) are each
+    the floor or ceiling of n_s·t_j/10. Units: the twins first (size 2), then
+    the singles by key: R0007 49e2…, R0008 7eb1…, R0009 8a7a…, R0006 c9ad….
+    Placement (preferences from the vector): twins → 01; R0007 → 03; R0008 →
+    03; R0009: 01 and 03 would exceed M|'s quota, 02 does not → 02; R0006:
+    03 holds its sibling → 01 (F| seat free). Free seats then: F| 02:2 → R0001,
+    R0010; F|sen 03:1 → R0003; M| 02:1 → R0002.
+    """
     case = next(c for c in _vector_cases() if c["name"] == "worked")
     seed = bytes.fromhex(case["input"]["seed"])
     assert seed == bytes(range(32))
@@ -189,13 +195,22 @@ def test_worked_example_first_steps_by_hand() -> None:
     assert class_order(plan, seed) == ("03", "02", "01")
     detail = group_school_detail(plan, pupils, seed)
     assert dict(detail.targets) == {"03": 3, "02": 4, "01": 3}
-    assert detail.exchanges == 0
-    for gender in GENDERS:
-        count = Counter(detail.assignments[p.reg] for p in pupils if p.gender == gender)
+    shares = {"F|": 4, "F|sen": 1, "M|": 5}
+    for s, row in detail.quotas.items():
+        for cls, q in row.items():
+            x = shares[s] * detail.targets[cls]  # in tenths
+            assert x // 10 <= q <= -(-x // 10)
+    assert [u.lead for u in detail.units] == ["R0005", "R0007", "R0008", "R0009", "R0006"]
+    assert [u.cls for u in detail.units] == ["01", "03", "03", "02", "01"]
+    assert detail.conflicts == 0 and detail.exchanges == 0
+    by_hand = {
+        "R0001": "02", "R0002": "02", "R0003": "03", "R0004": "01", "R0005": "01",
+        "R0006": "01", "R0007": "03", "R0008": "03", "R0009": "02", "R0010": "02",
+    }
+    assert dict(detail.assignments) == by_hand
+    for gender in GENDERS:  # shares 1.5, 2, 1.5 (§9.2 (b))
+        count = Counter(by_hand[p.reg] for p in pupils if p.gender == gender)
         assert count["02"] == 2 and count["03"] in (1, 2) and count["01"] in (1, 2)
-    assert detail.assignments["R0004"] == detail.assignments["R0005"]  # together
-    assert detail.assignments["R0006"] != detail.assignments["R0007"]  # apart
-    assert detail.assignments["R0008"] != detail.assignments["R0009"]  # 同名
 
 
 # --- rejections (S2, S3, S4) --------------------------------------------------------
