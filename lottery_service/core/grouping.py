@@ -8,8 +8,9 @@ input order.
 
 The steps (§9): balanced class sizes (step 3); each stratum's seats in each
 class drawn by a controlled rounding of its proportional share (step 6), so
-every gender's and stratum's count is within one of its share and every pupil's
-chance of a class is proportional to its size; the pupils with requests
+every gender's and stratum's count is within one of its share (when the
+requests fit, §9.2) and every pupil's chance of a class is proportional to its
+size; the pupils with requests
 (together units, apart siblings, 同名) placed by an exact search that keeps
 apart pupils apart whenever any placement can (step 8); then everyone else
 into the remaining seats of their stratum (step 10). `check_feasible` is the
@@ -68,8 +69,8 @@ class SchoolGrouping:
 
     school: str
     class_order: tuple[str, ...]  # π, step 2
-    targets: Mapping[str, int]  # class id -> t_j, step 3
-    quotas: Mapping[str, Mapping[str, int]]  # stratum -> class id -> q_sj, step 6
+    targets: Mapping[str, int]  # class id -> t_j, steps 3 and 6
+    quotas: Mapping[str, Mapping[str, int]]  # stratum ("*": empty seats) -> class -> q_sj
     rounds: int  # rounding rounds, step 6
     units: tuple[RequestUnit, ...]  # step 7-8, in unit order
     conflicts: int  # C of the chosen placement, step 8
@@ -164,21 +165,22 @@ def stratum(pupil: Pupil) -> str:
 # --- step 6: quotas ---------------------------------------------------------------
 
 
-def round_quotas(strata: Sequence[str], counts: Sequence[int], targets: Sequence[int],
+def round_quotas(strata: Sequence[str], counts: Sequence[int], sizes: Sequence[int],
                  draw: Callable[[int], int]) -> tuple[list[list[int]], int]:
-    """q_sj for strata sorted by string and targets in π order (§9 step 6, S8).
+    """q_sj for strata sorted by string (the empty seats "*" included) and the
+    sizes τ_j in π order (§9 step 6, S8); N′ = Σ counts = Σ τ.
 
-    A controlled rounding of the shares n_s·t_j/N on the network
-    stratum → (gender, class) → class, in integers of 1/N: each step finds one
+    A controlled rounding of the shares n_s·τ_j/N′ on the network
+    stratum → (gender, class) → class, in integers of 1/N′: each round finds one
     cycle of non-integral edges by the walk §9 fixes and moves it up or down
-    with probabilities that keep every expected value, so E[q_sj] = n_s·t_j/N
+    with probabilities that keep every expected value, so E[q_sj] = n_s·τ_j/N′
     exactly, and every edge, node total and hence every stratum, gender and
     class count ends on the floor or the ceiling of its share. `draw(i)` is the
     i-th random integer, int(K(g, grouping-round, school/i)). Returns the quotas
     and the number of rounds.
     """
     n = sum(counts)
-    k = len(targets)
+    k = len(sizes)
     ns = len(strata)
     if n == 0:
         return [[0] * k for _ in range(ns)], 0
@@ -196,12 +198,12 @@ def round_quotas(strata: Sequence[str], counts: Sequence[int], targets: Sequence
         for j in range(k):
             tail.append(s)
             head.append(gc_base + g_of[s] * k + j)
-            val.append(counts[s] * targets[j])
+            val.append(counts[s] * sizes[j])
     for g in range(len(genders)):  # b-edges, number S·k + g·k + j
         for j in range(k):
             tail.append(gc_base + g * k + j)
             head.append(cls_base + j)
-            val.append(n_g[g] * targets[j])
+            val.append(n_g[g] * sizes[j])
     incident: list[list[int]] = [[] for _ in range(cls_base + k)]
     for e in range(len(val)):  # appended in edge order: each list ascends
         incident[tail[e]].append(e)
@@ -278,7 +280,7 @@ class _Unit:
     key: bytes
     lead: str
     strata: list[tuple[int, int]]  # (stratum index, members of that stratum)
-    tokens: list[tuple[int, int]]  # (token index, members holding it)
+    marks: list[tuple[int, int]]  # (mark index, members holding it)
     pref: list[int]  # class indices (π positions)
     size: int = 0
 
@@ -286,7 +288,7 @@ class _Unit:
         self.size = len(self.members)
 
 
-def _tokens(pupil: Pupil) -> list[str]:
+def _marks(pupil: Pupil) -> list[str]:
     # §9 step 7: "a/<group>" for an apart sibling group, "n/<same_name>" for a
     # 同名 group; "/" cannot occur in an id, so the two kinds never collide.
     out: list[str] = []
@@ -342,29 +344,29 @@ class _Search:
     placement with C ≤ limit, from the root's lower bound up to the least bound
     that exceeded the limit. Pruning never cuts a placement of least C: the
     bound on C never overestimates, the packing test only cuts placements that
-    cannot be completed, and a class whose room and token counts equal those of
+    cannot be completed, and a class whose room and mark counts equal those of
     a class tried before at the same node has a subtree with the same costs.
     The reference generator finds the same placement by plain enumeration.
     """
 
     def __init__(self, units: list[_Unit], targets: list[int], quotas: list[list[int]],
-                 n_tokens: int) -> None:
+                 n_marks: int) -> None:
         self.units = units
         self.k = len(targets)
         self.room = list(targets)
         self.free = [row[:] for row in quotas]  # q_sj - c_sj
-        self.cnt = [[0] * self.k for _ in range(n_tokens)]
+        self.cnt = [[0] * self.k for _ in range(n_marks)]
         self.big = [u.size for u in units if u.size >= 2]  # a prefix: units sort by size
         # C counts pairs inside a unit too: they are the same in every placement.
-        self.c = sum(m * (m - 1) // 2 for u in units for _, m in u.tokens)
-        # token -> units from depth d on holding it (for the bound and the signature)
-        self.tokens_from: list[dict[int, int]] = []
+        self.c = sum(m * (m - 1) // 2 for u in units for _, m in u.marks)
+        # mark -> units from depth d on holding it (for the bound and the signature)
+        self.marks_from: list[dict[int, int]] = []
         for d in range(len(units) + 1):
             holders: dict[int, int] = {}
             for u in units[d:]:
-                for t, _ in u.tokens:
+                for t, _ in u.marks:
                     holders[t] = holders.get(t, 0) + 1
-            self.tokens_from.append(holders)
+            self.marks_from.append(holders)
 
     def _excess(self, u: _Unit, j: int) -> int:
         de = 0
@@ -379,23 +381,23 @@ class _Search:
             self.room[j] += u.size
             for s, m in u.strata:
                 self.free[s][j] += m
-            for t, m in u.tokens:
+            for t, m in u.marks:
                 self.cnt[t][j] -= m
-        self.c += sign * sum(m * self.cnt[t][j] for t, m in u.tokens)
+        self.c += sign * sum(m * self.cnt[t][j] for t, m in u.marks)
         if sign > 0:
             self.room[j] -= u.size
             for s, m in u.strata:
                 self.free[s][j] -= m
-            for t, m in u.tokens:
+            for t, m in u.marks:
                 self.cnt[t][j] += m
 
     def _bound(self, d: int) -> int:
         """A lower bound on the pairs still to come from units d.. (never too high):
-        each unit holding a token adds at least the holders already in its class,
+        each unit holding a mark adds at least the holders already in its class,
         so water-fill the units holding it over the classes with room."""
         k, room = self.k, self.room
         lb = 0
-        for t, items in self.tokens_from[d].items():
+        for t, items in self.marks_from[d].items():
             row = self.cnt[t]
             levels = sorted(row[j] for j in range(k) if room[j] >= 1)
             if levels[0] == 0 and (items <= 1 or items <= levels.count(0)):
@@ -413,7 +415,7 @@ class _Search:
         u = self.units[d]
         ranked: list[tuple[int, int, int]] = []
         seen: set[tuple[int, ...]] = set()
-        tokens = sorted(self.tokens_from[d])
+        marks = sorted(self.marks_from[d])
         later_big = self.big[d + 1:] if u.size >= 2 else []
         for rank, j in enumerate(u.pref):
             if self.room[j] < u.size:
@@ -421,7 +423,7 @@ class _Search:
             ranked.append((self._excess(u, j), rank, j))
         out: list[int] = []
         for _, _, j in sorted(ranked):
-            sig = (self.room[j], *(self.cnt[t][j] for t in tokens))
+            sig = (self.room[j], *(self.cnt[t][j] for t in marks))
             if sig in seen:
                 continue
             seen.add(sig)
@@ -583,9 +585,9 @@ def _group(plan: ClassPlan, pupils: Sequence[Pupil], seed: bytes) -> SchoolGroup
     # Step 7: request units, their order and preferences.
     holders: dict[str, int] = {}
     for p in pupils:
-        for t in _tokens(p):
+        for t in _marks(p):
             holders[t] = holders.get(t, 0) + 1
-    tok_index: dict[str, int] = {}
+    mark_index: dict[str, int] = {}
     together: dict[str, list[Pupil]] = {}
     for p in pupils:
         if p.siblings is not None and p.siblings.mode == "together":
@@ -593,28 +595,28 @@ def _group(plan: ClassPlan, pupils: Sequence[Pupil], seed: bytes) -> SchoolGroup
     groups = [ms for ms in together.values() if len(ms) >= 2]
     in_unit = {m.reg for ms in groups for m in ms}
     groups += [[p] for p in pupils if p.reg not in in_unit
-               and any(holders[t] >= 2 for t in _tokens(p))]
+               and any(holders[t] >= 2 for t in _marks(p))]
     pref_key = keyed(seed, TAG_GROUPING_PREFERENCE)
     units: list[_Unit] = []
     for ms in groups:
         lead = min(ms, key=lambda m: (keys[m.reg], m.reg))
         st_counts: dict[int, int] = {}
-        tk_counts: dict[int, int] = {}
+        mark_counts: dict[int, int] = {}
         for m in ms:
             st_counts[s_index[strat[m.reg]]] = st_counts.get(s_index[strat[m.reg]], 0) + 1
-            for t in _tokens(m):
+            for t in _marks(m):
                 if holders[t] >= 2:
-                    ti = tok_index.setdefault(t, len(tok_index))
-                    tk_counts[ti] = tk_counts.get(ti, 0) + 1
+                    ti = mark_index.setdefault(t, len(mark_index))
+                    mark_counts[ti] = mark_counts.get(ti, 0) + 1
         pref = preference_order(q[s_index[strat[lead.reg]]], targets,
                                 _draws(pref_key, lead.reg))
         units.append(_Unit(sorted(ms, key=lambda m: m.reg), keys[lead.reg], lead.reg,
-                           sorted(st_counts.items()), sorted(tk_counts.items()), pref))
+                           sorted(st_counts.items()), sorted(mark_counts.items()), pref))
     units.sort(key=lambda u: (-u.size, u.key, u.lead))
 
     # Step 8: the placement of the units (S4; separation first, then quotas).
     try:
-        placement, conflicts = _Search(units, targets, q, len(tok_index)).run()
+        placement, conflicts = _Search(units, targets, q, len(mark_index)).run()
     except GroupingError:
         raise GroupingError(
             f"school {school}: the together siblings cannot all be placed in classes of "

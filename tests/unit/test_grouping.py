@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from lottery_service.core.errors import GroupingError
 from lottery_service.core.grouping import (
     class_order,
+    class_sizes,
     class_targets,
     group_all,
     group_school,
@@ -40,6 +41,7 @@ from tests.unit.grouping_checks import (
     stratum_of,
     together_units,
 )
+from verifier import grouping as recompute
 
 REFERENCE = load_reference()
 GENDERS: tuple[Gender, ...] = ("F", "M")
@@ -306,6 +308,22 @@ def test_S8_targets_exhaustive_small() -> None:
                 assert class_targets(list(caps), n) == literal_targets(caps, n), (caps, n)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(1, 9), min_size=1, max_size=7), st.data())
+def test_S8_sizes_have_the_balanced_targets_multiset(caps: list[int], data: st.DataObject) -> None:
+    """§9 step 3: when every class holds ⌈N/k⌉ the classes are drawn for that
+    size with m < k empty seats, and the targets that leaves have the multiset
+    of the balanced rule; otherwise the sizes are the balanced targets."""
+    n = data.draw(st.integers(0, sum(caps)))
+    sizes, empty = class_sizes(caps, n)
+    u = -(-n // len(caps))
+    if min(caps) >= u:
+        assert sizes == [u] * len(caps) and empty == u * len(caps) - n < len(caps)
+        assert sorted(class_targets(caps, n)) == sorted([u - 1] * empty + [u] * (len(caps) - empty))
+    else:
+        assert (sizes, empty) == (literal_targets(caps, n), 0)
+
+
 def test_S3_targets_reject_overfull() -> None:
     with pytest.raises(GroupingError, match="S3"):
         class_targets([1, 2], 4)
@@ -360,6 +378,25 @@ def test_preference_lists_seat_classes_first(
 
 
 # --- properties over random schools ---------------------------------------------------
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(school_case(max_n=40, max_requests=12), seeds)
+def test_standalone_verifier_recomputes_the_same_classes(
+    case: tuple[ClassPlan, list[Pupil]], seed: bytes
+) -> None:
+    """verifier.grouping (stdlib only, written separately) agrees with the service."""
+    plan, pupils = case
+    try:
+        want = group_school(plan, pupils, seed)
+    except GroupingError:
+        with pytest.raises(recompute.GroupingError):
+            recompute.group_school(seed, plan.school, [recompute.pupil_of(p.to_json())
+                                                       for p in pupils], plan.to_json())
+        return
+    got = recompute.group_school(seed, plan.school,
+                                 [recompute.pupil_of(p.to_json()) for p in pupils], plan.to_json())
+    assert got == want
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
