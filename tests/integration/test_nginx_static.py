@@ -176,9 +176,11 @@ import { TileLog, httpFetcher, fetchCheckpoint } from %(tiles)s;
 import { fetchShard } from %(shard)s;
 const [url, origin, size, root, reg, factor] = process.argv.slice(1);
 const out = {};
-const log = await TileLog.open(httpFetcher(url), Number(size), new Uint8Array(Buffer.from(root, "base64")));
+const rootHash = new Uint8Array(Buffer.from(root, "base64"));
+const log = await TileLog.open(httpFetcher(url), Number(size), rootHash);
 out.checkpoint = await fetchCheckpoint(url);
-try { out.entries = (await log.entries(0, Number(size))).length; } catch (e) { out.entries = e.name; }
+try { out.entries = (await log.entries(0, Number(size))).length; }
+catch (e) { out.entries = e.name; }
 try { await log.inclusionProof(300); out.proof = "ok"; } catch (e) { out.proof = e.name; }
 try { out.receipt = (await fetchShard(url, { origin, reg, factor })).receipt; }
 catch (e) { out.receipt = e.name + ":" + e.code; }
