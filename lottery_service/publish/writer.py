@@ -172,11 +172,7 @@ def publish_event(
         key_files = _key_files(parsed)
         for name, text in key_files.items():
             files.write(f"keys/{name}", text.encode("utf-8"))
-        shards = 0
-        for family in receipts:
-            shard = seal(new.origin, family)
-            files.write(shard.path, shard.data, compare=False)
-            shards += 1
+        shards = files.write_shards(new.origin, receipts)
         if assets is not None:
             for rel, data in _assets(assets):
                 files.write(rel, data)
@@ -325,6 +321,7 @@ class _Files:
 
     def __init__(self, base: Path) -> None:
         self.base = base
+        self._dirs: set[str] = set()  # directories known to exist (a mkdir per file costs)
 
     def read(self, rel: str) -> bytes:
         try:
@@ -342,17 +339,25 @@ class _Files:
         return int(text)
 
     def _replace(self, target: Path, data: bytes, *, fsync: bool) -> None:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temp = target.with_name(f".{target.name}.tmp-{secrets.token_hex(6)}")
+        parent = os.path.dirname(target)
+        if parent not in self._dirs:
+            os.makedirs(parent, exist_ok=True)
+            self._dirs.add(parent)
+        temp = f"{parent}/.{target.name}.tmp-{secrets.token_hex(6)}"
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:
-            with open(temp, "xb") as out:
-                out.write(data)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
                 if fsync:
-                    out.flush()
-                    os.fsync(out.fileno())
+                    os.fsync(fd)
+            finally:
+                os.close(fd)
             os.replace(temp, target)
         except BaseException:
-            temp.unlink(missing_ok=True)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temp)
             raise
 
     def write(self, rel: str, data: bytes, *, compare: bool = True) -> bool:
@@ -364,6 +369,15 @@ class _Files:
                     return False
         self._replace(target, data, fsync=False)
         return True
+
+    def write_shards(self, origin: str, receipts: Iterable[FamilyReceipt]) -> int:
+        """Seal and write each family's shard (rewritten in place: new nonce, §18.3)."""
+        count = 0
+        for family in receipts:
+            shard = seal(origin, family)
+            self.write(shard.path, shard.data, compare=False)
+            count += 1
+        return count
 
     def write_tile(self, tile: TileFile, *, recoverable: bool) -> int:
         """Write a new tile; an existing one must be identical unless an unfinished
