@@ -101,6 +101,7 @@ class PublishReport:
     tiles: int  # hash tiles and entry bundles written
     shards: int
     checkpoint_changed: bool
+    paths: tuple[str, ...]  # every file written, relative to the event directory (for upload)
 
 
 def published_checkpoint(root: Path, event_id: str) -> Checkpoint | None:
@@ -181,7 +182,8 @@ def publish_event(
         files.barrier()
         changed = files.commit("checkpoint", checkpoint.encode("utf-8"))
         files.remove_stale(key_files)
-    return PublishReport(event_id, new.size, old_size, written, shards, changed)
+    return PublishReport(event_id, new.size, old_size, written, shards, changed,
+                         tuple(files.written))
 
 
 def _published_frontier(files: _Files, old: Checkpoint | None) -> Frontier:
@@ -322,6 +324,7 @@ class _Files:
     def __init__(self, base: Path) -> None:
         self.base = base
         self._dirs: set[str] = set()  # directories known to exist (a mkdir per file costs)
+        self.written: list[str] = []  # public files written, in order
 
     def read(self, rel: str) -> bytes:
         try:
@@ -368,6 +371,7 @@ class _Files:
                 if target.read_bytes() == data:
                     return False
         self._replace(target, data, fsync=False)
+        self.written.append(rel)
         return True
 
     def write_shards(self, origin: str, receipts: Iterable[FamilyReceipt]) -> int:
@@ -393,6 +397,7 @@ class _Files:
             raise TileConflictError(f"{tile.path} exists with other content: refusing to "
                                     "change a tile (the log or the publication forked)")
         self._replace(target, tile.data, fsync=False)
+        self.written.append(tile.path)
         return 1
 
     def barrier(self) -> None:
@@ -411,6 +416,8 @@ class _Files:
             os.fsync(fd)
         finally:
             os.close(fd)
+        if not rel.startswith("."):
+            self.written.append(rel)
         return True
 
     def swap_directory(self, name: str, source: Path) -> None:
@@ -423,6 +430,8 @@ class _Files:
         if link.exists() and not link.is_symlink():
             raise PublishError(f"{link} is a directory, not the symlink the writer made")
         os.replace(temp, link)
+        self.written += sorted(f"{name}/{p.relative_to(staging).as_posix()}"
+                               for p in staging.rglob("*") if p.is_file())
 
     def remove_stale(self, key_files: dict[str, str]) -> None:
         """After the commit: drop old bundle copies and keys the policy no longer lists."""

@@ -13,6 +13,7 @@ import base64
 import gzip
 import json
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -35,6 +36,7 @@ from lottery_service.publish import (
     shard_address,
     shard_path,
 )
+from lottery_service.publish.headers import headers_for
 from tests.nginx_support import NGINX, readable_dir, serving
 from tests.paths import ROOT
 from tests.publish_support import SignedLog, publish
@@ -90,32 +92,31 @@ def served() -> Iterator[Served]:
 
 
 def test_headers_and_bodies_per_path_18_1(served: Served) -> None:
+    """nginx serves the headers of the one table (publish.headers) the S3 upload sets."""
     address = shard_address(served.log.origin, FAMILY.reg, FAMILY.factor)
-    immutable = "public, max-age=31536000, immutable"
-    cases = {
-        "checkpoint": ("text/plain; charset=utf-8", "public, max-age=5, must-revalidate"),
-        "policy": ("text/plain; charset=utf-8", "public, max-age=60"),
-        "keys/log.vkey": ("text/plain; charset=utf-8", "public, max-age=60"),
-        "tile/0/000": ("application/octet-stream", immutable),
-        "tile/0/002.p/88": ("application/octet-stream", immutable),
-        "tile/1/000.p/2": ("application/octet-stream", immutable),
-        "tile/entries/001": ("application/octet-stream", immutable),
-        shard_path(address): ("application/octet-stream", "public, max-age=10, must-revalidate"),
-        "state.json": ("application/json", "public, max-age=2, must-revalidate"),
-        "check.html": ("text/html; charset=utf-8", "public, max-age=60"),
-        "static/tiles.js": ("text/javascript; charset=utf-8", "public, max-age=60"),
-    }
-    for path, (content_type, cache) in cases.items():
+    paths = ["checkpoint", "policy", "keys/log.vkey", "tile/0/000", "tile/0/002.p/88",
+             "tile/1/000.p/2", "tile/entries/001", shard_path(address), "state.json",
+             "check.html", "static/tiles.js"]
+    for path in paths:
         status, headers, body = served.get(f"/{EVENT}/{path}")
+        expected = headers_for(f"{EVENT}/{path}")
         assert status == 200, path
-        assert headers["Content-Type"] == content_type, path
-        assert headers["Cache-Control"] == cache, path
+        assert headers["Content-Type"] == expected.content_type, path
+        assert headers["Cache-Control"] == expected.cache_control, path
         assert headers["Access-Control-Allow-Origin"] == "*", path
         assert headers["X-Content-Type-Options"] == "nosniff", path
         assert "frame-ancestors 'none'" in headers["Content-Security-Policy"], path
         assert body == (served.base / path).read_bytes(), path
-    status, headers, _ = served.get("/publication-kind")
-    assert status == 404  # an unmarked root is official; the marker is written by init_root
+    # The table meets §18.1 and tlog-tiles.
+    for path in ("checkpoint", "state.json", shard_path(address)):
+        age = re.search(r"max-age=(\d+)", headers_for(f"{EVENT}/{path}").cache_control)
+        assert age is not None and int(age.group(1)) <= 10, path
+    for path in ("tile/0/000", "tile/0/002.p/88", "tile/entries/001"):
+        assert "immutable" in headers_for(f"{EVENT}/{path}").cache_control
+    assert headers_for(f"{EVENT}/checkpoint").content_type == "text/plain; charset=utf-8"
+    assert headers_for(f"{EVENT}/tile/0/000").content_type == "application/octet-stream"
+    status, _, _ = served.get("/publication-kind")
+    assert status == 404  # an unmarked root is official; init_root writes the marker
 
 
 def test_entry_bundles_are_gzipped_on_request_18_1(served: Served) -> None:
@@ -219,8 +220,8 @@ def test_browser_modules_over_http_detect_tampering_18_2(served: Served) -> None
 
 
 def test_readers_through_nginx_never_see_a_half_publication_18_1(served: Served) -> None:
-    """nginx keeps descriptors open (open_file_cache): a reader may get the previous
-    checkpoint for a moment, never one whose tiles it cannot fetch."""
+    """Every checkpoint a reader gets has its tiles, and one nginx never hands out an
+    older checkpoint after a newer one (no descriptor cache for the checkpoint)."""
     sizes = [600 + 131 * k for k in range(1, 16)]
     served.log.grow(sizes[-1])
     done = threading.Event()
@@ -243,7 +244,7 @@ def test_readers_through_nginx_never_see_a_half_publication_18_1(served: Served)
     try:
         for size in sizes:
             publish(served.base.parent, served.log, size)
-        deadline = time.monotonic() + 10  # open_file_cache_valid: 2 s
+        deadline = time.monotonic() + 10
         while (not seen or seen[-1] != sizes[-1]) and time.monotonic() < deadline:
             time.sleep(0.05)
     finally:
