@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -241,3 +242,35 @@ def test_a_reader_never_sees_a_checkpoint_whose_tiles_are_missing_18_1(
     assert not errors, errors[0]
     assert len(set(seen)) > 5, "the reader saw too few checkpoints to test anything"
     assert seen == sorted(seen)
+
+
+def test_an_update_reads_only_the_edge_and_the_new_entries_18_1(
+        tmp_path: Path, log: SignedLog, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 13 item 6: tile writing is O(new entries); nothing is rebuilt."""
+    from lottery_service.publish import writer
+
+    root = tmp_path / "pub"
+    publish(root, log, 70000)
+    reads: list[str] = []
+    original = writer._Files.read
+
+    def counting(self: writer._Files, rel: str) -> bytes:
+        reads.append(rel)
+        return original(self, rel)
+
+    monkeypatch.setattr(writer._Files, "read", counting)
+    log.grow(70001)
+    consumed: list[int] = []
+
+    def entries_since(start: int) -> Iterator[bytes]:
+        for entry in log.entries[start:]:
+            consumed.append(start)
+            yield entry
+
+    report = publish_event(root, EVENT, checkpoint=log.note(70001), policy=log.policy,
+                           entries_since=entries_since, state=b"{}")
+    # The three partial tiles and the partial bundle of size 70000, nothing else.
+    assert sorted(reads) == ["tile/0/273.p/112", "tile/1/001.p/17", "tile/2/000.p/1",
+                             "tile/entries/273.p/112"]
+    assert consumed == [70000]
+    assert report.tiles == 2  # tile/0/273.p/113 and tile/entries/273.p/113
