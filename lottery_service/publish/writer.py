@@ -148,6 +148,9 @@ def publish_event(
                            f"{EVENT_ID.pattern}")
     new, parsed = _check_checkpoint(event_id, checkpoint, policy)
     _check_kind(root, new.origin)
+    key_files = _key_files(parsed)
+    asset_files = _asset_files(assets) if assets is not None else []
+    _check_state(state)
     base = root / event_id
     base.mkdir(parents=True, exist_ok=True)
     files = _Files(base)
@@ -165,19 +168,17 @@ def publish_event(
         for tile in _new_tiles(builder, entries_since, new.size):
             written += files.write_tile(tile, recoverable=tile.end <= attempted)
         if builder.frontier().root() != new.root_hash:
-            raise TileError(f"the log's entries {old_size}..{new.size} do not give the "
-                            f"checkpoint root: entries and checkpoint disagree")
+            raise TileError(f"the published tiles and entries {old_size}..{new.size} do not give "
+                            "the checkpoint root: the entries are not this log's, or the log "
+                            "forked from what is published")
         if bundle is not None:
             files.swap_directory("bundle", bundle)
         files.write("policy", policy.encode("utf-8"))
-        key_files = _key_files(parsed)
         for name, text in key_files.items():
             files.write(f"keys/{name}", text.encode("utf-8"))
         shards = files.write_shards(new.origin, receipts)
-        if assets is not None:
-            for rel, data in _assets(assets):
-                files.write(rel, data)
-        _check_state(state)
+        for rel, path in asset_files:
+            files.write(rel, path.read_bytes())
         files.write("state.json", state)
         files.barrier()
         changed = files.commit("checkpoint", checkpoint.encode("utf-8"))
@@ -280,7 +281,9 @@ def _check_state(state: bytes) -> None:
         raise PublishError("state.json is not a JSON object")
 
 
-def _assets(source: Path) -> Iterator[tuple[str, bytes]]:
+def _asset_files(source: Path) -> list[tuple[str, Path]]:
+    """The pages' files by their path in the event directory, checked before any write."""
+    files = []
     for path in sorted(source.rglob("*")):
         if path.is_dir():
             continue
@@ -288,7 +291,8 @@ def _assets(source: Path) -> Iterator[tuple[str, bytes]]:
         top = rel.split("/", 1)[0]
         if top in RESERVED or any(part.startswith(".") for part in rel.split("/")):
             raise PublishError(f"asset {rel!r} would shadow a publication file or is hidden")
-        yield rel, path.read_bytes()
+        files.append((rel, path))
+    return files
 
 
 @contextlib.contextmanager

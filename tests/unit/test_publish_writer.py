@@ -162,6 +162,7 @@ def test_assets_cannot_shadow_publication_files_18_1(tmp_path: Path, log: Signed
     (assets / "checkpoint").write_text("fake", encoding="utf-8")
     with pytest.raises(PublishError, match="shadow"):
         publish(tmp_path / "pub", log, 3, assets=assets)
+    assert not (tmp_path / "pub").exists()  # refused at the door: nothing written
 
 
 @pytest.mark.parametrize("victim", [tile_path(0, 1, 44), tile_path(1, 0, 1),
