@@ -7,7 +7,10 @@ Phases run in child processes so each peak memory is its own:
   I/O; `hash_floor_s` is one SHA-256 per applicant over its canonical roster
   record (the Merkle leaf every implementation must hash anyway), in the same
   process;
-- grouping: 600 schools, 100,000 pupils;
+- grouping: 600 schools, 100,000 pupils (`grouping_s`), the standalone
+  verifier recomputing them (`grouping_verifier_s`), and 100 nearly full
+  schools of 4 × 40 with a quarter of the pupils in together, apart or 同名
+  pairs (`grouping_stress_s`, PROTOCOL.md §16);
 - verify: a whole city season built in memory with the pure core, written as a
   §13 bundle and checked by `python -m verifier` (`verify_s`,
   `verify_peak_rss_mb` of that process);
@@ -38,6 +41,7 @@ SEED = hashlib.sha256(b"sunshine-draw bench seed").digest()
 TARGETS = {
     "draw_s": "≤ 3 × hash_floor_s and < 2 s",
     "grouping_s": "< 2 s",
+    "grouping_verifier_agrees": "True",
     "peak_rss_mb": "< 500 MB",
     "verify_s": "< 5 s",
     "verify_peak_rss_mb": "< 500 MB",
@@ -73,9 +77,42 @@ def phase_draw() -> dict[str, Any]:
             "peak_rss_mb": _rss_mb()}
 
 
+def _stress_cohort(schools: int = 100) -> tuple[list[Any], list[Any]]:
+    """Schools of 4 classes × 40, nearly full, a quarter of the pupils in requests:
+    together pairs, apart pairs and 同名 pairs (§16's stress case for §9 step 8)."""
+    import random
+
+    from lottery_service.core.records import ClassPlan, ClassSpec, Pupil, Siblings
+
+    rng = random.Random(20260816)
+    plans, pupils = [], []
+    for s in range(schools):
+        sid = f"X{s:03d}"
+        plans.append(ClassPlan(sid, tuple(ClassSpec(f"{c:02d}", 40) for c in range(1, 5))))
+        n = 160 - rng.randint(0, 3)
+        i = 0
+        while i < n:
+            gender = rng.choice("FM")
+            strata = ("sen",) if rng.random() < 0.03 else ()
+            r = rng.random()
+            if r < 0.125 and i + 2 <= n:  # a pair: a quarter of all pupils
+                kind = rng.choice(["together", "apart", "name"])
+                for _ in range(2):
+                    sib = None if kind == "name" else Siblings(f"{sid}G{i}", kind)
+                    same = f"{sid}N{i}" if kind == "name" else None
+                    pupils.append(Pupil(f"X{s:03d}{len(pupils):07d}", "张*", sid, gender,
+                                        strata, sib, same))
+                i += 2
+            else:
+                pupils.append(Pupil(f"X{s:03d}{len(pupils):07d}", "张*", sid, gender, strata))
+                i += 1
+    return plans, pupils
+
+
 def phase_grouping() -> dict[str, Any]:
     from lottery_service.core.grouping import group_all
     from lottery_service.demo_data import city_scale_records
+    from verifier import grouping as recompute
 
     city = city_scale_records(2026)
     times = []
@@ -83,8 +120,25 @@ def phase_grouping() -> dict[str, Any]:
         start = time.perf_counter()
         result = group_all(city.class_plans, city.pupils, SEED)
         times.append(time.perf_counter() - start)
+    # The standalone verifier recomputing every school (§14 step "grouping").
+    by_school: dict[str, list[Any]] = {}
+    for p in city.pupils:
+        by_school.setdefault(p.school, []).append(recompute.pupil_of(p.to_json()))
+    plans = {p.school: p.to_json() for p in city.class_plans}
+    start = time.perf_counter()
+    same = all(recompute.group_school(SEED, sid, ps, plans[sid])
+               == dict(result.schools[sid].assignments) for sid, ps in by_school.items())
+    verify_s = time.perf_counter() - start
+    # Dense requests: the slowest school of a stress cohort.
+    stress_plans, stress_pupils = _stress_cohort()
+    start = time.perf_counter()
+    stress = group_all(stress_plans, stress_pupils, SEED)
+    stress_s = time.perf_counter() - start
     return {"pupils": len(result.assignments), "grouping_schools": len(city.class_plans),
-            "grouping_s": min(times), "grouping_peak_rss_mb": _rss_mb()}
+            "grouping_s": min(times), "grouping_peak_rss_mb": _rss_mb(),
+            "grouping_verifier_s": verify_s, "grouping_verifier_agrees": same,
+            "grouping_stress_s": stress_s,
+            "grouping_stress_requests": sum(len(s.units) for s in stress.schools.values())}
 
 
 def build_city_bundle(out: Path) -> Path:

@@ -14,6 +14,8 @@ TAG_SEED: Final = "sunshine-draw/v1/seed"
 TAG_LOTTERY_NUMBER: Final = "sunshine-draw/v1/lottery-number"
 TAG_GROUPING_KEY: Final = "sunshine-draw/v1/grouping-key"
 TAG_CLASS_ORDER: Final = "sunshine-draw/v1/class-order"
+TAG_GROUPING_ROUND: Final = "sunshine-draw/v1/grouping-round"
+TAG_GROUPING_PREFERENCE: Final = "sunshine-draw/v1/grouping-preference"
 TAG_TEACHER_KEY: Final = "sunshine-draw/v1/teacher-key"
 
 _BLOCK = 64

@@ -1,0 +1,80 @@
+"""The Debian nginx serving a publication on loopback, from deploy/nginx.conf.template.
+
+Used by tests/integration/test_nginx_static.py and bench/static_lookup.py: nginx
+runs in the foreground (`daemon off`) as a child process with its own prefix
+(pid, logs, temporary files) on a free 127.0.0.1 port, and is stopped by pid.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from tests.paths import ROOT
+
+TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
+WORKER_USER = "www-data"  # Debian's; nginx ignores it unless started as root
+NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+
+
+def render(root: Path, prefix: Path, listen: str, workers: str = "auto") -> str:
+    text = TEMPLATE.read_text(encoding="utf-8")
+    for token, value in (("@@ROOT@@", str(root)), ("@@PREFIX@@", str(prefix)),
+                         ("@@LISTEN@@", listen), ("@@WORKERS@@", workers),
+                         ("@@USER@@", WORKER_USER)):
+        text = text.replace(token, value)
+    assert "@@" not in text, "unreplaced placeholder in the nginx template"
+    return text
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def readable_dir() -> Path:
+    """A fresh directory the nginx workers (another user when started as root) can read."""
+    path = Path(tempfile.mkdtemp(prefix="sunshine-static-"))
+    path.chmod(0o755)
+    return path
+
+
+@contextlib.contextmanager
+def serving(root: Path, prefix: Path, workers: str = "auto") -> Iterator[str]:
+    """Serve `root` with the template; yields the base URL http://127.0.0.1:<port>."""
+    assert NGINX is not None
+    prefix.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    conf = prefix / "nginx.conf"
+    conf.write_text(render(root, prefix, f"127.0.0.1:{port}", workers), encoding="utf-8")
+    check = subprocess.run([NGINX, "-t", "-p", str(prefix), "-e", str(prefix / "error.log"),
+                            "-c", str(conf)], capture_output=True, text=True, check=False)
+    assert check.returncode == 0, check.stderr
+    proc = subprocess.Popen([NGINX, "-p", str(prefix), "-e", str(prefix / "error.log"),
+                             "-c", str(conf), "-g", "daemon off;"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+                break
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log = (prefix / "error.log").read_text(encoding="utf-8", errors="replace")
+                raise RuntimeError(f"nginx did not start: {log[-2000:]}")
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
