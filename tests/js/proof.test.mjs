@@ -1,4 +1,4 @@
-// The parents' checker (templates/static/proof.js) against the shared vectors.
+// The parents' checker (lottery_service/web/static/proof.js) against the shared vectors.
 // Run: node --test tests/js/   (Node 20's built-in runner and WebCrypto; no npm packages)
 
 import assert from "node:assert/strict";
@@ -25,7 +25,7 @@ import {
   trustedCheckpoint,
   verifyConsistency,
   verifyInclusion,
-} from "../../templates/static/proof.js";
+} from "../../lottery_service/web/static/proof.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = join(HERE, "..", "..");

@@ -1,4 +1,4 @@
-"""The participant page's crypto (templates/static/ceremony-crypto.js) against the Python core.
+"""The participant page's crypto (web/static/ceremony-crypto.js) against the Python core.
 
 The vector tests run in Node (`tests/js/ceremony-crypto.test.mjs`, part of
 `node --test tests/js/`). Here the JavaScript does what the page does, with fresh
@@ -20,9 +20,9 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from lottery_service.core.errors import CeremonyError
 from lottery_service.core.seed import Ceremony, commitment, open_escrow
-from tests.paths import ROOT
+from tests.paths import STATIC
 
-MODULE = ROOT / "templates" / "static" / "ceremony-crypto.js"
+MODULE = STATIC / "ceremony-crypto.js"
 NODE = shutil.which("node")
 CASES = [("demo-2026", "lottery", "notary-1"), ("demo-2026", "grouping", "parent-rep-1"),
          ("x", "teachers", "bureau.2_a"), ("e-9", "lottery", "supervisor-3")]

@@ -1,4 +1,4 @@
-"""The parents' checker (templates/static/proof.js, PROTOCOL.md §14) and its vectors.
+"""The parents' checker (lottery_service/web/static/proof.js, PROTOCOL.md §14) and its vectors.
 
 The JavaScript tests run under Node's built-in runner (`node --test tests/js/`);
 this wrapper makes them part of the pytest run. The vector file is checked from

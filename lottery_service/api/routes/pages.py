@@ -1,5 +1,5 @@
 """HTML pages: event list, overview, ceremony screen, parents' checker, supervisors'
-dashboard and the operator console (Jinja2 templates in `templates/`).
+dashboard and the operator console (Jinja2 templates in `lottery_service/web/templates/`).
 
 Every page reads the signed log through the API's log cache, never private
 tables, so a page shows nothing the log does not say (G1). The ceremony screen
@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from pathlib import Path
 from typing import Annotated, Any
 
 import segno
@@ -31,12 +30,11 @@ from ...core.seed import CEREMONIES
 from ...events import EventNotFoundError
 from ...imports import decode_text
 from ...storage.models import CheckpointRow, EventRow
+from ...web import STATIC_DIR, TEMPLATE_DIR
 from ..deps import ContextDep
 from ..i18n import LANGS, Lang, html_lang, js_strings, lang_of, t
 from ..logcache import Snapshot
 
-TEMPLATE_DIR = Path(__file__).resolve().parents[3] / "templates"
-STATIC_DIR = TEMPLATE_DIR / "static"
 MAX_REGISTER = 5 * 1024 * 1024
 REG_HEADERS = ("reg", "报名号", "学籍号")
 CLASS_HEADERS = ("class", "班级")
