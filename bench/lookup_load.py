@@ -98,7 +98,7 @@ def percentile(values: Sequence[float], pct: float) -> float:
 def demo_pairs(applicants: int = 5000) -> tuple[str, list[Pair]]:
     """The demo district's event id and every applicant's (reg, id_last4), from the
     applicants file the demo imports (parsed like an upload)."""
-    from lottery_service.demo_data import generate_district
+    from lottery_service.demo.district import generate_district
     from lottery_service.imports import parse
 
     district = generate_district(applicants=applicants)
@@ -113,7 +113,7 @@ def run_season(data_dir: Path, audit_dir: Path, applicants: int = 5000) -> tuple
     """Run the demo season into `data_dir` (SQLite); the pairs whose result is published."""
     from lottery_service.config import Settings
     from lottery_service.demo import DemoRun, run_demo
-    from lottery_service.demo_data import generate_district
+    from lottery_service.demo.district import generate_district
     from lottery_service.runtime import open_runtime
 
     settings = Settings(data_dir=data_dir, audit_dir=audit_dir,

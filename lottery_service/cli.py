@@ -325,7 +325,7 @@ def demo(applicants: int = 5000, data: DataDir = None,
 
 def _print_sample_lookups(rt: Runtime, event: str, applicants: int) -> None:
     """Synthetic families to try on the parents' page (demo data only)."""
-    from .demo_data import generate_district
+    from .demo.district import generate_district
     from .imports import parse
 
     filename, data = generate_district(applicants=applicants).files["applicants"]

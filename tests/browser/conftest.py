@@ -20,7 +20,7 @@ from tests.paths import ROOT
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
-APPLICANTS = 1000  # the demo generator's minimum (demo_data.MIN_APPLICANTS)
+APPLICANTS = 1000  # the demo generator's minimum (demo.district.MIN_APPLICANTS)
 OPERATOR = "sd_op_browser-tests"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 
@@ -34,7 +34,7 @@ playwright_sync = pytest.importorskip("playwright.sync_api")
 from lottery_service.api.app import create_app  # noqa: E402
 from lottery_service.config import Settings  # noqa: E402
 from lottery_service.demo import DemoRun  # noqa: E402
-from lottery_service.demo_data import DemoDistrict, generate_district  # noqa: E402
+from lottery_service.demo.district import DemoDistrict, generate_district  # noqa: E402
 from lottery_service.runtime import Runtime, open_runtime  # noqa: E402
 from tests.support import served  # noqa: E402
 

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, Route, expect
 
 from lottery_service.api.i18n import t
 from lottery_service.demo import DemoRun, simulated_dice
-from lottery_service.demo_data import generate_district
+from lottery_service.demo.district import generate_district
 from lottery_service.lookup import ApplicantResult
 from lottery_service.runtime import Runtime
 from tests.paths import FIXTURES, VECTORS

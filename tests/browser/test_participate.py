@@ -22,7 +22,7 @@ from lottery_service.api.i18n import t
 from lottery_service.auth import create_token
 from lottery_service.core.seed import Ceremony, commitment, open_escrow, seal_escrow
 from lottery_service.demo import DemoRun, escrow_holder_key, public_bytes
-from lottery_service.demo_data import generate_district
+from lottery_service.demo.district import generate_district
 from lottery_service.runtime import Runtime
 
 from .conftest import APPLICANTS

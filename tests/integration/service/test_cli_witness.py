@@ -12,7 +12,7 @@ from lottery_service.auth import create_token
 from lottery_service.cli import app
 from lottery_service.core.note import SIG_COSIGNATURE_V1, Signer, open_note
 from lottery_service.demo import DemoRun
-from lottery_service.demo_data import generate_district
+from lottery_service.demo.district import generate_district
 from tests.support import make_runtime, served
 
 EVENT = "demo-2026"

@@ -20,7 +20,7 @@ from lottery_service.cli import app
 from lottery_service.core.log import Entry
 from lottery_service.core.season import PhaseError, SeasonState
 from lottery_service.demo import DemoRun, escrow_holder_key, run_demo, simulated_dice
-from lottery_service.demo_data import generate_district
+from lottery_service.demo.district import generate_district
 from tests.support import make_runtime
 from verifier.verify import Verification
 

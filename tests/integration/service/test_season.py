@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from lottery_service.auditlog import load_entries
 from lottery_service.core.season import Phase, PhaseError
 from lottery_service.demo import DemoRun, run_demo
-from lottery_service.demo_data import generate_district
+from lottery_service.demo.district import generate_district
 from lottery_service.events import RosterFrozenError
 from lottery_service.storage.models import LogEntryRow, OutboxRow
 from tests.paths import ROOT

@@ -21,14 +21,14 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlmodel import Session, select
 
-from . import notify
-from .bundle import export_bundle
-from .core.season import Phase, SeasonState
-from .core.seed import CEREMONIES, Ceremony, commitment, seal_escrow
-from .demo_data import DemoDistrict, generate_district, payments_csv
-from .lookup import ResultIndex
-from .runtime import Runtime
-from .storage.models import SchoolRow
+from .. import notify
+from ..bundle import export_bundle
+from ..core.season import Phase, SeasonState
+from ..core.seed import CEREMONIES, Ceremony, commitment, seal_escrow
+from ..lookup import ResultIndex
+from ..runtime import Runtime
+from ..storage.models import SchoolRow
+from .district import DemoDistrict, generate_district, payments_csv
 
 WITHHOLDER = "parent-rep-1"  # simulated: never reveals; the notary opens the escrow (§5.4)
 
@@ -192,7 +192,7 @@ class DemoRun:
         self._import(("teachers",), Phase.GROUPED)
 
     def result_index(self) -> ResultIndex:
-        from .auditlog import latest_checkpoint, load_entries
+        from ..auditlog import latest_checkpoint, load_entries
 
         with Session(self.runtime.engine) as session:
             cp = latest_checkpoint(session, self.event)
