@@ -15,6 +15,7 @@ from .note import Checkpoint, Signer, sign_note
 class InconsistentLogError(ProtocolError):
     """The log no longer extends the last signed checkpoint; nothing is signed."""
 
+    title_zh = "审计日志不再延续上一个已签名的检查点，拒绝签名"
     section = "12"
 
 

@@ -10,9 +10,10 @@ from .season import (
     escrow_holder_key,
     public_bytes,
     run_demo,
+    sample_lookups,
     simulated_dice,
     simulated_secret,
 )
 
-__all__ = ["DemoRun", "escrow_holder_key", "public_bytes", "run_demo", "simulated_dice",
-           "simulated_secret"]
+__all__ = ["DemoRun", "escrow_holder_key", "public_bytes", "run_demo", "sample_lookups",
+           "simulated_dice", "simulated_secret"]

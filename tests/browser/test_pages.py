@@ -332,7 +332,7 @@ def test_operator_import_shows_row_errors_and_steps_call_the_api_G2(
     district = generate_district(applicants=APPLICANTS, event_id="ops-2026")
     DemoRun(runtime, district, say=lambda _: None).setup()
     filename, data = district.files["schools"]  # applicants name known schools only
-    runtime.service.import_file("ops-2026", "schools", data, filename)
+    runtime.service.imports.import_file("ops-2026", "schools", data, filename)
     page = new_page(viewport={"width": 1280, "height": 900})
     page.goto(f"{server}/events/ops-2026/operate")
     page.get_by_label(t("zh", "token")).fill(OPERATOR)

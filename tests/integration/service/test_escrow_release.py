@@ -117,10 +117,10 @@ def test_cli_release_escrow_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         run = DemoRun(rt, district, quiet)
         run.setup()
         run.registration()
-        rt.service.freeze_roster(EVENT)
+        rt.service.lifecycle.freeze_roster(EVENT)
         run.commitments("lottery")
         run.reveals("lottery")
-        rt.service.physical_entropy(EVENT, "lottery", "notary-1",
+        rt.service.ceremonies.physical_entropy(EVENT, "lottery", "notary-1",
                                     simulated_dice(EVENT, "lottery", district.rules.dice))
     finally:
         rt.close()
