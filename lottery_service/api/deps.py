@@ -16,8 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from ..core.log import Entry
 from ..errors import UnauthenticatedError
 from ..service import Service
-from ..service.tokens import Principal
-from ..storage.models import TokenRole
+from ..service.tokens import Principal, TokenRole
 from .schemas import Appended, EntryRef
 
 

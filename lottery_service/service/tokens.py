@@ -26,7 +26,8 @@ OPERATOR_TOKEN_FILE: Final = "operator.token"
 ROLE_ZH: Final[dict[str, str]] = {"admin": "管理员（区教育局）", "school": "学校",
                                   "participant": "仪式参与方", "supervisor": "监督员"}
 
-__all__ = ["ANY_EVENT", "ROLES", "Principal", "Tokens", "operator_token", "token_hash"]
+__all__ = ["ANY_EVENT", "ROLES", "Principal", "TokenRole", "Tokens", "operator_token",
+           "token_hash"]
 
 
 @dataclass(frozen=True)

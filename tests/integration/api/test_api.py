@@ -316,15 +316,7 @@ def test_whole_season_via_api(season: Season, tmp_path: Path) -> None:
     season.post("/roster/freeze")
     season.ceremony("lottery")
     season.post("/draw")
-    admitted = []
-    for school in ("S001", "S002"):
-        records = season.client.get(f"{season.base}/results/{school}").json()["records"]
-        admitted += [(r["reg"], school) for r in records if r["outcome"] == "admitted"]
-    receipts = "报名号,学校代码,回单号,缴费日期\n" + "".join(
-        f"{reg},{school},RC{i:04d},2026-07-20\n" for i, (reg, school) in enumerate(admitted))
-    assert season.upload("payments", receipts.encode()).status_code == 200
-    assert season.post("/payments/rounds")["entries"][0]["type"] == "payment_round"
-    season.post("/payments/close")
+    admitted = season.confirm()
     # each school sends its own plan; one school's upload keeps the other's rows (S3)
     for school in ("S001", "S002"):
         plan = f"学校代码,班级,额定人数\n{school},01,45\n{school},02,45\n"
