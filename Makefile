@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+PORT ?= 8000
+COVERAGE := $(PY) -m coverage report --format=total
 
-.PHONY: run test lint bench clean
+.PHONY: run test coverage lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,14 +15,28 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # The demo season on a generated district (resumes if interrupted), its bundle
-# verified, then the pages served on 127.0.0.1:8000 with the URLs printed.
+# verified, then the pages served on 127.0.0.1:$(PORT) with the URLs printed. Data in
+# ./data (SUNSHINE_DATA), the CLI's default too; a busy port is refused at once.
 run: $(STAMP)
-	$(PY) -m lottery_service demo --serve
+	$(PY) -m lottery_service demo --serve --port $(PORT)
 
+# The whole suite with coverage, then the coverage gates, ruff and mypy.
 test: $(STAMP)
-	$(PY) -m pytest -q
+	mkdir -p build/coverage
+	$(PY) -m coverage erase
+	$(PY) -m pytest -q --cov --cov-report=term
+	$(MAKE) --no-print-directory coverage
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+
+# Gates: lottery_service and verifier at least 90 % each, the CLI at least 85 %.
+coverage:
+	@echo "coverage: lottery_service $$($(COVERAGE) --include='lottery_service/*') %," \
+	  "verifier $$($(COVERAGE) --include='verifier/*') %," \
+	  "cli.py $$($(COVERAGE) --include='lottery_service/cli.py') %"
+	@$(COVERAGE) --include='lottery_service/*' --fail-under=90 >/dev/null
+	@$(COVERAGE) --include='verifier/*' --fail-under=90 >/dev/null
+	@$(COVERAGE) --include='lottery_service/cli.py' --fail-under=85 >/dev/null
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -30,4 +46,4 @@ bench: $(STAMP)
 	$(PY) bench/city.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build

@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -36,9 +36,10 @@ from .core.seed import Ceremony
 from .errors import ConfigurationError, RejectedInputError, SunshineError
 from .runtime import Runtime, open_runtime
 from .service import Service
-from .service.lifecycle import ceremony_of
+from .service.lifecycle import Lifecycle, ceremony_of
 from .service.tokens import operator_token
 
+T = TypeVar("T")
 EXIT_FAILED = 1  # the request was refused (bad input, wrong phase, …): the message says why
 EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug, not the user's doing
 
@@ -117,10 +118,14 @@ def _logged(text: str, entries: Sequence[Entry]) -> None:
         console.print(f"✓ {text}: already done, nothing to log")
 
 
-def _run(text: str, step: Callable[[], Sequence[Entry]]) -> None:
+def _call(text: str, step: Callable[[], T]) -> T:
+    """Run one service call behind a spinner."""
     with _working(text):
-        entries = step()
-    _logged(text, entries)
+        return step()
+
+
+def _run(text: str, step: Callable[[], Sequence[Entry]]) -> None:
+    _logged(text, _call(text, step))
 
 
 # ---------------------------------------------------------------- operators
@@ -174,8 +179,8 @@ def import_(event: EventArg, kind: str,
     """Import schools, applicants, community, direct, payments, pupils, class-plans or
     teachers from CSV (UTF-8, UTF-8 with BOM, GB18030) or XLSX; all rows or none."""
     service = _service(data)
-    with _working(f"import {kind}"):
-        done = service.imports.import_file(event, kind, file.read_bytes(), file.name)
+    done = _call(f"import {kind}", lambda: service.imports.import_file(
+        event, kind, file.read_bytes(), file.name))
     console.print(f"✓ imported {done.rows} {done.kind} rows from {file.name}")
     if done.preview_note:
         console.print(f"  eligibility not checked yet: {done.preview_note}", markup=False)
@@ -183,28 +188,23 @@ def import_(event: EventArg, kind: str,
         console.print(f"  {n} application(s) will be rejected under {code} (PROTOCOL.md §7.1)")
 
 
-def _step(name: str, doc: str, call: Callable[[Service, str], list[Entry]]) -> None:
-    def command(event: EventArg, data: DataDir = None) -> None:
-        service = _service(data)
-        _run(name, lambda: call(service, event))
+def _step(name: str, step: Callable[[Lifecycle, str], list[Entry]]) -> None:
+    """A lifecycle step that takes nothing but the event, documented by the service."""
 
-    command.__doc__ = doc
+    def command(event: EventArg, data: DataDir = None) -> None:
+        lifecycle = _service(data).lifecycle
+        _run(name, lambda: step(lifecycle, event))
+
+    command.__doc__ = step.__doc__
     app.command(name)(command)
 
 
-_step("freeze-roster", "Check eligibility (P1-P3, P8, P10), freeze the roster, open the lottery.",
-      lambda s, e: s.lifecycle.freeze_roster(e))
-_step("draw", "Publish every school's lottery results and the bias audit (§7, §8).",
-      lambda s, e: s.lifecycle.draw(e))
-_step("payment-round", "Settle open offers against imported bank receipts (P7) and promote.",
-      lambda s, e: s.lifecycle.payment_round(e))
-_step("close-payments", "End the payment window.", lambda s, e: s.lifecycle.close_payments(e))
-_step("freeze-grouping", "Lock the cohort (S2) and class plans (S3); open the grouping ceremony.",
-      lambda s, e: s.lifecycle.freeze_grouping(e))
-_step("group", "Run the class grouping (§9).", lambda s, e: s.lifecycle.group(e))
-_step("freeze-teachers", "Freeze the head teachers (S5); open the teacher ceremony.",
-      lambda s, e: s.lifecycle.freeze_teachers(e))
-_step("match", "Match head teachers to classes (§10).", lambda s, e: s.lifecycle.match(e))
+for _name, _lifecycle_step in (
+        ("freeze-roster", Lifecycle.freeze_roster), ("draw", Lifecycle.draw),
+        ("payment-round", Lifecycle.payment_round), ("close-payments", Lifecycle.close_payments),
+        ("freeze-grouping", Lifecycle.freeze_grouping), ("group", Lifecycle.group),
+        ("freeze-teachers", Lifecycle.freeze_teachers), ("match", Lifecycle.match)):
+    _step(_name, _lifecycle_step)
 
 
 def _ceremony_step(name: str, doc: str,
@@ -229,8 +229,7 @@ _ceremony_step("publish", "Mark a ceremony's results as published (§11.2).",
 def notify(event: EventArg, data: DataDir = None) -> None:
     """Send every grouped pupil's class and head teacher (S6); logs only the count."""
     service = _service(data)
-    with _working("notify"):
-        done = service.notifications.notify(event)
+    done = _call("notify", lambda: service.notifications.notify(event))
     console.print(f"✓ {done.queued} message(s) queued, {done.sent} sent in all")
     _logged("notify", done.entries)
 
@@ -291,8 +290,7 @@ def window(event: EventArg, phase: str, opens: str, closes: str,
 def export(event: EventArg, data: DataDir = None) -> None:
     """Write the signed audit bundle to the audit directory atomically (§13)."""
     service = _service(data)
-    with _working("export"):
-        path = service.exports.export(event)
+    path = _call("export", lambda: service.exports.export(event))
     console.print(f"✓ bundle at {path}")
 
 
@@ -330,18 +328,13 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
 def _serve(host: str, port: int, workers: int, data: Path | None) -> None:
     import os
 
-    import uvicorn
+    from .api.server import run
 
     require_free_port(host, port)
     if data is not None:
         os.environ["SUNSHINE_DATA"] = str(data)
     _runtime(data).close()  # create and migrate once, before the workers start
-    # No access log: the look-up is the hot path (see bench/lookup_load.py); uvloop and
-    # httptools come with uvicorn[standard] and are picked when installed. Live streams
-    # never end by themselves, so shutdown waits for them at most a second.
-    uvicorn.run("lottery_service.api.app:app_from_env", factory=True, host=host, port=port,
-                workers=workers, log_level="warning", access_log=False,
-                timeout_graceful_shutdown=1)
+    run(host, port, workers)
 
 
 @app.command()

@@ -7,6 +7,7 @@ participants. `sunshine demo` runs both.
 
 from .season import (
     DemoRun,
+    base64_key,
     escrow_holder_key,
     public_bytes,
     run_demo,
@@ -15,5 +16,5 @@ from .season import (
     simulated_secret,
 )
 
-__all__ = ["DemoRun", "escrow_holder_key", "public_bytes", "run_demo", "sample_lookups",
-           "simulated_dice", "simulated_secret"]
+__all__ = ["DemoRun", "base64_key", "escrow_holder_key", "public_bytes", "run_demo",
+           "sample_lookups", "simulated_dice", "simulated_secret"]

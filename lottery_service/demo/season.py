@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from .. import imports
 from ..core.season import Phase, SeasonState
 from ..core.seed import CEREMONIES, Ceremony, commitment, seal_escrow
+from ..lookup import ResultIndex
 from ..runtime import Runtime
 from ..service import Service
 from .district import DemoDistrict, generate_district, payments_csv
@@ -192,6 +193,10 @@ class DemoRun:
 
     def teachers(self) -> None:
         self._import(("teachers",), Phase.GROUPED)
+
+    def result_index(self) -> ResultIndex:
+        """The public results as the latest signed checkpoint has them (§14)."""
+        return self.service.snapshots.snapshot(self.event).index()
 
     def notify(self) -> None:
         if self.state().phase is Phase.MATCHED:

@@ -1,6 +1,6 @@
 """The supervisors' dashboard cosigns the latest checkpoint in real headless Chromium (§12).
 
-A witness key is registered on the served demo event with `EventService.add_witness`
+A witness key is registered on the served demo event with `service.witnesses.add_witness`
 and a supervisor token is made for it; the page reads the Go-form key file, checks
 the log's signature and the browser's remembered checkpoint, cosigns with WebCrypto
 and posts the line. The stored note must then open with both the log key and the

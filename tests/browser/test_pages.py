@@ -4,11 +4,8 @@ browser). Each test asserts what the screen, the family or the supervisor sees."
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from typing import Any
 
-import pytest
 from playwright.sync_api import Page, Route, expect
 
 from lottery_service.api.i18n import t
@@ -183,7 +180,6 @@ def test_parent_verifies_result_in_phone_browser_all_steps_pass(season: Season, 
     page.screenshot(path=screenshot_path("parents-phone.png"), full_page=True)
 
     # A second visit sends the remembered size; the same checkpoint is consistent with it.
-    _require_trusted_size(server, result.reg, season.last4[result.reg])
     page.reload()
     _look_up(page, server, result, season.last4[result.reg])
     page.get_by_role("button", name=t("zh", "verify")).click()
@@ -226,7 +222,6 @@ def test_inconsistent_remembered_checkpoint_is_flagged_prominently(season: Seaso
                                                                     new_page: Any) -> None:
     """A different root at the size this browser trusted is fork evidence (§12, §14)."""
     result = _pick(season)
-    _require_trusted_size(server, result.reg, season.last4[result.reg])
     size = season.run.result_index().size
     page = new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
     page.goto(f"{server}/events/demo-2026/check")
@@ -237,22 +232,6 @@ def test_inconsistent_remembered_checkpoint_is_flagged_prominently(season: Seaso
     expect(page.locator('#steps li[data-step="consistency"]')).to_have_class("step bad")
     expect(page.locator("#warning")).to_be_visible()
     expect(page.locator("#warning")).to_have_text(t("zh", "inconsistent"))
-
-
-def _require_trusted_size(server: str, reg: str, last4: str) -> None:
-    """The proof request carries `trusted_size` (§14); skip, saying so, on an API without it."""
-    body = json.dumps({"reg": reg, "id_last4": last4, "trusted_size": 1}).encode()
-    request = urllib.request.Request(f"{server}/api/v1/events/demo-2026/proof", data=body,
-                                     headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            response.read()
-    except urllib.error.HTTPError as exc:
-        with exc:
-            code = exc.code
-        if code == 422:
-            pytest.skip("POST /proof does not accept trusted_size yet (schemas.LookupIn)")
-        raise
 
 
 # --------------------------------------------------------------- (c) supervisor
@@ -294,8 +273,6 @@ def test_supervisor_register_upload_lists_moved_pupil_S9(season: Season, server:
 
 def test_proof_js_passes_the_proof_vectors_in_chromium(server: str, new_page: Any,
                                                        season: Season) -> None:
-    if not PROOF_VECTORS.exists():
-        pytest.skip("tests/vectors/proofs.json is not generated yet")
     cases = json.loads(PROOF_VECTORS.read_text())["cases"]
     page = new_page()
     page.goto(f"{server}/events/demo-2026/check")

@@ -3,9 +3,14 @@ notify, publish and export. Each route calls one service method (one unit of wor
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Final
+
 from fastapi import APIRouter
 
+from ...core.log import Entry
 from ...core.seed import Ceremony
+from ...service.lifecycle import Lifecycle
 from ..deps import AdminDep, PrincipalDep, ServiceDep, appended
 from ..errors import error_responses
 from ..schemas import (
@@ -93,52 +98,26 @@ def add_witness(event_id: str, body: WitnessIn, service: ServiceDep, _: AdminDep
     return appended([])
 
 
-@router.post("/events/{event_id}/roster/freeze", response_model=Appended, responses=STEP)
-def freeze_roster(event_id: str, service: ServiceDep, _: AdminDep) -> Appended:
-    """Check eligibility (§7.1), freeze the roster, open the lottery ceremony."""
-    return appended(service.lifecycle.freeze_roster(event_id))
+# The steps that take nothing but the event: one route each, documented by the service.
+SIMPLE_STEPS: Final[tuple[tuple[str, Callable[[Lifecycle, str], list[Entry]]], ...]] = (
+    ("roster/freeze", Lifecycle.freeze_roster), ("draw", Lifecycle.draw),
+    ("payments/rounds", Lifecycle.payment_round), ("payments/close", Lifecycle.close_payments),
+    ("grouping/freeze", Lifecycle.freeze_grouping), ("grouping/run", Lifecycle.group),
+    ("teachers/freeze", Lifecycle.freeze_teachers), ("matching/run", Lifecycle.match),
+)
 
 
-@router.post("/events/{event_id}/draw", response_model=Appended, responses=STEP)
-def draw(event_id: str, service: ServiceDep, _: AdminDep) -> Appended:
-    """Log every school's lottery results and the bias audit (§7, §8)."""
-    return appended(service.lifecycle.draw(event_id))
+def _step(path: str, step: Callable[[Lifecycle, str], list[Entry]]) -> None:
+    def route(event_id: str, service: ServiceDep, _: AdminDep) -> Appended:
+        return appended(step(service.lifecycle, event_id))
+
+    route.__name__ = route.__qualname__ = step.__name__
+    route.__doc__ = step.__doc__
+    router.post(f"/events/{{event_id}}/{path}", response_model=Appended, responses=STEP)(route)
 
 
-@router.post("/events/{event_id}/payments/rounds", response_model=Appended, responses=STEP)
-def payment_round(event_id: str, service: ServiceDep, _: AdminDep) -> Appended:
-    """Settle open offers against the receipts imported so far (P7, P8, §7.5)."""
-    return appended(service.lifecycle.payment_round(event_id))
-
-
-@router.post("/events/{event_id}/payments/close", response_model=Appended, responses=STEP)
-def close_payments(event_id: str, service: ServiceDep, _: AdminDep) -> Appended:
-    """End the payment window (§7.5)."""
-    return appended(service.lifecycle.close_payments(event_id))
-
-
-@router.post("/events/{event_id}/grouping/freeze", response_model=Appended, responses=STEP)
-def freeze_grouping(event_id: str, service: ServiceDep, _: AdminDep) -> Appended:
-    """Lock the cohort (S2) and class plans (S3); open the grouping ceremony."""
-    return appended(service.lifecycle.freeze_grouping(event_id))
-
-
-@router.post("/events/{event_id}/grouping/run", response_model=Appended, responses=STEP)
-def run_grouping(event_id: str, service: ServiceDep, _: AdminDep) -> Appended:
-    """Run the class grouping (§9)."""
-    return appended(service.lifecycle.group(event_id))
-
-
-@router.post("/events/{event_id}/teachers/freeze", response_model=Appended, responses=STEP)
-def freeze_teachers(event_id: str, service: ServiceDep, _: AdminDep) -> Appended:
-    """Freeze the head teachers (S5); open the teacher ceremony."""
-    return appended(service.lifecycle.freeze_teachers(event_id))
-
-
-@router.post("/events/{event_id}/matching/run", response_model=Appended, responses=STEP)
-def run_matching(event_id: str, service: ServiceDep, _: AdminDep) -> Appended:
-    """Match head teachers to classes (§10)."""
-    return appended(service.lifecycle.match(event_id))
+for _path, _lifecycle_step in SIMPLE_STEPS:
+    _step(_path, _lifecycle_step)
 
 
 @router.post("/events/{event_id}/notifications/send", response_model=NotificationsOut,

@@ -8,6 +8,7 @@ all viewers), sends a comment heartbeat when idle, and ends on disconnect.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -26,16 +27,20 @@ router = APIRouter(tags=["public"])
 
 POLL_SECONDS = 0.5
 HEARTBEAT_SECONDS = 15.0
+SHUTDOWN = threading.Event()
+"""Set when the server begins to stop: every stream then ends (the browsers reconnect
+to whichever server comes next, from the last id they saw)."""
 
 
 async def entry_events(cache: LogCache, event_id: str, start: int, request: Request,
                        poll: float = POLL_SECONDS,
                        heartbeat: float = HEARTBEAT_SECONDS) -> AsyncIterator[str]:
-    """SSE frames of entries from `start` on, forever, until the client goes away."""
+    """SSE frames of entries from `start` on, until the client goes away or the server
+    stops."""
     next_seq = start
     last_sent = time.monotonic()
     yield "retry: 2000\n\n"
-    while not await request.is_disconnected():
+    while not SHUTDOWN.is_set() and not await request.is_disconnected():
         snap = await run_in_threadpool(cache.snapshot, event_id)
         for entry in snap.entries[next_seq:]:
             yield f"id: {entry.seq}\nevent: {entry.type}\ndata: {entry.raw.decode()}\n\n"

@@ -162,3 +162,21 @@ def test_a_constraint_the_checks_missed_is_a_conflict_not_a_database_error(
         assert "冲突" in caught.value.zh
     finally:
         rt.close()
+
+
+def test_closed_set_columns_refuse_a_free_string(tmp_path: Path) -> None:
+    """Typed storage: a gender, basis, kind, role … outside its set never reaches a row."""
+    from sqlalchemy.exc import StatementError
+
+    rt = make_runtime(tmp_path)
+    try:
+        with pytest.raises(StatementError, match="'janitor' is not one of admin"), \
+                rt.service.db.write() as session:
+            session.add(EventTable(id="e-2026", origin="sunshine-draw/e-2026"))
+            session.flush()
+            session.add(TokenTable(token_hash="h", event_id="e-2026",
+                                   role="janitor"))  # type: ignore[arg-type]
+        with rt.service.db.read() as session:
+            assert session.get(EventTable, "e-2026") is None  # the whole unit rolled back
+    finally:
+        rt.close()

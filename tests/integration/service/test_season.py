@@ -152,6 +152,26 @@ def test_steps_out_of_order_are_refused(tmp_path: Path, backend: str) -> None:
         rt.close()
 
 
+def test_import_preview_is_what_the_roster_freeze_logs(tmp_path: Path) -> None:
+    """§7.1: the rejections an applicants import announces are exactly those the freeze
+    logs: one mapping from stored rows to records, one eligibility check."""
+    rt = make_runtime(tmp_path)
+    try:
+        run = DemoRun(rt, generate_district(applicants=APPLICANTS), quiet)
+        run.setup()
+        for kind in ("schools", "applicants", "community", "direct"):
+            filename, data = run.district.files[kind]
+            outcome = rt.service.imports.import_file("demo-2026", kind, data, filename)
+        announced = sorted((r.reg, r.school, r.code) for r in outcome.rejections)
+        rt.service.lifecycle.freeze_roster("demo-2026")
+        logged = sorted((r["reg"], r["school"], r["code"])
+                        for r in rt.service.lifecycle.state("demo-2026").rejections)
+        assert announced == logged and len(logged) > 5
+        assert {code for *_, code in logged} >= {"P1-age", "P2-district", "P3-defaulter"}
+    finally:
+        rt.close()
+
+
 def test_log_can_only_grow(tmp_path: Path) -> None:
     """A rewritten stored entry makes the service refuse to sign again (§12)."""
     from lottery_service.core.checkpoint import InconsistentLogError
