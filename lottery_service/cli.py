@@ -90,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         app(args=list(argv) if argv is not None else None, prog_name="sunshine")
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else int(exc.code is not None)
-    return 0
+    return 0  # pragma: no cover - the app always ends with SystemExit
 
 
 def _runtime(data: Path | None) -> Runtime:

@@ -116,6 +116,9 @@ def commit(server: Server, event: str, ceremony: Ceremony, participant: str,
     """Make a 32-byte secret, keep it in `secret_file` (0600), send only the commitment
     and the escrow sealed to the holder's key (§5.3, §5.4); returns the commitment."""
     holder = decode_base64(escrow_key, "escrow key")
+    if len(holder) != 32:
+        raise RejectedInputError("the escrow key is not a 32-byte X25519 public key",
+                                 zh="托管公钥不是 32 字节的 X25519 公钥", section="5.4")
     secret = secrets.token_bytes(32)
     write_private(secret_file, secret.hex())
     com = commitment(event, ceremony, participant, secret)

@@ -30,7 +30,7 @@ from ..schemas import (
     WitnessIn,
 )
 
-router = APIRouter(tags=["lifecycle"])
+router = APIRouter(tags=["lifecycle"], responses=error_responses(422))
 
 STEP = error_responses(401, 403, 404, 409, 422)  # an admin's step: token, phase, input
 

@@ -17,7 +17,7 @@ from ..deps import ServiceDep, require
 from ..errors import error_responses
 from ..schemas import ImportDone, RejectionOut
 
-router = APIRouter(tags=["imports"])
+router = APIRouter(tags=["imports"], responses=error_responses(422))
 
 Kind = Literal["schools", "applicants", "community", "direct", "payments", "class-plans",
                "class_plans", "teachers", "pupils"]  # class_plans: alias of class-plans

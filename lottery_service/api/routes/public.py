@@ -30,10 +30,12 @@ from ..schemas import (
     SchoolResults,
 )
 
-router = APIRouter(prefix="/events/{event_id}", tags=["public"])
+router = APIRouter(prefix="/events/{event_id}", tags=["public"], responses=error_responses(422))
 
 Size = Annotated[int, Path(ge=1, le=MAX_SIZE, description="a signed checkpoint's tree size")]
 LOOKUP = error_responses(404, 422, 429)
+NOTE: dict[int | str, dict[str, Any]] = {200: {
+    "description": "C2SP signed note", "content": {"text/plain": {"schema": {"type": "string"}}}}}
 
 
 def _caller(request: Request) -> str:
@@ -74,15 +76,15 @@ def checkpoints(event_id: str, service: ServiceDep) -> CheckpointList:
     return CheckpointList(sizes=service.witnesses.sizes(event_id))
 
 
-@router.get("/checkpoints/latest", response_class=PlainTextResponse,
-            responses=error_responses(404))
+@router.get("/checkpoints/latest", response_class=Response,
+            responses={**NOTE, **error_responses(404)})
 def latest_checkpoint(event_id: str, service: ServiceDep) -> PlainTextResponse:
     """The newest signed checkpoint with its cosignatures (C2SP signed note)."""
     return PlainTextResponse(service.witnesses.checkpoint(event_id).note)
 
 
-@router.get("/checkpoints/{size}", response_class=PlainTextResponse,
-            responses=error_responses(404, 422))
+@router.get("/checkpoints/{size}", response_class=Response,
+            responses={**NOTE, **error_responses(404, 422)})
 def checkpoint(event_id: str, size: Size, service: ServiceDep) -> PlainTextResponse:
     """The signed checkpoint of one size, with its cosignatures."""
     return PlainTextResponse(service.witnesses.checkpoint(event_id, size).note)

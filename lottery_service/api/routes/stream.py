@@ -23,7 +23,7 @@ from ..deps import ServiceDep
 from ..errors import error_responses
 from ..schemas import MAX_SIZE
 
-router = APIRouter(tags=["public"])
+router = APIRouter(tags=["public"], responses=error_responses(422))
 
 POLL_SECONDS = 0.5
 HEARTBEAT_SECONDS = 15.0

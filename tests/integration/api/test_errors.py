@@ -225,3 +225,18 @@ def test_simultaneous_creation_of_one_event_is_not_a_500(tmp_path: Path, backend
             assert rt.service.lifecycle.state(event).size == 1
     finally:
         rt.close()
+
+
+def test_openapi_documents_one_error_shape_for_every_4xx(season: Season) -> None:
+    """Every documented 4xx of every operation is an `ErrorOut`, as every error answer is."""
+    spec = _spec(season)
+    documented = 0
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            assert "422" in operation["responses"], (method, path)
+            for status, response in operation["responses"].items():
+                if status.startswith("4"):
+                    schema = response["content"]["application/json"]["schema"]
+                    assert schema == {"$ref": "#/components/schemas/ErrorOut"}, (path, status)
+                    documented += 1
+    assert documented > 100 and "HTTPValidationError" not in spec["components"]["schemas"]

@@ -141,6 +141,8 @@ def test_a_whole_season_through_the_cli_alone(sh: Shell, tmp_path: Path,
     bundle = tmp_path / "audit" / EVENT
     assert str(bundle) in sh("export", EVENT)
     assert "RESULT: all checks passed" in sh("verify", str(bundle))
+    pinned = sh("verify", str(bundle), "--key", str(bundle / "keys" / "log.vkey"))
+    assert "RESULT: all checks passed" in pinned and "NOT pinned" not in pinned
 
 
 def test_refusals_are_diagnostics_not_tracebacks(sh: Shell, tmp_path: Path,
@@ -179,6 +181,46 @@ def test_refusals_are_diagnostics_not_tracebacks(sh: Shell, tmp_path: Path,
     sh.refused("open-escrows", EVENT, "lottery", "--escrow-private", str(tmp_path / "rules.json"))
 
 
+def test_the_demo_as_make_run_runs_it_and_resumes(sh: Shell) -> None:
+    """`sunshine demo` (what `make run` starts, without serving): a verified season,
+    the results table, and a second run that resumes with nothing left to do."""
+    out = sh("demo", "--applicants", "1000")
+    assert "private-school lottery results" in out and "RESULT: all checks passed" in out
+    again = sh("demo", "--applicants", "1000")
+    assert "RESULT: all checks passed" in again and "imported" not in again
+
+
+def test_devices_keep_their_key_files(sh: Shell, tmp_path: Path) -> None:
+    """A witness's or the notary's key file is made once (0600) and never overwritten."""
+    key = tmp_path / "witness.key"
+    assert sh("witness", "keygen", "supervisor-1", str(key)).startswith("supervisor-1+")
+    assert key.stat().st_mode & 0o777 == 0o600
+    assert "不会被覆盖" in sh.refused("witness", "keygen", "supervisor-1", str(key))[0]
+    assert "不会被覆盖" in sh.refused("escrow-keygen", str(key))[0]
+    sh.refused("participant", "reveal", "http://127.0.0.1:9", "t", EVENT, "lottery",
+               "--secret-file", str(tmp_path / "missing.secret"))
+    sh.refused("participant", "commit", "http://127.0.0.1:9", "t", EVENT, "lottery", "p-1",
+               "--escrow-key", "AAAA", "--secret-file", str(tmp_path / "s.secret"))
+    assert not (tmp_path / "s.secret").exists()  # refused before a secret was made
+
+
+def test_an_import_says_when_eligibility_cannot_be_previewed_yet(
+        sh: Shell, tmp_path: Path, district: DemoDistrict) -> None:
+    """An application to a public school imports (its row is well formed) and the answer
+    says why the §7.1 preview could not run yet, instead of failing."""
+    holder = sh("escrow-keygen", str(tmp_path / "escrow.key")).strip()
+    sh("create-event", str(tmp_path / "rules.json"), "--escrow-key", holder)
+    sh("import", EVENT, "schools", _file(tmp_path, district, "schools"))
+    header, first = district.files["applicants"][1].decode("gb18030").splitlines()[:2]
+    cells = first.split(",")
+    school = header.split(",").index("申请学校")
+    cells[school] = district.public_schools[0]
+    (tmp_path / "one.csv").write_text(header + "\n" + ",".join(cells) + "\n",
+                                      encoding="utf-8")
+    out = sh("import", EVENT, "applicants", str(tmp_path / "one.csv"))
+    assert "imported 1 applicants" in out and "eligibility not checked yet" in out
+
+
 def test_export_of_an_unknown_event_fails_and_publishes_nothing(sh: Shell,
                                                                tmp_path: Path) -> None:
     lines = sh.refused("export", "nosuch-2026")
@@ -188,10 +230,10 @@ def test_export_of_an_unknown_event_fails_and_publishes_nothing(sh: Shell,
 
 def test_a_bug_is_one_line_and_exit_70_never_a_traceback(
         sh: Shell, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(self: object, event_id: str) -> list[object]:
+    def broken(self: object, event_id: str, **_: object) -> None:
         raise KeyError("boom")
 
-    monkeypatch.setattr("lottery_service.service.lifecycle.Lifecycle.draw", broken)
+    monkeypatch.setattr("lottery_service.service.unit_of_work.Database.event", broken)
     out = sh("draw", EVENT, code=cli.EXIT_INTERNAL)
     assert "内部错误" in out and "internal error: KeyError" in out
 
