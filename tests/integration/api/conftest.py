@@ -148,6 +148,17 @@ APPLICANTS = {f"R2026{i:04d}": ("S001" if i < 6 else "S002", f"{1000 + i * 7:04d
               for i in range(9)}
 
 
+@pytest.fixture
+def season(tmp_path: Path, backend: str) -> Iterator[Season]:
+    """A fresh event with its participants set, on each backend."""
+    rt = runtime_at(tmp_path, backend)
+    with TestClient(create_app(rt, operator=OPERATOR)) as client:
+        s = Season(client, "api-2026")
+        s.create()
+        yield s
+    rt.close()
+
+
 @pytest.fixture(scope="module", params=BACKENDS)
 def drawn(tmp_path_factory: pytest.TempPathFactory,
           request: pytest.FixtureRequest) -> Iterator[tuple[Runtime, Season]]:

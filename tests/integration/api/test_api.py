@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
@@ -24,17 +22,7 @@ from lottery_service.core.note import (
 from lottery_service.runtime import Runtime
 from lottery_service.storage.models import ApplicationTable
 
-from .conftest import APPLICANTS, OPERATOR, SCHOOLS_CSV, Season, auth, runtime_at
-
-
-@pytest.fixture
-def season(tmp_path: Path, backend: str) -> Iterator[Season]:
-    rt = runtime_at(tmp_path, backend)
-    with TestClient(create_app(rt, operator=OPERATOR)) as client:
-        s = Season(client, "api-2026")
-        s.create()
-        yield s
-    rt.close()
+from .conftest import APPLICANTS, OPERATOR, SCHOOLS_CSV, Season, auth
 
 
 def test_openapi_is_served_under_v1(season: Season) -> None:

@@ -6,16 +6,13 @@ from __future__ import annotations
 import base64
 import re
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from fastapi.testclient import TestClient
 
-from lottery_service.api import create_app
 from lottery_service.api.schemas import ErrorOut
 from lottery_service.runtime import Runtime
 from lottery_service.service import imports as import_service
@@ -23,16 +20,6 @@ from lottery_service.service import imports as import_service
 from .conftest import APPLICANTS, OPERATOR, Season, auth, runtime_at
 
 HUGE = 2**63
-
-
-@pytest.fixture
-def season(tmp_path: Path, backend: str) -> Iterator[Season]:
-    rt = runtime_at(tmp_path, backend)
-    with TestClient(create_app(rt, operator=OPERATOR)) as client:
-        s = Season(client, "err-2026")
-        s.create()
-        yield s
-    rt.close()
 
 
 def _spec(season: Season) -> dict[str, Any]:
