@@ -5,9 +5,11 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # @noble/curves for the pages' beacon check (PROTOCOL.md §5.6), from npm at the versions
 # package-lock.json pins, bundled into one ES module served from /static: no CDN.
-VENDOR := templates/static/vendor/noble-curves-bls12-381.js
+VENDOR := lottery_service/web/static/vendor/noble-curves-bls12-381.js
+PORT ?= 8000
+COVERAGE := $(PY) -m coverage report --format=total
 
-.PHONY: run test lint bench clean
+.PHONY: run test coverage lint bench clean
 
 $(VENDOR): package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
@@ -20,14 +22,28 @@ $(STAMP): pyproject.toml | $(VENDOR)
 	touch $(STAMP)
 
 # The demo season on a generated district (resumes if interrupted), its bundle
-# verified, then the pages served on 127.0.0.1:8000 with the URLs printed.
+# verified, then the pages served on 127.0.0.1:$(PORT) with the URLs printed. Data in
+# ./data (SUNSHINE_DATA), the CLI's default too; a busy port is refused at once.
 run: $(STAMP) $(VENDOR)
-	$(PY) -m lottery_service demo --serve
+	$(PY) -m lottery_service demo --serve --port $(PORT)
 
+# The whole suite with coverage, then the coverage gates, ruff and mypy.
 test: $(STAMP) $(VENDOR)
-	$(PY) -m pytest -q
+	mkdir -p build/coverage
+	$(PY) -m coverage erase
+	$(PY) -m pytest -q --cov --cov-report=term
+	$(MAKE) --no-print-directory coverage
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+
+# Gates: lottery_service and verifier at least 90 % each, the CLI at least 85 %.
+coverage:
+	@echo "coverage: lottery_service $$($(COVERAGE) --include='lottery_service/*') %," \
+	  "verifier $$($(COVERAGE) --include='verifier/*') %," \
+	  "cli.py $$($(COVERAGE) --include='lottery_service/cli.py') %"
+	@$(COVERAGE) --include='lottery_service/*' --fail-under=90 >/dev/null
+	@$(COVERAGE) --include='verifier/*' --fail-under=90 >/dev/null
+	@$(COVERAGE) --include='lottery_service/cli.py' --fail-under=85 >/dev/null
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -38,4 +54,4 @@ bench: $(STAMP) $(VENDOR)
 	$(PY) bench/beacon.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache node_modules templates/static/vendor
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build node_modules lottery_service/web/static/vendor

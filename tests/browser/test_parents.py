@@ -58,7 +58,7 @@ def _waiting(season: Season) -> ApplicantResult:
 
 
 def _log_key(season: Season) -> str:
-    key: str = season.runtime.service.signer(EVENT).verifier_key()
+    key: str = season.runtime.service.keys.verifier_key(EVENT)
     return key
 
 

@@ -1,4 +1,4 @@
-// The parents' page logic (templates/static/check-view.js, PROTOCOL.md §14): a result
+// The parents' page logic (lottery_service/web/static/check-view.js, PROTOCOL.md §14): a result
 // reaches the card only through the in-browser check, never from the look-up.
 
 import assert from "node:assert/strict";
@@ -7,11 +7,11 @@ import { test } from "node:test";
 
 import {
   Phase, STEPS, checkView, credentials, labelsFor, mismatchOf, resultCard, runCheck, stepStates,
-} from "../../templates/static/check-view.js";
-import { ProofError } from "../../templates/static/errors.js";
-import { Failure, HttpError } from "../../templates/static/page.js";
-import { checkProof } from "../../templates/static/proof.js";
-import { loadTrust, rememberCheckpoint } from "../../templates/static/trust.js";
+} from "../../lottery_service/web/static/check-view.js";
+import { ProofError } from "../../lottery_service/web/static/errors.js";
+import { Failure, HttpError } from "../../lottery_service/web/static/page.js";
+import { checkProof } from "../../lottery_service/web/static/proof.js";
+import { loadTrust, rememberCheckpoint } from "../../lottery_service/web/static/trust.js";
 import { MemoryStorage, VECTORS, readJSON } from "./support.mjs";
 
 const PROOFS = readJSON(join(VECTORS, "proofs.json"));

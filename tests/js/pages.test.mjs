@@ -7,12 +7,12 @@ import { test } from "node:test";
 
 import {
   Model, classSizes, participantRow, schoolLists, seedInputs,
-} from "../../templates/static/ceremony-model.js";
-import { ENTRY_TYPES } from "../../templates/static/entries.js";
-import { answer, importErrors, parseDice } from "../../templates/static/operate-view.js";
+} from "../../lottery_service/web/static/ceremony-model.js";
+import { ENTRY_TYPES } from "../../lottery_service/web/static/entries.js";
+import { answer, importErrors, parseDice } from "../../lottery_service/web/static/operate-view.js";
 import {
   commitRefusal, revealRefusal, secretKey, secretText,
-} from "../../templates/static/participate-view.js";
+} from "../../lottery_service/web/static/participate-view.js";
 import { VECTORS, readJSON } from "./support.mjs";
 
 const PROOFS = readJSON(join(VECTORS, "proofs.json"));

@@ -1,11 +1,11 @@
-// The parents' checker (templates/static/proof.js, PROTOCOL.md §6, §14) against the
+// The parents' checker (lottery_service/web/static/proof.js, PROTOCOL.md §6, §14) against the
 // shared vectors. Run: node --test tests/js/
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
 
-import { checkProof, lotteryNumber } from "../../templates/static/proof.js";
+import { checkProof, lotteryNumber } from "../../lottery_service/web/static/proof.js";
 import { VECTORS, readJSON, rejectsAt } from "./support.mjs";
 
 const PROOFS = readJSON(join(VECTORS, "proofs.json"));

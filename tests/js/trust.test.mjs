@@ -1,12 +1,12 @@
-// The one trusted-checkpoint policy (templates/static/trust.js, PROTOCOL.md §12, §14),
+// The one trusted-checkpoint policy (lottery_service/web/static/trust.js, PROTOCOL.md §12, §14),
 // shared by the parents' page and the supervisors' dashboard.
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
 
-import { ProofError } from "../../templates/static/errors.js";
-import { checkProof } from "../../templates/static/proof.js";
+import { ProofError } from "../../lottery_service/web/static/errors.js";
+import { checkProof } from "../../lottery_service/web/static/proof.js";
 import {
   Reason,
   Relation,
@@ -16,7 +16,7 @@ import {
   needsConsistencyProof,
   rememberCheckpoint,
   verdictOfError,
-} from "../../templates/static/trust.js";
+} from "../../lottery_service/web/static/trust.js";
 import { MemoryStorage, VECTORS, readJSON, rejectsAt, throwsAt } from "./support.mjs";
 
 const PROOFS = readJSON(join(VECTORS, "proofs.json"));

@@ -3,7 +3,7 @@
 A small event runs end to end through the service core (SeasonState, entries,
 Merkle trees, signed checkpoints, ResultIndex), with a fixed Ed25519 log key,
 fixed secrets, dice and times, so the output is byte-for-byte deterministic.
-The parents' checker (templates/static/proof.js) must accept every valid case
+The parents' checker (lottery_service/web/static/proof.js) must accept every valid case
 with the expected result and reject every tampered case at the named step.
 
 Run by hand: .venv/bin/python tests/vectors/generate_proofs.py

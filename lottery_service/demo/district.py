@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import Final
 
-from .core.records import (
+from ..core.records import (
     Applicant,
     ClassPlan,
     ClassSpec,
@@ -40,7 +40,7 @@ from .core.records import (
     Teacher,
     mask_name,
 )
-from .core.seed import Participant
+from ..core.seed import Participant
 
 __all__ = [
     "CLASS_SIZE",
