@@ -81,7 +81,6 @@ class Header:
     blank: set[int]  # columns with an empty header
     ignored: list[str]  # header texts of unused columns
     duplicates: list[tuple[str, str]]  # (field, header as written) seen twice
-    data_columns: set[int]  # columns whose cells count as data (mapped or headerless)
 
 
 def _lookup(schema: Sequence[Col]) -> dict[str, str]:
@@ -111,11 +110,10 @@ def find_header(candidates: Sequence[tuple[int, Sequence[str]]], schema: Sequenc
         return None
     number, cells = best
     skip = {norm(h) for h in (*IGNORED, *ignored)}
-    header = Header(number, {}, {}, len(cells), set(), [], [], set())
+    header = Header(number, {}, {}, len(cells), set(), [], [])
     for i, text in enumerate(cells):
         if not text:
             header.blank.add(i)
-            header.data_columns.add(i)
             continue
         key = norm(text)
         if key in skip:
@@ -129,5 +127,4 @@ def find_header(candidates: Sequence[tuple[int, Sequence[str]]], schema: Sequenc
             continue
         header.columns[f] = i
         header.written[f] = text
-        header.data_columns.add(i)
     return header

@@ -138,6 +138,10 @@ class Sheet:
     directory: SchoolDirectory | None
     dates: dict[tuple[str, bool], str | None] = field(default_factory=dict)
     texts: dict[str, str] = field(default_factory=dict)  # interned short values
+    pairs: list[tuple[str, int]] = field(default_factory=list)  # (field, column index)
+
+    def __post_init__(self) -> None:
+        self.pairs = list(self.header.columns.items())
 
     def intern(self, text: str) -> str:
         if len(self.texts) > 100_000:
@@ -148,27 +152,26 @@ class Sheet:
 class RowReader:
     """Reads one data row's fields, recording every error; `failed` if any."""
 
-    __slots__ = ("bad", "bad_fields", "cells", "failed", "number", "sheet", "values")
+    __slots__ = ("bad", "bad_fields", "clean", "failed", "number", "sheet", "values")
 
     def __init__(self, sheet: Sheet, number: int, cells: list[str],
                  bad: dict[int, Reason] | None) -> None:
-        self.sheet, self.number, self.cells, self.bad = sheet, number, cells, bad
+        self.sheet, self.number = sheet, number
+        n = len(cells)
+        self.values = {f: cells[i] if i < n else "" for f, i in sheet.pairs}  # field → text
+        self.clean = "".join(self.values.values()).isprintable()
+        self.bad = None if bad is None else {
+            f: bad[i] for f, i in sheet.pairs if i in bad}  # field → reason
         self.failed = False
         self.bad_fields: set[str] = set()
-        self.values: dict[str, str] = {}  # overrides (e.g. normalised case)
 
     # ---------------------------------------------------------------- plumbing
 
     def has(self, name: str) -> bool:
-        return name in self.sheet.header.columns
+        return name in self.values
 
     def cell(self, name: str) -> str:
-        if name in self.values:
-            return self.values[name]
-        i = self.sheet.header.columns.get(name)
-        if i is None or i >= len(self.cells):
-            return ""
-        return self.cells[i]
+        return self.values.get(name, "")
 
     def ok(self, name: str) -> bool:
         """Whether `name` was read without an error so far."""
@@ -192,17 +195,16 @@ class RowReader:
 
     def raw(self, name: str) -> str | None:
         """The cell text; None (and failed) when the cell is absent or unusable."""
-        i = self.sheet.header.columns.get(name)
-        if i is None:
+        value = self.values.get(name)
+        if value is None:
             if self.sheet.cols[name].required:
                 self.failed = True  # the missing column was reported once, on the header
                 return None
             return ""
-        if self.bad is not None and i in self.bad:
-            self.error(name, self.bad[i], "")
+        if self.bad is not None and name in self.bad:
+            self.error(name, self.bad[name], "")
             return None
-        value = self.cell(name)
-        if value and not value.isprintable():
+        if not self.clean and value and not value.isprintable():
             problem = printable_problem(value)
             assert problem is not None
             self.error(name, problem)
@@ -214,6 +216,9 @@ class RowReader:
     def text(self, name: str, *, optional: bool = False, limit: int = 64,
              free: bool = False) -> str:
         """A text field; `free` (names): also no markup, no formula (cells.py)."""
+        value = self.values.get(name)
+        if value and self.clean and self.bad is None and len(value) <= limit and not free:
+            return value  # the common case, without the checks' calls
         value = self.raw(name)
         if value is None:
             return ""
@@ -257,6 +262,9 @@ class RowReader:
 
     def choice(self, name: str, table: Mapping[str, C], reason: Reason,
                default: C | None = None) -> C:
+        got = table.get(self.values.get(name, ""))
+        if got is not None and self.clean and self.bad is None:
+            return got  # the common case: an exact entry (是, 男, 户籍)
         value = self.text(name, optional=default is not None)
         if not value and default is not None:
             return default

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Container, Iterator
 from typing import Any, BinaryIO
 
+from .cells import display
 from .columns import EXAMPLE_MARK, find_header, letter
 from .fields import ErrorLog, RowReader, Sheet
 from .kinds import KINDS, Kind
@@ -158,7 +159,8 @@ class _Parse:
         sheet = Sheet(cols, header, self.errors, limits, self.directory)
         build = spec.builder()
         data_rows = 0
-        width, blank, data_cols = header.width, header.blank, header.data_columns
+        width, blank = header.width, sorted(header.blank)
+        mapped = sorted(header.columns.values())
 
         def after_header() -> Iterator[RawRow]:
             for raw in candidates:
@@ -167,10 +169,14 @@ class _Parse:
             yield from rows
 
         for number, cells, bad in after_header():
-            used = [i for i, v in enumerate(cells) if v and (i in data_cols or i >= width)]
-            if not used:
+            n = len(cells)
+            stray = [i for i in blank if i < n and cells[i]] if blank else []
+            if n > width:
+                stray += [i for i in range(width, n) if cells[i]]
+            used = [i for i in mapped if i < n and cells[i]]
+            if not used and not stray:
                 continue  # blank row (or only 序号 filled in)
-            if cells[used[0]].startswith(EXAMPLE_MARK):
+            if cells[min(used + stray)].startswith(EXAMPLE_MARK):
                 self.notes.append(Note(f"第 {number} 行是模板的示例行（以「示例」开头），已跳过",
                                        f"row {number} is the template's example: skipped"))
                 continue
@@ -179,12 +185,11 @@ class _Parse:
             if bad and ROW in bad:
                 r.row_error(bad[ROW])
                 continue
-            for i in used:
-                if i >= width or i in blank:
-                    r.failed = True
-                    self.errors.add(RowError.of(number, f"column {letter(i)}",
-                                                f"第 {letter(i)} 列", R_STRAY,
-                                                column=f"第 {letter(i)} 列", value=cells[i][:40]))
+            for i in stray:
+                r.failed = True
+                self.errors.add(RowError.of(number, f"column {letter(i)}", f"第 {letter(i)} 列",
+                                            R_STRAY, column=f"第 {letter(i)} 列",
+                                            value=display(cells[i])))
             value = build(r)
             if not r.failed:
                 self.rows.append(value)

@@ -89,9 +89,8 @@ def _open_csv(stream: BinaryIO, limits: ImportLimits) -> Opened:
                   decision.label, decision.notes)
 
 
-def _cell(text: str) -> str:
-    """Trim; unwrap ="0421", the formula trick exports use to keep digits as text."""
-    text = text.strip()
+def _unwrap(text: str) -> str:
+    """Unwrap ="0421", the formula trick exports use to keep digits as text."""
     if len(text) >= 3 and text.startswith('="') and text.endswith('"'):
         return text[2:-1].strip()
     return text
@@ -140,7 +139,9 @@ def _csv_rows(stream: BinaryIO, encoding: str, mixed: bool, skip: int,
             if first is not None:
                 bad = {ROW: first}
         last_line = reader.line_num
-        cells = [_cell(c) for c in record]
+        cells = [c.strip() for c in record]
+        if '="' in "".join(cells):
+            cells = [_unwrap(c) for c in cells]
         while cells and not cells[-1]:
             cells.pop()
         if len(cells) > max_cols:

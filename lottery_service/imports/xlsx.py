@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 from xml.parsers import expat
 
-from .cells import cell_text
+from .cells import R_LONG_NUMBER, cell_text
 from .limits import ImportLimits
 from .results import FileRefused, Reason
 
@@ -211,12 +211,14 @@ def _date_styles(book: _Book, path: str | None) -> list[bool]:
     return out
 
 
-def _shared_strings(book: _Book, path: str | None) -> list[str]:
+def _shared_strings(book: _Book, path: str | None) -> list[str | Reason]:
+    """The shared strings, trimmed; one longer than a cell may be is its refusal."""
     if path is None:
         return []
     limit = book.limits.max_shared_strings
-    cap = book.limits.max_cell_chars + 1
-    strings: list[str] = []
+    cap = book.limits.max_cell_chars
+    too_long = cell_too_long(cap)
+    strings: list[str | Reason] = []
     parts: list[str] = []
     state = [False, 0]  # collecting <t>, depth inside <rPh> (phonetic runs: not text)
 
@@ -238,8 +240,8 @@ def _shared_strings(book: _Book, path: str | None) -> list[str]:
         elif local == "si":
             if len(strings) >= limit:
                 raise FileRefused(_too_many("shared strings", "共享字符串数", limit))
-            text = "".join(parts)
-            strings.append(_unescape(text) if len(text) <= cap else text[:cap + 1])
+            text = _unescape("".join(parts)).strip()
+            strings.append(text if len(text) <= cap else too_long)
 
     def chars(data: str) -> None:
         if state[0] and len(parts) < 16:  # a chunk is at most 64 KiB: bounded
@@ -285,152 +287,153 @@ def read_xlsx(stream: BinaryIO, limits: ImportLimits) -> Iterator[RawRow]:
     sheet_path = rels[first[0]][1]
     dates = _date_styles(book, by_type.get("styles"))
     strings = _shared_strings(book, by_type.get("sharedStrings"))
-    yield from _Sheet(book, sheet_path, dates, strings, date1904[0]).rows()
+    yield from _sheet_rows(book, sheet_path, dates, strings, date1904[0])
 
 
-class _Sheet:
-    """The worksheet's expat handlers: the hot loop of a province-size import."""
+def _sheet_rows(book: _Book, path: str, dates: list[bool], strings: list[str | Reason],
+                date1904: bool) -> Iterator[RawRow]:
+    """The worksheet's rows. The expat handlers are closures over local state: this is
+    the hot loop of a province-size import (~30 million cells)."""
+    lim = book.limits
+    max_rows, max_cols, max_cells, cap = lim.max_rows, lim.max_columns, lim.max_cells, \
+        lim.max_cell_chars
+    epoch = _openpyxl_datetime.CALENDAR_MAC_1904 if date1904 else \
+        _openpyxl_datetime.CALENDAR_WINDOWS_1900
+    from_excel = _openpyxl_datetime.from_excel
+    date_styles = {str(i) for i, is_date in enumerate(dates) if is_date}
+    date_text: dict[str, str | Reason] = {}
+    out: list[RawRow] = []
+    C, V, T, ROW, IS, RPH, DIM = "c", "v", "t", "row", "is", "rPh", "dimension"
+    columns: dict[str, int] = {}  # column letters → index
+    row = count = 0
+    col = -1
+    cells: list[str] = []
+    bad: dict[int, Reason] | None = None
+    ctype, style = "n", ""
+    parts: list[str] = []
+    collect = in_is = False
+    phonetic = 0
 
-    def __init__(self, book: _Book, path: str, dates: list[bool], strings: list[str],
-                 date1904: bool) -> None:
-        self.book, self.path, self.dates, self.strings = book, path, dates, strings
-        lim = book.limits
-        self.max_rows, self.max_cols, self.max_cells = lim.max_rows, lim.max_columns, \
-            lim.max_cells
-        self.cap = lim.max_cell_chars
-        self.epoch = _openpyxl_datetime.CALENDAR_MAC_1904 if date1904 else \
-            _openpyxl_datetime.CALENDAR_WINDOWS_1900
-        self.from_excel = _openpyxl_datetime.from_excel
-        self.out: list[RawRow] = []
-        self.row = 0
-        self.cells: dict[int, str] = {}
-        self.bad: dict[int, Reason] | None = None
-        self.col = -1
-        self.type = "n"
-        self.style = ""
-        self.parts: list[str] = []
-        self.collect = False
-        self.in_is = False
-        self.phonetic = 0
-        self.count = 0
-        self.names: dict[str, str] = {}
-
-    def rows(self) -> Iterator[RawRow]:
-        out = self.out
-        buffered: list[RawRow] = []
-
-        def drain() -> None:
-            buffered.extend(out)
-            out.clear()
-
-        part = self.book.open(self.path)
-        if part is None:
-            raise FileRefused(R_UNREADABLE)
-        p = _parser()
-        p.StartElementHandler = self.start
-        p.EndElementHandler = self.end
-        p.CharacterDataHandler = self.chars
-        try:
-            with part:
-                while chunk := part.read(1 << 18):
-                    p.Parse(chunk, False)
-                    drain()
-                    yield from buffered
-                    buffered.clear()
-                p.Parse(b"", True)
-        except (_Refused, expat.ExpatError, zipfile.BadZipFile, EOFError, OSError):
-            raise FileRefused(R_UNREADABLE) from None
-        drain()
-        yield from buffered
-
-    def start(self, name: str, attrs: dict[str, str]) -> None:
-        local = self.names.get(name)
-        if local is None:
-            local = self.names[name] = _local(name)
-        if local == "c":
+    def start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal row, col, cells, bad, ctype, style, parts, collect, in_is, phonetic
+        nonlocal C, V, T, ROW, IS, RPH, DIM
+        if name == C:
             ref = attrs.get("r")
-            self.col = col_index(ref) if ref else self.col + 1
-            self.type = attrs.get("t", "n")
-            self.style = attrs.get("s", "")
-            self.parts = []
-        elif local == "v":
-            self.collect = True
-        elif local == "t":
-            self.collect = self.in_is and not self.phonetic
-        elif local == "row":
+            if ref:
+                letters = ref.rstrip("0123456789")
+                got = columns.get(letters)
+                if got is None:
+                    got = col_index(letters)
+                    if len(columns) < 4096:
+                        columns[letters] = got
+                col = got
+            else:
+                col += 1
+            ctype = attrs.get("t", "n")
+            style = attrs.get("s", "")
+            parts = []
+        elif name == V:
+            collect = True
+        elif name == ROW:
             r = attrs.get("r")
-            self.row = int(r) if r and r.isdigit() else self.row + 1
-            if self.row > self.max_rows:
-                raise FileRefused(_too_many("rows", "行数", self.max_rows), self.row)
-            self.cells = {}
-            self.bad = None
-            self.col = -1
-        elif local == "is":
-            self.in_is = True
-        elif local == "rPh":
-            self.phonetic += 1
-        elif local == "dimension":
-            _dimension_check(attrs.get("ref", ""), self.book.limits)
+            row = int(r) if r and r.isdigit() else row + 1
+            if row > max_rows:
+                raise FileRefused(_too_many("rows", "行数", max_rows), row)
+            cells, bad, col = [], None, -1
+        elif name == T:
+            collect = in_is and not phonetic
+        elif name == IS:
+            in_is = True
+        elif name == RPH:
+            phonetic += 1
+        elif name == DIM:
+            _dimension_check(attrs.get("ref", ""), lim)
+        elif ":" in name and name.endswith(":worksheet"):  # <x:worksheet>: prefixed names
+            prefix = name[:name.index(":") + 1]
+            C, V, T, ROW, IS, RPH, DIM = (prefix + n for n in (C, V, T, ROW, IS, RPH, DIM))
 
-    def end(self, name: str) -> None:
-        local = self.names.get(name) or _local(name)
-        if local == "c":
-            self.cell()
-        elif local in ("v", "t"):
-            self.collect = False
-        elif local == "row":
-            if self.cells:
-                width = max(self.cells) + 1
-                cells = [""] * width
-                for i, v in self.cells.items():
-                    cells[i] = v
-                self.out.append((self.row, cells, self.bad))
-        elif local == "is":
-            self.in_is = False
-        elif local == "rPh":
-            self.phonetic -= 1
+    def end(name: str) -> None:
+        nonlocal collect, in_is, phonetic
+        if name == C:
+            if parts:
+                cell()
+        elif name in (V, T):
+            collect = False
+        elif name == ROW:
+            if cells:
+                out.append((row, cells, bad))
+        elif name == IS:
+            in_is = False
+        elif name == RPH:
+            phonetic -= 1
 
-    def chars(self, data: str) -> None:
-        if self.collect and len(self.parts) < 16:  # a chunk is at most 64 KiB: bounded
-            self.parts.append(data)
+    def chars(data: str) -> None:
+        if collect and len(parts) < 16:  # a chunk is at most 64 KiB: bounded
+            parts.append(data)
 
-    def cell(self) -> None:
-        parts = self.parts
-        if not parts:
-            return
+    def cell() -> None:
+        nonlocal count, bad
         raw = parts[0] if len(parts) == 1 else "".join(parts)
         value: str | Reason
-        t = self.type
         try:
-            if t == "s":
-                text = self.strings[int(raw)]
-                value = cell_too_long(self.cap) if len(text) > self.cap else text.strip()
-            elif t == "n":
-                s = self.style
-                if s and s.isdigit() and int(s) < len(self.dates) and self.dates[int(s)]:
-                    value = cell_text(self.from_excel(float(raw), self.epoch))
+            if ctype == "s":
+                value = strings[int(raw)]
+            elif ctype == "n":
+                if style in date_styles:
+                    got = date_text.get(raw)
+                    if got is None:
+                        got = cell_text(from_excel(float(raw), epoch))
+                        if len(date_text) < 100_000:
+                            date_text[raw] = got
+                    value = got
                 elif raw.isdigit():
-                    value = cell_text(int(raw))
+                    digits = raw.lstrip("0") or "0"
+                    value = R_LONG_NUMBER if len(digits) > 15 else digits
                 else:
                     value = cell_text(float(raw))
-            elif t == "b":
+            elif ctype == "b":
                 value = cell_text(raw == "1")
             else:  # inlineStr, str (a formula's text), e (#N/A), d (ISO date)
                 text = _unescape(raw)
-                value = cell_too_long(self.cap) if len(text) > self.cap else text.strip()
+                value = cell_too_long(cap) if len(text) > cap else text.strip()
         except (ValueError, IndexError, OverflowError, TypeError):
             value = R_BAD_CELL
         if value == "":
             return
-        col = self.col
-        if col >= self.max_cols or col < 0:
-            raise FileRefused(_too_many("columns", "列数", self.max_cols), self.row)
-        self.count += 1
-        if self.count > self.max_cells:
-            raise FileRefused(_too_many("cells", "单元格数", self.max_cells), self.row)
-        if isinstance(value, Reason):
-            if self.bad is None:
-                self.bad = {}
-            self.bad[col] = value
+        if not 0 <= col < max_cols:
+            raise FileRefused(_too_many("columns", "列数", max_cols), row)
+        count += 1
+        if count > max_cells:
+            raise FileRefused(_too_many("cells", "单元格数", max_cells), row)
+        if not isinstance(value, str):
+            if bad is None:
+                bad = {}
+            bad[col] = value
             value = "?"
-        self.cells[col] = value
+        n = len(cells)
+        if col == n:
+            cells.append(value)
+        elif col > n:
+            cells.extend([""] * (col - n))
+            cells.append(value)
+        else:
+            cells[col] = value
+
+    part = book.open(path)
+    if part is None:
+        raise FileRefused(R_UNREADABLE)
+    p = _parser()
+    p.StartElementHandler = start
+    p.EndElementHandler = end
+    p.CharacterDataHandler = chars
+    try:
+        with part:
+            while chunk := part.read(1 << 18):
+                p.Parse(chunk, False)
+                if out:
+                    yield from out
+                    out.clear()
+            p.Parse(b"", True)
+    except (_Refused, expat.ExpatError, zipfile.BadZipFile, EOFError, OSError):
+        raise FileRefused(R_UNREADABLE) from None
+    yield from out
