@@ -31,7 +31,8 @@ def template(kind: str) -> bytes:
     book = openpyxl.Workbook()
     data = book.active
     data.title = "数据"
-    cols = [c for c in spec.cols if c.field != "id_number"]  # never invite a full ID number
+    # Never invite a full ID number; the school is one column (a code or a name).
+    cols = [c for c in spec.cols if c.field not in ("id_number", "school_name")]
     bold = styles.Font(bold=True)
     for i, c in enumerate(cols, start=1):
         head = data.cell(row=1, column=i, value=spreadsheet_safe(c.zh))

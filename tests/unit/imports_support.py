@@ -68,13 +68,16 @@ def applicant(reg: str = "202600000001", **cells: str) -> list[str]:
     return row
 
 
+_OOXML = "application/vnd.openxmlformats-"
 _CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8"?>'
     '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    f'<Default Extension="rels" ContentType="{_OOXML}package.relationships+xml"/>'
     '<Default Extension="xml" ContentType="application/xml"/>'
-    '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-    '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+    '<Override PartName="/xl/workbook.xml" '
+    f'ContentType="{_OOXML}officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/worksheets/sheet1.xml" '
+    f'ContentType="{_OOXML}officedocument.spreadsheetml.worksheet+xml"/>'
     '</Types>')
 _ROOT_RELS = (
     '<?xml version="1.0" encoding="UTF-8"?>'

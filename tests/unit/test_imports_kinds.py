@@ -395,7 +395,8 @@ def test_community_and_direct_lists_p10_p11() -> None:
 def test_locks_p8_p12() -> None:
     rows = im.parse("locks", fixture("locks.csv"), "l.csv").checked()
     assert [(r.reg, r.lock, r.locked_on, r.authority, r.school) for r in rows] == [
-        ("202600001236", im.LockKind.PUBLIC_SCHOOL, "2026-07-10", "云岩区教育局", "贵阳市第十九中学"),
+        ("202600001236", im.LockKind.PUBLIC_SCHOOL, "2026-07-10", "云岩区教育局",
+         "贵阳市第十九中学"),
         ("202600001237", im.LockKind.POLICY_CARE, "2026-07-12", "南明区教育局", ""),
     ]
     assert [r.lock.zh for r in rows] == ["公办学校确认", "政策照顾安置"]
