@@ -167,7 +167,8 @@ APPLICANT_COLS = (
         fmt="户籍/居住证/无（P1）"),
     Col("city_resident", "本市户籍或居住证", ("是否本市户籍或居住证", "本市户籍/居住证",
                                          "本市户籍或居住证明", "是否本市"),
-        example="是", fmt="是/否：户籍或监护人居住证在本市（P1）"),
+        required=False, default="按户籍类型推定：户籍、居住证为是，无为否", example="是",
+        fmt="是/否：户籍或监护人居住证在本市（P1）；缺少此列时按户籍类型推定"),
     Col("defaulter", "失信被执行人", ("是否失信被执行人", "监护人是否失信被执行人",
                                   "父母是否失信被执行人"),
         example="否", fmt="是/否（P3）"),
@@ -225,7 +226,8 @@ def _applicants() -> Builder:
             last4 = facts.last4 if facts is not None else ""
         district = r.ident("district")
         basis = r.choice("basis", _BASES, choice_reason("户籍/居住证/无"))
-        resident = r.flag("city_resident")
+        # P1: without the column, 户籍/居住证 are taken to be the city's (said in the report)
+        resident = r.flag("city_resident") if r.has("city_resident") else basis != "none"
         if r.ok("basis") and r.ok("city_resident") and basis == "none" and resident:
             r.error("city_resident", R_NOT_RESIDENT_BASIS)
         defaulter, care = r.flag("defaulter"), r.flag("policy_care")

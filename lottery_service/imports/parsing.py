@@ -149,9 +149,9 @@ class _Parse:
             if c.required and not (c.unless and c.unless in header.columns):
                 self.errors.add(RowError.of(header.row, c.field, c.zh, _missing(spec, c.field)))
             elif c.default:
-                self.notes.append(Note(f"文件没有「{c.zh}」列：全部按「{c.default}」处理",
-                                       f"no {c.field} column: every row counts as "
-                                       f"{c.default}"))
+                rule = f"全部按「{c.default}」处理" if len(c.default) <= 2 else c.default
+                self.notes.append(Note(f"文件没有「{c.zh}」列：{rule}",
+                                       f"no {c.field} column: the default applies"))
         if header.ignored:
             shown = "、".join(header.ignored[:12]) + ("…" if len(header.ignored) > 12 else "")
             self.notes.append(Note(f"以下列不需要，已忽略（不导入、不保存）：{shown}",

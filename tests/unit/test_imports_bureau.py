@@ -111,11 +111,11 @@ def test_no_header_names_the_expected_columns() -> None:
 
 def test_missing_column_hint_lists_accepted_names() -> None:
     header = applicants_header()
-    header[header.index("本市户籍或居住证")] = "户口所在地"
+    header[header.index("失信被执行人")] = "失信人员"
     result = im.parse("applicants", csv_bytes([header, applicant()]), "a.csv")
     missing = [e for e in result.errors if e.reason == "missing column"]
-    assert [e.field for e in missing] == ["city_resident"]
-    assert "是否本市户籍或居住证" in missing[0].hint
+    assert [e.field for e in missing] == ["defaulter"]
+    assert "监护人是否失信被执行人" in missing[0].hint
 
 
 @pytest.mark.parametrize("kind", list(im.KINDS))

@@ -52,12 +52,18 @@ def test_P1_residence_column_is_read_and_a_child_outside_the_city_is_rejected() 
     assert preview.eligible == 1
 
 
-def test_P1_residence_column_is_required() -> None:
+def test_P1_without_the_residence_column_the_basis_decides_and_the_report_says_so() -> None:
     header = [h for h in applicants_header() if h != "本市户籍或居住证"]
-    row = [c for h, c in zip(applicants_header(), applicant(), strict=True)
-           if h != "本市户籍或居住证"]
-    result = im.parse("applicants", csv_bytes([header, row]), "a.csv")
-    assert errors_of(result) == {(1, "city_resident", "missing column")}
+
+    def row(reg: str, basis: str) -> list[str]:
+        return [c for h, c in zip(applicants_header(), applicant(reg, 户籍类型=basis,
+                                                                 身份证后四位=reg[-4:]),
+                                  strict=True) if h != "本市户籍或居住证"]
+
+    result = im.parse("applicants", csv_bytes([header, row("202600000001", "户籍"),
+                                               row("202600000002", "无")]), "a.csv")
+    assert [r.city_resident for r in result.checked()] == [True, False]
+    assert any("本市户籍或居住证" in n.zh and "推定" in n.zh for n in result.notes)
 
 
 def test_P1_basis_none_contradicts_city_residence() -> None:
