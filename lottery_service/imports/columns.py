@@ -91,12 +91,6 @@ def _lookup(schema: Sequence[Col]) -> dict[str, str]:
     return names
 
 
-def score(cells: Sequence[str], schema: Sequence[Col]) -> int:
-    """How many distinct fields of `schema` a row names."""
-    names = _lookup(schema)
-    return len({names[k] for k in (norm(c) for c in cells if c) if k in names})
-
-
 def find_header(candidates: Sequence[tuple[int, Sequence[str]]], schema: Sequence[Col],
                 ignored: Sequence[str] = ()) -> Header | None:
     """The candidate row naming most fields (the first such); None if none names any."""

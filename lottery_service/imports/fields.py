@@ -8,6 +8,7 @@ name, and full ID numbers reduced to what the protocol needs.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,9 +19,8 @@ from .cells import display, free_text_problem, printable_problem
 from .columns import Col, Header
 from .idnumber import IdFacts, mask_id, read_id_number
 from .limits import ImportLimits
-from .reading import ROW
 from .results import Reason, RowError
-from .schools import KnownSchool, SchoolDirectory
+from .schools import SchoolDirectory
 
 __all__ = ["ErrorLog", "RowReader", "Sheet"]
 
@@ -67,7 +67,7 @@ R_PUBLIC_SCHOOL = Reason(
     "applications name private schools only", "P13")
 
 
-def _choice(allowed: str) -> Reason:
+def choice_reason(allowed: str) -> Reason:
     return Reason(f"expected one of {allowed}", f"应填 {allowed} 之一", f"可填：{allowed}",
                   f"one of {allowed}")
 
@@ -76,7 +76,7 @@ def _min(n: int) -> Reason:
     return Reason(f"must be at least {n}", f"不能小于 {n}", "", "")
 
 
-def _duplicate(row: int) -> Reason:
+def duplicate(row: int) -> Reason:
     return Reason(f"duplicate of row {row}", f"与第 {row} 行重复", "同一值只能出现一次",
                   "each value may appear once")
 
@@ -352,15 +352,9 @@ class RowReader:
             return ""
         return found.id
 
-    def known_school(self, code: str) -> KnownSchool | None:
-        directory = self.sheet.directory
-        return directory.get(code) if directory is not None else None
-
 
 def parse_date(text: str, *, with_time: bool = False) -> str | None:
     """YYYY-MM-DD from the forms offices type (2019-08-31, 2019/8/31, 2019年8月31日, 20190831)."""
-    import datetime as dt
-
     for form in _DATETIMES if with_time else _DATES:
         m = form.fullmatch(text)
         if m:
@@ -369,15 +363,3 @@ def parse_date(text: str, *, with_time: bool = False) -> str | None:
             except ValueError:
                 return None
     return None
-
-
-def whole_row_reason(bad: dict[int, Reason] | None) -> Reason | None:
-    return bad.get(ROW) if bad else None
-
-
-def duplicate(row: int) -> Reason:
-    return _duplicate(row)
-
-
-def choice_reason(allowed: str) -> Reason:
-    return _choice(allowed)

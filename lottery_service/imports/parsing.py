@@ -12,7 +12,7 @@ columns such as 序号) are skipped wherever they are.
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterator
+from collections.abc import Collection, Iterator
 from typing import Any, BinaryIO
 
 from .cells import display
@@ -59,7 +59,7 @@ def _missing(kind: Kind, field: str) -> Reason:
 
 def parse(
     kind: str, data: bytes | BinaryIO, filename: str, *,
-    known_schools: SchoolDirectory | Container[str] | None = None,
+    known_schools: SchoolDirectory | Collection[str] | None = None,
     limits: ImportLimits = DEFAULT_LIMITS,
 ) -> ImportResult[Any]:
     """Parse an uploaded file of `kind` (see `KINDS`) by its extension (.csv / .xlsx).
@@ -72,14 +72,8 @@ def parse(
     if spec is None:
         raise ValueError(f"unknown import kind {kind!r}; expected one of {', '.join(KINDS)}")
     directory = known_schools if isinstance(known_schools, SchoolDirectory | None) else \
-        SchoolDirectory.codes(c for c in _codes(known_schools))
+        SchoolDirectory.codes(known_schools)
     return _Parse(spec, directory, limits).run(data, filename)
-
-
-def _codes(known: Container[str]) -> Iterator[str]:
-    if not hasattr(known, "__iter__"):
-        raise TypeError("known_schools must be iterable (a set of codes or a SchoolDirectory)")
-    yield from known  # type: ignore[misc]
 
 
 class _Parse:

@@ -137,8 +137,7 @@ class _Book:
 
     def parse(self, name: str, start: Callable[[str, dict[str, str]], None],
               end: Callable[[str], None] | None = None,
-              text: Callable[[str], None] | None = None,
-              after_chunk: Callable[[], None] | None = None) -> bool:
+              text: Callable[[str], None] | None = None) -> bool:
         part = self.open(name)
         if part is None:
             return False
@@ -152,11 +151,7 @@ class _Book:
             with part:
                 while chunk := part.read(1 << 20):
                     p.Parse(chunk, False)
-                    if after_chunk is not None:
-                        after_chunk()
                 p.Parse(b"", True)
-                if after_chunk is not None:
-                    after_chunk()
         except (_Refused, expat.ExpatError, zipfile.BadZipFile, EOFError, OSError,
                 ValueError):
             raise FileRefused(R_UNREADABLE) from None

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import io
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,7 @@ from tests.unit.imports_support import (
     csv_bytes,
     errors_of,
     fixture,
+    raw_xlsx,
     table,
     xlsx,
 )
@@ -127,7 +130,6 @@ def test_xlsx_cell_errors_name_the_spreadsheet_row() -> None:
                                  dt.datetime(2026, 6, 11, 9, 30)], start=2):
         sheet.cell(row=6, column=col, value=value)
     sheet.cell(row=9, column=1, value=None)  # trailing empty rows
-    import io
     buf = io.BytesIO()
     book.save(buf)
     result = im.parse("schools", buf.getvalue(), "s.xlsx")
@@ -467,3 +469,26 @@ def test_packed_rows_round_trip(cells: list[Any]) -> None:
     assert [packed[i] for i in range(len(packed))] == plain
     assert packed[-1] == plain[-1] and list(packed[1:]) == plain[1:]
     assert im.results.PackedRows(im.ApplicantRow, plain) == plain
+
+
+def test_xlsx_prefixed_namespaces_rich_text_and_phonetic_runs() -> None:
+    ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    cells = "".join(f'<x:c r="{col}1" t="inlineStr"><x:is><x:t>{name}</x:t></x:is></x:c>'
+                    for col, name in zip("ABC", ["学校代码", "工号", "姓名"], strict=True))
+    sheet = (f'<x:worksheet xmlns:x="{ns}"><x:sheetData><x:row r="1">{cells}</x:row>'
+             '<x:row r="2"><x:c r="A2" t="inlineStr"><x:is><x:t>S001</x:t></x:is></x:c>'
+             '<x:c r="B2" t="inlineStr"><x:is><x:t>T1</x:t></x:is></x:c>'
+             '<x:c r="C2" t="s"><x:v>0</x:v></x:c></x:row></x:sheetData></x:worksheet>')
+    shared = ('<si><r><t>王</t></r><r><rPr><b/></rPr><t>芳</t></r>'
+              '<rPh sb="0" eb="2"><t>wang fang</t></rPh></si>')
+    data = raw_xlsx("", shared=shared)
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                body = b'<?xml version="1.0" encoding="UTF-8"?>' + sheet.encode()
+            z.writestr(info, body)
+    result = im.parse("teachers", out.getvalue(), "t.xlsx")
+    assert result.checked() == (im.TeacherRow("S001", "T1", "王芳"),)
