@@ -130,6 +130,9 @@ def _csv_rows(stream: BinaryIO, encoding: str, mixed: bool, skip: int,
         number += 1
         if number > max_rows:
             raise FileRefused(_too_many("rows", "行数", max_rows), number)
+        if not problems and not "".join(record).strip():
+            last_line = reader.line_num
+            continue  # a blank row: nothing to read (floods of them stay cheap)
         bad: dict[int, Reason] | None = None
         if problems:
             first = next((problems[n] for n in range(last_line + 1, reader.line_num + 1)
