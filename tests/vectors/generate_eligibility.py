@@ -97,7 +97,8 @@ def main() -> None:
         case("P1-residence", inputs([
             app("2026100001", basis="none", city_resident=False),
             app("2026100002", basis="permit", city_resident=False),
-            app("2026100003", basis="permit")])),
+            app("2026100003", basis="permit"),
+            app("2026100004", basis="household", city_resident=False)])),
         case("P1-age", inputs([
             app("2026200001", birth_date="2020-08-31"),  # six on 31 August: eligible
             app("2026200002", birth_date="2020-09-01")])),
