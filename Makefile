@@ -6,10 +6,12 @@ STAMP := $(VENV)/.installed
 # The pages' npm libraries (package.json: @noble/curves for the beacon's BLS (§5.6) and the
 # Ed25519 fallback (§12), @noble/post-quantum for ML-DSA-44 (§12.3), @paulmillr/qr for the
 # receipt QR code (§14)), at the versions package-lock.json pins, bundled into ES modules
-# under templates/static/vendor/ and served from /static: no CDN. The stamp marks the build.
-VENDOR := templates/static/vendor/.built
+# under lottery_service/web/static/vendor/ and served from /static: no CDN. The stamp marks the build.
+VENDOR := lottery_service/web/static/vendor/.built
+PORT ?= 8000
+COVERAGE := $(PY) -m coverage report --format=total
 
-.PHONY: run test lint bench clean
+.PHONY: run test coverage lint bench clean
 
 $(VENDOR): package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
@@ -23,14 +25,28 @@ $(STAMP): pyproject.toml | $(VENDOR)
 	touch $(STAMP)
 
 # The demo season on a generated district (resumes if interrupted), its bundle
-# verified, then the pages served on 127.0.0.1:8000 with the URLs printed.
+# verified, then the pages served on 127.0.0.1:$(PORT) with the URLs printed. Data in
+# ./data (SUNSHINE_DATA), the CLI's default too; a busy port is refused at once.
 run: $(STAMP) $(VENDOR)
-	$(PY) -m lottery_service demo --serve
+	$(PY) -m lottery_service demo --serve --port $(PORT)
 
+# The whole suite with coverage, then the coverage gates, ruff and mypy.
 test: $(STAMP) $(VENDOR)
-	$(PY) -m pytest -q
+	mkdir -p build/coverage
+	$(PY) -m coverage erase
+	$(PY) -m pytest -q --cov --cov-report=term
+	$(MAKE) --no-print-directory coverage
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+
+# Gates: lottery_service and verifier at least 90 % each, the CLI at least 85 %.
+coverage:
+	@echo "coverage: lottery_service $$($(COVERAGE) --include='lottery_service/*') %," \
+	  "verifier $$($(COVERAGE) --include='verifier/*') %," \
+	  "cli.py $$($(COVERAGE) --include='lottery_service/cli.py') %"
+	@$(COVERAGE) --include='lottery_service/*' --fail-under=90 >/dev/null
+	@$(COVERAGE) --include='verifier/*' --fail-under=90 >/dev/null
+	@$(COVERAGE) --include='lottery_service/cli.py' --fail-under=85 >/dev/null
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -42,4 +58,4 @@ bench: $(STAMP) $(VENDOR)
 	$(PY) bench/browser_verify.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache node_modules templates/static/vendor
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build node_modules lottery_service/web/static/vendor

@@ -1,4 +1,4 @@
-// browser_beacon_ms: templates/static/beacon.js checking one real quicknet round in
+// browser_beacon_ms: lottery_service/web/static/beacon.js checking one real quicknet round in
 // Node (the parents' page's code and its vendored @noble/curves), PROTOCOL.md §5.6.
 // Prints one JSON object. Usage: node bench/beacon.mjs [runs]   (run by bench/beacon.py)
 
@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { checkRoundJSON, parseChain } from "../templates/static/beacon.js";
+import { checkRoundJSON, parseChain } from "../lottery_service/web/static/beacon.js";
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), "..");
 const data = JSON.parse(readFileSync(join(REPO, "tests", "vectors", "beacon.json"), "utf-8"));

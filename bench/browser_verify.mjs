@@ -1,4 +1,4 @@
-// browser_verify_ms: the parents' page's receipt checker (templates/static/receipt.js,
+// browser_verify_ms: the parents' page's receipt checker (lottery_service/web/static/receipt.js,
 // PROTOCOL.md §14 steps 1–6) verifying one real receipt in Node — the vectors' `admitted`
 // receipt (tests/vectors/receipts.json) under its tlog-policy, nothing trusted yet.
 // Median of N runs (default 50); `_cold_ms` is the first run, as a page that checks once
@@ -9,8 +9,8 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { parsePolicy } from "../templates/static/policy.js";
-import { checkReceipt } from "../templates/static/receipt.js";
+import { parsePolicy } from "../lottery_service/web/static/policy.js";
+import { checkReceipt } from "../lottery_service/web/static/receipt.js";
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), "..");
 const VECTORS = join(REPO, "tests", "vectors");

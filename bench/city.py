@@ -57,7 +57,7 @@ def _rss_mb() -> float:
 def phase_draw() -> dict[str, Any]:
     from lottery_service.core.allocation import allocate
     from lottery_service.core.canonical import canonical_json
-    from lottery_service.demo_data import city_scale_records
+    from lottery_service.demo.district import city_scale_records
 
     city = city_scale_records(2026)
     leaves = [canonical_json(a.to_json()) for a in city.applicants]
@@ -111,7 +111,7 @@ def _stress_cohort(schools: int = 100) -> tuple[list[Any], list[Any]]:
 
 def phase_grouping() -> dict[str, Any]:
     from lottery_service.core.grouping import group_all
-    from lottery_service.demo_data import city_scale_records
+    from lottery_service.demo.district import city_scale_records
     from verifier import grouping as recompute
 
     city = city_scale_records(2026)
@@ -154,7 +154,7 @@ def build_city_bundle(out: Path) -> Path:
     from lottery_service.core.records import Rules
     from lottery_service.core.season import Body, SeasonState
     from lottery_service.core.seed import Participant, commitment, seal_escrow
-    from lottery_service.demo_data import city_scale_records
+    from lottery_service.demo.district import city_scale_records
 
     city = city_scale_records(2026)
     rules = Rules(event="city-2026", title="City bench", year=2026, grade=1)

@@ -98,7 +98,7 @@ def percentile(values: Sequence[float], pct: float) -> float:
 def demo_pairs(applicants: int = 5000) -> tuple[str, list[Pair]]:
     """The demo district's event id and every applicant's (reg, id_last4), from the
     applicants file the demo imports (parsed like an upload)."""
-    from lottery_service.demo_data import generate_district
+    from lottery_service.demo.district import generate_district
     from lottery_service.imports import parse
 
     district = generate_district(applicants=applicants)
@@ -112,8 +112,7 @@ def demo_pairs(applicants: int = 5000) -> tuple[str, list[Pair]]:
 def run_season(data_dir: Path, audit_dir: Path, applicants: int = 5000) -> tuple[str, list[Pair]]:
     """Run the demo season into `data_dir` (SQLite); the pairs whose result is published."""
     from lottery_service.config import Settings
-    from lottery_service.demo import DemoRun, run_demo
-    from lottery_service.demo_data import generate_district
+    from lottery_service.demo import run_demo
     from lottery_service.runtime import open_runtime
 
     settings = Settings(data_dir=data_dir, audit_dir=audit_dir,
@@ -123,7 +122,7 @@ def run_season(data_dir: Path, audit_dir: Path, applicants: int = 5000) -> tuple
     event, pairs = demo_pairs(applicants)
     # The look-up answers only applicants with a published outcome or class (§14);
     # a pair without one would be a failure, and failures are throttled.
-    index = DemoRun(runtime, generate_district(applicants=applicants)).result_index()
+    index = runtime.service.snapshots.snapshot(event).index()
     published = [p for p in pairs if (r := index.results.get(p.reg)) is not None
                  and (r.outcome is not None or r.class_id is not None)]
     runtime.engine.dispose()

@@ -1,5 +1,7 @@
 """`python -m lottery_service …` is the `sunshine` command."""
 
-from .cli import app
+import sys
 
-app(prog_name="sunshine")
+from .cli import main
+
+sys.exit(main())

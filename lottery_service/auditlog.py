@@ -17,29 +17,29 @@ from .core.checkpoint import sign_checkpoint as sign_checkpoint_note
 from .core.log import Entry, decode_entry, encode_entry
 from .core.merkle import MerkleTree, leaf_hash
 from .core.note import Signer
-from .storage.models import CheckpointRow, LogEntryRow
+from .storage.models import CheckpointTable, LogEntryTable
 
 
 def load_entries(session: Session, event_id: str, start: int = 0) -> list[Entry]:
     rows = session.exec(
-        select(LogEntryRow)
-        .where(LogEntryRow.event_id == event_id, col(LogEntryRow.seq) >= start)
-        .order_by(col(LogEntryRow.seq))
+        select(LogEntryTable)
+        .where(LogEntryTable.event_id == event_id, col(LogEntryTable.seq) >= start)
+        .order_by(col(LogEntryTable.seq))
     ).all()
     return [decode_entry(row.raw) for row in rows]
 
 
 def leaf_hashes(session: Session, event_id: str) -> list[bytes]:
     """The log's Merkle leaves: the stored bytes hashed as they are, nothing parsed."""
-    raws = session.exec(select(LogEntryRow.raw).where(LogEntryRow.event_id == event_id)
-                        .order_by(col(LogEntryRow.seq)))
+    raws = session.exec(select(LogEntryTable.raw).where(LogEntryTable.event_id == event_id)
+                        .order_by(col(LogEntryTable.seq)))
     return [leaf_hash(raw) for raw in raws]
 
 
-def latest_checkpoint(session: Session, event_id: str) -> CheckpointRow | None:
+def latest_checkpoint(session: Session, event_id: str) -> CheckpointTable | None:
     return session.exec(
-        select(CheckpointRow).where(CheckpointRow.event_id == event_id)
-        .order_by(col(CheckpointRow.size).desc()).limit(1)
+        select(CheckpointTable).where(CheckpointTable.event_id == event_id)
+        .order_by(col(CheckpointTable.size).desc()).limit(1)
     ).first()
 
 
@@ -55,14 +55,16 @@ def append(
     """Append entries from `start_seq` and sign a checkpoint of the new log."""
     entries = [encode_entry(event_id, start_seq + i, time, t, b) for i, (t, b) in enumerate(bodies)]
     for e in entries:
-        session.add(LogEntryRow(event_id=event_id, seq=e.seq, type=e.type, time=e.time, raw=e.raw))
+        session.add(LogEntryTable(event_id=event_id, seq=e.seq, type=e.type, time=e.time,
+                                  raw=e.raw))
     if entries:
         session.flush()
         sign_checkpoint(session, event_id, signer, origin)
     return entries
 
 
-def sign_checkpoint(session: Session, event_id: str, signer: Signer, origin: str) -> CheckpointRow:
+def sign_checkpoint(session: Session, event_id: str, signer: Signer,
+                    origin: str) -> CheckpointTable:
     tree = MerkleTree(leaf_hashes(session, event_id))
     last = latest_checkpoint(session, event_id)
     note = sign_checkpoint_note(
@@ -70,7 +72,7 @@ def sign_checkpoint(session: Session, event_id: str, signer: Signer, origin: str
     if note is None:
         assert last is not None
         return last
-    row = CheckpointRow(event_id=event_id, size=tree.size, root=tree.root().hex(), note=note)
+    row = CheckpointTable(event_id=event_id, size=tree.size, root=tree.root().hex(), note=note)
     session.add(row)
     session.flush()
     return row

@@ -14,10 +14,6 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from urllib.parse import quote
 
-from sqlmodel import Session, col, select
-
-from .storage.models import CheckpointRow, LogEntryRow, WitnessRow
-
 README = """# Audit bundle for event {event}
 
 This folder is the public, signed audit log of one admission event
@@ -41,18 +37,6 @@ to check consistency with a checkpoint you saved earlier; `--applicant <reg>`
 for one applicant's proof chain; `--class-register <csv> --school <id>` for the
 S9 class-register re-check; `--json` for machine-readable output.
 """
-
-
-def export_bundle(session: Session, event_id: str, audit_dir: Path, log_vkey: str) -> Path:
-    """Write the bundle for `event_id` from the database and publish it."""
-    rows = session.exec(select(LogEntryRow).where(LogEntryRow.event_id == event_id)
-                        .order_by(col(LogEntryRow.seq)))
-    checkpoints = {cp.size: cp.note for cp in session.exec(
-        select(CheckpointRow).where(CheckpointRow.event_id == event_id))}
-    witnesses = {w.name: w.vkey for w in session.exec(
-        select(WitnessRow).where(WitnessRow.event_id == event_id))}
-    return write_bundle(audit_dir, event_id, (row.raw for row in rows), checkpoints, log_vkey,
-                        witnesses)
 
 
 def write_bundle(audit_dir: Path, event_id: str, entries: Iterable[bytes],

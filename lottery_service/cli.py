@@ -1,57 +1,104 @@
 """`sunshine`: the operators', participants' and supervisors' command line.
 
-Bureau operators run the event steps against the local database; ceremony
-participants and supervisors use the `participant` and `witness` commands on
-their own devices, which keep their secrets and keys in local files and talk to
-the server over HTTP.
+Bureau operators run the event steps against the local database (the CLI acts
+as the operator); ceremony participants and supervisors use the `participant`
+and `witness` commands on their own devices (`devices.py`), which keep their
+secrets and keys in local files and talk to the server over HTTP.
+
+Each command parses its arguments, calls one service function and prints the
+answer. Errors meet one boundary (`Boundary.invoke`): a `SunshineError` prints
+its diagnostics, Chinese first, and exits 1; anything unexpected prints one
+line and exits 70. No traceback reaches the person at the terminal.
 """
 
 from __future__ import annotations
 
-import base64
 import json
-import os
-import secrets
+import socket
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-import httpx
 import typer
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from typer.core import TyperGroup
 
+from . import devices
 from .config import Settings
-from .core.errors import ProtocolError
 from .core.log import Entry
-from .core.note import SIG_COSIGNATURE_V1, Signer, cosign
-from .core.records import Rules
-from .core.season import PhaseError
-from .core.seed import Ceremony, Participant, commitment, seal_escrow
-from .events import ImportRejectedError
+from .core.seed import Ceremony
+from .errors import ConfigurationError, RejectedInputError, SunshineError
 from .runtime import Runtime, open_runtime
+from .service import Service
+from .service.lifecycle import Lifecycle, ceremony_of
+from .service.tokens import operator_token
 
-app = typer.Typer(help="Sunshine Draw: auditable admission lottery and class grouping.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
-participant_app = typer.Typer(help="For ceremony participants, on their own device.")
-witness_app = typer.Typer(help="For supervisors cosigning checkpoints.")
+T = TypeVar("T")
+EXIT_FAILED = 1  # the request was refused (bad input, wrong phase, …): the message says why
+EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug, not the user's doing
+
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
+
+
+class Boundary(TyperGroup):
+    """The one error boundary of the CLI (like sigstore's `main`)."""
+
+    def invoke(self, ctx: Any) -> Any:  # typer's vendored click.Context
+        try:
+            return super().invoke(ctx)
+        except (typer.TyperException, typer.Exit, typer.Abort):  # usage errors, exits
+            raise
+        except SunshineError as exc:
+            for line in exc.diagnostics().splitlines():
+                errors.print(f"✗ {line}", markup=False, highlight=False)
+            raise typer.Exit(EXIT_FAILED) from None
+        except Exception as exc:
+            errors.print(f"✗ 内部错误（不是您的输入造成的），请报告给维护者\n"
+                         f"✗ internal error: {type(exc).__name__}: {exc}",
+                         markup=False, highlight=False)
+            raise typer.Exit(EXIT_INTERNAL) from None
+
+
+def _typer(help_text: str) -> typer.Typer:
+    return typer.Typer(help=help_text, no_args_is_help=True, pretty_exceptions_enable=False,
+                       add_completion=False, cls=Boundary)
+
+
+app = _typer("Sunshine Draw: auditable admission lottery and class grouping.")
+participant_app = _typer("For ceremony participants, on their own device.")
+witness_app = _typer("For supervisors cosigning checkpoints.")
 app.add_typer(participant_app, name="participant")
 app.add_typer(witness_app, name="witness")
-console = Console()
 
-DataDir = Annotated[Path | None, typer.Option("--data", help="data directory (SUNSHINE_DATA)")]
+DataDir = Annotated[Path | None, typer.Option(
+    "--data", help="data directory (default: SUNSHINE_DATA, else ./data)")]
 EventArg = Annotated[str, typer.Argument(help="event id")]
 CeremonyArg = Annotated[str, typer.Argument(help="lottery | grouping | teachers")]
+KeyFile = Annotated[Path, typer.Option(help="escrow holder's private key file (escrow-keygen)")]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The `sunshine` command (`[project.scripts]`); returns its exit code."""
+    try:
+        app(args=list(argv) if argv is not None else None, prog_name="sunshine")
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    return 0  # pragma: no cover - the app always ends with SystemExit
 
 
 def _runtime(data: Path | None) -> Runtime:
     return open_runtime(Settings.from_env(data))
+
+
+def _service(data: Path | None) -> Service:
+    return _runtime(data).service
 
 
 @contextmanager
@@ -62,17 +109,7 @@ def _working(text: str) -> Iterator[None]:
         yield
 
 
-def _run(step: Callable[[], list[Entry]], text: str) -> None:
-    """Run one event step, report what it logged, exit 1 with a clear message on error."""
-    try:
-        with _working(text):
-            entries = step()
-    except ImportRejectedError as exc:
-        console.print(exc.report)
-        raise typer.Exit(1) from None
-    except (ProtocolError, PhaseError, LookupError, ValueError) as exc:
-        console.print(f"[red]✗ {text}: {exc}[/red]")
-        raise typer.Exit(1) from None
+def _logged(text: str, entries: Sequence[Entry]) -> None:
     if entries:
         kinds = sorted({e.type for e in entries})
         console.print(f"✓ {text}: logged {len(entries)} entries ({', '.join(kinds)}), "
@@ -81,10 +118,14 @@ def _run(step: Callable[[], list[Entry]], text: str) -> None:
         console.print(f"✓ {text}: already done, nothing to log")
 
 
-def _ceremony(value: str) -> Ceremony:
-    if value not in ("lottery", "grouping", "teachers"):
-        raise typer.BadParameter("expected lottery, grouping or teachers")
-    return value  # type: ignore[return-value]
+def _call(text: str, step: Callable[[], T]) -> T:
+    """Run one service call behind a spinner."""
+    with _working(text):
+        return step()
+
+
+def _run(text: str, step: Callable[[], Sequence[Entry]]) -> None:
+    _logged(text, _call(text, step))
 
 
 # ---------------------------------------------------------------- operators
@@ -97,82 +138,100 @@ def init(data: DataDir = None) -> None:
 
 
 @app.command("create-event")
-def create_event(rules_file: Path, escrow_key: Annotated[str, typer.Option(
-        help="base64 X25519 public key of the escrow holder (see escrow-keygen)")],
-        data: DataDir = None) -> None:
+def create_event(rules_file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+                 escrow_key: Annotated[str, typer.Option(
+                     help="base64 X25519 public key of the escrow holder (see escrow-keygen)")],
+                 data: DataDir = None) -> None:
     """Create an event from a rule-set JSON file (PROTOCOL.md §3.1)."""
-    rt = _runtime(data)
-    rules = Rules.from_json(json.loads(rules_file.read_text(encoding="utf-8")))
-    _run(lambda: rt.service.create_event(rules, base64.b64decode(escrow_key, validate=True)),
-         "create event")
-    console.print(f"log key: {rt.service.signer(rules.event).verifier_key()}")
+    try:
+        rules = json.loads(rules_file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RejectedInputError(f"{rules_file} is not a JSON rule set: {exc}",
+                                 zh=f"{rules_file} 不是 JSON 格式的规则文件") from None
+    service = _service(data)
+    _run("create event", lambda: service.lifecycle.create_event(rules, escrow_key))
+    console.print(f"log key: {service.keys.verifier_key(str(rules.get('event')))}")
+
+
+def _participant(text: str) -> tuple[str, str]:
+    pid, sep, role = text.partition(":")
+    if not sep:
+        raise typer.BadParameter(f"{text!r}: expected id:role, e.g. notary-1:notary / "
+                                 f"格式应为 编号:角色")
+    return pid, role
 
 
 @app.command()
 def participants(event: EventArg, ceremony: CeremonyArg,
-                 people: Annotated[list[str], typer.Argument(help="id:role …")],
+                 people: Annotated[list[str], typer.Argument(
+                     help="id:role …, roles: notary, supervisor, parent-rep, bureau")],
                  data: DataDir = None) -> None:
     """Set a ceremony's participants (before it opens)."""
-    rt = _runtime(data)
-    parsed = [Participant(*p.split(":", 1)) for p in people]  # type: ignore[arg-type]
-    rt.service.set_participants(event, _ceremony(ceremony), parsed)
-    console.print(f"✓ {len(parsed)} participants for {ceremony}")
+    parsed = [_participant(p) for p in people]
+    done = _service(data).lifecycle.set_participants(event, ceremony_of(ceremony), parsed)
+    console.print(f"✓ {len(done)} participants for {ceremony}")
 
 
 @app.command("import")
-def import_(event: EventArg, kind: str, file: Path, data: DataDir = None) -> None:
+def import_(event: EventArg, kind: str,
+            file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+            data: DataDir = None) -> None:
     """Import schools, applicants, community, direct, payments, pupils, class-plans or
     teachers from CSV (UTF-8, UTF-8 with BOM, GB18030) or XLSX; all rows or none."""
-    rt = _runtime(data)
-    try:
-        with _working(f"import {kind}"):
-            count = rt.service.import_file(event, kind, file.read_bytes(), file.name)
-    except ImportRejectedError as exc:
-        console.print(exc.report)
-        raise typer.Exit(1) from None
-    except (ProtocolError, LookupError, ValueError) as exc:
-        console.print(f"[red]✗ import {kind}: {exc}[/red]")
-        raise typer.Exit(1) from None
-    console.print(f"✓ imported {count} {kind} rows from {file.name}")
-    if kind in ("schools", "applicants", "community", "direct"):
-        try:
-            rejections = rt.service.eligibility_preview(event)
-        except ProtocolError as exc:
-            console.print(f"  eligibility not checked yet: {exc}")
-            return
-        codes = Counter(r.code for r in rejections)
-        for code, n in sorted(codes.items()):
-            console.print(f"  {n} application(s) will be rejected under {code} (PROTOCOL.md §7.1)")
+    service = _service(data)
+    done = _call(f"import {kind}", lambda: service.imports.import_file(
+        event, kind, file.read_bytes(), file.name))
+    console.print(f"✓ imported {done.rows} {done.kind} rows from {file.name}")
+    if done.preview_note:
+        console.print(f"  eligibility not checked yet: {done.preview_note}", markup=False)
+    for code, n in sorted(Counter(r.code for r in done.rejections).items()):
+        console.print(f"  {n} application(s) will be rejected under {code} (PROTOCOL.md §7.1)")
 
 
-def _step(name: str, doc: str, call: Callable[[Runtime, str], list[Entry]]) -> None:
+def _step(name: str, step: Callable[[Lifecycle, str], list[Entry]]) -> None:
+    """A lifecycle step that takes nothing but the event, documented by the service."""
+
     def command(event: EventArg, data: DataDir = None) -> None:
-        rt = _runtime(data)
-        _run(lambda: call(rt, event), name)
+        lifecycle = _service(data).lifecycle
+        _run(name, lambda: step(lifecycle, event))
+
+    command.__doc__ = step.__doc__
+    app.command(name)(command)
+
+
+for _name, _lifecycle_step in (
+        ("freeze-roster", Lifecycle.freeze_roster), ("draw", Lifecycle.draw),
+        ("payment-round", Lifecycle.payment_round), ("close-payments", Lifecycle.close_payments),
+        ("freeze-grouping", Lifecycle.freeze_grouping), ("group", Lifecycle.group),
+        ("freeze-teachers", Lifecycle.freeze_teachers), ("match", Lifecycle.match)):
+    _step(_name, _lifecycle_step)
+
+
+def _ceremony_step(name: str, doc: str,
+                   call: Callable[[Service, str, Ceremony], list[Entry]]) -> None:
+    def command(event: EventArg, ceremony: CeremonyArg, data: DataDir = None) -> None:
+        service = _service(data)
+        _run(name, lambda: call(service, event, ceremony_of(ceremony)))
 
     command.__doc__ = doc
     app.command(name)(command)
 
 
-_step("freeze-roster", "Check eligibility (P1-P3, P8, P10), freeze the roster, open the lottery.",
-      lambda rt, e: rt.service.freeze_roster(e))
-_step("draw", "Publish every school's lottery results and the bias audit (§7, §8).",
-      lambda rt, e: rt.service.draw(e))
-_step("payment-round", "Settle open offers against imported bank receipts (P7) and promote.",
-      lambda rt, e: rt.service.payment_round(e))
-_step("close-payments", "End the payment window.", lambda rt, e: rt.service.close_payments(e))
-_step("freeze-grouping", "Lock the cohort (S2) and class plans (S3); open the grouping ceremony.",
-      lambda rt, e: rt.service.freeze_grouping(e))
-_step("group", "Run the class grouping (§9).", lambda rt, e: rt.service.group(e))
-_step("freeze-teachers", "Freeze the head teachers (S5); open the teacher ceremony.",
-      lambda rt, e: rt.service.freeze_teachers(e))
-_step("match", "Match head teachers to classes (§10).", lambda rt, e: rt.service.match(e))
+_ceremony_step("close-commitments", "Close commitments; whoever did not commit is void (§5.4).",
+               lambda s, e, c: s.ceremonies.close_commitments(e, c))
+_ceremony_step("seed", "Derive the ceremony's seed (§5.7).",
+               lambda s, e, c: s.ceremonies.derive_seed(e, c))
+_ceremony_step("publish", "Mark a ceremony's results as published (§11.2).",
+               lambda s, e, c: s.lifecycle.publish(e, c))
 
 
-@app.command("close-commitments")
-def close_commitments(event: EventArg, ceremony: CeremonyArg, data: DataDir = None) -> None:
-    rt = _runtime(data)
-    _run(lambda: rt.service.close_commitments(event, _ceremony(ceremony)), "close commitments")
+@app.command()
+def notify(event: EventArg, data: DataDir = None) -> None:
+    """Send every grouped pupil's class and head teacher (S6); logs only the count."""
+    service = _service(data)
+    done = _call("notify", lambda: service.notifications.notify(event))
+    console.print(f"✓ {done.queued} message(s) queued, {done.sent} sent in all")
+    _logged("notify", done.entries)
 
 
 @app.command("open-escrows")
@@ -181,11 +240,10 @@ def open_escrows(event: EventArg, ceremony: CeremonyArg,
                      help="escrow holder's private key file; omit if the holder is absent")] = None,
                  data: DataDir = None) -> None:
     """Close the reveal window: open withheld secrets from escrow (§5.4)."""
-    rt = _runtime(data)
-    key = None
-    if escrow_private is not None:
-        key = X25519PrivateKey.from_private_bytes(bytes.fromhex(escrow_private.read_text().strip()))
-    _run(lambda: rt.service.open_escrows(event, _ceremony(ceremony), key), "open escrows")
+    key = None if escrow_private is None else devices.escrow_private_key(escrow_private)
+    service = _service(data)
+    _run("open escrows", lambda: service.ceremonies.open_escrows(event, ceremony_of(ceremony),
+                                                                 key))
 
 
 @app.command()
@@ -194,35 +252,26 @@ def entropy(event: EventArg, ceremony: CeremonyArg,
             values: Annotated[list[int], typer.Argument(help="dice values 1-6")],
             data: DataDir = None) -> None:
     """Enter the dice read on camera (§5.5)."""
-    rt = _runtime(data)
-    _run(lambda: rt.service.physical_entropy(event, _ceremony(ceremony), witness, values),
-         "physical entropy")
-
-
-@app.command()
-def seed(event: EventArg, ceremony: CeremonyArg, data: DataDir = None) -> None:
-    """Derive the ceremony's seed (§5.7)."""
-    rt = _runtime(data)
-    _run(lambda: rt.service.derive_seed(event, _ceremony(ceremony)), "seed")
+    service = _service(data)
+    _run("physical entropy", lambda: service.ceremonies.physical_entropy(
+        event, ceremony_of(ceremony), witness, values))
 
 
 @app.command("release-escrow-key")
-def release_escrow_key(event: EventArg, ceremony: CeremonyArg,
-                       escrow_private: Annotated[Path, typer.Option(
-                           help="escrow holder's private key file (from escrow-keygen)")],
+def release_escrow_key(event: EventArg, ceremony: CeremonyArg, escrow_private: KeyFile,
                        data: DataDir = None) -> None:
     """After the seed: publish the escrow key so anyone can check the escrow openings (§5.4)."""
-    rt = _runtime(data)
-    key = X25519PrivateKey.from_private_bytes(bytes.fromhex(escrow_private.read_text().strip()))
-    _run(lambda: rt.service.release_escrow_key(event, _ceremony(ceremony), key),
-         "release escrow key")
+    key = devices.escrow_private_key(escrow_private)
+    service = _service(data)
+    _run("release escrow key", lambda: service.ceremonies.release_escrow_key(
+        event, ceremony_of(ceremony), key))
 
 
 @app.command()
 def correct(event: EventArg, refers_to: int, reason: str, data: DataDir = None) -> None:
     """Log a correction of entry REFERS_TO: a new entry, never an edit (§11.1)."""
-    rt = _runtime(data)
-    _run(lambda: rt.service.correct(event, refers_to, reason), "correction")
+    service = _service(data)
+    _run("correction", lambda: service.lifecycle.correct(event, refers_to, reason))
 
 
 @app.command()
@@ -232,64 +281,60 @@ def window(event: EventArg, phase: str, opens: str, closes: str,
            data: DataDir = None) -> None:
     """Set a phase's calendar window (G3), e.g. registration 2026-06-11T08:00+08:00
     2026-06-21T00:00+08:00 --daily 08:00-24:00."""
-    import datetime as dt
-
-    from .core.season import Phase
-
-    rt = _runtime(data)
-    hours = None
-    if daily:
-        start, end = daily.split("-")
-        hours = (dt.time.fromisoformat(start),
-                 dt.time(0) if end == "24:00" else dt.time.fromisoformat(end))
-    rt.service.set_window(event, Phase(phase), dt.datetime.fromisoformat(opens),
-                          dt.datetime.fromisoformat(closes), hours)
-    console.print(f"✓ {phase} window {opens} – {closes}" + (f", daily {daily}" if daily else ""))
-
-
-@app.command()
-def publish(event: EventArg, ceremony: CeremonyArg, data: DataDir = None) -> None:
-    rt = _runtime(data)
-    _run(lambda: rt.service.publish(event, _ceremony(ceremony)), "publish")
+    which = _service(data).windows.set(event, phase, opens, closes, daily)
+    console.print(f"✓ {which.value} window {opens} – {closes}"
+                  + (f", daily {daily}" if daily else ""))
 
 
 @app.command()
 def export(event: EventArg, data: DataDir = None) -> None:
-    """Write the signed audit bundle to audit_logs/<event> atomically (§13)."""
-    from sqlmodel import Session
-
-    from .bundle import export_bundle
-
-    rt = _runtime(data)
-    with _working("export"), Session(rt.engine) as session:
-        path = export_bundle(session, event, rt.settings.audit_dir,
-                             rt.service.signer(event).verifier_key())
+    """Write the signed audit bundle to the audit directory atomically (§13)."""
+    service = _service(data)
+    path = _call("export", lambda: service.exports.export(event))
     console.print(f"✓ bundle at {path}")
 
 
 @app.command()
-def token(event: EventArg, role: str, subject: str = "", label: str = "",
+def token(event: EventArg, role: Annotated[str, typer.Argument(
+              help="admin, school, participant or supervisor")],
+          subject: Annotated[str, typer.Argument(
+              help="school id, participant id or witness name (not for admin)")] = "",
+          label: Annotated[str, typer.Option(help="a note for the bureau's records")] = "",
           data: DataDir = None) -> None:
-    """Make an API token (admin, school, participant, supervisor); shown once."""
-    from .auth import create_token
+    """Make an API token for one event (docs/ROLES.md); it is shown once."""
+    console.print(_service(data).tokens.create(event, role, subject, label))
 
-    rt = _runtime(data)
-    console.print(create_token(rt.engine, event, role, subject, label))
+
+def require_free_port(host: str, port: int) -> None:
+    """Refuse to start when another program holds the port (before any long work)."""
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            raise ConfigurationError(
+                f"port {port} on {host} is in use; choose another with --port "
+                f"(make run PORT=…)",
+                zh=f"{host} 的端口 {port} 已被占用；请用 --port 另选端口（make run PORT=…）"
+            ) from None
 
 
 @app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
           data: DataDir = None) -> None:
     """Serve the API and pages."""
-    import uvicorn
+    _serve(host, port, workers, data)
 
+
+def _serve(host: str, port: int, workers: int, data: Path | None) -> None:
+    import os
+
+    from .api.server import run
+
+    require_free_port(host, port)
     if data is not None:
         os.environ["SUNSHINE_DATA"] = str(data)
-    _runtime(data)  # migrate once before workers start
-    # No access log: the look-up is the hot path (see bench/lookup_load.py); uvloop and
-    # httptools come with uvicorn[standard] and are picked when installed.
-    uvicorn.run("lottery_service.api.app:app_from_env", factory=True, host=host, port=port,
-                workers=workers, log_level="warning", access_log=False)
+    _runtime(data).close()  # create and migrate once, before the workers start
+    run(host, port, workers)
 
 
 @app.command()
@@ -297,51 +342,36 @@ def demo(applicants: int = 5000, data: DataDir = None,
          serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = False,
          port: int = 8000) -> None:
     """Run a whole season on a generated district, export and verify the bundle."""
-    from .demo import run_demo
+    from .demo import run_demo, sample_lookups
 
-    data = data or Path(os.environ.get("SUNSHINE_DATA", "data/demo"))
+    if serve_after:
+        require_free_port("127.0.0.1", port)
     rt = _runtime(data)
-    console.print(f"Sunshine Draw demo: {applicants} applicants, data in {data}")
+    console.print(f"Sunshine Draw demo: {applicants} applicants, data in {rt.settings.data_dir}")
     bundle = run_demo(rt, applicants=applicants, say=console.print)
-    _print_results(rt, bundle.name)
+    _print_results(rt.service, bundle.name)
     code = subprocess.call([sys.executable, "-m", "verifier", str(bundle)])
     if code != 0:
-        console.print("[red]✗ the verifier rejected the demo bundle[/red]")
+        errors.print("✗ 验证程序拒绝了演示审计包\n✗ the verifier rejected the demo bundle")
         raise typer.Exit(code)
     if serve_after:
-        from .api.app import operator_token
-
         base = f"http://127.0.0.1:{port}"
-        console.print(f"\nCeremony screen: {base}/events/{bundle.name}/ceremony\n"
-                      f"Parents' page:   {base}/events/{bundle.name}/check\n"
-                      f"Supervisors:     {base}/events/{bundle.name}/dashboard\n"
-                      f"Operators:       {base}/events/{bundle.name}/operate "
-                      f"(token: {operator_token(rt.settings)})\n"
+        event = bundle.name
+        console.print(f"\nCeremony screen: {base}/events/{event}/ceremony\n"
+                      f"Parents' page:   {base}/events/{event}/check\n"
+                      f"Supervisors:     {base}/events/{event}/dashboard\n"
+                      f"Operators:       {base}/events/{event}/operate "
+                      f"(token: {operator_token(rt.settings.data_dir)})\n"
                       f"API docs:        {base}/api/v1/docs")
-        _print_sample_lookups(rt, bundle.name, applicants)
+        samples = sample_lookups(rt.service, event, applicants)
+        console.print("Try (registration number / ID last 4): "
+                      + "; ".join(f"{k}: {v}" for k, v in sorted(samples.items())) + "\n")
         rt.close()
-        serve(port=port, data=data)
+        _serve("127.0.0.1", port, 1, rt.settings.data_dir)
 
 
-def _print_sample_lookups(rt: Runtime, event: str, applicants: int) -> None:
-    """Synthetic families to try on the parents' page (demo data only)."""
-    from .demo_data import generate_district
-    from .imports import parse
-
-    filename, data = generate_district(applicants=applicants).files["applicants"]
-    last4 = {row.reg: row.id_last4 for row in parse("applicants", data, filename).rows}
-    draw = rt.service.state(event).draw()
-    shown: dict[str, str] = {}
-    for outcome in sorted(draw.outcomes.values(), key=lambda o: o.reg):
-        label = outcome.outcome if outcome.waiting is None else "waiting"
-        if label not in shown and outcome.reg in last4:
-            shown[label] = f"{outcome.reg} / {last4[outcome.reg]}"
-    console.print("Try (registration number / ID last 4): "
-                  + "; ".join(f"{k}: {v}" for k, v in sorted(shown.items())) + "\n")
-
-
-def _print_results(rt: Runtime, event: str) -> None:
-    state = rt.service.state(event)
+def _print_results(service: Service, event: str) -> None:
+    state = service.lifecycle.state(event)
     if state.ceremony("lottery").seed is None:
         return
     draw = state.draw()
@@ -360,31 +390,21 @@ def _print_results(rt: Runtime, event: str) -> None:
     console.print(table)
 
 
-# ------------------------------------------------------------ participants
+@app.command()
+def verify(bundle: Path, key: Path | None = None) -> None:
+    """Run the standalone verifier on a bundle."""
+    args = [sys.executable, "-m", "verifier", str(bundle)]
+    if key is not None:
+        args += ["--key", str(key)]
+    raise typer.Exit(subprocess.call(args))
 
-def _post(server: str, path: str, token: str, body: dict[str, Any]) -> Any:
-    response = httpx.post(f"{server.rstrip('/')}/api/v1{path}", json=body,
-                          headers={"Authorization": f"Bearer {token}"}, timeout=30)
-    if response.status_code >= 400:
-        console.print(f"[red]✗ {response.status_code}: {response.text}[/red]")
-        raise typer.Exit(1)
-    return response.json()
 
+# ------------------------------------------------- participants, supervisors
 
 @app.command("escrow-keygen")
 def escrow_keygen(out: Path) -> None:
     """For the escrow holder (notary): make an X25519 key pair; prints the public key."""
-    key = X25519PrivateKey.generate()
-    from cryptography.hazmat.primitives import serialization
-
-    raw = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-                            serialization.NoEncryption())
-    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(raw.hex() + "\n")
-    public = key.public_key().public_bytes(serialization.Encoding.Raw,
-                                           serialization.PublicFormat.Raw)
-    console.print(base64.b64encode(public).decode())
+    console.print(devices.escrow_keygen(out))
 
 
 @participant_app.command("commit")
@@ -393,16 +413,8 @@ def participant_commit(server: str, token: str, event: str, ceremony: str, parti
                        secret_file: Path = Path("secret.key")) -> None:
     """Make a 32-byte secret on this device, keep it in SECRET_FILE (0600), send only the
     commitment and the escrow (§5.3, §5.4)."""
-    secret = secrets.token_bytes(32)
-    fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(secret.hex() + "\n")
-    c = _ceremony(ceremony)
-    com = commitment(event, c, participant, secret)
-    escrow = seal_escrow(secret, com, base64.b64decode(escrow_key, validate=True),
-                         X25519PrivateKey.generate())
-    _post(server, f"/events/{event}/ceremonies/{c}/commitments", token,
-          {"commitment": com.hex(), "escrow": escrow})
+    com = devices.commit(devices.Server(server, token), event, ceremony_of(ceremony),
+                         participant, escrow_key, secret_file)
     console.print(f"✓ committed {com.hex()}; keep {secret_file} until you reveal")
 
 
@@ -410,20 +422,14 @@ def participant_commit(server: str, token: str, event: str, ceremony: str, parti
 def participant_reveal(server: str, token: str, event: str, ceremony: str,
                        secret_file: Path = Path("secret.key")) -> None:
     """Reveal the secret kept in SECRET_FILE at the ceremony."""
-    secret = secret_file.read_text().strip()
-    _post(server, f"/events/{event}/ceremonies/{_ceremony(ceremony)}/reveals", token,
-          {"secret": secret})
+    devices.reveal(devices.Server(server, token), event, ceremony_of(ceremony), secret_file)
     console.print("✓ revealed")
 
 
 @witness_app.command("keygen")
 def witness_keygen(name: str, out: Path) -> None:
     """Make a supervisor's Ed25519 cosigning key; prints the verifier key to register."""
-    signer = Signer.generate(name)
-    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(signer.private_key_text() + "\n")
-    console.print(signer.verifier_key(SIG_COSIGNATURE_V1))
+    console.print(devices.witness_keygen(name, out))
 
 
 @witness_app.command("cosign")
@@ -436,48 +442,5 @@ def witness_cosign(server: str, token: str, event: str, key_file: Path,
     """Cosign the latest checkpoint (C2SP tlog-cosignature) after checking the log's
     signature on it and, against the checkpoint cosigned last time (kept in STATE), an
     RFC 9162 consistency proof: a witness vouches that the log only grew."""
-    import time
-
-    from .core.merkle import MerkleError, verify_consistency
-    from .core.note import Checkpoint, NoteError, Verifier, open_note
-
-    signer = Signer.from_private_key_text(key_file.read_text().strip())
-    base = f"{server.rstrip('/')}/api/v1/events/{event}"
-    note = httpx.get(f"{base}/checkpoints/latest", timeout=30).text
-    try:
-        checkpoint = Checkpoint.parse(open_note(note, [Verifier.from_text(log_key)]).text)
-    except NoteError as exc:
-        console.print(f"[red]✗ the checkpoint is not signed by the log key: {exc}[/red]")
-        raise typer.Exit(1) from None
-    if state.exists():
-        old = Checkpoint.parse(state.read_text(encoding="utf-8"))
-        proof: list[bytes] = []
-        if old.size < checkpoint.size:
-            answer = httpx.get(f"{base}/checkpoints/{checkpoint.size}/consistency",
-                               params={"from": old.size}, timeout=30).json()
-            proof = [bytes.fromhex(h) for h in answer["proof"]]
-        try:
-            verify_consistency(old.size, checkpoint.size, old.root_hash, checkpoint.root_hash,
-                               proof)
-        except MerkleError as exc:
-            console.print(f"[red]✗ FORK: size {checkpoint.size} does not extend the size "
-                          f"{old.size} cosigned before: {exc}[/red]")
-            raise typer.Exit(1) from None
-    line = cosign(checkpoint.body(), signer, int(time.time()))
-    _post(server, f"/events/{event}/checkpoints/{checkpoint.size}/cosignatures", token,
-          {"witness": signer.name, "signature": line})
-    state.write_text(checkpoint.body(), encoding="utf-8")
-    console.print(f"✓ cosigned checkpoint of size {checkpoint.size}")
-
-
-@app.command()
-def verify(bundle: Path, key: Path | None = None) -> None:
-    """Run the standalone verifier on a bundle."""
-    args = [sys.executable, "-m", "verifier", str(bundle)]
-    if key is not None:
-        args += ["--key", str(key)]
-    raise typer.Exit(subprocess.call(args))
-
-
-def main() -> None:  # pragma: no cover
-    app()
+    size = devices.cosign_latest(devices.Server(server, token), event, key_file, log_key, state)
+    console.print(f"✓ cosigned checkpoint of size {size}")

@@ -1,4 +1,4 @@
-"""Wiring at the edge: settings → engine (migrated) → keys → the event service."""
+"""Wiring at the edge: settings → engine (migrated) → keys → the service."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from .config import Settings
-from .events import EventService
-from .keys import load_or_create_log_key, load_or_create_lookup_key
+from .service import Service
+from .service.keys import ServiceKeys
+from .service.notifications import FileGateway, SmsGateway
+from .service.tokens import operator_token
 from .storage.db import make_engine, migrate
 
 
@@ -16,18 +18,21 @@ from .storage.db import make_engine, migrate
 class Runtime:
     settings: Settings
     engine: Engine
-    service: EventService
+    service: Service
 
     def close(self) -> None:
         """Return every pooled database connection."""
         self.engine.dispose()
 
 
-def open_runtime(settings: Settings) -> Runtime:
-    """Create the data directory, database schema and keys on first run."""
+def open_runtime(settings: Settings, *, gateway: SmsGateway | None = None) -> Runtime:
+    """Create the data directory, database schema and keys on first run. Messages (S6)
+    go to `gateway`, by default a JSON-lines file in the data directory."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.database_url)
     migrate(engine)
-    service = EventService(engine, load_or_create_log_key(settings.data_dir),
-                           load_or_create_lookup_key(settings.data_dir))
+    service = Service.build(
+        engine, ServiceKeys.load(settings.data_dir), audit_dir=settings.audit_dir,
+        gateway=gateway or FileGateway(settings.data_dir / "sms-outbox.jsonl"),
+        operator_token=operator_token(settings.data_dir))
     return Runtime(settings=settings, engine=engine, service=service)

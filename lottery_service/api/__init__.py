@@ -1,4 +1,4 @@
-"""HTTP API (FastAPI) over the event service: `create_app(runtime)`."""
+"""HTTP API (FastAPI) over the service layer: `create_app(runtime)`."""
 
 from .app import create_app
 

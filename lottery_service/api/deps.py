@@ -1,99 +1,54 @@
-"""Dependencies: the runtime, the caller (bearer token) and role guards (docs/ROLES.md).
+"""Dependencies: the service, the caller (bearer token) and role guards (docs/ROLES.md).
 
-Tokens are scoped to one event (`auth.Principal.event_id`). The operator token,
-kept in the data directory, is an admin of every event: it is how the first
-event is created and its tokens minted.
+Tokens are scoped to one event (`Principal.event_id`); the operator token is an
+admin of every event. A failed guard raises the service's own errors, mapped to
+401/403 in `api/errors.py` like every other error.
 """
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from ..auth import Principal, authenticate, token_hash
 from ..core.log import Entry
-from ..events import EventService
-from ..notify import SmsGateway
-from ..runtime import Runtime
-from .logcache import LogCache
-from .ratelimit import LookupLimiter
+from ..errors import UnauthenticatedError
+from ..service import Service
+from ..service.tokens import Principal, TokenRole
 from .schemas import Appended, EntryRef
 
-ANY_EVENT = "*"
 
-
-@dataclass
-class ApiContext:
-    """Per-process state of the API, kept on `app.state.api`."""
-
-    runtime: Runtime
-    cache: LogCache
-    limiter: LookupLimiter
-    gateway: SmsGateway
-    operator_token_hash: str
-
-
-async def get_context(request: Request) -> ApiContext:
+async def get_service(request: Request) -> Service:
     """Async, so FastAPI calls it inline rather than in the thread pool (a hop per request)."""
-    ctx: ApiContext = request.app.state.api
-    return ctx
+    service: Service = request.app.state.service
+    return service
 
 
-ContextDep = Annotated[ApiContext, Depends(get_context)]
-
-
-def get_runtime(ctx: ContextDep) -> Runtime:
-    return ctx.runtime
-
-
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-
-
-def get_service(ctx: ContextDep) -> EventService:
-    return ctx.runtime.service
-
-
-ServiceDep = Annotated[EventService, Depends(get_service)]
+ServiceDep = Annotated[Service, Depends(get_service)]
 
 _bearer = HTTPBearer(auto_error=False, description="API token (sd_...)")
 
 
 def get_principal(
-    ctx: ContextDep,
+    service: ServiceDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     """The caller of a write; 401 without a valid token."""
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a bearer token is required",
-                            headers={"WWW-Authenticate": "Bearer"})
-    token = credentials.credentials
-    if hmac.compare_digest(token_hash(token), ctx.operator_token_hash):
-        return Principal(event_id=ANY_EVENT, role="admin", subject="operator")
-    principal = authenticate(ctx.runtime.engine, token)
-    if principal is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown token",
-                            headers={"WWW-Authenticate": "Bearer"})
-    return principal
+        raise UnauthenticatedError("a bearer token is required", zh="需要 Bearer 令牌")
+    return service.tokens.authenticate(credentials.credentials)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def require(*roles: str) -> Callable[[str, Principal], Principal]:
+def require(*roles: TokenRole) -> Callable[[str, Principal], Principal]:
     """A guard: the caller holds one of `roles` for the event in the path (`event_id`)."""
 
     def guard(event_id: str, principal: PrincipalDep) -> Principal:
-        if principal.event_id not in (event_id, ANY_EVENT):
-            raise HTTPException(status.HTTP_403_FORBIDDEN,
-                                f"this token is for event {principal.event_id!r}")
-        if principal.role not in roles:
-            raise HTTPException(status.HTTP_403_FORBIDDEN,
-                                f"needs role {' or '.join(roles)}, not {principal.role}")
+        principal.require(event_id, *roles)
         return principal
 
     return guard
@@ -102,7 +57,6 @@ def require(*roles: str) -> Callable[[str, Principal], Principal]:
 AdminDep = Annotated[Principal, Depends(require("admin"))]
 
 
-def appended(ctx: ApiContext, event_id: str, entries: Sequence[Entry]) -> Appended:
-    """The response of a write step; readers of this process see it at once."""
-    ctx.cache.invalidate(event_id)
+def appended(entries: Sequence[Entry]) -> Appended:
+    """The answer of a write step: the entries it logged (none when already done)."""
     return Appended(entries=[EntryRef(seq=e.seq, type=e.type) for e in entries])

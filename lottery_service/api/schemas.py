@@ -8,7 +8,7 @@ malformed value is rejected there with the section it breaks.
 from __future__ import annotations
 
 from datetime import datetime, time
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -19,6 +19,7 @@ ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 KEY_NAME = r"^[!-*,-~]{1,255}$"
 REG = r"^[A-Z0-9]{4,32}$"
 ROLE = Literal["notary", "supervisor", "parent-rep", "bureau"]
+MAX_SIZE = 2**31 - 1  # log sizes and sequence numbers: the database's integer range
 
 
 class Strict(BaseModel):
@@ -69,7 +70,8 @@ class VoidIn(Strict):
 
 class EntropyIn(Strict):
     witness: str = Field(pattern=ID, description="role id of the witness, never a name (§5.5)")
-    values: list[int]
+    values: list[Annotated[int, Field(ge=1, le=6)]] = Field(max_length=1000,
+                                                           description="dice values 1-6")
 
 
 class WitnessIn(Strict):
@@ -79,7 +81,7 @@ class WitnessIn(Strict):
 
 
 class CorrectionIn(Strict):
-    refers_to: int = Field(ge=0, description="seq of the entry being corrected")
+    refers_to: int = Field(ge=0, le=MAX_SIZE, description="seq of the entry being corrected")
     reason: str = Field(min_length=1, max_length=2000)
 
 
@@ -112,7 +114,7 @@ class LookupIn(Strict):
 
 class ProofIn(LookupIn):
     trusted_size: int | None = Field(
-        default=None, ge=1,
+        default=None, ge=1, le=MAX_SIZE,
         description="size of a checkpoint this browser trusted before: the proof then "
                     "carries the consistency proof from it (PROTOCOL.md §14)")
 
@@ -147,23 +149,35 @@ class ImportDone(BaseModel):
 
 
 class RowErrorOut(BaseModel):
-    row: int
+    row: int = Field(description="spreadsheet row (the header is row 1; 0: the whole file)")
     field: str
+    reason: str
+    field_zh: str
+    reason_zh: str
+
+
+class FieldErrorOut(BaseModel):
+    field: str = Field(description="where in the request, e.g. body.reg")
     reason: str
 
 
-class ImportErrors(BaseModel):
-    """422 body of a rejected import: every bad row; nothing was stored (G2)."""
-
-    errors: list[RowErrorOut]
-    report: str
-
-
 class ErrorOut(BaseModel):
-    error: str
-    detail: str
-    section: str | None = None
-    phase: str | None = None
+    """Every error answer (api/errors.py): Chinese first, then English."""
+
+    error: str = Field(description="the error's class, e.g. PhaseError, ImportRejectedError")
+    detail: str = Field(description="the Chinese line, a newline, the English line")
+    message_zh: str
+    message_en: str
+    section: str | None = Field(default=None, description="the PROTOCOL.md section broken")
+    rule: str | None = Field(default=None, description="the policy rule, e.g. G3, S2")
+    phase: str | None = Field(default=None, description="an out-of-order step: the phase now")
+    errors: list[RowErrorOut] | None = Field(
+        default=None, description="a rejected import: every bad row; nothing was stored (G2)")
+    report: str | None = Field(default=None, description="a rejected import, one line a row")
+    rows: list[dict[str, str]] | None = Field(
+        default=None, description="a school's upload: the rows of other schools")
+    fields: list[FieldErrorOut] | None = Field(
+        default=None, description="a malformed request: each field and why")
 
 
 class TokenOut(BaseModel):
@@ -229,6 +243,12 @@ class SchoolResults(BaseModel):
 
 class CheckpointList(BaseModel):
     sizes: list[int]
+
+
+class ConsistencyOut(BaseModel):
+    old_size: int
+    new_size: int
+    proof: list[str] = Field(description="RFC 9162 consistency proof, hex hashes")
 
 
 class KeysOut(BaseModel):

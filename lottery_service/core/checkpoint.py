@@ -33,6 +33,7 @@ _PREFIX: Final = re.compile(rf"{_LABEL}(?:\.{_LABEL})+(?::[1-9][0-9]{{0,4}})?(?:
 class InconsistentLogError(ProtocolError):
     """The log no longer extends the last signed checkpoint; nothing is signed."""
 
+    title_zh = "审计日志不再延续上一个已签名的检查点，拒绝签名"
     section = "12"
 
 

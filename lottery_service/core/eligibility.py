@@ -39,10 +39,11 @@ class Application:
     birth_date: dt.date
     district: str
     basis: Basis  # household registration, guardian's residence permit, or neither (P1)
-    city_resident: bool  # the household registration / permit is in this city (P1)
+    city_resident: bool  # that registration / permit is in this city (P1: 本市户籍或居住证)
     defaulter: bool  # a guardian is a judgment defaulter (P3)
     policy_care: bool  # informational: a policy-care placement arrives via `locked` (P12)
-    direct_flag: bool  # claims direct promotion (P10)
+    direct_flag: bool  # claims direct promotion: the application says so (申请直升) or the
+    # pupil is on the approved list; a claim without approval is `P10-not-approved`
     community_flag: bool  # claims a community place (P11)
     sibling_group: str | None
     reg_day: dt.date
@@ -116,6 +117,11 @@ def check_eligibility(
     community_lists: Mapping[str, AbstractSet[str]],
 ) -> EligibilityResult:
     """Split applications into roster records and rejections (§7.1).
+
+    `locked`: regs with a recorded lock (the `locks` import: a confirmed place at
+    another school, a policy-care placement; P8, P12). `approved_direct`,
+    `community_lists`: the bureau's approved lists per school (P10, P11), already
+    checked against the applications at import (imports.check_lists).
 
     A child is identified by `child` (the service derives it from the ID number
     data it holds; it defaults to `reg`); a child with two applications has every

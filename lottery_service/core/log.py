@@ -30,6 +30,7 @@ T = TypeVar("T")
 
 
 class LogError(ProtocolError):
+    title_zh = "审计日志条目不符合协议"
     section = "11"
 
 

@@ -74,6 +74,7 @@ class Phase(StrEnum):
 class PhaseError(ProtocolError):
     """A command arrived out of order (§5.1, §11.3)."""
 
+    title_zh = "当前阶段不能执行这一步"
     section = "11.3"
 
 

@@ -8,7 +8,7 @@ with its registration number and second factor.
 
 The address is a hash of the pair, so the publication cannot be enumerated;
 the content is a receipt (§14), which holds nothing the public log does not.
-The same construction runs in the browser (templates/static/shard.js).
+The same construction runs in the browser (lottery_service/web/static/shard.js).
 """
 
 from __future__ import annotations

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from alembic import command
@@ -11,11 +10,6 @@ from sqlalchemy import Engine, event
 from sqlmodel import create_engine
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
-
-
-def database_url(data_dir: Path) -> str:
-    """DATABASE_URL if set, else a SQLite file in the data directory."""
-    return os.environ.get("DATABASE_URL") or f"sqlite:///{data_dir / 'sunshine.db'}"
 
 
 def make_engine(url: str) -> Engine:

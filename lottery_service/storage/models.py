@@ -1,12 +1,82 @@
-"""Database tables. Private data stays here; public data is in the log."""
+"""Database tables. Private data stays here; public data is in the log.
+
+Table classes end in `Table` (an import's parsed rows are `imports.*Row`, the
+core's are records). Columns holding one of a closed set are typed with the
+core's Literal types and checked on every write (`Choice`), so a free string
+never reaches the database.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, LargeBinary, UniqueConstraint
+from collections.abc import Callable, Iterable
+from typing import Any, Literal, get_args
+
+from sqlalchemy import Column, Dialect, LargeBinary, String, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from ..core.eligibility import Basis
+from ..core.records import Authority, Gender, SiblingMode
+from ..core.season import Phase
+from ..core.seed import Ceremony, Role
 
-class EventRow(SQLModel, table=True):
+SchoolKind = Literal["public", "private"]
+ListKind = Literal["community", "direct"]  # P11 community list, P10 direct promotion
+TokenRole = Literal["admin", "school", "participant", "supervisor"]  # docs/ROLES.md
+OutboxKind = Literal["class"]  # S6: the class-and-head-teacher message
+OutboxStatus = Literal["pending", "sent", "failed"]
+
+__all__ = [
+    "ApplicationTable",
+    "CheckpointTable",
+    "Choice",
+    "ClassTable",
+    "EventTable",
+    "ImportStampTable",
+    "ListKind",
+    "LogEntryTable",
+    "OutboxKind",
+    "OutboxStatus",
+    "OutboxTable",
+    "ParticipantTable",
+    "PaymentTable",
+    "PupilTable",
+    "SchoolKind",
+    "SchoolListTable",
+    "SchoolTable",
+    "TeacherTable",
+    "TokenRole",
+    "TokenTable",
+    "WindowTable",
+    "WitnessTable",
+]
+
+
+class Choice(TypeDecorator[str]):
+    """A text column holding one of `choices`; anything else is refused on write."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, choices: Iterable[str], decode: Callable[[str], Any] = str) -> None:
+        super().__init__()
+        self.choices = tuple(choices)
+        self.decode = decode
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        if value is not None and value not in self.choices:
+            raise ValueError(f"{value!r} is not one of {', '.join(self.choices)}")
+        return value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else self.decode(value)
+
+
+def _of(literal: Any) -> Choice:
+    return Choice(get_args(literal))
+
+
+class EventTable(SQLModel, table=True):
     __tablename__ = "event"
 
     id: str = Field(primary_key=True)
@@ -15,7 +85,7 @@ class EventRow(SQLModel, table=True):
     log_size: int = 0
 
 
-class LogEntryRow(SQLModel, table=True):
+class LogEntryTable(SQLModel, table=True):
     """One audit-log entry exactly as hashed (PROTOCOL.md §11.1)."""
 
     __tablename__ = "log_entry"
@@ -27,7 +97,7 @@ class LogEntryRow(SQLModel, table=True):
     raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
-class CheckpointRow(SQLModel, table=True):
+class CheckpointTable(SQLModel, table=True):
     """A signed checkpoint (§12) with any witness cosignature lines appended."""
 
     __tablename__ = "checkpoint"
@@ -38,7 +108,7 @@ class CheckpointRow(SQLModel, table=True):
     note: str
 
 
-class WitnessRow(SQLModel, table=True):
+class WitnessTable(SQLModel, table=True):
     """A supervisor's cosigning key (C2SP tlog-cosignature verifier key text)."""
 
     __tablename__ = "witness"
@@ -48,42 +118,42 @@ class WitnessRow(SQLModel, table=True):
     vkey: str
 
 
-class ParticipantRow(SQLModel, table=True):
+class ParticipantTable(SQLModel, table=True):
     __tablename__ = "participant"
 
     event_id: str = Field(primary_key=True, foreign_key="event.id")
-    ceremony: str = Field(primary_key=True)
+    ceremony: Ceremony = Field(primary_key=True, sa_type=_of(Ceremony))
     participant_id: str = Field(primary_key=True)
-    role: str
+    role: Role = Field(sa_type=_of(Role))
 
 
-class SchoolRow(SQLModel, table=True):
+class SchoolTable(SQLModel, table=True):
     __tablename__ = "school"
 
     event_id: str = Field(primary_key=True, foreign_key="event.id")
     id: str = Field(primary_key=True)
     name: str
     district: str
-    kind: str  # public | private
-    authority: str  # city | district
+    kind: SchoolKind = Field(sa_type=_of(SchoolKind))
+    authority: Authority = Field(sa_type=_of(Authority))
     tuition: int
     quota: int
     community_quota: int = 0
     nine_year: bool = False
 
 
-class SchoolListRow(SQLModel, table=True):
+class SchoolListTable(SQLModel, table=True):
     """Approved community list (P11) and direct-promotion list (P10) members."""
 
     __tablename__ = "school_list"
 
     event_id: str = Field(primary_key=True, foreign_key="event.id")
-    kind: str = Field(primary_key=True)  # community | direct
+    kind: ListKind = Field(primary_key=True, sa_type=_of(ListKind))
     school: str = Field(primary_key=True)
     reg: str = Field(primary_key=True)
 
 
-class ApplicationRow(SQLModel, table=True):
+class ApplicationTable(SQLModel, table=True):
     """Private application data; only the masked record reaches the log."""
 
     __tablename__ = "application"
@@ -91,10 +161,10 @@ class ApplicationRow(SQLModel, table=True):
     event_id: str = Field(primary_key=True, foreign_key="event.id")
     reg: str = Field(primary_key=True)
     name: str
-    gender: str
+    gender: Gender = Field(sa_type=_of(Gender))
     birth_date: str
     district: str
-    basis: str
+    basis: Basis = Field(sa_type=_of(Basis))
     defaulter: bool
     policy_care: bool
     school: str
@@ -107,7 +177,7 @@ class ApplicationRow(SQLModel, table=True):
     locked_elsewhere: bool = False
 
 
-class PaymentRow(SQLModel, table=True):
+class PaymentTable(SQLModel, table=True):
     """A bank receipt (P7): the only confirmation of a place."""
 
     __tablename__ = "payment"
@@ -119,7 +189,7 @@ class PaymentRow(SQLModel, table=True):
     paid_on: str
 
 
-class PupilRow(SQLModel, table=True):
+class PupilTable(SQLModel, table=True):
     """A pupil admitted outside the lottery (e.g. a public school), for the cohort (S2)."""
 
     __tablename__ = "pupil"
@@ -127,16 +197,16 @@ class PupilRow(SQLModel, table=True):
     event_id: str = Field(primary_key=True, foreign_key="event.id")
     reg: str = Field(primary_key=True)
     name: str
-    gender: str
+    gender: Gender = Field(sa_type=_of(Gender))
     school: str
     sen: bool = False
     sibling_group: str | None = None
-    sibling_mode: str | None = None
+    sibling_mode: SiblingMode | None = Field(default=None, sa_type=_of(SiblingMode))
     id_last4_hash: str = ""
     phone: str | None = None
 
 
-class ClassRow(SQLModel, table=True):
+class ClassTable(SQLModel, table=True):
     """One class of a school's approved plan (S3)."""
 
     __tablename__ = "class_plan"
@@ -147,7 +217,7 @@ class ClassRow(SQLModel, table=True):
     capacity: int
 
 
-class TeacherRow(SQLModel, table=True):
+class TeacherTable(SQLModel, table=True):
     __tablename__ = "teacher"
 
     event_id: str = Field(primary_key=True, foreign_key="event.id")
@@ -156,19 +226,19 @@ class TeacherRow(SQLModel, table=True):
     name: str
 
 
-class TokenRow(SQLModel, table=True):
+class TokenTable(SQLModel, table=True):
     """An API token, stored only as its SHA-256 (roles: docs/ROLES.md)."""
 
     __tablename__ = "token"
 
     token_hash: str = Field(primary_key=True)
     event_id: str = Field(foreign_key="event.id")
-    role: str  # admin | school | participant | supervisor
-    subject: str = ""  # school id or participant id
+    role: TokenRole = Field(sa_type=_of(TokenRole))
+    subject: str = ""  # school id, participant id or witness name
     label: str = ""
 
 
-class OutboxRow(SQLModel, table=True):
+class OutboxTable(SQLModel, table=True):
     """A notification to send (S6); unique per event, pupil and kind: never sent twice."""
 
     __tablename__ = "outbox"
@@ -177,22 +247,33 @@ class OutboxRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     event_id: str = Field(foreign_key="event.id")
     reg: str
-    kind: str
+    kind: OutboxKind = Field(sa_type=_of(OutboxKind))
     phone: str | None = None
     message: str
-    status: str = "pending"  # pending | sent | failed
+    status: OutboxStatus = Field(default="pending", sa_type=_of(OutboxStatus))
     attempts: int = 0
     last_error: str = ""
 
 
-class WindowRow(SQLModel, table=True):
+class WindowTable(SQLModel, table=True):
     """A phase's calendar window (G3): imports inside it, the closing step after it."""
 
     __tablename__ = "phase_window"
 
     event_id: str = Field(primary_key=True, foreign_key="event.id")
-    phase: str = Field(primary_key=True)
+    phase: Phase = Field(primary_key=True, sa_type=Choice((p.value for p in Phase), Phase))
     opens: str  # ISO 8601 UTC
     closes: str
     daily_from: str | None = None  # HH:MM:SS Beijing time, e.g. 08:00:00
     daily_to: str | None = None  # 00:00:00 means midnight (to 24:00)
+
+
+class ImportStampTable(SQLModel, table=True):
+    """How many times each kind of import was stored: two imports of one kind that
+    ran at once see the count move, and the one stored second is refused (G2)."""
+
+    __tablename__ = "import_stamp"
+
+    event_id: str = Field(primary_key=True, foreign_key="event.id")
+    kind: str = Field(primary_key=True)
+    generation: int = 0

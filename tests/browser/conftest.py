@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +21,12 @@ from tests.paths import ROOT
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
-APPLICANTS = 1000  # the demo generator's minimum (demo_data.MIN_APPLICANTS)
+APPLICANTS = 1000  # the demo generator's minimum (demo.district.MIN_APPLICANTS)
 OPERATOR = "sd_op_browser-tests"
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+# Screenshots go to an ignored folder; SUNSHINE_REFRESH_SCREENSHOTS=1 refreshes the
+# tracked ones in docs/screenshots on purpose.
+SCREENSHOTS = ROOT / ("docs/screenshots" if os.environ.get("SUNSHINE_REFRESH_SCREENSHOTS") == "1"
+                      else "build/screenshots")
 
 if not CHROMIUM.exists():
     pytest.skip("headless Chromium is not installed (apt-get install -y chromium)",
@@ -34,7 +38,7 @@ playwright_sync = pytest.importorskip("playwright.sync_api")
 from lottery_service.api.app import create_app  # noqa: E402
 from lottery_service.config import Settings  # noqa: E402
 from lottery_service.demo import DemoRun  # noqa: E402
-from lottery_service.demo_data import DemoDistrict, generate_district  # noqa: E402
+from lottery_service.demo.district import DemoDistrict, generate_district  # noqa: E402
 from lottery_service.runtime import Runtime, open_runtime  # noqa: E402
 from tests.support import served  # noqa: E402
 

@@ -1,7 +1,7 @@
 """A stub server for the parents' page in real Chromium (PROTOCOL.md v2 §14, §18).
 
 The Python service on this branch still speaks v1, so the page is driven against this
-small Starlette app instead: it renders the real `templates/check.html` with the real
+small Starlette app instead: it renders the real `web/templates/check.html` with the real
 page config (`api/routes/pages.parents_config`) and serves the real static assets, and
 answers with receipts built from `tests/vectors/receipt_log` by the independent vector
 generator (`tests/vectors/generate_receipts.py`, written from PROTOCOL.md alone):
@@ -34,7 +34,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from lottery_service.api.i18n import html_lang, js_strings, t
-from lottery_service.api.routes.pages import STATIC_DIR, parents_config, templates
+from lottery_service.api.routes.pages import parents_config, templates
+from lottery_service.web import STATIC_DIR
 from tests.paths import ROOT
 
 VECTORS = ROOT / "tests" / "vectors"

@@ -1,6 +1,6 @@
 """The supervisors' dashboard cosigns the latest checkpoint in real headless Chromium (§12).
 
-A witness key is registered on the served demo event with `EventService.add_witness`
+A witness key is registered on the served demo event with `service.witnesses.add_witness`
 and a supervisor token is made for it; the page reads the Go-form key file, checks
 the log's signature and the browser's remembered checkpoint, cosigns with WebCrypto
 and posts the line. The stored note must then open with both the log key and the
@@ -18,7 +18,6 @@ from typing import Any
 from playwright.sync_api import Page, Request, expect
 
 from lottery_service.api.i18n import t
-from lottery_service.auth import create_token
 from lottery_service.core.canonical import canonical_json
 from lottery_service.core.note import SIG_COSIGNATURE_V1, Checkpoint, Signer, Verifier, open_note
 
@@ -44,8 +43,9 @@ def _witness(season: Season, name: str, tmp_path: Path, register: bool = True) -
     """A witness key (registered unless told otherwise), its supervisor token, its key file."""
     signer = Signer.generate(name)
     if register:
-        season.runtime.service.add_witness(EVENT, name, signer.verifier_key(SIG_COSIGNATURE_V1))
-    token = create_token(season.runtime.engine, EVENT, "supervisor", subject=name)
+        season.runtime.service.witnesses.add_witness(
+            EVENT, name, signer.verifier_key(SIG_COSIGNATURE_V1))
+    token = season.runtime.service.tokens.create(EVENT, "supervisor", name)
     key_file = tmp_path / f"{name}.key"
     key_file.write_text(signer.private_key_text() + "\n")  # as `sunshine witness keygen`
     return signer, token, key_file
@@ -62,7 +62,7 @@ def _requests(page: Page) -> list[Request]:
 
 
 def _log_key(season: Season) -> str:
-    key: str = season.runtime.service.signer(EVENT).verifier_key()
+    key: str = season.runtime.service.keys.verifier_key(EVENT)
     return key
 
 
@@ -87,7 +87,7 @@ def test_supervisor_cosigns_latest_checkpoint_in_browser_12(season: Season, serv
                                                             new_page: Any,
                                                             tmp_path: Path) -> None:
     signer, token, key_file = _witness(season, "supervisor-browser", tmp_path)
-    log = Verifier.from_text(season.runtime.service.signer(EVENT).verifier_key())
+    log = Verifier.from_text(season.runtime.service.keys.verifier_key(EVENT))
     sizes = json.loads(_get(server, "/checkpoints"))["sizes"]
     before, latest = _checkpoint(server, "latest")
     assert latest.size == sizes[-1] and len(sizes) >= 2

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from lottery_service.api.i18n import t
 from lottery_service.demo import DemoRun, simulated_dice
-from lottery_service.demo_data import generate_district
+from lottery_service.demo.district import generate_district
 from lottery_service.lookup import ApplicantResult
 from lottery_service.runtime import Runtime
 from tests.paths import FIXTURES, VECTORS
@@ -231,7 +231,7 @@ def test_operator_import_shows_row_errors_and_steps_call_the_api_G2(
     district = generate_district(applicants=APPLICANTS, event_id="ops-2026")
     DemoRun(runtime, district, say=lambda _: None).setup()
     filename, data = district.files["schools"]  # applicants name known schools only
-    runtime.service.import_file("ops-2026", "schools", data, filename)
+    runtime.service.imports.import_file("ops-2026", "schools", data, filename)
     page = new_page(viewport={"width": 1280, "height": 900})
     page.goto(f"{server}/events/ops-2026/operate")
     page.get_by_label(t("zh", "token")).fill(OPERATOR)

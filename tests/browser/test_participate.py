@@ -19,10 +19,9 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from playwright.sync_api import Page, Request, expect
 
 from lottery_service.api.i18n import t
-from lottery_service.auth import create_token
 from lottery_service.core.seed import Ceremony, commitment, open_escrow, seal_escrow
 from lottery_service.demo import DemoRun, escrow_holder_key, public_bytes
-from lottery_service.demo_data import generate_district
+from lottery_service.demo.district import generate_district
 from lottery_service.runtime import Runtime
 
 from .conftest import APPLICANTS
@@ -85,10 +84,10 @@ def _commit(page: Page) -> tuple[str, str]:
 def test_participant_commits_and_reveals_through_the_page_5_3_5_4(
         runtime: Runtime, server: str, new_page: Any, tmp_path: Path) -> None:
     run = _open_lottery(runtime)
-    service = runtime.service
+    service = runtime.service.ceremonies
     people = [p.id for p in run.state().ceremony(CEREMONY).participants]
     first, second = people[0], people[1]
-    tokens = {p: create_token(runtime.engine, EVENT, "participant", p) for p in people}
+    tokens = {p: runtime.service.tokens.create(EVENT, "participant", p) for p in people}
     holder = escrow_holder_key(EVENT)
 
     # The overview links to the page; the page is Chinese first, every field labelled.

@@ -38,7 +38,7 @@ from lottery_service.publish import (
 )
 from lottery_service.publish.headers import headers_for
 from tests.nginx_support import NGINX, readable_dir, serving
-from tests.paths import ROOT
+from tests.paths import STATIC
 from tests.publish_support import SignedLog, publish
 
 if NGINX is None and os.environ.get("CI") != "true":
@@ -81,7 +81,7 @@ def served() -> Iterator[Served]:
         (assets / "static").mkdir(parents=True)
         (assets / "check.html").write_text("<!doctype html><title>查询</title>", encoding="utf-8")
         for name in ("tiles.js", "shard.js"):
-            shutil.copy(ROOT / "templates" / "static" / name, assets / "static" / name)
+            shutil.copy(STATIC / name, assets / "static" / name)
         log = SignedLog(EVENT)
         publish(work / "pub", log, 300)
         publish(work / "pub", log, 600, receipts=(FAMILY,), assets=assets)
@@ -193,8 +193,8 @@ def _node_read(served: Served) -> dict[str, object]:
     assert NODE is not None
     cp = _checkpoint(served)
     script = NODE_SCRIPT % {
-        "tiles": json.dumps((ROOT / "templates/static/tiles.js").as_uri()),
-        "shard": json.dumps((ROOT / "templates/static/shard.js").as_uri())}
+        "tiles": json.dumps((STATIC / "tiles.js").as_uri()),
+        "shard": json.dumps((STATIC / "shard.js").as_uri())}
     run = subprocess.run([NODE, "--input-type=module", "-e", script, f"{served.url}/{EVENT}",
                           served.log.origin, str(cp.size), base64.b64encode(cp.root_hash).decode(),
                           FAMILY.reg, FAMILY.factor.lower()],

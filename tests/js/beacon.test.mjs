@@ -1,4 +1,4 @@
-// The browser's beacon check (templates/static/beacon.js) against tests/vectors/beacon.json.
+// The browser's beacon check (lottery_service/web/static/beacon.js) against tests/vectors/beacon.json.
 // Run: node --test tests/js/   (needs `make`'s vendor bundle of @noble/curves)
 
 import assert from "node:assert/strict";
@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = join(HERE, "..", "..");
-const VENDOR = join(REPO, "templates", "static", "vendor", "noble-curves-bls12-381.js");
+const VENDOR = join(REPO, "lottery_service", "web", "static", "vendor", "noble-curves-bls12-381.js");
 const data = JSON.parse(readFileSync(join(REPO, "tests", "vectors", "beacon.json"), "utf-8"));
 
 if (!existsSync(VENDOR)) {
@@ -18,7 +18,7 @@ if (!existsSync(VENDOR)) {
 const {
   BeaconError, checkBeaconEntry, checkRoundJSON, parseChain, roundAfter, roundAtOrAfter, roundInForce,
   roundTime,
-} = await import("../../templates/static/beacon.js");
+} = await import("../../lottery_service/web/static/beacon.js");
 
 const seconds = (text) => Date.parse(text) / 1000;
 const stamp = (t) => new Date(t * 1000).toISOString().replace(".000Z", "Z");

@@ -1,4 +1,4 @@
-// The participant page's commitment and escrow (templates/static/ceremony-crypto.js,
+// The participant page's commitment and escrow (lottery_service/web/static/ceremony-crypto.js,
 // PROTOCOL.md §5.3, §5.4) against the shared vectors, in Node 20's WebCrypto.
 // Run: node --test tests/js/   (no npm packages)
 
@@ -16,8 +16,8 @@ import {
   ephemeralFromPrivate,
   makeSecret,
   sealEscrow,
-} from "../../templates/static/ceremony-crypto.js";
-import { base64Decode, bytesToHex, hexToBytes } from "../../templates/static/encoding.js";
+} from "../../lottery_service/web/static/ceremony-crypto.js";
+import { base64Decode, bytesToHex, hexToBytes } from "../../lottery_service/web/static/encoding.js";
 
 const VECTORS = join(dirname(fileURLToPath(import.meta.url)), "..", "vectors");
 const readJSON = (name) => JSON.parse(readFileSync(join(VECTORS, name), "utf-8"));

@@ -1,4 +1,4 @@
-// The parents' page logic (templates/static/check-view.js, PROTOCOL.md v2 §14): a result
+// The parents' page logic (lottery_service/web/static/check-view.js, PROTOCOL.md v2 §14): a result
 // reaches the card only through the in-browser receipt check, and every family state has
 // its status card, built from the checker's verified fields and the event's public config.
 
@@ -9,11 +9,11 @@ import { test } from "node:test";
 
 import {
   Phase, STEPS, checkView, contactOf, credentials, regOnly, runCheck, statusCard, stepStates, witnessLine,
-} from "../../templates/static/check-view.js";
-import { Failure, HttpError } from "../../templates/static/page.js";
-import { Status } from "../../templates/static/receipt.js";
-import { fileSource } from "../../templates/static/receipt-source.js";
-import { loadTrust, rememberCheckpoint } from "../../templates/static/trust.js";
+} from "../../lottery_service/web/static/check-view.js";
+import { Failure, HttpError } from "../../lottery_service/web/static/page.js";
+import { Status } from "../../lottery_service/web/static/receipt.js";
+import { fileSource } from "../../lottery_service/web/static/receipt-source.js";
+import { loadTrust, rememberCheckpoint } from "../../lottery_service/web/static/trust.js";
 import { MemoryStorage, VECTORS, readJSON } from "./support.mjs";
 
 const DOC = readJSON(join(VECTORS, "receipts.json"));
@@ -92,7 +92,7 @@ test("every failing receipt: no card, nothing remembered, the failing step 未�
     const storage = new MemoryStorage();
     let trusted = null;
     if (c.input.trusted) {
-      const { parseCheckpoint, parseNote } = await import("../../templates/static/note.js");
+      const { parseCheckpoint, parseNote } = await import("../../lottery_service/web/static/note.js");
       const cp = parseCheckpoint(parseNote(c.input.trusted.checkpoint).text);
       trusted = { size: cp.size, root: cp.root };
       rememberCheckpoint(storage, ORIGIN, KEY, trusted);

@@ -1,4 +1,4 @@
-// The supervisor's in-browser cosigning (templates/static/cosign.js, PROTOCOL.md §12,
+// The supervisor's in-browser cosigning (lottery_service/web/static/cosign.js, PROTOCOL.md §12,
 // C2SP tlog-cosignature/v1) in Node 20's WebCrypto. Run: node --test tests/js/
 // The cross-check against the Python core (byte-equal lines, verify_cosignature) is
 // tests/js/test_cosign_js.py.
@@ -6,9 +6,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { cosignatureLine, parsePrivateKey } from "../../templates/static/cosign.js";
-import { base64Decode, base64Encode, bytesToHex } from "../../templates/static/encoding.js";
-import { ProofError } from "../../templates/static/errors.js";
+import { cosignatureLine, parsePrivateKey } from "../../lottery_service/web/static/cosign.js";
+import { base64Decode, base64Encode, bytesToHex } from "../../lottery_service/web/static/encoding.js";
+import { ProofError } from "../../lottery_service/web/static/errors.js";
 
 // golang.org/x/mod/sumdb/note's test key (also tests/test_note.py): an independent answer.
 const PETER_SKEY = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";

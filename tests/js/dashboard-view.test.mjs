@@ -1,11 +1,11 @@
-// The supervisors' dashboard logic (templates/static/dashboard-view.js, PROTOCOL.md §12):
+// The supervisors' dashboard logic (lottery_service/web/static/dashboard-view.js, PROTOCOL.md §12):
 // the consistency line says what the shared policy (trust.js) decided.
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { cosignatureCount, trustCheck, witnessProblem } from "../../templates/static/dashboard-view.js";
-import { Reason, judge } from "../../templates/static/trust.js";
+import { cosignatureCount, trustCheck, witnessProblem } from "../../lottery_service/web/static/dashboard-view.js";
+import { Reason, judge } from "../../lottery_service/web/static/trust.js";
 
 const t = (key, vars = {}) => `${key}${JSON.stringify(vars)}`;
 const served = { size: 40, root: "a".repeat(64) };

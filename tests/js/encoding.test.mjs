@@ -1,4 +1,4 @@
-// Strict encodings and canonical JSON (templates/static/encoding.js, PROTOCOL.md §1, §2).
+// Strict encodings and canonical JSON (lottery_service/web/static/encoding.js, PROTOCOL.md §1, §2).
 // Run: node --test tests/js/   (Node 20's built-in runner and WebCrypto; no npm packages)
 
 import assert from "node:assert/strict";
@@ -6,7 +6,7 @@ import { test } from "node:test";
 
 import {
   base64Decode, base64Encode, canonicalJSON, hexToBytes, parseCanonical, parseStrictJSON,
-} from "../../templates/static/encoding.js";
+} from "../../lottery_service/web/static/encoding.js";
 import { throwsAt } from "./support.mjs";
 
 test("hex and base64 are strict (§1)", () => {

@@ -1,4 +1,4 @@
-// Audit-log entries (templates/static/entries.js, PROTOCOL.md v2 §11): the one JS list of
+// Audit-log entries (lottery_service/web/static/entries.js, PROTOCOL.md v2 §11): the one JS list of
 // entry types and bodies equals the §11.2 table of PROTOCOL.md itself, every valid entry
 // of tests/vectors/log_entries.json parses and every invalid one is refused.
 
@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 
-import { ENTRY_BODIES, ENTRY_TYPES, parseEntry } from "../../templates/static/entries.js";
+import { ENTRY_BODIES, ENTRY_TYPES, parseEntry } from "../../lottery_service/web/static/entries.js";
 import { REPO, VECTORS, readJSON, throwsAt } from "./support.mjs";
 
 const DOC = readJSON(join(VECTORS, "log_entries.json"));

@@ -1,4 +1,4 @@
-// RFC 9162 Merkle proofs (templates/static/merkle.js, PROTOCOL.md §4) against the
+// RFC 9162 Merkle proofs (lottery_service/web/static/merkle.js, PROTOCOL.md §4) against the
 // upstream vectors and a reference tree written straight from the RFC.
 
 import assert from "node:assert/strict";
@@ -6,7 +6,7 @@ import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { test } from "node:test";
 
-import { leafHash, verifyConsistency, verifyInclusion } from "../../templates/static/merkle.js";
+import { leafHash, verifyConsistency, verifyInclusion } from "../../lottery_service/web/static/merkle.js";
 import { MERKLE, readJSON, rejectsAt, skipUnless } from "./support.mjs";
 
 function merkleFiles(kind) {

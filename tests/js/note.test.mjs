@@ -1,10 +1,10 @@
-// C2SP signed notes, verifier keys and checkpoints (templates/static/note.js, PROTOCOL.md §12).
+// C2SP signed notes, verifier keys and checkpoints (lottery_service/web/static/note.js, PROTOCOL.md §12).
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { base64Encode } from "../../templates/static/encoding.js";
-import { openNote, parseCheckpoint, parseVerifierKey } from "../../templates/static/note.js";
+import { base64Encode } from "../../lottery_service/web/static/encoding.js";
+import { openNote, parseCheckpoint, parseVerifierKey } from "../../lottery_service/web/static/note.js";
 import { rejectsAt, throwsAt } from "./support.mjs";
 
 // golang.org/x/mod/sumdb/note note_test.go, as in tests/test_note.py.

@@ -1,10 +1,10 @@
-// The shared page bootstrap (templates/static/page.js): strings and the fetch helper's
+// The shared page bootstrap (lottery_service/web/static/page.js): strings and the fetch helper's
 // error mapping, against Node 20's own fetch Response objects.
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { Failure, HttpError, httpErrorText, request, translator } from "../../templates/static/page.js";
+import { Failure, HttpError, httpErrorText, request, translator } from "../../lottery_service/web/static/page.js";
 
 function stub(response) {
   const seen = [];

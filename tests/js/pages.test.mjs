@@ -6,12 +6,12 @@ import { test } from "node:test";
 
 import {
   Model, classSizes, participantRow, schoolLists, seedInputs,
-} from "../../templates/static/ceremony-model.js";
-import { ENTRY_TYPES } from "../../templates/static/entries.js";
-import { answer, importErrors, parseDice } from "../../templates/static/operate-view.js";
+} from "../../lottery_service/web/static/ceremony-model.js";
+import { ENTRY_TYPES } from "../../lottery_service/web/static/entries.js";
+import { answer, importErrors, parseDice } from "../../lottery_service/web/static/operate-view.js";
 import {
   commitRefusal, revealRefusal, secretKey, secretText,
-} from "../../templates/static/participate-view.js";
+} from "../../lottery_service/web/static/participate-view.js";
 const entry = (seq, type, body) => ({ v: 1, event: "ev", seq, time: 0, type, body });
 
 test("the hall screen folds logged entries once, in seq order, and names what changed", () => {

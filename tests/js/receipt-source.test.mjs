@@ -1,4 +1,4 @@
-// Where the parents' page gets a receipt (templates/static/receipt-source.js, PROTOCOL.md
+// Where the parents' page gets a receipt (lottery_service/web/static/receipt-source.js, PROTOCOL.md
 // §14, §18.3): the family shard's address, path and decryption against privacy.json, and
 // the app server's text/plain receipt with its consistency proofs.
 
@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 
 import { openShard, shardAddress, shardMessage, shardPath, apiSource, staticSource }
-  from "../../templates/static/receipt-source.js";
+  from "../../lottery_service/web/static/receipt-source.js";
 import { VECTORS, readJSON } from "./support.mjs";
 
 const DOC = readJSON(join(VECTORS, "privacy.json"));

@@ -1,4 +1,4 @@
-// The receipt checker (templates/static/receipt.js, PROTOCOL.md §14) against every case
+// The receipt checker (lottery_service/web/static/receipt.js, PROTOCOL.md §14) against every case
 // of tests/vectors/receipts.json, written from the spec by tests/vectors/generate_receipts.py:
 // each valid receipt gives exactly the expected steps, checkpoint, witnesses and fields;
 // each failing variant stops at its expected step and returns nothing it did not verify.
@@ -8,9 +8,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 
-import { parseCheckpoint, parseNote } from "../../templates/static/note.js";
-import { parsePolicy } from "../../templates/static/policy.js";
-import { STEPS, Status, checkReceipt, lotteryNumber } from "../../templates/static/receipt.js";
+import { parseCheckpoint, parseNote } from "../../lottery_service/web/static/note.js";
+import { parsePolicy } from "../../lottery_service/web/static/policy.js";
+import { STEPS, Status, checkReceipt, lotteryNumber } from "../../lottery_service/web/static/receipt.js";
 import { VECTORS, readJSON } from "./support.mjs";
 
 const DOC = readJSON(join(VECTORS, "receipts.json"));
@@ -90,6 +90,6 @@ test("a receipt that is not text, or no receipt at all, fails at step 1", async 
 
 test("the Ed25519 implementation that ran is the one this run expects", async () => {
   // Plain runs use WebCrypto; signatures.test.mjs re-runs this file without it (noble).
-  const { verifyEd25519 } = await import("../../templates/static/signatures.js");
+  const { verifyEd25519 } = await import("../../lottery_service/web/static/signatures.js");
   assert.equal(verifyEd25519.backend(), process.env.SUNSHINE_EXPECT_ED25519 ?? "webcrypto");
 });

@@ -1,4 +1,4 @@
-// Family shards in the browser (templates/static/shard.js, PROTOCOL.md §18.3) against the
+// Family shards in the browser (lottery_service/web/static/shard.js, PROTOCOL.md §18.3) against the
 // Python writer's shards and the §2.2 definition computed with node:crypto.
 // Run: node --test tests/js/
 
@@ -11,7 +11,7 @@ import { after, before, test } from "node:test";
 import {
   ShardError, fetchShard, normaliseFactor, normaliseReg, openShard, shardAddress, shardMessage,
   shardPath,
-} from "../../templates/static/shard.js";
+} from "../../lottery_service/web/static/shard.js";
 import { b64, makePublication } from "./publication-fixture.mjs";
 
 let fx;

@@ -1,4 +1,4 @@
-// Signatures in the browser (templates/static/signatures.js, note.js, policy.js;
+// Signatures in the browser (lottery_service/web/static/signatures.js, note.js, policy.js;
 // PROTOCOL.md §12.2, §12.3, §13.1): Ed25519 on WebCrypto and on the vendored fallback
 // for WebViews without it, ML-DSA-44 cosignatures, and the tlog-policy quorum.
 
@@ -8,12 +8,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 
-import { concat, utf8 } from "../../templates/static/encoding.js";
+import { concat, utf8 } from "../../lottery_service/web/static/encoding.js";
 import {
   KeyType, cosignedMessage, keyId, parseCheckpoint, parseNote, parseVerifierKey, verifyCosignature,
-} from "../../templates/static/note.js";
-import { checkNote, parsePolicy, quorumMet } from "../../templates/static/policy.js";
-import { Backend, ed25519Verifier, mlDsa44, verifyMlDsa44 } from "../../templates/static/signatures.js";
+} from "../../lottery_service/web/static/note.js";
+import { checkNote, parsePolicy, quorumMet } from "../../lottery_service/web/static/policy.js";
+import { Backend, ed25519Verifier, mlDsa44, verifyMlDsa44 } from "../../lottery_service/web/static/signatures.js";
 import { REPO, VECTORS, readJSON, rejectsAt } from "./support.mjs";
 
 const LOG = join(VECTORS, "receipt_log");

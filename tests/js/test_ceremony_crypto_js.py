@@ -1,4 +1,4 @@
-"""The participant page's crypto (templates/static/ceremony-crypto.js) against the Python core.
+"""The participant page's crypto (web/static/ceremony-crypto.js) against the Python core.
 
 The vector tests run in Node (`tests/js/ceremony-crypto.test.mjs`, part of
 `node --test tests/js/`). Here the JavaScript does what the page does, with fresh
@@ -21,9 +21,9 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from lottery_service.core.errors import CeremonyError
 from lottery_service.core.seed import Ceremony, commitment, open_escrow
-from tests.paths import ROOT
+from tests.paths import STATIC
 
-MODULE = ROOT / "templates" / "static" / "ceremony-crypto.js"
+MODULE = STATIC / "ceremony-crypto.js"
 NODE = shutil.which("node")
 # Without Node the JS tests skip, saying why; in CI (CI=true) they run and fail instead.
 NO_NODE = NODE is None and os.environ.get("CI") != "true"

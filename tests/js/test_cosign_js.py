@@ -1,4 +1,4 @@
-"""The dashboard's in-browser cosigning (templates/static/cosign.js) against the Python core.
+"""The dashboard's in-browser cosigning (web/static/cosign.js) against the Python core.
 
 Node's own tests (`tests/js/cosign.test.mjs`) run in `node --test tests/js/`
 (tests/js/test_js_proof.py). Here Node makes tlog-cosignature/v1 lines (PROTOCOL.md
@@ -32,9 +32,9 @@ from lottery_service.core.note import (
     sign_note,
     verify_cosignature,
 )
-from tests.paths import ROOT
+from tests.paths import STATIC
 
-MODULE = ROOT / "templates" / "static" / "cosign.js"
+MODULE = STATIC / "cosign.js"
 NODE = shutil.which("node")
 # Without Node the JS tests skip, saying why; in CI (CI=true) they run and fail instead.
 NO_NODE = NODE is None and os.environ.get("CI") != "true"

@@ -10,7 +10,7 @@ import pytest
 from lottery_service.api.i18n import STRINGS, js_strings
 from tests.paths import ROOT
 
-STATIC = ROOT / "templates" / "static"
+STATIC = ROOT / "lottery_service" / "web" / "static"
 # Keys a script builds from a closed set (check-view.js, dashboard-view.js, trust.js,
 # ceremony-model.js, participate.js).
 STEPS = ("format", "checkpoint", "consistency", "inclusion", "records", "number")

@@ -1,4 +1,4 @@
-// The browser's tlog-tiles reader (templates/static/tiles.js, PROTOCOL.md §18.2) on a
+// The browser's tlog-tiles reader (lottery_service/web/static/tiles.js, PROTOCOL.md §18.2) on a
 // publication written by the Python writer; expected proofs come from core.merkle's
 // RFC 9162 tree (tests/js/make_publication.py). Run: node --test tests/js/
 
@@ -11,7 +11,7 @@ import { dirname } from "node:path";
 import {
   TileError, TileLog, decodeBundle, encodeIndex, entriesPath, fetchCheckpoint, httpFetcher,
   leafHash, tilePath, verifyConsistency, verifyInclusion,
-} from "../../templates/static/tiles.js";
+} from "../../lottery_service/web/static/tiles.js";
 import { b64, makePublication } from "./publication-fixture.mjs";
 
 let fx;

@@ -1,4 +1,4 @@
-// The one trusted-checkpoint policy (templates/static/trust.js, PROTOCOL.md §12, §14),
+// The one trusted-checkpoint policy (lottery_service/web/static/trust.js, PROTOCOL.md §12, §14),
 // shared by the parents' page and the supervisors' dashboard.
 
 import assert from "node:assert/strict";
@@ -6,10 +6,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 
-import { ProofError } from "../../templates/static/errors.js";
-import { parseCheckpoint, parseNote } from "../../templates/static/note.js";
-import { parsePolicy } from "../../templates/static/policy.js";
-import { checkReceipt } from "../../templates/static/receipt.js";
+import { ProofError } from "../../lottery_service/web/static/errors.js";
+import { parseCheckpoint, parseNote } from "../../lottery_service/web/static/note.js";
+import { parsePolicy } from "../../lottery_service/web/static/policy.js";
+import { checkReceipt } from "../../lottery_service/web/static/receipt.js";
 import {
   Reason,
   Relation,
@@ -20,7 +20,7 @@ import {
   rememberCheckpoint,
   verdictOfError,
   verdictOfReceipt,
-} from "../../templates/static/trust.js";
+} from "../../lottery_service/web/static/trust.js";
 import { MemoryStorage, VECTORS, readJSON, rejectsAt, throwsAt } from "./support.mjs";
 
 const DOC = readJSON(join(VECTORS, "receipts.json"));

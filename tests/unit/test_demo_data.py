@@ -1,4 +1,4 @@
-"""The synthetic district season (lottery_service/demo_data.py).
+"""The synthetic district season (lottery_service/demo/district.py).
 
 Every special case is checked independently: the files are re-parsed with
 `lottery_service.imports` and each case is found again from the parsed rows
@@ -16,12 +16,13 @@ from typing import Any
 
 import pytest
 
-from lottery_service import demo_data, imports
+from lottery_service import imports
 from lottery_service.core.allocation import allocate
 from lottery_service.core.eligibility import Application, check_eligibility, check_units
 from lottery_service.core.grouping import group_all
 from lottery_service.core.records import REG
 from lottery_service.core.seed import participants_hash
+from lottery_service.demo import district as demo_data
 
 HAN = re.compile(r"[\u4e00-\u9fff]{2,4}")
 REG12 = re.compile(r"2026[0-9]{8}")

@@ -86,8 +86,11 @@ def test_every_application_gets_exactly_one_result() -> None:
 def test_P1_residence_requires_household_or_permit_in_city() -> None:
     result = check([application("R0001", basis="none"),
                     application("R0002", basis="permit", city_resident=False),
-                    application("R0003", basis="permit")])
-    assert codes(result) == {"R0001": "P1-residence", "R0002": "P1-residence"}
+                    application("R0003", basis="permit"),
+                    # household registration outside the city, no permit (issue 8 item 1)
+                    application("R0004", basis="household", city_resident=False)])
+    assert codes(result) == {"R0001": "P1-residence", "R0002": "P1-residence",
+                             "R0004": "P1-residence"}
     assert [a.reg for a in result.eligible] == ["R0003"]
 
 
@@ -129,6 +132,14 @@ def test_P8_locked_applicant_rejected() -> None:
     result = check([application("R0001", policy_care=True), application("R0002")],
                    locked=frozenset({"R0001"}))
     assert codes(result) == {"R0001": "P8-locked"}
+
+
+def test_P10_claim_without_approval_rejected_and_only_the_flag_makes_direct() -> None:
+    # the flag is the claim (申请直升) or the approved list, as the service sets it
+    result = check([application("R0001", direct_flag=True), application("R0002")],
+                   direct={"S001": frozenset({"R0002"})})
+    assert codes(result) == {"R0001": "P10-not-approved"}
+    assert [(a.reg, a.direct) for a in result.eligible] == [("R0002", False)]
 
 
 def test_P10_direct_promotion_needs_approved_list() -> None:

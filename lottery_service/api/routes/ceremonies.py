@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends
 
-from ...auth import Principal
 from ...core.seed import Ceremony
-from ..deps import AdminDep, ContextDep, ServiceDep, appended, require
+from ...errors import ForbiddenError
+from ...service.tokens import Principal
+from ..deps import AdminDep, ServiceDep, appended, require
+from ..errors import error_responses
 from ..schemas import Appended, CommitmentIn, EntropyIn, EscrowOpeningIn, RevealIn, VoidIn
 
-router = APIRouter(prefix="/events/{event_id}/ceremonies/{ceremony}", tags=["ceremonies"])
+router = APIRouter(prefix="/events/{event_id}/ceremonies/{ceremony}", tags=["ceremonies"],
+                   responses=error_responses(401, 403, 404, 409, 422))
 
 ParticipantDep = Annotated[Principal, Depends(require("participant"))]
 NotaryOrAdminDep = Annotated[Principal, Depends(require("participant", "admin"))]
@@ -25,64 +28,59 @@ NotaryOrAdminDep = Annotated[Principal, Depends(require("participant", "admin"))
 
 def _own(principal: Principal, claimed: str | None) -> str:
     if claimed is not None and claimed != principal.subject:
-        raise HTTPException(403, f"this token acts for participant {principal.subject} only")
+        raise ForbiddenError(f"this token acts for participant {principal.subject} only",
+                             zh=f"这个令牌只能代表参与方 {principal.subject}")
     return principal.subject
 
 
 @router.post("/commitments", response_model=Appended)
 def commit(event_id: str, ceremony: Ceremony, body: CommitmentIn, service: ServiceDep,
-           ctx: ContextDep, principal: ParticipantDep) -> Appended:
+           principal: ParticipantDep) -> Appended:
     """Publish a commitment to a secret made on the participant's device (§5.3, §5.4)."""
-    participant = _own(principal, body.participant)
-    return appended(ctx, event_id, service.commit(
-        event_id, ceremony, participant, bytes.fromhex(body.commitment), body.escrow))
+    return appended(service.ceremonies.commit(
+        event_id, ceremony, _own(principal, body.participant), bytes.fromhex(body.commitment),
+        body.escrow))
 
 
 @router.post("/commitments/close", response_model=Appended)
 def close_commitments(event_id: str, ceremony: Ceremony, service: ServiceDep,
-                      ctx: ContextDep, _: AdminDep) -> Appended:
+                      _: AdminDep) -> Appended:
     """Close commitments; whoever did not commit is void (§5.4)."""
-    return appended(ctx, event_id, service.close_commitments(event_id, ceremony))
+    return appended(service.ceremonies.close_commitments(event_id, ceremony))
 
 
 @router.post("/reveals", response_model=Appended)
 def reveal(event_id: str, ceremony: Ceremony, body: RevealIn, service: ServiceDep,
-           ctx: ContextDep, principal: ParticipantDep) -> Appended:
-    participant = _own(principal, body.participant)
-    return appended(ctx, event_id, service.reveal(
-        event_id, ceremony, participant, bytes.fromhex(body.secret)))
+           principal: ParticipantDep) -> Appended:
+    """Reveal the participant's own secret (§5.3)."""
+    return appended(service.ceremonies.reveal(
+        event_id, ceremony, _own(principal, body.participant), bytes.fromhex(body.secret)))
 
 
 @router.post("/escrow-openings", response_model=Appended)
 def escrow_opening(event_id: str, ceremony: Ceremony, body: EscrowOpeningIn,
-                   service: ServiceDep, ctx: ContextDep,
-                   principal: NotaryOrAdminDep) -> Appended:
+                   service: ServiceDep, principal: NotaryOrAdminDep) -> Appended:
     """A withheld secret, opened by the escrow holder on its own device (§5.4)."""
-    if principal.role == "participant":
-        roles = {p.id: p.role for p in service.state(event_id).ceremony(ceremony).participants}
-        if roles.get(principal.subject) != "notary":
-            raise HTTPException(403, "only the notary (escrow holder) or the admin opens escrows")
-    return appended(ctx, event_id, service.escrow_opening(
-        event_id, ceremony, body.participant, bytes.fromhex(body.secret)))
+    return appended(service.ceremonies.escrow_opening(
+        event_id, ceremony, body.participant, bytes.fromhex(body.secret), principal))
 
 
 @router.post("/voids", response_model=Appended)
 def void(event_id: str, ceremony: Ceremony, body: VoidIn, service: ServiceDep,
-         ctx: ContextDep, _: AdminDep) -> Appended:
-    return appended(ctx, event_id, service.void(event_id, ceremony, body.participant,
-                                                body.reason))
+         _: AdminDep) -> Appended:
+    """Void a contribution whose escrow cannot be opened (§5.4)."""
+    return appended(service.ceremonies.void(event_id, ceremony, body.participant, body.reason))
 
 
 @router.post("/entropy", response_model=Appended)
 def entropy(event_id: str, ceremony: Ceremony, body: EntropyIn, service: ServiceDep,
-            ctx: ContextDep, _: AdminDep) -> Appended:
+            _: AdminDep) -> Appended:
     """Dice read on camera by a named witness (§5.5)."""
-    return appended(ctx, event_id, service.physical_entropy(event_id, ceremony, body.witness,
-                                                            body.values))
+    return appended(service.ceremonies.physical_entropy(event_id, ceremony, body.witness,
+                                                        body.values))
 
 
 @router.post("/seed", response_model=Appended)
-def seed(event_id: str, ceremony: Ceremony, service: ServiceDep, ctx: ContextDep,
-         _: AdminDep) -> Appended:
+def seed(event_id: str, ceremony: Ceremony, service: ServiceDep, _: AdminDep) -> Appended:
     """Derive and log the ceremony's seed (§5.7)."""
-    return appended(ctx, event_id, service.derive_seed(event_id, ceremony))
+    return appended(service.ceremonies.derive_seed(event_id, ceremony))

@@ -1,5 +1,5 @@
 """HTML pages: event list, overview, ceremony screen, parents' checker, supervisors'
-dashboard and the operator console (Jinja2 templates in `templates/`).
+dashboard and the operator console (Jinja2 templates in `lottery_service/web/templates/`).
 
 Every page reads the signed log through the API's log cache, never private
 tables, so a page shows nothing the log does not say (G1). The ceremony screen
@@ -12,46 +12,30 @@ assets are served from `/static`: no CDN. Language: Chinese by default,
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 from collections import Counter
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Annotated, Any
 
 import segno
-from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse
-from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
-from sqlmodel import Session, col, select
 
-from ...core.class_register import RegisterDiff, compare_register
-from ...core.policy import PolicyError, bundle_policy
 from ...core.seed import CEREMONIES
-from ...events import EventNotFoundError
-from ...imports import decode_text
-from ...storage.models import CheckpointRow, EventRow, WitnessRow
-from ..deps import ContextDep
+from ...errors import SunshineError
+from ...service.register_check import MAX_REGISTER
+from ...service.snapshots import Snapshot
+from ...web import TEMPLATE_DIR
+from ..deps import ServiceDep
+from ..errors import status_of
 from ..i18n import LANGS, Lang, html_lang, js_strings, lang_of, t
-from ..logcache import Snapshot
 
-TEMPLATE_DIR = Path(__file__).resolve().parents[3] / "templates"
-STATIC_DIR = TEMPLATE_DIR / "static"
-MAX_REGISTER = 5 * 1024 * 1024
-REG_HEADERS = ("reg", "报名号", "学籍号")
-CLASS_HEADERS = ("class", "班级")
 STAGES = ("direct", "community", "district", "city")
 
 templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
 router = APIRouter(include_in_schema=False)
-
-
-def static_files() -> StaticFiles:
-    """The `/static` mount: CSS, scripts (including proof.js), nothing remote."""
-    return StaticFiles(directory=str(STATIC_DIR))
 
 
 def _render(request: Request, name: str, lang: Lang, status_code: int = 200,
@@ -69,13 +53,6 @@ def _render(request: Request, name: str, lang: Lang, status_code: int = 200,
     }
     return templates.TemplateResponse(request, name, {**base, **context},
                                        status_code=status_code)
-
-
-def _snapshot(ctx: ContextDep, event_id: str) -> Snapshot:
-    try:
-        return ctx.cache.snapshot(event_id)
-    except EventNotFoundError:
-        raise HTTPException(404, f"no event {event_id!r}") from None
 
 
 def qr_svg(url: str, scale: int = 8) -> Markup:
@@ -98,17 +75,16 @@ def _event_header(snap: Snapshot) -> dict[str, Any]:
 
 
 @router.get("/", response_class=HTMLResponse)
-def index(request: Request, ctx: ContextDep, lang: str | None = None) -> HTMLResponse:
-    with Session(ctx.runtime.engine) as session:
-        ids = session.exec(select(EventRow.id).order_by(col(EventRow.id))).all()
-    events = [_event_header(ctx.cache.snapshot(event_id)) for event_id in ids]
+def index(request: Request, service: ServiceDep, lang: str | None = None) -> HTMLResponse:
+    events = [_event_header(service.snapshots.snapshot(event_id))
+              for event_id in service.overview.event_ids()]
     return _render(request, "index.html", lang_of(lang), events=events)
 
 
 @router.get("/events/{event_id}", response_class=HTMLResponse)
-def overview(event_id: str, request: Request, ctx: ContextDep,
+def overview(event_id: str, request: Request, service: ServiceDep,
              lang: str | None = None) -> HTMLResponse:
-    snap = _snapshot(ctx, event_id)
+    snap = service.snapshots.snapshot(event_id)
     return _render(request, "overview.html", lang_of(lang), **_event_header(snap))
 
 
@@ -116,11 +92,11 @@ def overview(event_id: str, request: Request, ctx: ContextDep,
 
 
 @router.get("/events/{event_id}/ceremony", response_class=HTMLResponse)
-def ceremony(event_id: str, request: Request, ctx: ContextDep,
+def ceremony(event_id: str, request: Request, service: ServiceDep,
              lang: str | None = None) -> HTMLResponse:
     """The hall screen (G1, S7): the frame here, everything else from the log stream."""
     language = lang_of(lang)
-    snap = _snapshot(ctx, event_id)
+    snap = service.snapshots.snapshot(event_id)
     header = _event_header(snap)
     rules = header["rules"]
     base = str(request.base_url).rstrip("/")
@@ -177,29 +153,17 @@ def parents_config(event_id: str, log_key: str, policy_text: str, *, drawn: bool
     }
 
 
-def _policy_text(ctx: ContextDep, event_id: str, log_key: str) -> str:
-    """The event's tlog-policy (§13.1): the log key and its witnesses, quorum from
-    SUNSHINE_WITNESS_QUORUM (default: every witness); the log alone when none verify."""
-    with Session(ctx.runtime.engine) as session:
-        witnesses = {w.name: w.vkey for w in session.exec(
-            select(WitnessRow).where(WitnessRow.event_id == event_id))}
-    quorum = int(os.environ.get("SUNSHINE_WITNESS_QUORUM", len(witnesses)))
-    try:
-        return bundle_policy(log_key, witnesses, min(quorum, len(witnesses))).to_text()
-    except (PolicyError, ValueError):
-        return bundle_policy(log_key, {}, 0).to_text()
-
-
 @router.get("/events/{event_id}/check", response_class=HTMLResponse)
-def check(event_id: str, request: Request, ctx: ContextDep,
+def check(event_id: str, request: Request, service: ServiceDep,
           lang: str | None = None) -> HTMLResponse:
     """Look-up and in-browser receipt check (§14); mobile first."""
-    snap = _snapshot(ctx, event_id)
-    header = _event_header(snap)
-    key = ctx.runtime.service.signer(event_id).verifier_key()
-    config = parents_config(event_id, key, _policy_text(ctx, event_id, key),
+    snap = service.snapshots.snapshot(event_id)
+    key = service.keys.verifier_key(event_id)
+    quorum = os.environ.get("SUNSHINE_WITNESS_QUORUM")
+    config = parents_config(event_id, key,
+                            service.witnesses.policy(event_id, int(quorum) if quorum else None),
                             drawn=bool(snap.state().results_schools))
-    return _render(request, "check.html", lang_of(lang), **header, config=config)
+    return _render(request, "check.html", lang_of(lang), **_event_header(snap), config=config)
 
 
 # ------------------------------------------------------------------ dashboard
@@ -251,106 +215,59 @@ def _lottery_tables(snap: Snapshot) -> dict[str, Any]:
             "drawn": bool(results)}
 
 
-def _checkpoints(ctx: ContextDep, event_id: str, limit: int = 12) -> dict[str, Any]:
-    with Session(ctx.runtime.engine) as session:
-        rows = session.exec(select(CheckpointRow).where(CheckpointRow.event_id == event_id)
-                            .order_by(col(CheckpointRow.size).desc())).all()
-        items = [{"size": r.size, "root": r.root,
-                  "cosignatures": max(0, sum(1 for line in r.note.splitlines()
-                                             if line.startswith("\u2014 ")) - 1)}
-                 for r in rows]
+def _checkpoints(service: ServiceDep, event_id: str, limit: int = 12) -> dict[str, Any]:
+    items = service.witnesses.summaries(event_id)
     return {"checkpoints": items[:limit], "checkpoint_count": len(items)}
 
 
-def _grouping(snap: Snapshot) -> dict[str, dict[str, str]]:
-    """school → reg → class, from the logged `grouping_results` (§11.2)."""
-    out: dict[str, dict[str, str]] = {}
-    for e in snap.entries:
-        if e.type == "grouping_results":
-            school = out.setdefault(e.body["school"], {})
-            school.update({r["reg"]: r["class"] for r in e.body["records"]})
-    return out
-
-
-def _dashboard(request: Request, ctx: ContextDep, event_id: str, lang: Lang,
+def _dashboard(request: Request, service: ServiceDep, event_id: str, lang: Lang,
                status_code: int = 200, **extra: Any) -> HTMLResponse:
-    snap = _snapshot(ctx, event_id)
-    grouping = _grouping(snap)
+    snap = service.snapshots.snapshot(event_id)
+    grouping = snap.grouping()
     return _render(request, "dashboard.html", lang, status_code=status_code,
                    **_event_header(snap), **_lottery_tables(snap),
-                   **_checkpoints(ctx, event_id), grouped_schools=sorted(grouping),
+                   **_checkpoints(service, event_id), grouped_schools=sorted(grouping),
                    bundle_url=f"/api/v1/events/{event_id}/bundle.zip",
                    cosign_cmd=f"sunshine witness cosign {str(request.base_url).rstrip('/')} "
                               f"<token> {event_id} <key-file> --log-key "
-                              f"{ctx.runtime.service.signer(event_id).verifier_key()}",
+                              f"{service.keys.verifier_key(event_id)}",
                    # static/dashboard.js cosigns in the browser against this pinned log key (§12)
                    config={"event": event_id, "api": f"/api/v1/events/{event_id}",
-                           "log_key": ctx.runtime.service.signer(event_id).verifier_key()},
+                           "log_key": service.keys.verifier_key(event_id)},
                    **extra)
 
 
 @router.get("/events/{event_id}/dashboard", response_class=HTMLResponse)
-def dashboard(event_id: str, request: Request, ctx: ContextDep,
+def dashboard(event_id: str, request: Request, service: ServiceDep,
               lang: str | None = None) -> HTMLResponse:
-    return _dashboard(request, ctx, event_id, lang_of(lang))
-
-
-def parse_register(data: bytes) -> dict[str, str]:
-    """reg → class from a registry export (§15): CSV in UTF-8 (BOM or not) or GB18030,
-    decoded as every import is, with named columns."""
-    text = decode_text(data)
-    if text is None:
-        raise ValueError("the file is neither UTF-8 nor GB18030 text")
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in reader.fieldnames or []]
-    reg_col = next((h for h in header if h in REG_HEADERS), None)
-    class_col = next((h for h in header if h in CLASS_HEADERS), None)
-    if reg_col is None or class_col is None:
-        raise ValueError("the header needs a reg (报名号/学籍号) and a class (班级) column")
-    out: dict[str, str] = {}
-    for number, row in enumerate(reader, start=2):
-        clean = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
-        reg, cls = clean.get(reg_col, ""), clean.get(class_col, "")
-        if not reg:
-            continue
-        if reg in out:
-            raise ValueError(f"row {number}: {reg} appears twice")
-        out[reg] = cls
-    return out
+    return _dashboard(request, service, event_id, lang_of(lang))
 
 
 @router.post("/events/{event_id}/dashboard/register", response_class=HTMLResponse)
-def register_check(event_id: str, request: Request, ctx: ContextDep,
+def register_check(event_id: str, request: Request, service: ServiceDep,
                    file: Annotated[UploadFile, File()],
                    school: Annotated[str, Form()],
                    lang: Annotated[str | None, Form()] = None) -> HTMLResponse:
     """S9: compare an uploaded class register with the logged grouping of one school."""
     language = lang_of(lang or request.query_params.get("lang"))
-    grouping = _grouping(_snapshot(ctx, event_id))
-    if school not in grouping:
-        return _dashboard(request, ctx, event_id, language, status_code=422,
-                          register_error=t(language, "no_grouping"), register_school=school)
-    data = file.file.read(MAX_REGISTER + 1)
     try:
-        if len(data) > MAX_REGISTER:
-            raise ValueError(f"file larger than {MAX_REGISTER} bytes")
-        register = parse_register(data)
-    except (ValueError, UnicodeDecodeError, csv.Error) as exc:
-        return _dashboard(request, ctx, event_id, language, status_code=422,
-                          register_error=str(exc), register_school=school)
-    diff: RegisterDiff = compare_register(grouping[school], register)
-    return _dashboard(request, ctx, event_id, language, register_diff=diff,
-                      register_school=school, register_rows=len(register))
+        done = service.register.check(event_id, school, file.file.read(MAX_REGISTER + 1))
+    except SunshineError as exc:
+        return _dashboard(request, service, event_id, language, status_code=status_of(exc),
+                          register_error=exc.zh if language == "zh" else str(exc),
+                          register_school=school)
+    return _dashboard(request, service, event_id, language, register_diff=done.diff,
+                      register_school=school, register_rows=done.rows)
 
 
 # ------------------------------------------------------------------- operator
 
 
 @router.get("/events/{event_id}/operate", response_class=HTMLResponse)
-def operate(event_id: str, request: Request, ctx: ContextDep,
+def operate(event_id: str, request: Request, service: ServiceDep,
             lang: str | None = None) -> HTMLResponse:
     """Buttons for every lifecycle step; the token stays in the tab (sessionStorage)."""
-    snap = _snapshot(ctx, event_id)
+    snap = service.snapshots.snapshot(event_id)
     header = _event_header(snap)
     rules = header["rules"]
     return _render(request, "operate.html", lang_of(lang), **header,
@@ -364,14 +281,14 @@ def operate(event_id: str, request: Request, ctx: ContextDep,
 
 
 @router.get("/events/{event_id}/participate", response_class=HTMLResponse)
-def participate(event_id: str, request: Request, ctx: ContextDep,
+def participate(event_id: str, request: Request, service: ServiceDep,
                 lang: str | None = None) -> HTMLResponse:
     """A participant's secret, commitment and escrow, made in the browser (§5.3, §5.4).
 
     The page is static; the escrow key and the logged commitments come from the
     public event API, and the secret never reaches this server except sealed.
     """
-    snap = _snapshot(ctx, event_id)
+    snap = service.snapshots.snapshot(event_id)
     return _render(request, "participate.html", lang_of(lang), **_event_header(snap),
                    ceremonies=CEREMONIES,
                    config={"event": event_id, "api": f"/api/v1/events/{event_id}"})

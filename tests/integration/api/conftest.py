@@ -111,6 +111,20 @@ class Season:
                                 headers=auth(self.token("participant", participant)),
                                 json={"commitment": com.hex(), "escrow": escrow})
 
+    def confirm(self) -> list[tuple[str, str]]:
+        """After the draw: every admitted applicant pays (P7), the window closes; returns
+        the (reg, school) pairs confirmed."""
+        admitted = []
+        for school in ("S001", "S002"):
+            records = self.client.get(f"{self.base}/results/{school}").json()["records"]
+            admitted += [(r["reg"], school) for r in records if r["outcome"] == "admitted"]
+        receipts = "报名号,学校代码,回单号,缴费日期\n" + "".join(
+            f"{reg},{school},RC{i:04d},2026-07-20\n" for i, (reg, school) in enumerate(admitted))
+        assert self.upload("payments", receipts.encode()).status_code == 200
+        assert self.post("/payments/rounds")["entries"][0]["type"] == "payment_round"
+        self.post("/payments/close")
+        return admitted
+
     def ceremony(self, ceremony: str, withhold: str = "parent-rep-1") -> None:
         """Everyone commits; all but `withhold` reveal; the notary opens its escrow."""
         for p in PARTICIPANTS:
@@ -132,6 +146,17 @@ class Season:
 
 APPLICANTS = {f"R2026{i:04d}": ("S001" if i < 6 else "S002", f"{1000 + i * 7:04d}")
               for i in range(9)}
+
+
+@pytest.fixture
+def season(tmp_path: Path, backend: str) -> Iterator[Season]:
+    """A fresh event with its participants set, on each backend."""
+    rt = runtime_at(tmp_path, backend)
+    with TestClient(create_app(rt, operator=OPERATOR)) as client:
+        s = Season(client, "api-2026")
+        s.create()
+        yield s
+    rt.close()
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
@@ -22,19 +20,9 @@ from lottery_service.core.note import (
     open_note,
 )
 from lottery_service.runtime import Runtime
-from lottery_service.storage.models import ApplicationRow
+from lottery_service.storage.models import ApplicationTable
 
-from .conftest import APPLICANTS, OPERATOR, SCHOOLS_CSV, Season, auth, runtime_at
-
-
-@pytest.fixture
-def season(tmp_path: Path, backend: str) -> Iterator[Season]:
-    rt = runtime_at(tmp_path, backend)
-    with TestClient(create_app(rt, operator=OPERATOR)) as client:
-        s = Season(client, "api-2026")
-        s.create()
-        yield s
-    rt.close()
+from .conftest import APPLICANTS, OPERATOR, SCHOOLS_CSV, Season, auth
 
 
 def test_openapi_is_served_under_v1(season: Season) -> None:
@@ -86,9 +74,9 @@ def test_bad_import_is_422_with_row_report_and_nothing_stored(season: Season) ->
     assert {(3, "gender"), (3, "birth_date"), (3, "id_last4")} <= fields
     assert all(e["row"] == 3 for e in body["errors"])
     assert "nothing was imported" in body["report"]
-    engine = season.client.app.state.api.runtime.engine  # type: ignore[attr-defined]
+    engine = season.client.app.state.runtime.engine  # type: ignore[attr-defined]
     with Session(engine) as session:
-        assert session.exec(select(ApplicationRow)).all() == []
+        assert session.exec(select(ApplicationTable)).all() == []
     # an unsupported file type is the same 422 shape
     xls = season.upload("schools", b"\xd0\xcf", name="old.xls")
     assert xls.status_code == 422
@@ -316,15 +304,7 @@ def test_whole_season_via_api(season: Season, tmp_path: Path) -> None:
     season.post("/roster/freeze")
     season.ceremony("lottery")
     season.post("/draw")
-    admitted = []
-    for school in ("S001", "S002"):
-        records = season.client.get(f"{season.base}/results/{school}").json()["records"]
-        admitted += [(r["reg"], school) for r in records if r["outcome"] == "admitted"]
-    receipts = "报名号,学校代码,回单号,缴费日期\n" + "".join(
-        f"{reg},{school},RC{i:04d},2026-07-20\n" for i, (reg, school) in enumerate(admitted))
-    assert season.upload("payments", receipts.encode()).status_code == 200
-    assert season.post("/payments/rounds")["entries"][0]["type"] == "payment_round"
-    season.post("/payments/close")
+    admitted = season.confirm()
     # each school sends its own plan; one school's upload keeps the other's rows (S3)
     for school in ("S001", "S002"):
         plan = f"学校代码,班级,额定人数\n{school},01,45\n{school},02,45\n"
@@ -342,7 +322,7 @@ def test_whole_season_via_api(season: Season, tmp_path: Path) -> None:
     sent = season.post("/notifications/send")
     assert sent["sent"] == len(admitted) == sent["queued"]
     assert [e["type"] for e in sent["entries"]] == ["notifications_sent"]
-    outbox = season.client.app.state.api.runtime.settings.data_dir / "sms-outbox.jsonl"  # type: ignore[attr-defined]
+    outbox = season.client.app.state.runtime.settings.data_dir / "sms-outbox.jsonl"  # type: ignore[attr-defined]
     assert len(outbox.read_text(encoding="utf-8").splitlines()) == len(admitted)
     assert season.post("/notifications/send")["entries"] == []  # never sent twice (S6)
     for ceremony in ("lottery", "grouping", "teachers"):
@@ -388,8 +368,8 @@ def test_applicant_import_reports_rule_rejections_P1_P2(season: Season) -> None:
 
 def test_register_parser_reads_gb18030_like_every_import_S9() -> None:
     """§15: a registry export saved by Chinese Excel (GB18030) reads like UTF-8."""
-    from lottery_service.api.routes.pages import parse_register
+    from lottery_service.service.register_check import read_register
 
     text = "学籍号,班级\n202600000001,01\n202600000002,02\n"
-    assert parse_register(text.encode("gb18030")) == parse_register(
+    assert read_register(text.encode("gb18030")) == read_register(
         text.encode("utf-8-sig")) == {"202600000001": "01", "202600000002": "02"}

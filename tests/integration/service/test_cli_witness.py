@@ -8,11 +8,10 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from lottery_service.api import create_app
-from lottery_service.auth import create_token
 from lottery_service.cli import app
 from lottery_service.core.note import SIG_COSIGNATURE_V1, Signer, open_note
 from lottery_service.demo import DemoRun
-from lottery_service.demo_data import generate_district
+from lottery_service.demo.district import generate_district
 from tests.support import make_runtime, served
 
 EVENT = "demo-2026"
@@ -24,13 +23,14 @@ def test_witness_cosigns_checks_signature_and_consistency(tmp_path: Path) -> Non
         run = DemoRun(rt, generate_district(applicants=1000), lambda _line: None)
         run.setup()
         run.registration()
-        rt.service.freeze_roster(EVENT)
+        rt.service.lifecycle.freeze_roster(EVENT)
         witness = Signer.generate("supervisor-1")
-        rt.service.add_witness(EVENT, witness.name, witness.verifier_key(SIG_COSIGNATURE_V1))
-        token = create_token(rt.engine, EVENT, "supervisor", witness.name)
+        rt.service.witnesses.add_witness(EVENT, witness.name,
+                                        witness.verifier_key(SIG_COSIGNATURE_V1))
+        token = rt.service.tokens.create(EVENT, "supervisor", witness.name)
         key_file = tmp_path / "witness.key"
         key_file.write_text(witness.private_key_text() + "\n")
-        log_key = rt.service.signer(EVENT).verifier_key()
+        log_key = rt.service.keys.verifier_key(EVENT)
         state = tmp_path / "cosigned.txt"
         runner = CliRunner()
         with served(create_app(rt, cache_max_age=0.0)) as url:
@@ -60,7 +60,7 @@ def test_witness_cosigns_checks_signature_and_consistency(tmp_path: Path) -> Non
         with Session(rt.engine) as session:
             cp = latest_checkpoint(session, EVENT)
             assert cp is not None
-            opened = open_note(cp.note, [rt.service.signer(EVENT).verifier(),
+            opened = open_note(cp.note, [rt.service.keys.signer(EVENT).verifier(),
                                          witness.verifier(SIG_COSIGNATURE_V1)])
         assert len(opened.verified_by) == 2
     finally:

@@ -20,7 +20,7 @@ from lottery_service.cli import app
 from lottery_service.core.log import Entry
 from lottery_service.core.season import PhaseError, SeasonState
 from lottery_service.demo import DemoRun, escrow_holder_key, run_demo, simulated_dice
-from lottery_service.demo_data import generate_district
+from lottery_service.demo.district import generate_district
 from tests.support import make_runtime
 from verifier.verify import Verification
 
@@ -117,10 +117,10 @@ def test_cli_release_escrow_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         run = DemoRun(rt, district, quiet)
         run.setup()
         run.registration()
-        rt.service.freeze_roster(EVENT)
+        rt.service.lifecycle.freeze_roster(EVENT)
         run.commitments("lottery")
         run.reveals("lottery")
-        rt.service.physical_entropy(EVENT, "lottery", "notary-1",
+        rt.service.ceremonies.physical_entropy(EVENT, "lottery", "notary-1",
                                     simulated_dice(EVENT, "lottery", district.rules.dice))
     finally:
         rt.close()

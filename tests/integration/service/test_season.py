@@ -17,9 +17,9 @@ from sqlmodel import Session, select
 from lottery_service.auditlog import load_entries
 from lottery_service.core.season import Phase, PhaseError
 from lottery_service.demo import DemoRun, run_demo
-from lottery_service.demo_data import generate_district
-from lottery_service.events import RosterFrozenError
-from lottery_service.storage.models import LogEntryRow, OutboxRow
+from lottery_service.demo.district import generate_district
+from lottery_service.errors import RosterFrozenError
+from lottery_service.storage.models import LogEntryTable, OutboxTable
 from tests.paths import ROOT
 from tests.support import POSTGRES_URL, make_runtime
 
@@ -48,7 +48,7 @@ def test_demo_season_verifies(tmp_path: Path, backend: str) -> None:
         bundle = run_demo(rt, applicants=APPLICANTS, say=quiet)
         report = verify(bundle)
         assert report["exit"] == 0, report
-        state = rt.service.state("demo-2026")
+        state = rt.service.lifecycle.state("demo-2026")
         assert state.phase is Phase.PUBLISHED
         district = generate_district(applicants=APPLICANTS)
         codes = {r["reg"]: r["code"] for r in state.rejections}
@@ -58,19 +58,19 @@ def test_demo_season_verifies(tmp_path: Path, backend: str) -> None:
             planted = district.cases[case]
             assert planted and all(codes.get(reg) == case for reg in planted), case
         # Pupils admitted outside the lottery can use the families' look-up too.
-        from lottery_service.storage.models import PupilRow
+        from lottery_service.storage.models import PupilTable
 
         with Session(rt.engine) as session:
-            pupils = session.exec(select(PupilRow)).all()
+            pupils = session.exec(select(PupilTable)).all()
         assert pupils and all(p.id_last4_hash and p.phone for p in pupils)
         # ... and see their school's name and head teacher, from the log and the bureau's
         # public school list (public schools appear in the log by id only).
         from lottery_service.auditlog import latest_checkpoint
         from lottery_service.lookup import ResultIndex
-        from lottery_service.storage.models import SchoolRow
+        from lottery_service.storage.models import SchoolTable
 
         with Session(rt.engine) as session:
-            names = {r.id: r.name for r in session.exec(select(SchoolRow))}
+            names = {r.id: r.name for r in session.exec(select(SchoolTable))}
             cp = latest_checkpoint(session, "demo-2026")
             assert cp is not None
             index = ResultIndex.build("demo-2026", load_entries(session, "demo-2026"),
@@ -140,14 +140,34 @@ def test_steps_out_of_order_are_refused(tmp_path: Path, backend: str) -> None:
         run.setup()
         run.registration()
         with pytest.raises(PhaseError, match="registration"):
-            rt.service.draw("demo-2026")
-        assert rt.service.freeze_roster("demo-2026")
-        assert rt.service.freeze_roster("demo-2026") == []  # a retry changes nothing
+            rt.service.lifecycle.draw("demo-2026")
+        assert rt.service.lifecycle.freeze_roster("demo-2026")
+        assert rt.service.lifecycle.freeze_roster("demo-2026") == []  # a retry changes nothing
         filename, data = run.district.files["applicants"]
         with pytest.raises(RosterFrozenError):
-            rt.service.import_file("demo-2026", "applicants", data, filename)
+            rt.service.imports.import_file("demo-2026", "applicants", data, filename)
         with pytest.raises(PhaseError, match="commitments close"):
-            rt.service.reveal("demo-2026", "lottery", "notary-1", bytes(32))
+            rt.service.ceremonies.reveal("demo-2026", "lottery", "notary-1", bytes(32))
+    finally:
+        rt.close()
+
+
+def test_import_preview_is_what_the_roster_freeze_logs(tmp_path: Path) -> None:
+    """§7.1: the rejections an applicants import announces are exactly those the freeze
+    logs: one mapping from stored rows to records, one eligibility check."""
+    rt = make_runtime(tmp_path)
+    try:
+        run = DemoRun(rt, generate_district(applicants=APPLICANTS), quiet)
+        run.setup()
+        for kind in ("schools", "applicants", "community", "direct"):
+            filename, data = run.district.files[kind]
+            outcome = rt.service.imports.import_file("demo-2026", kind, data, filename)
+        announced = sorted((r.reg, r.school, r.code) for r in outcome.rejections)
+        rt.service.lifecycle.freeze_roster("demo-2026")
+        logged = sorted((r["reg"], r["school"], r["code"])
+                        for r in rt.service.lifecycle.state("demo-2026").rejections)
+        assert announced == logged and len(logged) > 5
+        assert {code for *_, code in logged} >= {"P1-age", "P2-district", "P3-defaulter"}
     finally:
         rt.close()
 
@@ -161,13 +181,13 @@ def test_log_can_only_grow(tmp_path: Path) -> None:
         run = DemoRun(rt, generate_district(applicants=APPLICANTS), quiet)
         run.setup()
         run.registration()
-        rt.service.freeze_roster("demo-2026")
+        rt.service.lifecycle.freeze_roster("demo-2026")
         with Session(rt.engine) as session:
-            row = session.exec(select(LogEntryRow).where(LogEntryRow.seq == 0)).one()
+            row = session.exec(select(LogEntryTable).where(LogEntryTable.seq == 0)).one()
             row.raw = row.raw.replace(b"2026", b"2027", 1)
             session.add(row)
             session.commit()
-        rt.service._states.clear()  # a restart: nothing cached
+        rt.service.db.forget_states()  # a restart: nothing cached
         with pytest.raises(InconsistentLogError):
             run.commitments("lottery")
     finally:
@@ -182,7 +202,7 @@ def test_notifications_are_sent_once(tmp_path: Path) -> None:
         outbox = tmp_path / "sms-outbox.jsonl"
         lines = outbox.read_text(encoding="utf-8").splitlines()
         with Session(rt.engine) as session:
-            rows = session.exec(select(OutboxRow)).all()
+            rows = session.exec(select(OutboxTable)).all()
         assert len(lines) == sum(1 for r in rows if r.status == "sent") > 0
         assert len({r.reg for r in rows}) == len(rows)  # one message per pupil
         message = json.loads(lines[0])["message"]
@@ -198,30 +218,30 @@ def test_G3_phase_windows_are_enforced(tmp_path: Path) -> None:
     """Registration 11-20 June, 08:00-24:00 Beijing time; the roster freezes after it."""
     import datetime as dt
 
-    from lottery_service.events import WindowError
+    from lottery_service.errors import WindowError
 
     rt = make_runtime(tmp_path)
     try:
         run = DemoRun(rt, generate_district(applicants=APPLICANTS), quiet)
         run.setup()
         cst = dt.timezone(dt.timedelta(hours=8))
-        rt.service.set_window("demo-2026", Phase.REGISTRATION,
-                              dt.datetime(2026, 6, 11, 8, tzinfo=cst),
-                              dt.datetime(2026, 6, 21, 0, tzinfo=cst),
-                              (dt.time(8), dt.time(0)))
+        rt.service.windows.set("demo-2026", "registration",
+                               dt.datetime(2026, 6, 11, 8, tzinfo=cst),
+                               dt.datetime(2026, 6, 21, 0, tzinfo=cst),
+                               (dt.time(8), dt.time(0)))
         filename, data = run.district.files["schools"]
-        rt.service.clock = lambda: "2026-06-10T12:00:00Z"  # before the window
+        rt.service.db.clock = lambda: "2026-06-10T12:00:00Z"  # before the window
         with pytest.raises(WindowError, match="G3"):
-            rt.service.import_file("demo-2026", "schools", data, filename)
-        rt.service.clock = lambda: "2026-06-12T20:30:00Z"  # 04:30 Beijing: closed for the night
+            rt.service.imports.import_file("demo-2026", "schools", data, filename)
+        rt.service.db.clock = lambda: "2026-06-12T20:30:00Z"  # 04:30 Beijing: closed for the night
         with pytest.raises(WindowError, match="daily"):
-            rt.service.import_file("demo-2026", "schools", data, filename)
-        rt.service.clock = lambda: "2026-06-12T01:00:00Z"  # 09:00 Beijing
+            rt.service.imports.import_file("demo-2026", "schools", data, filename)
+        rt.service.db.clock = lambda: "2026-06-12T01:00:00Z"  # 09:00 Beijing
         run.registration()
         with pytest.raises(WindowError, match="open until"):
-            rt.service.freeze_roster("demo-2026")
-        rt.service.clock = lambda: "2026-06-21T01:00:00Z"
-        assert rt.service.freeze_roster("demo-2026")
+            rt.service.lifecycle.freeze_roster("demo-2026")
+        rt.service.db.clock = lambda: "2026-06-21T01:00:00Z"
+        assert rt.service.lifecycle.freeze_roster("demo-2026")
     finally:
         rt.close()
 
@@ -231,13 +251,14 @@ def test_correction_is_a_new_entry_and_the_bundle_still_verifies(tmp_path: Path)
     try:
         run_demo(rt, applicants=APPLICANTS, say=quiet)
         before = public_history(rt, "demo-2026")
-        entries = rt.service.correct("demo-2026", 3, "school S002 name misspelt in the notice")
+        entries = rt.service.lifecycle.correct("demo-2026", 3,
+                                               "school S002 name misspelt in the notice")
         assert [e.type for e in entries] == ["correction"]
         assert public_history(rt, "demo-2026")[:-1] == before  # nothing earlier changed
         bundle = DemoRun(rt, generate_district(applicants=APPLICANTS), quiet)
         bundle.export()
         assert verify(tmp_path / "audit" / "demo-2026")["exit"] == 0
         with pytest.raises(PhaseError):
-            rt.service.correct("demo-2026", 10_000, "no such entry")
+            rt.service.lifecycle.correct("demo-2026", 10_000, "no such entry")
     finally:
         rt.close()

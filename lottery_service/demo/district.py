@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import Final
 
-from .core.records import (
+from ..core.records import (
     Applicant,
     ClassPlan,
     ClassSpec,
@@ -40,7 +40,7 @@ from .core.records import (
     Teacher,
     mask_name,
 )
-from .core.seed import Participant
+from ..core.seed import Participant
 
 __all__ = [
     "CLASS_SIZE",
@@ -500,6 +500,7 @@ def generate_district(seed: int = 2026, applicants: int = 5000,
 
     app_rows = [
         [a.reg, a.name, "男" if a.gender == "M" else "女", _slash(a.birth), a.district, a.basis,
+         _yes(a.basis != "无"),  # P1: the registration or permit is in the city
          _yes(a.defaulter), _yes(a.policy_care), a.school, a.group,
          _slash(dt.date.fromisoformat(a.reg_day)), a.last4, a.phone]
         for a in apps
@@ -509,7 +510,8 @@ def generate_district(seed: int = 2026, applicants: int = 5000,
             ("序号", "学校代码", "学校名称", "区县", "性质", "学费", "审批机关", "招生计划",
              "配套计划", "九年一贯"), school_rows, "utf-8")),
         "applicants": ("民办学校报名数据.csv", _csv(
-            ("报名号", "姓名", "性别", "出生日期", "区县", "户籍类型", "失信被执行人", "政策照顾",
+            ("报名号", "姓名", "性别", "出生日期", "区县", "户籍类型", "本市户籍或居住证",
+             "失信被执行人", "政策照顾",
              "申请学校", "多胞胎组", "报名日期", "身份证后四位", "手机"), app_rows, "gb18030")),
         "community": ("小区配套名单.csv", _csv(
             ("学校代码", "报名号"), ([a.school, a.reg] for a in community), "utf-8")),

@@ -1,4 +1,4 @@
-"""Read side of the API: the signed log per event, cached per checkpoint size.
+"""Read side: the signed log per event, cached per checkpoint size.
 
 Public pages, look-ups, proofs and the live stream all read the log, and the
 log only grows, so each process keeps the entries it has seen and re-reads the
@@ -18,15 +18,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from ..auditlog import load_entries
 from ..core.log import Entry
 from ..core.season import SeasonState
-from ..events import EventNotFoundError
+from ..errors import EventNotFoundError
 from ..lookup import ResultIndex
-from ..storage.models import ApplicationRow, CheckpointRow, EventRow, PupilRow, SchoolRow
+from ..storage.models import (
+    ApplicationTable,
+    CheckpointTable,
+    EventTable,
+    PupilTable,
+    SchoolTable,
+)
+from .unit_of_work import Database
 
 
 @dataclass
@@ -38,12 +44,13 @@ class Snapshot:
     note: str
     root: str
     entries: list[Entry]
-    engine: Engine
+    db: Database
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _index: ResultIndex | None = None
     _state: SeasonState | None = None
     _factors: dict[str, str] | None = None
     _school_results: dict[str, dict[str, Any]] | None = None
+    _grouping: dict[str, dict[str, str]] | None = None
     _bodies: dict[str, bytes] = field(default_factory=dict)
 
     @property
@@ -64,9 +71,9 @@ class Snapshot:
         if self._index is None:
             with self._lock:
                 if self._index is None:
-                    with Session(self.engine) as session:  # public school names
+                    with self.db.read() as session:  # the bureau's public school names
                         names = {r.id: r.name for r in session.exec(
-                            select(SchoolRow).where(SchoolRow.event_id == self.event))}
+                            select(SchoolTable).where(SchoolTable.event_id == self.event))}
                     self._index = ResultIndex.build(self.event, self.entries, self.size,
                                                     self.note, names)
         return self._index
@@ -83,11 +90,12 @@ class Snapshot:
         roster freeze (§5.1), and every later import that could add a factor is
         followed by a ceremony opening, i.e. a new checkpoint and a new snapshot."""
         if self._factors is None:
-            with self._lock, Session(self.engine) as session:
+            with self._lock, self.db.read() as session:
                 factors = {p.reg: p.id_last4_hash for p in session.exec(
-                    select(PupilRow).where(PupilRow.event_id == self.event)) if p.id_last4_hash}
+                    select(PupilTable).where(PupilTable.event_id == self.event))
+                    if p.id_last4_hash}
                 factors.update({a.reg: a.id_last4_hash for a in session.exec(
-                    select(ApplicationRow).where(ApplicationRow.event_id == self.event))})
+                    select(ApplicationTable).where(ApplicationTable.event_id == self.event))})
                 self._factors = factors
         return self._factors
 
@@ -112,6 +120,18 @@ class Snapshot:
         return self._school_results
 
 
+    def grouping(self) -> dict[str, dict[str, str]]:
+        """school → reg → class, from the logged `grouping_results` (§11.2)."""
+        if self._grouping is None:
+            out: dict[str, dict[str, str]] = {}
+            for e in self.entries:
+                if e.type == "grouping_results":
+                    school = out.setdefault(e.body["school"], {})
+                    school.update({r["reg"]: r["class"] for r in e.body["records"]})
+            self._grouping = out
+        return self._grouping
+
+
 @dataclass
 class _Tail:
     entries: list[Entry] = field(default_factory=list)
@@ -123,10 +143,11 @@ class _Tail:
 class LogCache:
     """Snapshots per event; at most one event-row read per event every `max_age` s."""
 
-    def __init__(self, engine: Engine, max_age: float = 0.5,
+    def __init__(self, db: Database, max_age: float = 0.5,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self.engine = engine
+        self.db = db
         self.max_age = max_age
+        db.committed.append(self.invalidate)
         self.clock = clock
         self._tails: dict[str, _Tail] = {}
         self._lock = threading.Lock()
@@ -162,18 +183,18 @@ class LogCache:
             now = self.clock()
             if tail.snapshot is not None and now - tail.checked < self.max_age:
                 return tail.snapshot
-            with Session(self.engine) as session:
-                event = session.get(EventRow, event_id)
+            with self.db.read() as session:
+                event = session.get(EventTable, event_id)
                 if event is None:
-                    raise EventNotFoundError(f"no event {event_id!r}")
+                    raise EventNotFoundError(event_id)
                 size = event.log_size
                 if tail.snapshot is None or tail.snapshot.size != size:
                     if len(tail.entries) < size:
                         tail.entries += load_entries(session, event_id, len(tail.entries))
-                    cp = session.get(CheckpointRow, (event_id, size)) if size else None
+                    cp = session.get(CheckpointTable, (event_id, size)) if size else None
                     tail.snapshot = Snapshot(
                         event=event_id, size=size, note=cp.note if cp else "",
                         root=cp.root if cp else "", entries=tail.entries[:size],
-                        engine=self.engine)
+                        db=self.db)
             tail.checked = now
             return tail.snapshot

@@ -10,6 +10,7 @@ after that step (used by the crash tests).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import signal
@@ -19,16 +20,14 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from sqlmodel import Session, select
 
-from . import notify
-from .bundle import export_bundle
-from .core.season import Phase, SeasonState
-from .core.seed import CEREMONIES, Ceremony, commitment, seal_escrow
-from .demo_data import DemoDistrict, generate_district, payments_csv
-from .lookup import ResultIndex
-from .runtime import Runtime
-from .storage.models import SchoolRow
+from .. import imports
+from ..core.season import Phase, SeasonState
+from ..core.seed import CEREMONIES, Ceremony, commitment, seal_escrow
+from ..lookup import ResultIndex
+from ..runtime import Runtime
+from ..service import Service
+from .district import DemoDistrict, generate_district, payments_csv
 
 WITHHOLDER = "parent-rep-1"  # simulated: never reveals; the notary opens the escrow (§5.4)
 
@@ -43,6 +42,10 @@ def escrow_holder_key(event_id: str) -> X25519PrivateKey:
 
 def public_bytes(key: X25519PrivateKey) -> bytes:
     return key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def base64_key(raw: bytes) -> str:
+    return base64.b64encode(raw).decode()
 
 
 def simulated_secret(event_id: str, ceremony: str, participant: str) -> bytes:
@@ -66,31 +69,35 @@ class DemoRun:
     def event(self) -> str:
         return self.district.rules.event
 
+    @property
+    def service(self) -> Service:
+        return self.runtime.service
+
     def state(self) -> SeasonState:
-        return self.runtime.service.state(self.event)
+        return self.service.lifecycle.state(self.event)
 
     def steps(self) -> list[tuple[str, Callable[[], object]]]:
         steps: list[tuple[str, Callable[[], object]]] = [
             ("setup", self.setup),
             ("registration", self.registration),
-            ("freeze-roster", lambda: self.runtime.service.freeze_roster(self.event)),
+            ("freeze-roster", lambda: self.service.lifecycle.freeze_roster(self.event)),
         ]
         steps += self.ceremony_steps("lottery")
         steps += [
-            ("draw", lambda: self.runtime.service.draw(self.event)),
+            ("draw", lambda: self.service.lifecycle.draw(self.event)),
             ("payments", self.payments),
             ("cohort-and-plans", self.cohort_and_plans),
-            ("freeze-grouping", lambda: self.runtime.service.freeze_grouping(self.event)),
+            ("freeze-grouping", lambda: self.service.lifecycle.freeze_grouping(self.event)),
         ]
         steps += self.ceremony_steps("grouping")
         steps += [
-            ("group", lambda: self.runtime.service.group(self.event)),
+            ("group", lambda: self.service.lifecycle.group(self.event)),
             ("teachers", self.teachers),
-            ("freeze-teachers", lambda: self.runtime.service.freeze_teachers(self.event)),
+            ("freeze-teachers", lambda: self.service.lifecycle.freeze_teachers(self.event)),
         ]
         steps += self.ceremony_steps("teachers")
         steps += [
-            ("match", lambda: self.runtime.service.match(self.event)),
+            ("match", lambda: self.service.lifecycle.match(self.event)),
             ("notify", self.notify),
             ("publish", self.publish),
             ("export", self.export),
@@ -109,21 +116,22 @@ class DemoRun:
     # -------------------------------------------------------------- steps
 
     def setup(self) -> None:
-        service = self.runtime.service
-        service.create_event(self.district.rules, public_bytes(escrow_holder_key(self.event)))
+        holder = base64_key(public_bytes(escrow_holder_key(self.event)))
+        self.service.lifecycle.create_event(self.district.rules.to_json(), holder)
         state = self.state()
         for ceremony in CEREMONIES:
             if not state.ceremony(ceremony).frozen:
-                service.set_participants(self.event, ceremony,
-                                         self.district.participants[ceremony])
+                self.service.lifecycle.set_participants(
+                    self.event, ceremony,
+                    [(p.id, p.role) for p in self.district.participants[ceremony]])
 
     def _import(self, kinds: tuple[str, ...], phase: Phase) -> None:
         if self.state().phase is not phase:
             return
         for kind in kinds:
             filename, data = self.district.files[kind]
-            count = self.runtime.service.import_file(self.event, kind, data, filename)
-            self.say(f"    imported {count} {kind} from {filename}")
+            done = self.service.imports.import_file(self.event, kind, data, filename)
+            self.say(f"    imported {done.rows} {kind} from {filename}")
 
     def registration(self) -> None:
         self._import(("schools", "applicants", "community", "direct"), Phase.REGISTRATION)
@@ -136,8 +144,7 @@ class DemoRun:
         ]
 
     def commitments(self, ceremony: Ceremony) -> None:
-        service, state = self.runtime.service, self.state()
-        c = state.ceremony(ceremony)
+        steps, c = self.service.ceremonies, self.state().ceremony(ceremony)
         if c.closed:
             return
         holder = public_bytes(escrow_holder_key(self.event))
@@ -146,44 +153,40 @@ class DemoRun:
             com = commitment(self.event, ceremony, p.id, secret)
             ephemeral = X25519PrivateKey.from_private_bytes(
                 _derive(self.event, ceremony, p.id, "ephemeral"))
-            service.commit(self.event, ceremony, p.id, com,
-                           seal_escrow(secret, com, holder, ephemeral))
-        service.close_commitments(self.event, ceremony)
+            steps.commit(self.event, ceremony, p.id, com,
+                         seal_escrow(secret, com, holder, ephemeral))
+        steps.close_commitments(self.event, ceremony)
 
     def reveals(self, ceremony: Ceremony) -> None:
-        service, state = self.runtime.service, self.state()
-        c = state.ceremony(ceremony)
+        steps, c = self.service.ceremonies, self.state().ceremony(ceremony)
         if c.physical is not None or c.seed is not None:
             return
         for p in c.participants:
             if p.id != WITHHOLDER and p.id not in c.openings:
-                service.reveal(self.event, ceremony, p.id,
-                               simulated_secret(self.event, ceremony, p.id))
-        service.open_escrows(self.event, ceremony, escrow_holder_key(self.event))
+                steps.reveal(self.event, ceremony, p.id,
+                             simulated_secret(self.event, ceremony, p.id))
+        steps.open_escrows(self.event, ceremony, escrow_holder_key(self.event))
 
     def entropy_and_seed(self, ceremony: Ceremony) -> None:
-        service, state = self.runtime.service, self.state()
-        assert state.rules is not None
-        service.physical_entropy(self.event, ceremony, "notary-1",
-                                 simulated_dice(self.event, ceremony, state.rules.dice))
-        service.derive_seed(self.event, ceremony)
+        steps, rules = self.service.ceremonies, self.district.rules
+        steps.physical_entropy(self.event, ceremony, "notary-1",
+                               simulated_dice(self.event, ceremony, rules.dice))
+        steps.derive_seed(self.event, ceremony)
         # §5.4, §16: the notary publishes its key once the seed is out (idempotent).
-        service.release_escrow_key(self.event, ceremony, escrow_holder_key(self.event))
+        steps.release_escrow_key(self.event, ceremony, escrow_holder_key(self.event))
 
     def payments(self) -> None:
-        service = self.runtime.service
-        round_no = 0
+        lifecycle = self.service.lifecycle
         while self.state().phase is Phase.DRAWN:
             pay = self.state().payment_state()
             offers = [(reg, pay.school_of[reg]) for reg in pay.unconfirmed()]
             if not offers:
-                service.close_payments(self.event)
+                lifecycle.close_payments(self.event)
                 break
-            round_no += 1
             share = 0.03 if not self.state().payment_rounds else 0.0
             data = payments_csv(offers, share, rng_seed=len(self.state().payment_rounds))
-            self.runtime.service.import_file(self.event, "payments", data, "bank-receipts.csv")
-            service.payment_round(self.event)
+            self.service.imports.import_file(self.event, "payments", data, "bank-receipts.csv")
+            lifecycle.payment_round(self.event)
 
     def cohort_and_plans(self) -> None:
         self._import(("pupils", "class-plans"), Phase.CONFIRMED)
@@ -192,40 +195,36 @@ class DemoRun:
         self._import(("teachers",), Phase.GROUPED)
 
     def result_index(self) -> ResultIndex:
-        from .auditlog import latest_checkpoint, load_entries
-
-        with Session(self.runtime.engine) as session:
-            cp = latest_checkpoint(session, self.event)
-            assert cp is not None
-            entries = load_entries(session, self.event)
-        return ResultIndex.build(self.event, entries, cp.size, cp.note)
+        """The public results as the latest signed checkpoint has them (§14)."""
+        return self.service.snapshots.snapshot(self.event).index()
 
     def notify(self) -> None:
-        state = self.state()
-        if state.phase is not Phase.MATCHED:
-            return
-        assert state.rules is not None
-        with Session(self.runtime.engine) as session:
-            names = {s.id: s.name for s in session.exec(
-                select(SchoolRow).where(SchoolRow.event_id == self.event))}
-        index = self.result_index()
-        notify.fill_outbox(self.runtime.engine, self.event, state.rules.title, index, names)
-        gateway = notify.FileGateway(self.runtime.settings.data_dir / "sms-outbox.jsonl")
-        sent = notify.send_pending(self.runtime.engine, self.event, gateway)
-        self.runtime.service.record_notifications(self.event, sent)
+        if self.state().phase is Phase.MATCHED:
+            self.service.notifications.notify(self.event)
 
     def publish(self) -> None:
         for ceremony in CEREMONIES:
-            self.runtime.service.publish(self.event, ceremony)
+            self.service.lifecycle.publish(self.event, ceremony)
 
     def export(self) -> None:
-        with Session(self.runtime.engine) as session:
-            path = export_bundle(session, self.event, self.runtime.settings.audit_dir,
-                                 self.runtime.service.signer(self.event).verifier_key())
-        self.say(f"    bundle: {path}")
+        self.say(f"    bundle: {self.service.exports.export(self.event)}")
 
 
 def run_demo(runtime: Runtime, applicants: int = 5000,
              say: Callable[[str], None] = print) -> Path:
     district = generate_district(applicants=applicants)
     return DemoRun(runtime, district, say).run()
+
+
+def sample_lookups(service: Service, event: str, applicants: int) -> dict[str, str]:
+    """One synthetic family per kind of outcome, to try on the parents' page:
+    outcome → "reg / ID last 4" (demo data only)."""
+    filename, data = generate_district(applicants=applicants).files["applicants"]
+    last4 = {row.reg: row.id_last4 for row in imports.parse("applicants", data, filename).rows}
+    draw = service.lifecycle.state(event).draw()
+    shown: dict[str, str] = {}
+    for outcome in sorted(draw.outcomes.values(), key=lambda o: o.reg):
+        label = outcome.outcome if outcome.waiting is None else "waiting"
+        if label not in shown and outcome.reg in last4:
+            shown[label] = f"{outcome.reg} / {last4[outcome.reg]}"
+    return shown

@@ -1,0 +1,81 @@
+"""The service layer: every use case is one method here, behind one unit of work.
+
+The HTTP routes, the CLI and the demo are adapters: they parse, call one of
+these and render the answer. Sessions are opened and committed only in
+`unit_of_work.py`; errors are `lottery_service.errors` classes.
+
+    service.lifecycle      create_event, set_participants, freeze_roster, eligibility_preview,
+                           draw, payment_round, close_payments, freeze_grouping, group,
+                           freeze_teachers, match, correct, publish, state
+    service.ceremonies     commit, close_commitments, reveal, open_escrows, escrow_opening,
+                           void, physical_entropy, derive_seed, release_escrow_key
+    service.windows        set (G3)
+    service.imports        import_file (with the §7.1 preview)
+    service.notifications  notify (S6)
+    service.exports        export, bundle_zip (§13)
+    service.witnesses      add_witness, cosign, checkpoint, sizes, summaries, consistency, keys
+    service.lookup         result, proof, school_results (§14)
+    service.register       check (S9)
+    service.tokens         create, authenticate (docs/ROLES.md)
+    service.overview       event_ids, school_counts
+    service.snapshots      the read model of each event's signed log, for pages
+    service.keys           the log's signer and verifier key, keyed hashes
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from .ceremonies import Ceremonies
+from .export import Exports
+from .imports import Imports
+from .keys import ServiceKeys
+from .lifecycle import Lifecycle
+from .lookup import Lookup
+from .notifications import Notifications, SmsGateway
+from .overview import Overview
+from .register_check import RegisterCheck
+from .snapshots import LogCache
+from .tokens import Tokens
+from .unit_of_work import Database, utc_now
+from .windows import Windows
+from .witnesses import Witnesses
+
+__all__ = ["Service"]
+
+
+@dataclass
+class Service:
+    db: Database
+    keys: ServiceKeys
+    snapshots: LogCache
+    lifecycle: Lifecycle
+    ceremonies: Ceremonies
+    windows: Windows
+    imports: Imports
+    notifications: Notifications
+    exports: Exports
+    witnesses: Witnesses
+    lookup: Lookup
+    register: RegisterCheck
+    tokens: Tokens
+    overview: Overview
+
+    @classmethod
+    def build(cls, engine: Engine, keys: ServiceKeys, *, audit_dir: Path,
+              gateway: SmsGateway, operator_token: str,
+              clock: Callable[[], str] = utc_now) -> Service:
+        db = Database(engine, keys, clock)
+        cache = LogCache(db)
+        return cls(
+            db=db, keys=keys, snapshots=cache, lifecycle=Lifecycle(db),
+            ceremonies=Ceremonies(db), windows=Windows(db), imports=Imports(db, keys),
+            notifications=Notifications(db, cache, gateway),
+            exports=Exports(db, keys, audit_dir), witnesses=Witnesses(db, keys, cache),
+            lookup=Lookup(cache, keys), register=RegisterCheck(cache),
+            tokens=Tokens(db, operator_token), overview=Overview(db, cache),
+        )

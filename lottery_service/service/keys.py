@@ -1,0 +1,74 @@
+"""The service's secrets: created on first run in files of mode 0600, used here only.
+
+`log-signing.key` holds the Ed25519 seed of the log key (§12); `lookup.key`
+keys the hashes of the families' look-up second factor and of each child's
+identity across applications (P2), so neither is stored in clear.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from ..config import origin_of
+from ..core.note import Signer
+from ..errors import ConfigurationError
+
+LOG_KEY_FILE = "log-signing.key"
+LOOKUP_KEY_FILE = "lookup.key"
+
+__all__ = ["ServiceKeys", "load_or_create_secret"]
+
+
+def load_or_create_secret(path: Path) -> bytes:
+    """Read a 32-byte secret (hex), creating it atomically with mode 0600."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        mode = path.stat().st_mode & 0o777
+        if mode & 0o077:
+            raise ConfigurationError(f"{path} has mode {mode:o}; it must be 0600",
+                                     zh=f"密钥文件 {path} 的权限是 {mode:o}，必须是 0600") from None
+        return bytes.fromhex(path.read_text().strip())
+    value = secrets.token_bytes(32)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value.hex() + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    return value
+
+
+@dataclass(frozen=True)
+class ServiceKeys:
+    log_key: Ed25519PrivateKey
+    lookup_key: bytes
+
+    @classmethod
+    def load(cls, data_dir: Path) -> ServiceKeys:
+        log = Ed25519PrivateKey.from_private_bytes(load_or_create_secret(data_dir / LOG_KEY_FILE))
+        return cls(log, load_or_create_secret(data_dir / LOOKUP_KEY_FILE))
+
+    def signer(self, event_id: str) -> Signer:
+        """The log's signer for one event; its key name is the checkpoint origin (§12)."""
+        return Signer(name=origin_of(event_id), private_key=self.log_key)
+
+    def verifier_key(self, event_id: str) -> str:
+        """The log's verifier key text for one event (what auditors pin)."""
+        return self.signer(event_id).verifier_key()
+
+    def child_key(self, name: str, birth_date: str, id_last4: str) -> str:
+        """One child's identity across applications (P2), without storing the ID number."""
+        msg = f"child\x00{name}\x00{birth_date}\x00{id_last4.upper()}".encode()
+        return hmac.new(self.lookup_key, msg, hashlib.sha256).hexdigest()
+
+    def lookup_hash(self, event_id: str, reg: str, second_factor: str) -> str:
+        """Keyed hash of the family's second factor (never stored in clear)."""
+        msg = f"{event_id}\x00{reg}\x00{second_factor.upper()}".encode()
+        return hmac.new(self.lookup_key, msg, hashlib.sha256).hexdigest()
