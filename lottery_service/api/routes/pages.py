@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import segno
-from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -31,9 +31,11 @@ from ...core.seed import CEREMONIES
 from ...events import EventNotFoundError
 from ...imports import decode_text
 from ...storage.models import CheckpointRow, EventRow
+from ...views import UnknownEventError
 from ..deps import ContextDep
 from ..i18n import LANGS, Lang, html_lang, js_strings, lang_of, t
 from ..logcache import Snapshot
+from .stream import HallDep, no_event
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[3] / "templates"
 STATIC_DIR = TEMPLATE_DIR / "static"
@@ -78,7 +80,7 @@ def _snapshot(ctx: ContextDep, event_id: str) -> Snapshot:
 def qr_svg(url: str, scale: int = 8) -> Markup:
     """A QR code as inline SVG, made on the server (segno), so phones need no scanner site."""
     svg = segno.make(url, error="m").svg_inline(scale=scale, dark="#000000", light="#ffffff",
-                                                border=2, omitsize=False)
+                                                border=4, omitsize=True)
     return Markup(svg)  # segno's own SVG; no user text in it
 
 
@@ -113,24 +115,36 @@ def overview(event_id: str, request: Request, ctx: ContextDep,
 
 
 @router.get("/events/{event_id}/ceremony", response_class=HTMLResponse)
-def ceremony(event_id: str, request: Request, ctx: ContextDep,
-             lang: str | None = None) -> HTMLResponse:
-    """The hall screen (G1, S7): the frame here, everything else from the log stream."""
+def ceremony(event_id: str, request: Request, hall: HallDep, lang: str | None = None,
+             auto: Annotated[int, Query(ge=0, le=600)] = 0) -> HTMLResponse:
+    """The hall screen in presenter mode (G1, S7): the frame here, the rest from the log.
+
+    The screen fetches the compact state and streams the entries since its size
+    (routes/stream.py); `?auto=N` turns the pages every N seconds. The QR code and
+    URL are built from SUNSHINE_PUBLIC_BASE_URL only, never from the Host header.
+    """
     language = lang_of(lang)
-    snap = _snapshot(ctx, event_id)
-    header = _event_header(snap)
-    rules = header["rules"]
-    base = str(request.base_url).rstrip("/")
-    check_url = f"{base}/events/{event_id}/check" + ("?lang=en" if language == "en" else "")
-    bundle_url = f"{base}/api/v1/events/{event_id}/bundle.zip"
-    rule_keys = ["rule.P4", "rule.P5",
-                 "rule.P7" if rules is None or rules.waitlist_promotion else "rule.P7_off",
+    try:
+        rules = hall.states.rules(event_id)
+    except UnknownEventError:
+        raise no_event(event_id) from None
+    check_url = None
+    if hall.public_base_url is not None:
+        check_url = f"{hall.public_base_url}/events/{event_id}/check" + (
+            "?lang=en" if language == "en" else "")
+    api = f"/api/v1/events/{event_id}"
+    promotion = rules is None or rules["waitlist_promotion"]
+    rule_keys = ["rule.P4", "rule.P5", "rule.P7" if promotion else "rule.P7_off",
                  "rule.P9", "rule.P10", "rule.P11"]
-    return _render(request, "ceremony.html", language, **header, rule_keys=rule_keys,
-                   check_url=check_url, bundle_url=bundle_url,
-                   qr_check=qr_svg(check_url, 6), qr_bundle=qr_svg(bundle_url, 3),
-                   config={"event": event_id,
-                           "stream": f"/api/v1/events/{event_id}/stream"})
+    return _render(request, "ceremony.html", language, event_id=event_id,
+                   title=rules["title"] if rules else event_id,
+                   rehearsal=bool(rules and rules.get("rehearsal")),
+                   check_url=check_url, qr_check=qr_svg(check_url, 6) if check_url else None,
+                   config={"event": event_id, "lang": language, "auto": auto,
+                           "state": f"{api}/ceremony-state",
+                           "page": f"{api}/ceremony-state/{{school}}/{{list}}/{{page}}",
+                           "stream": f"{api}/stream",
+                           "rules": [[key[5:], t(language, key)] for key in rule_keys]})
 
 
 # --------------------------------------------------------------- parents' page
