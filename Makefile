@@ -36,6 +36,7 @@ lint: $(STAMP)
 bench: $(STAMP) $(VENDOR)
 	$(PY) bench/city.py
 	$(PY) bench/beacon.py
+	$(PY) bench/ceremony_reload.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache node_modules templates/static/vendor

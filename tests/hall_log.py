@@ -32,7 +32,9 @@ SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁�
 GIVEN = "明华芳军敏静丽强磊洋艳勇杰娟涛超秀霞平刚桂英玉兰辉鹏飞宇欣怡子涵浩然梓轩诗雨"
 PARTICIPANTS = [{"id": "bureau-1", "role": "bureau"}, {"id": "notary-1", "role": "notary"},
                 {"id": "parent-rep-1", "role": "parent-rep"},
-                {"id": "supervisor-1", "role": "supervisor"}]
+                {"id": "supervisor-1", "role": "supervisor"},
+                {"id": "parent-rep-2", "role": "parent-rep"},
+                {"id": "supervisor-2", "role": "supervisor"}]
 QUICKNET = {"scheme": "bls-unchained-g1-rfc9380", "chain": "52db9ba7" + "0" * 56,
             "public_key": "83cf0f28" + "0" * 184, "period": 3, "genesis_time": 1692803367,
             "group_hash": "f477d5c8" + "0" * 56, "beacon_id": "quicknet"}
@@ -45,7 +47,7 @@ def h(*parts: object) -> str:
 
 def masked(i: int) -> str:
     """A masked name (§3.2: first and last character, one `*`)."""
-    return SURNAMES[i % len(SURNAMES)] + "*" + GIVEN[(i // len(SURNAMES)) % len(GIVEN)]
+    return SURNAMES[i % len(SURNAMES)] + "*" + GIVEN[(7 * i + i // len(SURNAMES)) % len(GIVEN)]
 
 
 @dataclass(frozen=True)
@@ -143,10 +145,10 @@ def _run(pool: list[Applicant], seats: int, seed: str, stage: str
                             "admitted": len(admitted), "lottery": lottery, "cutoff": cutoff}
 
 
-def allocate(s: SchoolPlan, applicants: list[Applicant], seed: str,
+def allocate(s: SchoolPlan, mine: list[Applicant], seed: str,
              waitlist: bool = True) -> tuple[Json, list[Json]]:
-    """(lottery_summary body, lottery_result bodies in ascending reg) of one school (§7.2)."""
-    mine = [a for a in applicants if a.school == s.id]
+    """(lottery_summary body, lottery_result bodies in ascending reg) of one school (§7.2),
+    from the school's applicants."""
     results: dict[str, Json] = {}
     stages: list[Json] = []
     remaining = s.quota
@@ -205,13 +207,15 @@ def _root(records: list[Json]) -> str:
 
 def ceremony(log: Log, name: str, records: list[Json], *, beacon: bool = False,
              commit: Sequence[str] | None = None, reveal: Sequence[str] | None = None,
-             dice: int = 20) -> str:
-    """§5.1 steps 1–8 of one ceremony; returns the seed. `commit`/`reveal` name who does."""
-    ids = [p["id"] for p in PARTICIPANTS]
+             dice: int = 20, people: int = 4) -> str:
+    """§5.1 steps 1–8 of one ceremony with the first `people` PARTICIPANTS; returns the
+    seed. `commit`/`reveal` name who does (default: everyone)."""
+    chosen = sorted(PARTICIPANTS[:people], key=lambda p: p["id"])  # §5.2: sorted by id
+    ids = [p["id"] for p in chosen]
     commit = ids if commit is None else commit
     reveal = commit if reveal is None else reveal
     log.add("ceremony_opened", {
-        "ceremony": name, "participants": PARTICIPANTS,
+        "ceremony": name, "participants": chosen,
         "participants_hash": h("participants", name), "escrow_key": "A" * 43 + "=",
         "physical_entropy_by": "2026-07-01T09:30:00Z" if beacon else None,
         "beacon_round": 30022013 if beacon else None})
@@ -264,7 +268,7 @@ class ClassPlan:
 
 def season(event: str, plans: Sequence[SchoolPlan], *, beacon: bool = False,
            classes: Sequence[ClassPlan] = (), payments: bool = True,
-           corrections: bool = False) -> Log:
+           corrections: bool = False, participants: int = 4) -> Log:
     """A whole v2 season in §11.3 order (the lottery; payments; grouping and teachers)."""
     log = Log(event)
     r = rules(event, beacon=beacon)
@@ -273,10 +277,14 @@ def season(event: str, plans: Sequence[SchoolPlan], *, beacon: bool = False,
                            "closes": "2026-07-01T10:00:00Z", "daily": None})
     people = applicants_of(plans)
     seed = ceremony(log, "lottery", [s.record() for s in plans] + [a.record() for a in people],
-                    beacon=beacon, reveal=["bureau-1", "notary-1", "supervisor-1"])
+                    beacon=beacon, reveal=["bureau-1", "notary-1", "supervisor-1"],
+                    people=participants)
     results: dict[str, list[Json]] = {}
+    by_school: dict[str, list[Applicant]] = {}
+    for a in people:
+        by_school.setdefault(a.school, []).append(a)
     for s in sorted(plans, key=lambda s: s.id):
-        summary, rows = allocate(s, people, seed)
+        summary, rows = allocate(s, by_school.get(s.id, []), seed)
         results[s.id] = rows
         log.add("lottery_summary", summary, minutes=0)
         for row in rows:
@@ -300,8 +308,11 @@ def season(event: str, plans: Sequence[SchoolPlan], *, beacon: bool = False,
                         "classes": [{"id": f"{j + 1:02d}", "capacity": 45}
                                     for j in range(c.classes)]} for c in classes]
         gseed = ceremony(log, "grouping", pupils + class_plans)
+        pupils_of: dict[str, list[Json]] = {}
+        for p in pupils:
+            pupils_of.setdefault(p["school"], []).append(p)
         for c in sorted(classes, key=lambda c: c.school):
-            mine = sorted((p for p in pupils if p["school"] == c.school), key=lambda p: p["reg"])
+            mine = sorted(pupils_of.get(c.school, []), key=lambda p: p["reg"])
             by_class = {p["reg"]: f"{int(h(gseed, p['reg']), 16) % c.classes + 1:02d}"
                         for p in mine}
             counts = []
@@ -321,8 +332,11 @@ def season(event: str, plans: Sequence[SchoolPlan], *, beacon: bool = False,
                      "name": masked(3 * k + j + 11)} for k, c in enumerate(classes)
                     for j in range(c.classes)]
         ceremony(log, "teachers", teachers)
+        teachers_of: dict[str, list[Json]] = {}
+        for t in teachers:
+            teachers_of.setdefault(t["school"], []).append(t)
         for c in sorted(classes, key=lambda c: c.school):
-            mine = [t for t in teachers if t["school"] == c.school]
+            mine = teachers_of.get(c.school, [])
             for j, t in enumerate(mine):
                 log.add("matching_result", {"school": c.school, "class": f"{j + 1:02d}",
                                             "teacher": t["id"], "name": t["name"]}, minutes=0)
@@ -360,6 +374,13 @@ def hall_schools(big: int = 400) -> list[SchoolPlan]:
         SchoolPlan("S003", "云岩区育才学校", quota=40, local=90),
         SchoolPlan("S004", "云岩区新星学校", quota=30, local=0),  # nobody applied
     ]
+
+
+def city_classes(pupils: int = 100_000, schools: int = 600) -> list[ClassPlan]:
+    """A city's grouping: `schools` schools sharing `pupils`, 45 to a class."""
+    each = pupils // schools
+    return [ClassPlan(f"G{k + 1:03d}", each + (1 if k < pupils % schools else 0),
+                      max(1, -(-(each + 1) // 45))) for k in range(schools)]
 
 
 def city_schools(applicants: int = 200_000, schools: int = 120) -> list[SchoolPlan]:

@@ -197,10 +197,13 @@ function drawCeremony(slide) {
   const name = slide.ceremony;
   const c = snap.ceremonies[name];
   const parts = table([t("h.participant"), t("h.commitment"), t("h.reveal")], c.participants.map((p) => {
-    const status = p.status === "void" ? `${S["h.status.void"]}（${S["h.void." + p.reason] || p.reason}）`
-      : p.status && p.status !== "committed" ? S["h.status." + p.status] : "";
+    const status = p.status === "void" ? t("h.void_reason", { reason: S["h.void." + p.reason] || p.reason })
+      : p.status === "committed" ? (c.closed ? S["h.status.committed"] : "")
+        : p.status ? S["h.status." + p.status] : "";
     return el("tr", { id: `p-${name}-${p.id}`, "data-participant": p.id },
-      el("th", { scope: "row" }, el("span", { class: "who", text: who(p) }), el("code", { class: "pid", text: p.id })),
+      // The logged id stays visible only when the role word and number do not say it.
+      el("th", { scope: "row" }, el("span", { class: "who", text: who(p) }),
+        participantLabel(p).n ? "" : el("code", { class: "pid", text: p.id })),
       td(p.commitment ? short(p.commitment) : c.closed ? "—" : S["h.status.waiting"], "hash"),
       el("td", { class: "st-" + (p.status || "none") }, el("span", { text: status }),
         p.secret ? el("code", { class: "secret", text: " " + short(p.secret) }) : ""));
@@ -231,7 +234,8 @@ function drawCeremony(slide) {
     c.key_released ? el("p", { text: t("h.key_released") }) : "",
     correctionList(c.corrections) || "",
   ];
-  return { main: [...heading(t("h.seed_title", { ceremony: ceremonyName(name) }), ""), parts, dice, beacon, seed], info, cls: "cer" };
+  return { main: [...heading(t("h.seed_title", { ceremony: ceremonyName(name) }), ""), parts, dice, beacon, seed], info,
+    cls: c.participants.length > 4 ? "cer many" : "cer" };
 }
 
 /** A school's stages (only those it has, §7.2) as lines: they wrap, never overflow. */
@@ -311,7 +315,9 @@ async function render() {
     el("span", { class: "deck", text: `${cursor + 1}/${deck.length}` }),
     cfg.auto ? el("span", { text: t("h.auto", { n: cfg.auto }) }) : "");
   shown = slide.id;
+  history.replaceState(null, "", "#" + slide.id);
   box.dataset.ready = "1";
+  if (!performance.getEntriesByName("hall:first-render").length) performance.mark("hall:first-render");
   schedule();
   prefetch();
 }
@@ -333,7 +339,11 @@ function rebuild() {
   const found = deck.findIndex((s) => s.id === at);
   cursor = found >= 0 ? found : Math.min(cursor, Math.max(0, deck.length - 1));
   const step = JSON.stringify([snap.step.key, snap.step.ceremony]);
-  if (step !== lastStep) { // a new step: show what it calls attention to
+  const linked = lastStep === "" ? deck.findIndex((s) => "#" + s.id === location.hash) : -1;
+  if (linked >= 0) { // a reload stays on the slide it showed (its id is the URL's fragment)
+    cursor = linked;
+    lastStep = step;
+  } else if (step !== lastStep) { // a new step: show what it calls attention to
     lastStep = step;
     const focus = focusOf(snap.step, deck);
     if (focus) cursor = deck.findIndex((s) => s.id === focus);

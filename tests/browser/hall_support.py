@@ -33,8 +33,7 @@ def hall_app(logs: Mapping[str, Path], public_base_url: str | None = PUBLIC_BASE
     app.include_router(stream.router, prefix="/api/v1")
     app.include_router(pages.router)
     app.mount("/static", pages.static_files(), name="static")
-    hall = stream.Hall(CeremonyStates(JsonlLogSource(logs)), public_base_url)
-    app.dependency_overrides[stream.get_hall] = lambda: hall
+    app.state.hall = stream.Hall(CeremonyStates(JsonlLogSource(logs)), public_base_url)
     return app
 
 
@@ -104,42 +103,51 @@ def axe_serious(page: Any) -> list[dict[str, Any]]:
 
 @dataclass
 class Meter:
-    """Bytes received per URL (Chrome DevTools Protocol, Network domain): finished
-    responses by their encoded length, a stream that never finishes by its data so far."""
+    """Bytes received (Chrome DevTools Protocol, Network domain) per request: a finished
+    response by its encoded length (headers and body), a stream that never finishes
+    (the SSE) by the data received so far. `by_url` sums the requests of each URL."""
 
-    by_url: dict[str, int] = field(default_factory=dict)
     _urls: dict[str, str] = field(default_factory=dict)
-    _streaming: dict[str, int] = field(default_factory=dict)
+    _sizes: dict[str, int] = field(default_factory=dict)
+    _finished: set[str] = field(default_factory=set)
 
     @classmethod
     def attach(cls, page: Any) -> Meter:
         meter = cls()
         cdp = page.context.new_cdp_session(page)
         cdp.send("Network.enable")
-        cdp.on("Network.responseReceived", meter._response)
+        cdp.on("Network.requestWillBeSent", meter._request)
         cdp.on("Network.dataReceived", meter._data)
-        cdp.on("Network.loadingFinished", meter._finished)
+        cdp.on("Network.loadingFinished", meter._done)
         return meter
 
-    def _response(self, ev: dict[str, Any]) -> None:
-        self._urls[ev["requestId"]] = ev["response"]["url"]
+    def _request(self, ev: dict[str, Any]) -> None:
+        self._urls[ev["requestId"]] = ev["request"]["url"]
 
     def _data(self, ev: dict[str, Any]) -> None:
-        self._streaming[ev["requestId"]] = self._streaming.get(ev["requestId"], 0) + int(
-            ev.get("encodedDataLength") or ev.get("dataLength") or 0)
-        self._count(ev["requestId"], self._streaming[ev["requestId"]])
+        rid = ev["requestId"]
+        if rid in self._urls and rid not in self._finished:
+            self._sizes[rid] = self._sizes.get(rid, 0) + int(ev.get("encodedDataLength") or 0)
 
-    def _finished(self, ev: dict[str, Any]) -> None:
-        self._count(ev["requestId"], int(ev["encodedDataLength"]))
+    def _done(self, ev: dict[str, Any]) -> None:
+        rid = ev["requestId"]
+        if rid in self._urls:
+            self._sizes[rid] = int(ev["encodedDataLength"])
+            self._finished.add(rid)
 
-    def _count(self, request_id: str, size: int) -> None:
-        url = self._urls.get(request_id)
-        if url is not None:
-            self.by_url[url] = max(self.by_url.get(url, 0), size)
+    @property
+    def by_url(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for rid, size in self._sizes.items():
+            out[self._urls[rid]] = out.get(self._urls[rid], 0) + size
+        return out
 
     @property
     def total(self) -> int:
-        return sum(self.by_url.values())
+        return sum(self._sizes.values())
 
     def reset(self) -> None:
-        self.by_url.clear()
+        """Count from now: requests already made are forgotten."""
+        self._urls.clear()
+        self._sizes.clear()
+        self._finished.clear()

@@ -11,6 +11,7 @@ arrive at the same state from any snapshot, which the Node cross-check below run
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -20,6 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lottery_service.api.i18n import STRINGS
 from lottery_service.views import CeremonyStates, CeremonyView, JsonlLogSource, ListKind
 from lottery_service.views.ceremony import PAGE_RECORDS, STAGES, ViewError
 from lottery_service.views.live import JsonlEntry
@@ -360,3 +362,30 @@ def test_a_body_the_screen_cannot_read_is_named_not_guessed_11_2() -> None:
     snap = view_of(entries_of(lines)).snapshot()
     assert snap["unreadable"] == [at] and snap["rejections"] is None
     assert view_of(RECEIPT).snapshot()["unreadable"] == []
+
+
+def test_the_hall_speaks_chinese_first() -> None:
+    """Every ceremony-screen string (api/i18n.py "h.*") is Chinese in Chinese: no English
+    word but the name of the setting an operator types."""
+    for key, (zh, en) in STRINGS.items():
+        if not key.startswith("h."):
+            continue
+        words = set(re.findall(r"[A-Za-z]{3,}", re.sub(r"\{\w+\}", "", zh)))
+        assert words <= {"SUNSHINE", "PUBLIC", "BASE", "URL"}, key  # SUNSHINE_PUBLIC_BASE_URL
+        assert en and en != zh, key
+
+
+def test_the_static_pages_cover_every_list_of_every_school_with_results(hall: Log) -> None:
+    """CeremonyView.pages(): what a static publication writes beside state.json (§18.1)."""
+    view = view_of(entries_of(hall.entries))
+    listed: dict[tuple[str, ListKind], int] = {}
+    for school, kind, number in view.pages():
+        listed[(school, kind)] = listed.get((school, kind), 0) + len(
+            view.page(school, kind, number)["records"])
+    results = [e.body for e in entries_of(hall.entries) if e.type == "lottery_result"]
+    for school in {r["school"] for r in results}:
+        mine = [r for r in results if r["school"] == school]
+        assert listed[(school, ListKind.ADMITTED)] == sum(
+            1 for r in mine if r["outcome"] == "admitted")
+        assert listed[(school, ListKind.WAITING)] == sum(
+            1 for r in mine if r["waiting"] is not None)

@@ -70,7 +70,8 @@ _HALL_LOCK = threading.Lock()
 
 
 def get_hall(request: Request) -> Hall:
-    """The app's Hall, made once from its API context (tests override this dependency)."""
+    """The app's Hall: `app.state.hall` if set (the v2 test server sets it), else made
+    once from the app's API context (the service's log cache and settings)."""
     state = request.app.state
     with _HALL_LOCK:
         hall: Hall | None = getattr(state, "hall", None)
