@@ -114,7 +114,8 @@ function heading(title, sub) {
 function measure() {
   const longest = snap.schools.concat(snap.classes.map((k) => ({ name: k.name, id: k.school })))
     .map((s) => schoolName(s.id, s.name)).reduce((a, b) => (b.length > a.length ? b : a), "");
-  const key = [longest, snap.reg_max, innerWidth, innerHeight, cfg.lang].join("|");
+  const top = document.querySelector(".hall-top").offsetHeight; // the banner may wrap
+  const key = [longest, snap.reg_max, innerWidth, innerHeight, top].join("|");
   if (key === capKey && cap) return;
   capKey = key;
   const most = Math.max(1, ...snap.schools.map((s) => Math.max(s.admitted, s.waiting)));
@@ -131,11 +132,13 @@ function measure() {
   box.style.setProperty("--cell-h", `${li.offsetHeight}px`);
   box.style.setProperty("--cols", String(names.cols));
   probe.remove();
+  const titles = [t("h.roster"), t("h.others"), t("h.classes", { school: longest || "—" })];
   const tprobe = el("div", { class: "hall-probe", "aria-hidden": "true" },
-    ...heading(longest || "—", " "),
-    el("div", { class: "table-box" }, el("table", { class: "hall-table" },
-      el("thead", {}, el("tr", {}, el("th", { text: "—" }))),
-      el("tbody", {}, el("tr", {}, el("td", { text: longest || "—" }))))));
+    ...heading(titles.reduce((a, b) => (b.length > a.length ? b : a)), " "),
+    // the tightest table: the other schools' (five columns, the longest name in the first)
+    table([t("h.school"), t("h.applicants"), t("h.quota"), t("h.admitted"), t("h.outcome")],
+      [el("tr", {}, el("th", { scope: "row", text: longest || "—" }), num(88888), num(88888), num(88888),
+        td(t("h.all_admitted")))]));
   box.append(tprobe);
   const tb = tprobe.querySelector(".table-box");
   const head = tprobe.querySelector("thead").offsetHeight;

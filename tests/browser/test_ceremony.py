@@ -299,3 +299,26 @@ def test_the_seed_panel_is_whole_with_six_participants_and_a_beacon_at_720p(
         assert out_of_view(page) == []
         page.wait_for_timeout(600)  # the slide's fade-in
         page.screenshot(path=screenshot_path(f"ceremony-seed-beacon-1280x720-{lang}.png"))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_before_the_draw_the_schools_are_paged_and_every_slide_fits(
+        tmp_path: Path, new_page: Any, lang: str) -> None:
+    log = season(EVENT, city_schools(4_000, 40), payments=False)
+    path = log.write(tmp_path / "entries.jsonl", upto=log.index("seed") + 1)
+    with served(hall_app({EVENT: path})) as url:
+        page = new_page(viewport={"width": 1280, "height": 720})
+        page.goto(url_of(url, lang))
+        read = ready(page)
+        page.keyboard.press("Home")
+        read = ready(page, read["id"])
+        first, rows = read["id"], 0
+        while True:
+            assert out_of_view(page) == [], read["id"]
+            if read["id"].startswith("roster:"):
+                rows += page.locator("#slide tbody tr").count()
+            page.keyboard.press("PageDown")
+            read = ready(page, read["id"])
+            if read["id"] == first:
+                break
+        assert rows == 40  # every school of the input, once

@@ -22,6 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lottery_service.api.i18n import STRINGS
+from lottery_service.config import Settings, SettingsError
 from lottery_service.views import CeremonyStates, CeremonyView, JsonlLogSource, ListKind
 from lottery_service.views.ceremony import PAGE_RECORDS, STAGES, ViewError
 from lottery_service.views.live import JsonlEntry
@@ -389,3 +390,23 @@ def test_the_static_pages_cover_every_list_of_every_school_with_results(hall: Lo
             1 for r in mine if r["outcome"] == "admitted")
         assert listed[(school, ListKind.WAITING)] == sum(
             1 for r in mine if r["waiting"] is not None)
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("https://draw.example.cn/", "https://draw.example.cn"),
+    ("http://10.0.0.5:8000/yunyan", "http://10.0.0.5:8000/yunyan"),
+    ("", None),
+])
+def test_the_public_base_url_is_read_from_the_environment(
+        value: str, expected: str | None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("SUNSHINE_PUBLIC_BASE_URL", value)
+    assert Settings.from_env(tmp_path).public_base_url == expected
+
+
+@pytest.mark.parametrize("value", ["draw.example.cn", "ftp://x.cn", "https://x.cn/?a=1",
+                                   "https://x.cn/#top", "javascript:alert(1)"])
+def test_a_public_base_url_that_cannot_be_used_is_refused_in_chinese_first(
+        value: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("SUNSHINE_PUBLIC_BASE_URL", value)
+    with pytest.raises(SettingsError, match=r"^SUNSHINE_PUBLIC_BASE_URL 不是 http\(s\) 网址"):
+        Settings.from_env(tmp_path)
