@@ -537,7 +537,7 @@ def random_records(rng: random.Random, ceremony: str, n: int) -> list[Json]:
     if ceremony == "grouping":
         recs = [pupil(r, rng.choice(names), rng.choice("FM"), rng.choice([[], ["sen"]]),
                       rng.choice(["S001", "S002"])) for r in regs]
-        return [*recs, *({"type": "class-plan", "school": s,
+        return [*recs, *({"type": "class-plan", "school": s, "name": f"{s}校",
                           "classes": [{"id": "01", "capacity": 45}]} for s in ("S001", "S002"))]
     recs = [applicant(r, rng.choice(names), rng.choice("FM"),
                       school=rng.choice(["S001", "S002"]),
@@ -896,7 +896,7 @@ def input_tree_vectors() -> Json:
                     siblings={"group": "G1", "mode": "together"}),
               pupil("2026100001", "赵*一", "M", [], siblings={"group": "G1", "mode": "together"}),
               pupil("2026100003", "刘*", "F", [], same_name="N1"),
-              {"type": "class-plan", "school": "S001",
+              {"type": "class-plan", "school": "S001", "name": "S001校",
                "classes": [{"id": "01", "capacity": 45}, {"id": "02", "capacity": 40}]}]
     teachers = [{"type": "teacher", "school": "S001", "id": "T0002", "name": "王*芳"},
                 {"type": "teacher", "school": "S001", "id": "T0001", "name": "李*"}]

@@ -176,7 +176,7 @@ RECORDS = {  # §3.2
                   "attrs": HEX32,
                   "siblings": nullable(obj({"group": ID, "mode": enum("together", "apart")})),
                   "same_name": nullable(ID)}),
-    "class-plan": obj({"type": enum("class-plan"), "school": ID, "classes": array(
+    "class-plan": obj({"type": enum("class-plan"), "school": ID, "name": text, "classes": array(
         obj({"id": ID, "capacity": integer(1)}), nonempty=True)}),
     "teacher": obj({"type": enum("teacher"), "school": ID, "id": ID, "name": text}),
 }
