@@ -108,7 +108,7 @@ class ApplicantRow:
             reg=self.reg, name=self.name, school=self.school, gender=self.gender,
             birth_date=dt.date.fromisoformat(self.birth_date), district=self.district,
             basis=self.basis, city_resident=self.city_resident, defaulter=self.defaulter,
-            policy_care=self.policy_care, direct_flag=self.direct or direct,
+            direct_flag=self.direct or direct,
             community_flag=community, sibling_group=self.sibling_group,
             reg_day=dt.date.fromisoformat(self.reg_day), graduating=self.graduating,
             child=child,
