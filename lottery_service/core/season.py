@@ -574,6 +574,13 @@ class SeasonState:
         rules = self._rules
         if c.opened is not None:
             return []
+        if len(escrow_key) != 32:
+            raise PhaseError("the escrow key is a 32-byte X25519 public key (§5.2)",
+                             section="5.2")
+        for other in self.ceremonies.values():
+            if other.opened is not None and other.escrow_key == escrow_key:
+                raise PhaseError(f"this escrow key is already the {other.kind} ceremony's; "
+                                 "each ceremony needs its own (§5.4)", section="5.4")
         order = CEREMONIES.index(kind)
         if order == 1 and self.payments_closed is None:
             raise PhaseError("the grouping ceremony opens after payments_closed (§11.3 rule 5)")
@@ -582,13 +589,6 @@ class SeasonState:
                              "(§11.3 rule 6)")
         if order > 0 and self.ceremonies[CEREMONIES[order - 1]].opened is None:
             raise PhaseError(f"the {CEREMONIES[order - 1]} ceremony opens first (§11.3)")
-        if len(escrow_key) != 32:
-            raise PhaseError("the escrow key is a 32-byte X25519 public key (§5.2)",
-                             section="5.2")
-        for other in self.ceremonies.values():
-            if other.opened is not None and other.escrow_key == escrow_key:
-                raise PhaseError(f"this escrow key is already the {other.kind} ceremony's; "
-                                 "each ceremony needs its own (§5.4)", section="5.4")
         people = tuple(sorted(participants, key=lambda p: p.id))
         round_: int | None = None
         if rules.beacon is None:
