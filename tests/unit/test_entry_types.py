@@ -70,7 +70,7 @@ def test_every_type_has_one_body_class() -> None:
 
 
 def test_data_file_is_the_vocabulary() -> None:
-    assert DATA == entry_types_data()
+    assert entry_types_data() == DATA
 
 
 def test_protocol_table_names_the_same_types_and_members() -> None:

@@ -51,8 +51,8 @@ def test_invalid_entry(case: dict[str, Any]) -> None:
         decode_entry(case["entry"].encode())
     error = case["error"]
     section = error["section"].removeprefix("§")
-    assert caught.value.section == section or section == "preamble" and "version 1" in str(
-        caught.value), (str(caught.value), error)
+    assert caught.value.section == section or (section == "preamble" and "version 1" in str(
+        caught.value)), (str(caught.value), error)
 
 
 def test_invalid_bodies_are_never_encoded() -> None:
