@@ -414,13 +414,14 @@ def seed_case(name: str, inp: Json, note: str | None = None) -> Json:
     bodies: list[Json] = [{"type": "ceremony_opened", "body": {
         "ceremony": ceremony, "participants": participants,
         "participants_hash": participants_hash(participants).hex(),
-        "escrow_key": b64(holder_public), "entropy_at": inp["entropy_at"],
+        "escrow_key": b64(holder_public), "physical_entropy_by": None,
         "beacon_round": None}}]
     if ceremony == "lottery":
         bodies.append({"type": "eligibility_rejections",
                        "body": {"count": 0, "root": mth([]).hex()}})
     bodies += [
-        {"type": "input_records", "body": {"ceremony": ceremony, "records": inp["records"]}},
+        {"type": "input_records", "body": {"ceremony": ceremony,
+                                           "records": [json.loads(x) for x in leaves]}},
         {"type": "input_frozen", "body": {"ceremony": ceremony, "root": root.hex(),
                                           "size": len(leaves)}},
     ]
@@ -506,7 +507,6 @@ def worked_input(**changes: Any) -> Json:
         "event": "demo-2026", "ceremony": "lottery", "rules": WORKED_RULES,
         "participants": WORKED_PARTICIPANTS, "records": WORKED_RECORDS,
         "escrow_holder_private": HOLDER_PRIVATE.hex(),
-        "entropy_at": "2026-07-01T02:00:00Z",
         "contributions": [contribution(p, "lottery", s) for p, s in WORKED_SECRETS.items()],
         "dice_witness": "notary-1", "physical": WORKED_DICE, "beacon": None,
     }
@@ -589,7 +589,7 @@ def seed_vectors() -> Json:
             "event": event, "ceremony": ceremony, "rules": rules, "participants": participants,
             "records": random_records(rng, ceremony, rng.randint(0, 8)),
             "escrow_holder_private": rng.randbytes(32).hex(),
-            "entropy_at": "2026-07-01T02:00:00Z", "contributions": contribs,
+            "contributions": contribs,
             "dice_witness": ids[0], "physical": [rng.randint(1, 6) for _ in range(rules["dice"])],
             "beacon": None}))
 
@@ -678,11 +678,12 @@ def seed_vectors() -> Json:
             "| commitment | opening | seed | seed_entry and the section that refuses them."),
         "notes": [
             "ephemeral_private keys are fixed for reproducibility; §5.4 requires fresh ones.",
-            "entropy_at and the dice witness are inputs of ceremony_opened/physical_entropy; "
-            "neither enters the seed (§5.7).",
+            "Without a beacon ceremony_opened's physical_entropy_by and beacon_round are null "
+            "(§5.6); the dice witness does not enter the seed (§5.7).",
             "commitment entries are listed in participant-id order; §5.1 fixes no order "
             "among them (they arrive when each participant commits).",
-            "A ceremony's input_records are logged as one part here (small inputs, §11.1).",
+            "A ceremony's input_records are logged as one part here (small inputs, §11.1), "
+            "in the input tree's (sorted) order.",
         ],
         "beacon_cases_todo": [],
         "beacon_cases_todo_note": (

@@ -121,11 +121,10 @@ def holder(ceremony: str) -> bytes:
 
 
 def ceremony_bodies(ceremony: str, records: list[Json], secrets: dict[str, str],
-                    statuses: dict[str, str], dice: list[int], entropy_at: str) -> Json:
+                    statuses: dict[str, str], dice: list[int]) -> Json:
     """The §5.1 entries of one ceremony, from generate_ceremony's transcription of §5."""
     inp = {"event": EVENT, "ceremony": ceremony, "rules": RULES, "participants": PARTICIPANTS,
            "records": records, "escrow_holder_private": holder(ceremony).hex(),
-           "entropy_at": entropy_at,
            "contributions": [contribution(p["id"], ceremony, secrets[p["id"]],
                                           statuses.get(p["id"], "reveal"))
                              for p in PARTICIPANTS],
@@ -200,8 +199,7 @@ def season() -> Json:
     lot = ceremony_bodies("lottery", lottery_records,
                           {"bureau-1": "a1" * 32, "notary-1": "b2" * 32, "parent-rep-1": "c3" * 32},
                           {"parent-rep-1": "escrow_opened"}, [2, 6, 1, 5, 5, 3, 4, 1, 6, 2,
-                                                             3, 3, 5, 1, 4, 6, 2, 2, 5, 4],
-                          "2026-07-01T03:00:00Z")
+                                                             3, 3, 5, 1, 4, 6, 2, 2, 5, 4])
     idx: dict[str, int] = {}
     add_ceremony(log, lot, "2026-06-20T16:30:00Z", "2026-07-01T01:00:00Z",
                  "2026-07-01T03:00:00Z", idx, "lottery", {"eligibility_rejections": {
@@ -273,8 +271,7 @@ def season() -> Json:
              for sid in ("S001", "S002")]
     grp = ceremony_bodies("grouping", [*pupils, *plans],
                           {"bureau-1": "d4" * 32, "notary-1": "e5" * 32, "parent-rep-1": "f6" * 32},
-                          {}, [1, 2, 3, 4, 5, 6, 6, 5, 4, 3, 2, 1, 1, 3, 5, 2, 4, 6, 6, 6],
-                          "2026-08-15T03:00:00Z")
+                          {}, [1, 2, 3, 4, 5, 6, 6, 5, 4, 3, 2, 1, 1, 3, 5, 2, 4, 6, 6, 6])
     add_ceremony(log, grp, "2026-08-10T10:00:00Z", "2026-08-15T01:00:00Z",
                  "2026-08-15T03:00:00Z", idx, "grouping")
     when = "2026-08-15T03:05:00Z"
@@ -295,8 +292,7 @@ def season() -> Json:
                 {"type": "teacher", "school": "S002", "id": "T0201", "name": "王*芳"}]
     tch = ceremony_bodies("teachers", teachers,
                           {"bureau-1": "17" * 32, "notary-1": "28" * 32, "parent-rep-1": "39" * 32},
-                          {}, [6, 6, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 1, 2, 3, 4, 5, 6, 1],
-                          "2026-08-21T03:00:00Z")
+                          {}, [6, 6, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 1, 2, 3, 4, 5, 6, 1])
     add_ceremony(log, tch, "2026-08-20T10:00:00Z", "2026-08-21T01:00:00Z",
                  "2026-08-21T03:00:00Z", idx, "teachers")
     match = reference_match(plans, teachers, bytes.fromhex(tch["seed_entry_body"]["seed"]))
