@@ -176,3 +176,34 @@ def verify_consistency(old: int, new: int, old_root: bytes, new_root: bytes,
         raise MerkleProofError("consistency proof too short")
     if fr != old_root or sr != new_root:
         raise MerkleProofError("consistency proof does not match the roots")
+
+
+class RootStream:
+    """RFC 9162 roots of the prefixes of a leaf sequence fed one hash at a time.
+
+    Keeps only the roots of the perfect subtrees the prefix splits into (RFC 9162
+    §2.1.1's split at the largest power of two, recursively): O(log n) memory, so
+    the verifier never holds every leaf of a province log to check its checkpoints.
+    """
+
+    def __init__(self) -> None:
+        self.size = 0
+        self._stack: list[bytes] = []
+        """Subtree roots, largest (leftmost) first; sizes are the 1-bits of `size`."""
+
+    def push(self, leaf: bytes) -> None:
+        h, n = leaf, self.size
+        while n & 1:  # merge equal-sized subtrees, as binary addition carries
+            h = hashlib.sha256(b"\x01" + self._stack.pop() + h).digest()
+            n >>= 1
+        self._stack.append(h)
+        self.size += 1
+
+    def root(self) -> bytes:
+        """MTH of the leaves pushed so far."""
+        if not self._stack:
+            return EMPTY_ROOT
+        h = self._stack[-1]
+        for left in reversed(self._stack[:-1]):
+            h = hashlib.sha256(b"\x01" + left + h).digest()
+        return h

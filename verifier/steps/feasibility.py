@@ -1,0 +1,96 @@
+"""Step 9: every frozen input was feasible when frozen (§3.4).
+
+Checked at every input_frozen, also one later withdrawn (§5.1 (3)): the service
+MUST NOT freeze an input the ceremony cannot finish from. §9's own conditions are
+`grouping.feasible`'s.
+"""
+
+from __future__ import annotations
+
+from verifier import grouping
+from verifier.errors import VerificationError
+from verifier.log import Freeze, Input
+from verifier.steps.context import Context
+
+
+def _fail(f: Freeze, name: str, message: str, section: str = "§3.4") -> VerificationError:
+    return VerificationError("feasibility", section,
+                             f"{name} input_frozen at entry {f.seq}: {message}")
+
+
+def _lottery(f: Freeze) -> None:
+    inp = f.input
+    units: dict[str, list[str]] = {}
+    heads: dict[str, tuple[str, str, bool, bool]] = {}
+    for a in inp.applicants:
+        school = inp.schools.get(a.school)
+        if school is None:
+            raise _fail(f, "lottery", f"{a.reg}: school {a.school} is not in the input (P13)")
+        if school.authority == "district" and a.district != school.district:
+            raise _fail(f, "lottery", f"{a.reg}: another district at a district-approved "
+                        f"school {a.school} (§7.2, P2)")
+        units.setdefault(a.unit, []).append(a.reg)
+        if a.reg == a.unit:
+            heads[a.unit] = (a.school, a.district, a.direct, a.community)
+    by_reg = {a.reg: a for a in inp.applicants if a.unit != a.reg}
+    for unit, regs in units.items():
+        head = heads.get(unit)
+        if head is None:
+            raise _fail(f, "lottery", f"{regs[0]}: the unit's head {unit} is not in the input "
+                        "(§3.2, P13)", "§3.2, §3.4")
+        if min(regs) != unit:
+            raise _fail(f, "lottery", f"unit {unit} is not the smallest reg of its members "
+                        "(§3.2)", "§3.2, §3.4")
+        for reg in regs:
+            member = by_reg.get(reg)
+            if member is not None and (member.school, member.district, member.direct,
+                                       member.community) != head:
+                raise _fail(f, "lottery", f"{reg}: members of unit {unit} differ in school, "
+                            "district, direct or community (§3.2, P13)", "§3.2, §3.4")
+
+
+def _grouping(f: Freeze) -> None:
+    inp = f.input
+    by_school: dict[str, list[grouping.Pupil]] = {}
+    for p in inp.pupils:
+        by_school.setdefault(p.school, []).append(p)
+    for sid in sorted(by_school):
+        if sid not in inp.plans:
+            raise _fail(f, "grouping", f"pupils of school {sid} have no class plan (S3)")
+    for sid, plan in sorted(inp.plans.items()):
+        pupils = by_school.get(sid)
+        if not pupils:
+            raise _fail(f, "grouping", f"the class plan of {sid} belongs to no pupil")
+        try:
+            grouping.feasible(sid, pupils, plan.record())
+        except grouping.GroupingError as exc:
+            raise _fail(f, "grouping", str(exc), "§3.4, §9") from None
+
+
+def _teachers(f: Freeze, groups: Input | None) -> None:
+    inp = f.input
+    if groups is None:
+        raise _fail(f, "teachers", "no frozen grouping input to match against")
+    for sid, plan in sorted(groups.plans.items()):
+        n = len(inp.teachers.get(sid, ()))
+        if n != len(plan.classes):
+            raise _fail(f, "teachers", f"school {sid} has {n} teachers for "
+                        f"{len(plan.classes)} classes (S5)")
+    extra = sorted(set(inp.teachers) - set(groups.plans))
+    if extra:
+        raise _fail(f, "teachers", f"school {extra[0]} has teachers but no class plan (S5)")
+
+
+def check(ctx: Context) -> str:
+    st = ctx.state
+    n = 0
+    for name, cer in st.ceremonies.items():
+        for f in cer.freezes:
+            if name == "lottery":
+                _lottery(f)
+            elif name == "grouping":
+                _grouping(f)
+            else:
+                _teachers(f, st.input_of("grouping"))
+            n += 1
+    return f"{n} frozen input(s) feasible" if n else "no input frozen yet"
