@@ -109,6 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"python -m verifier: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except SystemExit as exc:  # argparse: --help (0) or a bad command line (2)
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     except Exception as exc:  # the one boundary: report, never a traceback
         print(f"✗ unexpected error in the verifier, {type(exc).__name__}: {exc}")
         print("\nRESULT: VERIFICATION FAILED")

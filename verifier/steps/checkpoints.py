@@ -52,7 +52,14 @@ def signatures(ctx: Context) -> str:
     if not bundle.notes:
         raise _fail("no signed checkpoints")
     pol = _policy(ctx, key)
-    witnesses = list(pol.witnesses.values()) if pol is not None else _bundle_witnesses(ctx)
+    in_keys = _bundle_witnesses(ctx)
+    if pol is not None:  # §13: the bundle's witness keys are the policy's
+        listed = {(w.name, w.public_key) for w in pol.witnesses.values()}
+        stray = [w.name for w in in_keys if (w.name, w.public_key) not in listed]
+        if stray:
+            raise _fail(f"keys/ holds a witness key of {stray[0]} that the policy does not "
+                        "list", "§13, §13.1")
+    witnesses = list(pol.witnesses.values()) if pol is not None else in_keys
     for size, text in sorted(bundle.notes.items()):
         try:
             n = note.parse_note(text)

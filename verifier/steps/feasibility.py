@@ -13,21 +13,20 @@ from verifier.log import Freeze, Input
 from verifier.steps.context import Context
 
 
-def _fail(f: Freeze, name: str, message: str, section: str = "§3.4") -> VerificationError:
-    return VerificationError("feasibility", section,
-                             f"{name} input_frozen at entry {f.seq}: {message}")
+def _fail(message: str, section: str = "§3.4") -> VerificationError:
+    return VerificationError("feasibility", section, message)
 
 
-def _lottery(f: Freeze) -> None:
-    inp = f.input
+def lottery(inp: Input) -> None:
+    """§3.4 lottery: schools exist, units satisfy §3.2, no outsider at a district school."""
     units: dict[str, list[str]] = {}
     heads: dict[str, tuple[str, str, bool, bool]] = {}
     for a in inp.applicants:
         school = inp.schools.get(a.school)
         if school is None:
-            raise _fail(f, "lottery", f"{a.reg}: school {a.school} is not in the input (P13)")
+            raise _fail(f"{a.reg}: school {a.school} is not in the input (P13)")
         if school.authority == "district" and a.district != school.district:
-            raise _fail(f, "lottery", f"{a.reg}: another district at a district-approved "
+            raise _fail(f"{a.reg}: another district at a district-approved "
                         f"school {a.school} (§7.2, P2)")
         units.setdefault(a.unit, []).append(a.reg)
         if a.reg == a.unit:
@@ -36,49 +35,62 @@ def _lottery(f: Freeze) -> None:
     for unit, regs in units.items():
         head = heads.get(unit)
         if head is None:
-            raise _fail(f, "lottery", f"{regs[0]}: the unit's head {unit} is not in the input "
+            raise _fail(f"{regs[0]}: the unit's head {unit} is not in the input "
                         "(§3.2, P13)", "§3.2, §3.4")
         if min(regs) != unit:
-            raise _fail(f, "lottery", f"unit {unit} is not the smallest reg of its members "
+            raise _fail(f"unit {unit} is not the smallest reg of its members "
                         "(§3.2)", "§3.2, §3.4")
         for reg in regs:
             member = by_reg.get(reg)
             if member is not None and (member.school, member.district, member.direct,
                                        member.community) != head:
-                raise _fail(f, "lottery", f"{reg}: members of unit {unit} differ in school, "
+                raise _fail(f"{reg}: members of unit {unit} differ in school, "
                             "district, direct or community (§3.2, P13)", "§3.2, §3.4")
 
 
-def _grouping(f: Freeze) -> None:
-    inp = f.input
+def cohort(inp: Input) -> None:
+    """§3.4 grouping: one plan per pupils' school, no plan without pupils, §9's conditions."""
     by_school: dict[str, list[grouping.Pupil]] = {}
     for p in inp.pupils:
         by_school.setdefault(p.school, []).append(p)
     for sid in sorted(by_school):
         if sid not in inp.plans:
-            raise _fail(f, "grouping", f"pupils of school {sid} have no class plan (S3)")
+            raise _fail(f"pupils of school {sid} have no class plan (S3)")
     for sid, plan in sorted(inp.plans.items()):
         pupils = by_school.get(sid)
         if not pupils:
-            raise _fail(f, "grouping", f"the class plan of {sid} belongs to no pupil")
+            raise _fail(f"the class plan of {sid} belongs to no pupil")
         try:
             grouping.feasible(sid, pupils, plan.record())
         except grouping.GroupingError as exc:
-            raise _fail(f, "grouping", str(exc), "§3.4, §9") from None
+            raise _fail(str(exc), "§3.4, §9") from None
 
 
-def _teachers(f: Freeze, groups: Input | None) -> None:
-    inp = f.input
+def teachers(inp: Input, groups: Input | None) -> None:
+    """§3.4 teachers: as many teachers as classes at every school with a plan, no others."""
     if groups is None:
-        raise _fail(f, "teachers", "no frozen grouping input to match against")
+        raise _fail("no frozen grouping input to match against")
     for sid, plan in sorted(groups.plans.items()):
         n = len(inp.teachers.get(sid, ()))
         if n != len(plan.classes):
-            raise _fail(f, "teachers", f"school {sid} has {n} teachers for "
+            raise _fail(f"school {sid} has {n} teachers for "
                         f"{len(plan.classes)} classes (S5)")
     extra = sorted(set(inp.teachers) - set(groups.plans))
     if extra:
-        raise _fail(f, "teachers", f"school {extra[0]} has teachers but no class plan (S5)")
+        raise _fail(f"school {extra[0]} has teachers but no class plan (S5)")
+
+
+def _frozen(name: str, f: Freeze, groups: Input | None) -> None:
+    try:
+        if name == "lottery":
+            lottery(f.input)
+        elif name == "grouping":
+            cohort(f.input)
+        else:
+            teachers(f.input, groups)
+    except VerificationError as exc:
+        raise VerificationError("feasibility", exc.section,
+                                f"{name} input_frozen at entry {f.seq}: {exc.message}") from None
 
 
 def check(ctx: Context) -> str:
@@ -86,11 +98,6 @@ def check(ctx: Context) -> str:
     n = 0
     for name, cer in st.ceremonies.items():
         for f in cer.freezes:
-            if name == "lottery":
-                _lottery(f)
-            elif name == "grouping":
-                _grouping(f)
-            else:
-                _teachers(f, st.input_of("grouping"))
+            _frozen(name, f, st.input_of("grouping"))
             n += 1
     return f"{n} frozen input(s) feasible" if n else "no input frozen yet"
