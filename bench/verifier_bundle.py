@@ -292,7 +292,8 @@ def verify(root: Path, openings: bool) -> dict[str, Any]:
         cmd += ["--openings", str(root.parent / f"{root.name}.openings.jsonl")]
     with tempfile.TemporaryFile() as out_f, tempfile.TemporaryFile() as err_f:
         t = time.perf_counter()
-        subprocess.run(cmd, cwd=ROOT, stdout=out_f, stderr=err_f, check=False)
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out_f, stderr=err_f)
+        _, _, usage = os.wait4(proc.pid, 0)  # CPU: this child's own (2 cores are shared)
         elapsed = time.perf_counter() - t
         out_f.seek(0)
         err_f.seek(0)
@@ -302,7 +303,9 @@ def verify(root: Path, openings: bool) -> dict[str, Any]:
     report = json.loads(out)
     bad = [(s["number"], s["status"], s["detail"][:120]) for s in report["steps"]
            if s["status"] not in ("pass", "not checked")]
-    return {"verify_s": round(elapsed, 2), "verify_peak_rss_mb": round(rss),
+    return {"verify_s": round(elapsed, 2),
+            "verify_cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+            "verify_peak_rss_mb": round(rss),
             "ok": report["ok"], "failed": bad, "stderr": "\n".join(lines[:-1])[-500:]}
 
 

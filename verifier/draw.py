@@ -13,7 +13,7 @@ or null: nothing to escape), so the lottery step compares bytes, not dicts.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -68,6 +68,11 @@ class Unit(NamedTuple):
         return len(self.members)
 
 
+Waiting = tuple[Applicant, ...]
+"""A not-admitted unit in its school's waiting order (§7.4): its members, all naming the
+unit (a bare tuple: a province's waiting orders hold 10^6 of them)."""
+
+
 class Result(NamedTuple):
     """One applicant's §7.4 outcome: the members of its lottery_result body."""
 
@@ -98,9 +103,9 @@ class SchoolDraw:
     """The lottery_summary body."""
     results: list[Result]
     """One per applicant, ascending reg (the log's order)."""
-    waiting_order: list[Unit]
+    waiting_order: list[Waiting]
     offers: dict[str, str]
-    """reg -> stage that admitted it."""
+    """reg -> stage that admitted it (handed over to Payments, which empties it)."""
     pools: list[Pool] = field(default_factory=list)
 
 
@@ -118,20 +123,29 @@ def result_bytes(school: str, r: Result) -> bytes:
             f'"waiting":{waiting}}}').encode()
 
 
-def units_of(applicants: Iterable[Applicant], number: Callable[[str], bytes]) -> list[Unit]:
+def units_of(applicants: Sequence[Applicant], number: Callable[[str], bytes]) -> list[Unit]:
     """A school's applicants as units in lottery order (§6): by (number(unit), unit).
 
     The unit rules of §3.2 (members agree, the head is present) are the
     feasibility check's (§3.4), run at input_frozen before any draw.
     """
-    groups: dict[str, list[Applicant]] = {}
-    for a in applicants:
-        groups.setdefault(a.unit, []).append(a)
-    units = []
-    for u, members in groups.items():
-        if len(members) > 1:
-            members.sort(key=lambda a: a.reg)
-        units.append(Unit(number(u), u, tuple(members)))
+    singles = [a for a in applicants if a.unit == a.reg]
+    units = [Unit(number(a.reg), a.reg, (a,)) for a in singles]
+    if len(singles) != len(applicants):  # joint applications: one unit, members by reg
+        groups: dict[str, list[Applicant]] = {}
+        for a in applicants:
+            if a.unit != a.reg:
+                groups.setdefault(a.unit, []).append(a)
+        heads = {u.unit: k for k, u in enumerate(units)}
+        for u, members in groups.items():
+            k = heads.get(u)
+            together = sorted([*(units[k].members if k is not None else ()), *members],
+                              key=lambda a: a.reg)
+            unit = Unit(number(u), u, tuple(together))
+            if k is None:
+                units.append(unit)
+            else:
+                units[k] = unit
     units.sort()  # by (number, unit); units differ, so members are never compared
     return units
 
@@ -184,8 +198,9 @@ def allocate(school: School, applicants: Sequence[Applicant],
         r -= run("city", [u for u in units
                           if u.unit not in admitted and u.members[0].district != home], r)
     returned += r  # seats no remaining unit could take (P13)
-    waiting_order = losers["district"] + losers["city"]
-    position = {u.unit: k for k, u in enumerate(waiting_order, 1)} if waitlist_promotion else {}
+    waiting_order: list[Waiting] = [u.members for u in losers["district"] + losers["city"]]
+    position = ({w[0].unit: k for k, w in enumerate(waiting_order, 1)} if waitlist_promotion
+                else {})
     results: list[Result] = []
     offers: dict[str, str] = {}
     for u in units:
@@ -239,11 +254,12 @@ class Payments:
 
     draws: dict[str, SchoolDraw]
     waitlist_promotion: bool
-    offers: dict[str, tuple[str, str]] = field(default_factory=dict)
-    """reg -> (school, stage) of every place held now; stage "waiting" for a promotion."""
-    unconfirmed: set[str] = field(default_factory=set)
-    waiting: dict[str, tuple[str, int]] = field(default_factory=dict)
-    """reg -> (school, index in that school's waiting order) of every waiting member."""
+    offers: dict[str, tuple[str, str, int]] = field(default_factory=dict)
+    """reg -> (school, stage, round of the offer) of every place held now: stage "waiting"
+    for a promotion; round 0 for the draw's offers. An offer of round r is unconfirmed
+    until round r + 1 settles it. The tuples are shared: a province holds 10^6 offers."""
+    _waiting: set[str] | None = None
+    """Every member of a unit in a waiting order, built at the first lock."""
     promoted: set[tuple[str, str]] = field(default_factory=set)
     """(school, unit) of every unit promoted so far."""
     locked: set[str] = field(default_factory=set)
@@ -252,15 +268,21 @@ class Payments:
     rounds: int = 0
 
     def __post_init__(self) -> None:
+        shared: dict[tuple[str, str, int], tuple[str, str, int]] = {}
         for d in self.draws.values():
             for reg, stage in d.offers.items():
                 if reg in self.offers:  # registration numbers are unique (§1, step 8)
                     raise _fail("§7.6", f"{reg} holds admissions at two schools")
-                self.offers[reg] = (d.school, stage)
-            for k, u in enumerate(d.waiting_order):
-                for a in u.members:
-                    self.waiting[a.reg] = (d.school, k)
-        self.unconfirmed = set(self.offers)
+                offer = (d.school, stage, 0)
+                self.offers[reg] = shared.setdefault(offer, offer)
+            d.offers = {}
+
+    @property
+    def waiting(self) -> set[str]:
+        if self._waiting is None:
+            self._waiting = {a.reg for d in self.draws.values() for w in d.waiting_order
+                             for a in w}
+        return self._waiting
 
     def play(self, number: int, forfeits: Sequence[tuple[str, str]], locks: Sequence[str]
              ) -> dict[str, SchoolRound]:
@@ -278,14 +300,13 @@ class Payments:
         lost: dict[str, list[str]] = {}
         for reg, school in forfeits:
             held = self.offers.get(reg)
-            if reg not in self.unconfirmed or held is None or held[0] != school:
+            if held is None or held[0] != school or held[2] != number - 1:
                 raise _fail("§7.5", f"{where}: {reg} holds no unconfirmed offer at {school} "
                             "(P7)")
             lost.setdefault(school, []).append(held[1])
             del self.offers[reg]
-            self.unconfirmed.discard(reg)
             self.forfeited.add(reg)
-        self.unconfirmed.clear()  # every other holder paid: confirmed
+        # every other holder of an offer of round number − 1 paid: confirmed
         for reg in locks:
             if reg in self.locked:
                 raise _fail("§7.5", f"{where}: {reg} was locked in an earlier round (P8)")
@@ -301,19 +322,19 @@ class Payments:
             promoted: list[Promoted] = []
             if self.waitlist_promotion:
                 room = freed
-                for k, u in enumerate(self.draws[sid].waiting_order, 1):
+                for k, w in enumerate(self.draws[sid].waiting_order, 1):
                     if room == 0:
                         break  # no unit of size ≥ 1 fits any more
-                    if (sid, u.unit) in self.promoted or any(a.reg in self.locked
-                                                             for a in u.members):
+                    unit = w[0].unit
+                    if (sid, unit) in self.promoted or any(a.reg in self.locked for a in w):
                         continue
-                    if u.size <= room:
-                        room -= u.size
-                        self.promoted.add((sid, u.unit))
-                        promoted.extend(Promoted(a.reg, u.unit, k) for a in u.members)
+                    if len(w) <= room:
+                        room -= len(w)
+                        self.promoted.add((sid, unit))
+                        promoted.extend(Promoted(a.reg, unit, k) for a in w)
+            offer = (sid, "waiting", number)
             for p in promoted:
-                self.offers[p.reg] = (sid, "waiting")
-                self.unconfirmed.add(p.reg)
+                self.offers[p.reg] = offer
             out[sid] = SchoolRound(tuple(promoted), freed, len(stages) - len(promoted))
         if not any(r.promoted for r in out.values()):
             self.ended = True

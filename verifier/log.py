@@ -22,6 +22,7 @@ first; the phase-order step reports the second.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import sys
 from collections.abc import Callable
@@ -52,6 +53,24 @@ LOTTERY_RESULT = re.compile(
     rb'"seq":(0|' + _NAT + rb'),' + _TIME + rb',"type":"lottery_result","v":2\}')
 """The canonical encoding of every valid lottery_result entry (§11.2; keys in code-point
 order, no member that needs an escape)."""
+_NAME = rb'"name":"([^"\\\x00-\x1f]*)"'
+"""A name with nothing to escape (anything else takes the general parser)."""
+APPLICANT = re.compile(
+    rb'\{"attrs":"([0-9a-f]{64})","community":(true|false),"direct":(true|false),'
+    rb'"district":"(' + _ID + rb')",' + _NAME + rb',"reg":"(' + _REG + rb')",'
+    rb'"reg_day":"([0-9]{4}-[0-9]{2}-[0-9]{2})","school":"(' + _ID + rb')",'
+    rb'"type":"applicant","unit":"(' + _REG + rb')"\}')
+"""The canonical encoding of an applicant record (§3.2) with an escape-free name."""
+PUPIL = re.compile(
+    rb'\{"attrs":"([0-9a-f]{64})",' + _NAME + rb',"reg":"(' + _REG + rb')",'
+    rb'"same_name":(null|"' + _ID + rb'"),"school":"(' + _ID + rb')",'
+    rb'"siblings":(null|\{"group":"' + _ID + rb'","mode":"(?:together|apart)"\}),'
+    rb'"type":"pupil"\}')
+"""The canonical encoding of a pupil record (§3.2) with an escape-free name."""
+_RECORDS_HEAD = re.compile(rb'\{"body":\{"ceremony":"(lottery|grouping)","records":\[')
+_RECORDS_TAIL = re.compile(
+    rb'\]\},"event":"([a-z0-9][a-z0-9-]{0,62})","seq":(0|' + _NAT + rb'),' + _TIME
+    + rb',"type":"input_records","v":2\}')
 GROUPING_RESULT = re.compile(
     rb'\{"body":\{"class":"(' + _ID + rb')","reg":"(' + _REG + rb')","school":"(' + _ID
     + rb')"\},"event":"([a-z0-9][a-z0-9-]{0,62})","seq":(0|' + _NAT + rb'),' + _TIME
@@ -322,6 +341,10 @@ class Fold:
         self.order: phases.Order | None = None
         self.phase_error: PhaseError | None = None
         self.tree = merkle.RootStream()
+        self._event = b""
+        """The entries' event id as bytes, once known (fast-path envelopes)."""
+        self._time, self._time_text = b"", ""
+        """The last fast-path time checked, as bytes and as text."""
         self._handlers: dict[str, Callable[[int, str, str, Obj, bytes], None]] = {
             "event_created": self._event_created, "window_set": self._window,
             "window_removed": self._window, "rehearsal_recorded": self._rehearsal,
@@ -362,17 +385,23 @@ class Fold:
             m = LOTTERY_RESULT.fullmatch(raw)
             if m is not None:
                 body, reg, school, event, n, time = m.groups()
-                self._envelope(seq, event, n, time)
-                self._lottery_result(seq, time.decode(), school.decode(), reg.decode(), body)
+                t = self._envelope(seq, event, n, time)
+                self._lottery_result(seq, t, school.decode(), reg.decode(), body)
                 return
+        elif raw.endswith(b'"type":"input_records","v":2}') and self._records_fast(seq, raw):
+            return
         elif raw.endswith(b'"type":"grouping_result","v":2}'):
             m = GROUPING_RESULT.fullmatch(raw)
             if m is not None:
                 klass, reg, school, event, n, time = m.groups()
-                self._envelope(seq, event, n, time)
-                self._grouping_result(seq, time.decode(), school.decode(), reg.decode(),
-                                      klass.decode())
+                t = self._envelope(seq, event, n, time)
+                self._grouping_result(seq, t, school.decode(), reg.decode(), klass.decode())
                 return
+        self.general(seq, raw)
+
+    def general(self, seq: int, raw: bytes) -> None:
+        """The general path: strict JSON, the §11.2 schema, the canonical bytes (§2.3)."""
+        st = self.state
         obj = strict.loads_for_canonical_check(raw)
         records.entry(obj, st.event, seq)
         t, body = obj["type"], obj["body"]
@@ -380,17 +409,91 @@ class Fold:
             raise StrictError("not the canonical encoding, or a key repeated (§2.1, §2.3)")
         if st.event is None:
             st.event = obj["event"]
+            self._event = st.event.encode()
         self._handlers[t](seq, t, obj["time"], body, raw)
 
-    def _envelope(self, seq: int, event: bytes, n: bytes, time: bytes) -> None:
-        """The envelope checks of records.entry for a fast-path entry."""
+    def _records_fast(self, seq: int, raw: bytes) -> bool:
+        """An input_records entry of applicants (or pupils) only, read by one pattern per
+        record; False (nothing kept) when it is anything else, for the general parser."""
+        head = _RECORDS_HEAD.match(raw)
+        if head is None:
+            return False
+        c = head.group(1).decode()
+        pattern = APPLICANT if c == "lottery" else PUPIL
+        found: list[re.Match[bytes]] = []
+        pos = head.end()
+        while True:
+            m = pattern.match(raw, pos)
+            if m is None or len(found) == 250:
+                return False
+            found.append(m)
+            pos = m.end()
+            if raw[pos:pos + 1] != b",":
+                break
+            pos += 1
+        tail = _RECORDS_TAIL.fullmatch(raw, pos)
+        if tail is None:
+            return False
+        try:
+            names = [m.group(2 if c == "grouping" else 5).decode() for m in found]
+        except UnicodeDecodeError:
+            return False
+        if not all(map(records.is_masked_name, names)):
+            return False
+        if c == "lottery" and not all(records.is_date(m.group(7).decode()) for m in found):
+            return False
+        event, n, time = tail.groups()
+        t = self._envelope(seq, event, n, time)
+        inp = self.state.ceremony(c).current
+        for m in found:
+            enc = m.group(0)
+            if inp.last_leaf is not None and enc <= inp.last_leaf and inp.disorder is None:
+                inp.disorder = (f"entry {seq}: a record is logged twice or out of the input "
+                                "tree's order")
+            inp.last_leaf = enc
+            inp.tree.push(hashlib.sha256(b"\x00" + enc).digest())
+            if c == "lottery":
+                self._applicant(inp, m)
+            else:
+                self._pupil(inp, m)
+        inp.parts.append(Part(seq, len(found), len(raw), found[0].end() - found[0].start()))
+        self._feed(Item(seq, "input_records", t, c))
+        return True
+
+    def _applicant(self, inp: Input, m: re.Match[bytes]) -> None:
+        attrs, community, direct, district, _, reg_b, day, school, unit_b = m.groups()
+        reg, unit = reg_b.decode(), unit_b.decode()
+        gender = self._opened_attrs("lottery", inp, reg, attrs.decode())
+        inp.applicants.append(draw.Applicant(
+            reg, _intern(school.decode()), _intern(district.decode()), _intern(day.decode()),
+            direct == b"true", community == b"true", reg if unit == reg else unit,
+            None if gender is None else gender[0]))
+
+    def _pupil(self, inp: Input, m: re.Match[bytes]) -> None:
+        attrs, _, reg_b, same, school, sib = m.groups()
+        reg = reg_b.decode()
+        gender = self._opened_attrs("grouping", inp, reg, attrs.decode())
+        record = {"reg": reg, "school": school.decode(),
+                  "siblings": None if sib == b"null" else json.loads(sib),
+                  "same_name": None if same == b"null" else same[1:-1].decode()}
+        inp.pupils.append(grouping.pupil_of(record, None if gender is None else gender[0],
+                                            None if gender is None else gender[1]))
+
+    def _envelope(self, seq: int, event: bytes, n: bytes, time: bytes) -> str:
+        """The envelope checks of records.entry for a fast-path entry; its time."""
         st = self.state
-        if st.event is not None and event.decode() != st.event:
-            raise StrictError(f"entry.event {event.decode()!r} is not {st.event!r} (§11.3 (1))")
+        if event != self._event:
+            if st.event is not None:
+                raise StrictError(f"entry.event {event.decode()!r} is not {st.event!r} "
+                                  "(§11.3 (1))")
+            st.event, self._event = event.decode(), event
         if int(n) != seq:
             raise StrictError(f"entry.seq {int(n)} is not its index {seq} (§11.1)")
-        if not records.is_time(time.decode()):
-            raise StrictError(f"entry.time: not a time (§1): {time.decode()!r}")
+        if time != self._time:  # entries of one burst share their second
+            if not records.is_time(time.decode()):
+                raise StrictError(f"entry.time: not a time (§1): {time.decode()!r}")
+            self._time, self._time_text = time, time.decode()
+        return self._time_text
 
     def _feed(self, it: Item) -> None:
         """Phase order (§11.3), streamed; the first violation is kept for step 5."""

@@ -205,6 +205,8 @@ class Order:
     notified: set[tuple[str, int | None]] = field(default_factory=set)
     published: set[str] = field(default_factory=set)
     stage: str = "nothing logged"
+    voiding: _Ceremony | None = None
+    """The ceremony whose no-commitment voids are due right now (§5.1 (4))."""
 
     # ------------------------------------------------------------- progress
 
@@ -236,7 +238,7 @@ class Order:
                                  f"time {it.time} is before the previous entry's "
                                  f"{self.last_time}")
             self.last_time = it.time
-        due = next((c for c in self.ceremonies.values() if c.voids_due), None)
+        due = self.voiding
         if due is not None and not (it.type == "contribution_void" and it.ceremony == due.name
                                     and it.reason == "no-commitment"):
             raise PhaseError(it.seq, Rule.NO_COMMITMENT,
@@ -388,6 +390,7 @@ def _commitments_closed(o: Order, it: Item) -> None:
                     "at least two are needed")
     c.step = Step.CLOSED
     c.voids_due = sorted(c.participants - c.committed)
+    o.voiding = c if c.voids_due else None
     o.stage = f"{c.name} commitments closed"
 
 
@@ -403,6 +406,8 @@ def _settlement(o: Order, it: Item) -> None:
                         "commit, in id order)")
         c.voids_due.pop(0)
         c.settled.add(p)
+        if not c.voids_due:
+            o.voiding = None
         return
     if c.step != Step.CLOSED:
         when = "before commitments_closed" if c.step < Step.CLOSED else \

@@ -19,8 +19,7 @@ def _fail(message: str, section: str = "§3.4") -> VerificationError:
 
 def lottery(inp: Input) -> None:
     """§3.4 lottery: schools exist, units satisfy §3.2, no outsider at a district school."""
-    units: dict[str, list[str]] = {}
-    heads: dict[str, tuple[str, str, bool, bool]] = {}
+    joint: dict[str, list[str]] = {}
     for a in inp.applicants:
         school = inp.schools.get(a.school)
         if school is None:
@@ -28,22 +27,22 @@ def lottery(inp: Input) -> None:
         if school.authority == "district" and a.district != school.district:
             raise _fail(f"{a.reg}: another district at a district-approved "
                         f"school {a.school} (§7.2, P2)")
-        units.setdefault(a.unit, []).append(a.reg)
-        if a.reg == a.unit:
-            heads[a.unit] = (a.school, a.district, a.direct, a.community)
-    by_reg = {a.reg: a for a in inp.applicants if a.unit != a.reg}
-    for unit, regs in units.items():
-        head = heads.get(unit)
+        if a.unit != a.reg:
+            joint.setdefault(a.unit, []).append(a.reg)
+    if not joint:
+        return
+    regs = {a.reg: (a.school, a.district, a.direct, a.community) for a in inp.applicants
+            if a.unit != a.reg or a.reg in joint}
+    for unit, members in joint.items():
+        head = regs.get(unit)
         if head is None:
-            raise _fail(f"{regs[0]}: the unit's head {unit} is not in the input "
+            raise _fail(f"{members[0]}: the unit's head {unit} is not in the input "
                         "(§3.2, P13)", "§3.2, §3.4")
-        if min(regs) != unit:
+        if min(members) < unit:
             raise _fail(f"unit {unit} is not the smallest reg of its members "
                         "(§3.2)", "§3.2, §3.4")
-        for reg in regs:
-            member = by_reg.get(reg)
-            if member is not None and (member.school, member.district, member.direct,
-                                       member.community) != head:
+        for reg in members:
+            if regs[reg] != head:
                 raise _fail(f"{reg}: members of unit {unit} differ in school, "
                             "district, direct or community (§3.2, P13)", "§3.2, §3.4")
 

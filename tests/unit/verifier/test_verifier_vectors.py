@@ -141,8 +141,8 @@ def test_lottery_numbers(case: Obj) -> None:
     k = ceremony.keyed(bytes.fromhex(inp["seed"]), ceremony.TAG_NUMBER)
     assert [{"reg": a["reg"], "number": k(a["reg"]).hex()} for a in inp["applicants"]] == \
         exp["numbers"]
-    units = draw.units_of((draw.Applicant(a["reg"], "S", "D", "2026-06-11", False, False,
-                                          a["unit"]) for a in inp["applicants"]), k)
+    units = draw.units_of([draw.Applicant(a["reg"], "S", "D", "2026-06-11", False, False,
+                                          a["unit"]) for a in inp["applicants"]], k)
     assert [u.unit for u in units] == exp["unit_order"]
 
 
