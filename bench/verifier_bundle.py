@@ -180,7 +180,7 @@ def build(root: Path, n: int, n_schools: int) -> None:
     pools = [p for sid in sorted(draws) for p in draws[sid].pools]
     log.add("bias_audit", {"dimensions": bias.audit(pools)})
     pay = draw.Payments(draws, True)
-    forfeits = sorted((reg, school) for reg, (school, _) in pay.offers.items()
+    forfeits = sorted((reg, school) for reg, (school, _, _) in pay.offers.items()
                       if hashlib.sha256(reg.encode()).digest()[0] < 26)  # about a tenth
     want = pay.play(1, forfeits, [])
     for reg, school in forfeits:
@@ -197,7 +197,7 @@ def build(root: Path, n: int, n_schools: int) -> None:
     log.add("payment_round", {"round": 2, "forfeits": 0, "locks": 0})
     log.add("payments_closed", {"rounds": 2})
     cohort: dict[str, list[str]] = {}
-    for reg, (school, _) in pay.offers.items():
+    for reg, (school, _, _) in pay.offers.items():
         cohort.setdefault(school, []).append(reg)
     pupils, plans, teachers = [], [], []
     for sid, regs in sorted(cohort.items()):
