@@ -497,16 +497,25 @@ class Fold:
 
     def _feed(self, it: Item) -> None:
         """Phase order (§11.3), streamed; the first violation is kept for step 5."""
-        if self.phase_error is not None:
-            return
+        if self.phase_error is None:
+            try:
+                self._order().feed(it)
+            except PhaseError as exc:
+                self.phase_error = exc
+
+    def _feed_result(self, seq: int, type_: str, time: str, school: str, reg: str) -> None:
+        if self.phase_error is None:
+            try:
+                self._order().result(seq, type_, time, school, reg)
+            except PhaseError as exc:
+                self.phase_error = exc
+
+    def _order(self) -> phases.Order:
         if self.order is None:
             rules = self.state.rules
             self.order = phases.Order(rules is not None and rules.beacon is not None,
                                       rules is not None and rules.rehearsal)
-        try:
-            self.order.feed(it)
-        except PhaseError as exc:
-            self.phase_error = exc
+        return self.order
 
     def finish(self) -> phases.Order:
         """After the last line: the order (raises the first phase violation)."""
@@ -726,7 +735,7 @@ class Fold:
         res.digest.update(body + b"\n")
         res.count += 1
         self._span("lottery", time)
-        self._feed(Item(seq, "lottery_result", time, school=school, reg=reg))
+        self._feed_result(seq, "lottery_result", time, school, reg)
 
     def _lottery_result_parsed(self, seq: int, t: str, time: str, body: Obj, raw: bytes) -> None:
         self._lottery_result(seq, time, body["school"], body["reg"], strict.canon(body))
@@ -797,7 +806,7 @@ class Fold:
         res.classes.append(_intern(klass))
         res.count += 1
         self._span("grouping", time)
-        self._feed(Item(seq, "grouping_result", time, school=school, reg=reg))
+        self._feed_result(seq, "grouping_result", time, school, reg)
 
     def _grouping_result_parsed(self, seq: int, t: str, time: str, body: Obj, raw: bytes) -> None:
         self._grouping_result(seq, time, body["school"], body["reg"], body["class"])

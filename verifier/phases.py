@@ -230,20 +230,7 @@ class Order:
     # ----------------------------------------------------------------- feed
 
     def feed(self, it: Item) -> None:
-        if self.entries == 0 and it.type != "event_created":
-            raise PhaseError(it.seq, Rule.EVENT_CREATED, "the first entry is not event_created")
-        if it.time is not None:
-            if self.last_time is not None and it.time < self.last_time:
-                raise PhaseError(it.seq, Rule.TIME_ORDER,
-                                 f"time {it.time} is before the previous entry's "
-                                 f"{self.last_time}")
-            self.last_time = it.time
-        due = self.voiding
-        if due is not None and not (it.type == "contribution_void" and it.ceremony == due.name
-                                    and it.reason == "no-commitment"):
-            raise PhaseError(it.seq, Rule.NO_COMMITMENT,
-                             f"{it.type} where the {due.name} no-commitment voids of "
-                             f"{', '.join(due.voids_due)} must follow commitments_closed")
+        self._prelude(it.seq, it.type, it.time, it.ceremony, it.reason)
         handler = _HANDLERS.get(it.type)
         if handler is None:  # strict parsing refuses such an entry first (§2.3)
             raise VerificationError("phases", "§2.3, §11.2",
@@ -251,6 +238,36 @@ class Order:
         handler(self, it)
         self.entries += 1
         self.seen.add(it.type)
+
+    def result(self, seq: int, type_: str, time: str, school: str, reg: str) -> None:
+        """`feed` for one family's lottery_result or grouping_result, without an Item:
+        a province log holds 3·10^6 of them."""
+        self._prelude(seq, type_, time, None, None)
+        if type_ == "lottery_result":
+            _lottery_result_at(self, seq, type_, school, reg)
+        else:
+            _grouping_result_at(self, seq, type_, school, reg)
+        self.entries += 1
+        self.seen.add(type_)
+
+    def _prelude(self, seq: int, type_: str, time: str | None, ceremony: str | None,
+                 reason: str | None) -> None:
+        """What every entry must satisfy first: event_created first, times in order, and
+        no other entry where no-commitment voids are due."""
+        if self.entries == 0 and type_ != "event_created":
+            raise PhaseError(seq, Rule.EVENT_CREATED, "the first entry is not event_created")
+        if time is not None:
+            if self.last_time is not None and time < self.last_time:
+                raise PhaseError(seq, Rule.TIME_ORDER,
+                                 f"time {time} is before the previous entry's "
+                                 f"{self.last_time}")
+            self.last_time = time
+        due = self.voiding
+        if due is not None and not (type_ == "contribution_void" and ceremony == due.name
+                                    and reason == "no-commitment"):
+            raise PhaseError(seq, Rule.NO_COMMITMENT,
+                             f"{type_} where the {due.name} no-commitment voids of "
+                             f"{', '.join(due.voids_due)} must follow commitments_closed")
 
     def _ceremony(self, it: Item) -> _Ceremony:
         c = self.ceremonies.get(it.ceremony or "")
@@ -489,36 +506,43 @@ def _summary(r: _Results, it: Item, rule: Rule, kind: str) -> None:
     r.school, r.due, r.last_reg = school, it.count or 0, None
 
 
-def _result(r: _Results, it: Item, rule: Rule, kind: str) -> None:
+def _result(r: _Results, seq: int, school: str | None, reg: str | None, rule: Rule,
+            kind: str) -> None:
     """One family's result: its school's, due, in ascending reg."""
-    if r.school is None or it.school != r.school:
-        raise _fail(it, rule, f"{kind} result of school {it.school} outside its "
-                    "summary's run")
+    if r.school is None or school != r.school:
+        raise PhaseError(seq, rule, f"{kind} result of school {school} outside its "
+                         "summary's run")
     if r.due == 0:
-        raise _fail(it, rule, f"more {kind} results for {r.school} than its summary counts")
-    if r.last_reg is not None and (it.reg or "") <= r.last_reg:
-        raise _fail(it, rule, f"{kind} result {it.reg} after {r.last_reg} (ascending reg, "
-                    "once each)")
+        raise PhaseError(seq, rule, f"more {kind} results for {r.school} than its summary "
+                         "counts")
+    if r.last_reg is not None and (reg or "") <= r.last_reg:
+        raise PhaseError(seq, rule, f"{kind} result {reg} after {r.last_reg} (ascending reg, "
+                         "once each)")
     r.due -= 1
-    r.last_reg = it.reg
+    r.last_reg = reg
 
 
-def _lottery_allowed(o: Order, it: Item) -> None:
+def _lottery_allowed(o: Order, seq: int, type_: str) -> None:
     if not o.seeded("lottery"):
-        raise _fail(it, Rule.LOTTERY_RESULTS, f"{it.type} before the lottery seed")
+        raise PhaseError(seq, Rule.LOTTERY_RESULTS, f"{type_} before the lottery seed")
     if "bias_audit" in o.seen:
-        raise _fail(it, Rule.LOTTERY_RESULTS, f"{it.type} after the bias_audit")
+        raise PhaseError(seq, Rule.LOTTERY_RESULTS, f"{type_} after the bias_audit")
 
 
 def _lottery_summary(o: Order, it: Item) -> None:
-    _lottery_allowed(o, it)
+    _lottery_allowed(o, it.seq, it.type)
     _summary(o.lottery, it, Rule.LOTTERY_RESULTS, "lottery")
     o.stage = "lottery results being published"
 
 
 def _lottery_result(o: Order, it: Item) -> None:
-    _lottery_allowed(o, it)
-    _result(o.lottery, it, Rule.LOTTERY_RESULTS, "lottery")
+    _lottery_result_at(o, it.seq, it.type, it.school, it.reg)
+
+
+def _lottery_result_at(o: Order, seq: int, type_: str, school: str | None,
+                       reg: str | None) -> None:
+    _lottery_allowed(o, seq, type_)
+    _result(o.lottery, seq, school, reg, Rule.LOTTERY_RESULTS, "lottery")
 
 
 def _bias_audit(o: Order, it: Item) -> None:
@@ -633,24 +657,30 @@ def _payments_closed(o: Order, it: Item) -> None:
     o.stage = "payments closed"
 
 
-def _grouping_allowed(o: Order, it: Item) -> None:
+def _grouping_allowed(o: Order, seq: int, type_: str) -> None:
     if not o.seeded("grouping"):
-        raise _fail(it, Rule.GROUPING_RESULTS, f"{it.type} before the grouping seed")
+        raise PhaseError(seq, Rule.GROUPING_RESULTS, f"{type_} before the grouping seed")
     if "teachers" in o.ceremonies:
-        raise _fail(it, Rule.GROUPING_RESULTS, f"{it.type} after the teachers ceremony_opened")
+        raise PhaseError(seq, Rule.GROUPING_RESULTS,
+                         f"{type_} after the teachers ceremony_opened")
     if "grouping" in o.published:
-        raise _fail(it, Rule.PUBLISHED, f"{it.type} after the grouping was published")
+        raise PhaseError(seq, Rule.PUBLISHED, f"{type_} after the grouping was published")
 
 
 def _grouping_summary(o: Order, it: Item) -> None:
-    _grouping_allowed(o, it)
+    _grouping_allowed(o, it.seq, it.type)
     _summary(o.grouping, it, Rule.GROUPING_RESULTS, "grouping")
     o.stage = "grouping results being published"
 
 
 def _grouping_result(o: Order, it: Item) -> None:
-    _grouping_allowed(o, it)
-    _result(o.grouping, it, Rule.GROUPING_RESULTS, "grouping")
+    _grouping_result_at(o, it.seq, it.type, it.school, it.reg)
+
+
+def _grouping_result_at(o: Order, seq: int, type_: str, school: str | None,
+                        reg: str | None) -> None:
+    _grouping_allowed(o, seq, type_)
+    _result(o.grouping, seq, school, reg, Rule.GROUPING_RESULTS, "grouping")
 
 
 def _matching_result(o: Order, it: Item) -> None:
