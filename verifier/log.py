@@ -345,6 +345,7 @@ class Fold:
         """The entries' event id as bytes, once known (fast-path envelopes)."""
         self._time, self._time_text = b"", ""
         """The last fast-path time checked, as bytes and as text."""
+        self._texts: dict[bytes, str] = {}
         self._handlers: dict[str, Callable[[int, str, str, Obj, bytes], None]] = {
             "event_created": self._event_created, "window_set": self._window,
             "window_removed": self._window, "rehearsal_recorded": self._rehearsal,
@@ -434,43 +435,56 @@ class Fold:
         tail = _RECORDS_TAIL.fullmatch(raw, pos)
         if tail is None:
             return False
+        lottery = c == "lottery"
+        groups = [m.groups() for m in found]
         try:
-            names = [m.group(2 if c == "grouping" else 5).decode() for m in found]
+            names = [g[4 if lottery else 1].decode() for g in groups]
         except UnicodeDecodeError:
             return False
         if not all(map(records.is_masked_name, names)):
             return False
-        if c == "lottery" and not all(records.is_date(m.group(7).decode()) for m in found):
+        text = self._text
+        if lottery and not all(records.is_date(text(g[6])) for g in groups):
             return False
         event, n, time = tail.groups()
         t = self._envelope(seq, event, n, time)
         inp = self.state.ceremony(c).current
-        for m in found:
-            enc = m.group(0)
-            if inp.last_leaf is not None and enc <= inp.last_leaf and inp.disorder is None:
+        encs = [m.group(0) for m in found]
+        prev = inp.last_leaf
+        for enc in encs:
+            if prev is not None and enc <= prev and inp.disorder is None:
                 inp.disorder = (f"entry {seq}: a record is logged twice or out of the input "
                                 "tree's order")
-            inp.last_leaf = enc
-            inp.tree.push(hashlib.sha256(b"\x00" + enc).digest())
-            if c == "lottery":
-                self._applicant(inp, m)
-            else:
-                self._pupil(inp, m)
-        inp.parts.append(Part(seq, len(found), len(raw), found[0].end() - found[0].start()))
+            prev = enc
+        inp.last_leaf = prev
+        sha = hashlib.sha256
+        inp.tree.extend([sha(b"\x00" + enc).digest() for enc in encs])
+        if lottery:
+            add = inp.applicants.append
+            for attrs, community, direct, district, _, reg_b, day, school, unit_b in groups:
+                reg, unit = reg_b.decode(), unit_b.decode()
+                gender = (None if self.openings is None
+                          else self._opened_attrs("lottery", inp, reg, attrs.decode()))
+                add(draw.Applicant(reg, text(school), text(district), text(day),
+                                   direct == b"true", community == b"true",
+                                   reg if unit == reg else unit,
+                                   None if gender is None else gender[0]))
+        else:
+            for g in groups:
+                self._pupil(inp, g)
+        inp.parts.append(Part(seq, len(found), len(raw), len(encs[0])))
         self._feed(Item(seq, "input_records", t, c))
         return True
 
-    def _applicant(self, inp: Input, m: re.Match[bytes]) -> None:
-        attrs, community, direct, district, _, reg_b, day, school, unit_b = m.groups()
-        reg, unit = reg_b.decode(), unit_b.decode()
-        gender = self._opened_attrs("lottery", inp, reg, attrs.decode())
-        inp.applicants.append(draw.Applicant(
-            reg, _intern(school.decode()), _intern(district.decode()), _intern(day.decode()),
-            direct == b"true", community == b"true", reg if unit == reg else unit,
-            None if gender is None else gender[0]))
+    def _text(self, data: bytes) -> str:
+        """A repeated field (school, district, day) as one shared string."""
+        got = self._texts.get(data)
+        if got is None:
+            got = self._texts[data] = _intern(data.decode())
+        return got
 
-    def _pupil(self, inp: Input, m: re.Match[bytes]) -> None:
-        attrs, _, reg_b, same, school, sib = m.groups()
+    def _pupil(self, inp: Input, g: tuple[bytes, ...]) -> None:
+        attrs, _, reg_b, same, school, sib = g
         reg = reg_b.decode()
         gender = self._opened_attrs("grouping", inp, reg, attrs.decode())
         record = {"reg": reg, "school": school.decode(),

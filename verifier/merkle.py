@@ -204,6 +204,18 @@ class RootStream:
             self._carry(self.BLOCK, _perfect(self._pending))
             self._pending = []
 
+    def extend(self, leaves: list[bytes]) -> None:
+        """push() each leaf, a block at a time."""
+        k = 0
+        while k < len(leaves):
+            chunk = leaves[k:k + self.BLOCK - len(self._pending)]
+            self._pending += chunk
+            self.size += len(chunk)
+            k += len(chunk)
+            if len(self._pending) == self.BLOCK:
+                self._carry(self.BLOCK, _perfect(self._pending))
+                self._pending = []
+
     def _carry(self, n: int, h: bytes) -> None:
         stack = self._stack
         while stack and stack[-1][0] == n:  # equal subtrees merge, as binary addition carries

@@ -95,3 +95,18 @@ def mth_of(hashes: list[bytes]) -> bytes:
     while k * 2 < len(hashes):
         k *= 2
     return hashlib.sha256(b"\x01" + mth_of(hashes[:k]) + mth_of(hashes[k:])).digest()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(0, 600), max_size=6))
+def test_root_stream_extend_is_push(batches: list[int]) -> None:
+    pushed, extended = merkle.RootStream(), merkle.RootStream()
+    leaves: list[bytes] = []
+    for n in batches:
+        batch = [hashlib.sha256(f"{len(leaves)}/{k}".encode()).digest() for k in range(n)]
+        for leaf in batch:
+            pushed.push(leaf)
+        extended.extend(batch)
+        leaves += batch
+        assert extended.size == pushed.size == len(leaves)
+        assert extended.root() == pushed.root() == merkle.root(leaves)
