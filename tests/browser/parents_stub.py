@@ -106,7 +106,7 @@ class Stub:
         env = dict(ENV)
         if self.source == "static":
             env["SUNSHINE_PUBLICATION_URL"] = f"{base}/pub"
-        env["SUNSHINE_PUBLIC_URL"] = base
+        env["SUNSHINE_PUBLIC_BASE_URL"] = base
         return parents_config(EVENT, LOG_KEY, POLICY, drawn=self.drawn, env=env)
 
     # ---------------------------------------------------------------- routes
