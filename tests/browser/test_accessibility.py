@@ -50,6 +50,18 @@ def test_axe_finds_no_serious_violation(season: Season, server: str, new_page: A
     assert found == [], _summary(found)
 
 
+@pytest.mark.parametrize("name", ["index", "overview", "check", "participate"])
+def test_axe_finds_no_serious_violation_on_a_phone(season: Season, server: str,
+                                                   new_page: Any, name: str) -> None:
+    """The pages families and participants open on a phone, at 390×844."""
+    page = new_page(viewport={"width": 390, "height": 844})
+    inflight = Inflight(page)
+    page.goto(page_url(server, name, season.event, "zh"))
+    settle(page, inflight, PAGES[name][1])
+    found = axe_violations(page)
+    assert found == [], _summary(found)
+
+
 def _summary(found: list[dict[str, Any]]) -> str:
     return "\n".join(f"{v['impact']} {v['id']}: {v['help']}\n    " + "\n    ".join(v["nodes"])
                      for v in found)
