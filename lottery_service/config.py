@@ -3,7 +3,8 @@
 One default for every entry point (`make run`, `sunshine …`, `sunshine serve`):
 the data directory is SUNSHINE_DATA or `./data`, exported bundles go to
 SUNSHINE_AUDIT_DIR or `./audit_logs`, the database is DATABASE_URL or a SQLite
-file in the data directory.
+file in the data directory. SUNSHINE_PUBLIC_BASE_URL is where the public reaches
+the service: every absolute URL and QR code a page shows is built from it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,12 @@ from typing import Final
 
 DEFAULT_DATA: Final = Path("data")
 DEFAULT_AUDIT: Final = Path("audit_logs")
+# An absolute http(s) URL without query or fragment (a trailing "/" is dropped).
+PUBLIC_BASE_URL = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?")
+
+
+class SettingsError(ValueError):
+    """A setting from the environment that cannot be used; the message says which and why."""
 
 # An absolute http(s) URL without query or fragment (a trailing "/" is dropped).
 PUBLIC_BASE_URL = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?")
