@@ -24,13 +24,6 @@ PUBLIC_BASE_URL = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9
 class SettingsError(ValueError):
     """A setting from the environment that cannot be used; the message says which and why."""
 
-# An absolute http(s) URL without query or fragment (a trailing "/" is dropped).
-PUBLIC_BASE_URL = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?")
-
-
-class SettingsError(ValueError):
-    """A setting from the environment that cannot be used; the message says which and why."""
-
 
 @dataclass(frozen=True)
 class Settings:
