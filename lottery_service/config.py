@@ -3,7 +3,8 @@
 One default for every entry point (`make run`, `sunshine …`, `sunshine serve`):
 the data directory is SUNSHINE_DATA or `./data`, exported bundles go to
 SUNSHINE_AUDIT_DIR or `./audit_logs`, the database is DATABASE_URL or a SQLite
-file in the data directory.
+file in the data directory. SUNSHINE_PUBLIC_BASE_URL is where the public reaches
+the service: every absolute URL and QR code a page shows is built from it.
 
 The log origin (PROTOCOL.md §12.1) is `<prefix>/<event-id>`, with the prefix
 SUNSHINE_ORIGIN_PREFIX: a schema-less URL under a domain the deployment

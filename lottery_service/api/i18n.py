@@ -31,6 +31,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "operate": ("操作员控制台", "Operator console"),
     "bundle": ("下载审计包", "Download the audit bundle"),
     "api_docs": ("接口文档", "API documentation"),
+    "api_docs_why": ("本服务的全部接口（OpenAPI 文档，界面为英文）；页面资源都由本服务器提供。",
+                     "Every endpoint of this service (OpenAPI); every asset comes from this "
+                     "server."),
     # phases (core.season.Phase)
     "phase.setup": ("准备", "setup"),
     "phase.registration": ("报名", "registration"),
@@ -219,6 +222,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "h.live": ("● 实时", "● live"),
     "h.reconnecting": ("连接中断，正在重连……", "Connection lost, reconnecting…"),
     "h.auto": ("每 {n} 秒自动翻页", "Next page every {n} s"),
+    "error": ("出错了：", "Error: "),
     # parents' page: only what this browser verified is shown (§14; static/check-view.js)
     "check_title": ("查询录取结果", "Look up a result"),
     "reg": ("报名号", "Registration number"),
@@ -560,11 +564,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "participant_id_hint": ("例如 notary-1（以身份编号，不用姓名）",
                             "e.g. notary-1 (a role id, never a name)"),
     "ceremony_step": ("仪式进度", "Ceremony step"),
-    "escrow_key": ("公证处托管公钥", "Escrow holder's key"),
+    "escrow_key": ("本仪式的托管公钥（公证处）", "This ceremony's escrow key (notary office)"),
     "commit_button": ("生成秘密并提交承诺", "Make my secret and commit"),
     "reveal_button": ("揭示", "Reveal"),
-    "secret_file": ("秘密文件（可选；不选则使用本浏览器保存的秘密）",
-                    "Secret file (optional; otherwise the secret kept in this browser)"),
+    "secret_file": ("选择秘密文件", "Choose the secret file"),
     "your_secret": ("您的秘密（请妥善保存，揭示前不要告诉任何人）",
                     "Your secret (keep it; tell nobody before the reveal)"),
     "download_secret": ("下载秘密文件", "Download the secret file"),
@@ -596,6 +599,40 @@ STRINGS: dict[str, tuple[str, str]] = {
     "p.mismatch": ("此秘密与日志中的承诺不符，未发送。",
                    "This secret does not match your logged commitment; nothing was sent."),
     "p.need_fields": ("请填写令牌和参与方编号。", "Enter the token and the participant id."),
+    "p.your_role": ("您的身份", "Your role"),
+    "p.commit_how": ("秘密在本浏览器中生成，不在屏幕上显示。提交后请立即下载秘密文件，"
+                     "存到您自己的U盘；揭示时选择这个文件即可，不需要显示秘密。",
+                     "The secret is made in this browser and not shown on screen. After "
+                     "committing, download the secret file at once and keep it on your own USB "
+                     "stick; at the reveal, choose that file: the secret never needs to be shown."),
+    "p.secret_kept": ("秘密已生成并保存在本浏览器中，屏幕上不显示。",
+                      "Your secret is made and kept in this browser; it is not shown."),
+    "p.camera_warning": ("会场摄像机和旁人可能拍到这块屏幕。",
+                         "Hall cameras and people nearby can film this screen."),
+    "p.show_only_if": ("只有确认无人能看到屏幕时才显示秘密；揭示时不需要显示。",
+                       "Show the secret only when nobody can see the screen; the reveal does not "
+                       "need it shown."),
+    "p.show_secret": ("显示秘密", "Show the secret"),
+    "p.hide_secret": ("隐藏秘密", "Hide the secret"),
+    "p.reveal_how": ("选择提交时下载的秘密文件（不选则使用本浏览器保存的秘密）。"
+                     "页面先与日志中的承诺核对，相符才发送；秘密不在屏幕上显示。",
+                     "Choose the secret file you downloaded at the commit (or use the secret kept "
+                     "in this browser). The page checks it against your logged commitment before "
+                     "sending it; the secret is not shown on screen."),
+    "p.no_file": ("未选择文件（将使用本浏览器保存的秘密）",
+                  "No file chosen (the secret kept in this browser will be used)"),
+    "p.file_chosen": ("已选择：", "Chosen: "),
+    "p.people": ("本仪式的参与方", "Participants of this ceremony"),
+    "p.not_committed": ("未承诺", "not committed"),
+    "p.escrow_key_reused": ("本仪式的托管公钥与另一个仪式的相同（每个仪式必须有自己的密钥），"
+                            "未提交承诺；请联系公证处。",
+                            "This ceremony's escrow key is another ceremony's too (each ceremony "
+                            "must have its own key); nothing was sent. Contact the notary office."),
+    # §5.2 participant roles
+    "role.notary": ("公证员", "Notary"),
+    "role.supervisor": ("监督员", "Supervisor"),
+    "role.parent-rep": ("家长代表", "Parent representative"),
+    "role.bureau": ("教育局", "Education bureau"),
 }
 
 # Keys the browser scripts use (ceremony screen, parents' page, operator console).
@@ -616,7 +653,9 @@ JS_KEYS: tuple[str, ...] = (
     "cstep.seeded", "p.loading", "p.committing", "p.committed", "p.revealed",
     "p.not_participant", "p.not_committing", "p.already_committed", "p.not_revealing",
     "p.already_settled", "p.no_commitment", "p.no_secret", "p.bad_secret", "p.mismatch",
-    "p.need_fields",
+    "p.need_fields", "p.show_secret", "p.hide_secret", "p.no_file", "p.file_chosen",
+    "p.not_committed", "p.escrow_key_reused",
+    "role.notary", "role.supervisor", "role.parent-rep", "role.bureau",
     # supervisor dashboard (cosign)
     "w.need_fields", "w.cosigning", "w.bad_key", "w.not_registered", "w.other_key",
     "w.signature_ok", "w.signature_bad", "w.first_seen", "w.same", "w.grew",

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from lottery_service.demo.district import generate_district
 from playwright.sync_api import expect
 
 from lottery_service.api.i18n import t
 from lottery_service.demo import DemoRun
+from lottery_service.demo.district import generate_district
 from lottery_service.runtime import Runtime
 
 from .conftest import APPLICANTS

@@ -6,7 +6,7 @@ import { test } from "node:test";
 
 import { answer, importErrors, parseDice } from "../../lottery_service/web/static/operate-view.js";
 import {
-  commitRefusal, revealRefusal, secretKey, secretText,
+  commitRefusal, otherEscrowKeys, revealRefusal, roleText, secretKey, secretText, standingKey,
 } from "../../lottery_service/web/static/participate-view.js";
 
 test("operator console: answers, dice and import row errors", () => {
@@ -37,4 +37,27 @@ test("participant's page: a commit or a reveal is sent only when it can be logge
   assert.deepEqual(secretText(null), { key: "p.no_secret" });
   assert.deepEqual(secretText("AB".repeat(32)), { key: "p.bad_secret" });
   assert.equal(secretKey("ev", "lottery", "notary-1"), "sunshine-draw/secret/ev/lottery/notary-1");
+});
+
+test("participant's page: each ceremony's own escrow key, and a shared one refused (§5.4)", () => {
+  const open = (key, step = "committing") => ({
+    participants: [{ id: "notary-1", role: "notary" }], commitments: {}, settled: {}, step, escrow_key: key });
+  const ceremonies = { lottery: open("KL"), grouping: open("KG", "not_opened"), teachers: open(null, "not_opened") };
+  assert.deepEqual(otherEscrowKeys(ceremonies, "lottery"), ["KG"]);
+  assert.deepEqual(otherEscrowKeys(ceremonies, "teachers"), ["KL", "KG"]);
+  assert.equal(commitRefusal(ceremonies.lottery, "notary-1", otherEscrowKeys(ceremonies, "lottery")), null);
+  const shared = { ...ceremonies, grouping: open("KL") };
+  assert.deepEqual(commitRefusal(shared.lottery, "notary-1", otherEscrowKeys(shared, "lottery")),
+    { key: "p.escrow_key_reused", extra: "" });
+});
+
+test("participant's page: roles in words, and where each participant stands (§5.1, §5.2)", () => {
+  const S = { "role.notary": "公证员", "role.parent-rep": "家长代表" };
+  assert.equal(roleText(S, "notary"), "公证员");
+  assert.equal(roleText(S, "parent-rep"), "家长代表");
+  assert.equal(roleText(S, "auditor"), "auditor"); // not a §5.2 role: shown as logged
+  const c = { commitments: { a: "11", b: "22", d: "44" }, settled: { a: "reveal", b: "escrow_opened", d: "contribution_void" } };
+  assert.deepEqual(["a", "b", "d", "e"].map((p) => standingKey(c, p)),
+    ["revealed", "escrow_opened", "void", "p.not_committed"]);
+  assert.equal(standingKey({ commitments: { e: "55" }, settled: {} }, "e"), "committed");
 });

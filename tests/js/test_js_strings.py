@@ -25,6 +25,7 @@ BUILT = (
     + [f"stage.{s}" for s in ("direct", "community", "district", "city")]
     + [f"ceremony_{c}" for c in ("lottery", "grouping", "teachers")]
     + ["committed", "revealed", "escrow_opened", "void"]  # ceremony-model.js OPENING_STATUS
+    + [f"role.{r}" for r in ("notary", "supervisor", "parent-rep", "bureau")]  # participate.js
     + [f"cstep.{c}" for c in ("not_opened", "committing", "revealing", "entropy", "beacon",
                               "seeded")]
     # ceremony.js: the banner's step (views/ceremony.py Step), roles (§5.2), statuses,

@@ -420,7 +420,8 @@ def seed_case(name: str, inp: Json, note: str | None = None) -> Json:
         bodies.append({"type": "eligibility_rejections",
                        "body": {"count": 0, "root": mth([]).hex()}})
     bodies += [
-        {"type": "input_records", "body": {"ceremony": ceremony, "records": inp["records"]}},
+        {"type": "input_records", "body": {"ceremony": ceremony,
+                                           "records": [json.loads(x) for x in leaves]}},
         {"type": "input_frozen", "body": {"ceremony": ceremony, "root": root.hex(),
                                           "size": len(leaves)}},
     ]
@@ -677,11 +678,12 @@ def seed_vectors() -> Json:
             "| commitment | opening | seed | seed_entry and the section that refuses them."),
         "notes": [
             "ephemeral_private keys are fixed for reproducibility; §5.4 requires fresh ones.",
-            "the dice witness is an input of physical_entropy and does not enter the seed (§5.7); "
-            "without a beacon physical_entropy_by and beacon_round are null (§5.6).",
+            "Without a beacon ceremony_opened's physical_entropy_by and beacon_round are null "
+            "(§5.6); the dice witness does not enter the seed (§5.7).",
             "commitment entries are listed in participant-id order; §5.1 fixes no order "
             "among them (they arrive when each participant commits).",
-            "A ceremony's input_records are logged as one part here (small inputs, §11.1).",
+            "A ceremony's input_records are logged as one part here (small inputs, §11.1), "
+            "in the input tree's (sorted) order.",
         ],
         "beacon_cases_todo": [],
         "beacon_cases_todo_note": (

@@ -57,6 +57,12 @@ def _render(request: Request, name: str, lang: Lang, status_code: int = 200,
                                        status_code=status_code)
 
 
+def _public_base(request: Request) -> str | None:
+    """Where the public reaches the service (SUNSHINE_PUBLIC_BASE_URL), never the Host."""
+    base: str | None = request.app.state.runtime.settings.public_base_url
+    return base
+
+
 def qr_svg(url: str, scale: int = 8) -> Markup:
     """A QR code as inline SVG, made on the server (segno), so phones need no scanner site."""
     svg = segno.make(url, error="m").svg_inline(scale=scale, dark="#000000", light="#ffffff",
@@ -142,7 +148,8 @@ def parents_config(event_id: str, log_key: str, policy_text: str, *, drawn: bool
     - `source`: "api" (POST `api`/proof returns the receipt as text/plain) or "static"
       (`static_base` is the §18 publication root of this event: shards/, checkpoint);
     - `results_published`: false before the lottery results (the page says when, not why);
-    - `public_url`: this page's public address, for the receipt's QR code;
+    - `public_url`: this page's public address, for the receipt's QR code, built from
+      SUNSHINE_PUBLIC_BASE_URL (never from the request's Host header), else null;
     - `dates.results`, `payment.{deadline, where, amount}`, `next_step`: plain text;
     - `contact.{office, phone, hours, address}`: shown on every card and every failure.
     """
@@ -154,7 +161,7 @@ def parents_config(event_id: str, log_key: str, policy_text: str, *, drawn: bool
         "api": f"/api/v1/events/{event_id}",
         "static_base": f"{publication}/{event_id}/" if publication else None,
         "results_published": drawn,
-        "public_url": f"{public_base_url}/events/{event_id}/check" if public_base_url else "",
+        "public_url": f"{public_base_url}/events/{event_id}/check" if public_base_url else None,
         "dates": {"results": env.get("SUNSHINE_RESULTS_DATE") or None},
         "payment": {"deadline": env.get("SUNSHINE_PAYMENT_DEADLINE") or None,
                     "where": env.get("SUNSHINE_PAYMENT_WHERE") or None,
@@ -243,7 +250,7 @@ def _dashboard(request: Request, service: ServiceDep, event_id: str, lang: Lang,
                    **_event_header(snap), **_lottery_tables(snap),
                    **_checkpoints(service, event_id), grouped_schools=sorted(grouping),
                    bundle_url=f"/api/v1/events/{event_id}/bundle.zip",
-                   cosign_cmd=f"sunshine witness cosign {str(request.base_url).rstrip('/')} "
+                   cosign_cmd=f"sunshine witness cosign {_public_base(request) or '<server-url>'} "
                               f"<token> {event_id} <key-file> --log-key "
                               f"{service.keys.verifier_key(event_id)}",
                    # static/dashboard.js cosigns in the browser against this pinned log key (§12)
@@ -290,6 +297,17 @@ def operate(event_id: str, request: Request, service: ServiceDep,
                    import_kinds=("schools", "applicants", "community", "direct", "payments",
                                  "pupils", "class_plans", "teachers"),
                    config={"event": event_id, "api": f"/api/v1/events/{event_id}"})
+
+
+# ------------------------------------------------------------------- API docs
+
+
+@router.get("/api/v1/docs", response_class=HTMLResponse)
+def api_docs(request: Request, lang: str | None = None) -> HTMLResponse:
+    """Swagger UI over the OpenAPI document, from /static/vendor (swagger-ui-dist, no
+    CDN); started by static/api-docs.js, as the CSP allows no inline script."""
+    return _render(request, "api-docs.html", lang_of(lang),
+                   config={"openapi": request.app.openapi_url})
 
 
 # --------------------------------------------------------- ceremony participant
