@@ -611,7 +611,7 @@ def check_summary(plan: Mapping[str, Any], rows: Sequence[Mapping[str, Any]],
                   counts: Mapping[str, int]) -> None:
     """grouping_summary against the results (§11.2): every class of the plan by id, its
     pupils those the results place there, genders adding up to them, the same strata
-    ids in every class, none counting more than the class."""
+    ids in every class, none counting more than the class, each held by some pupil."""
     ids = sorted(c["id"] for c in plan["classes"])
     listed = [r["class"] for r in rows]
     if listed != ids:
@@ -628,6 +628,9 @@ def check_summary(plan: Mapping[str, Any], rows: Sequence[Mapping[str, Any]],
         if set(r["strata"]) != strata or any(v > r["pupils"] for v in r["strata"].values()):
             raise GroupingError(f"class {c}: strata counts are not the school's strata ids, "
                                 "each at most the class's pupils (§11.2)")
+    unheld = sorted(x for x in strata if not sum(r["strata"][x] for r in rows))
+    if unheld:
+        raise GroupingError(f"stratum {unheld[0]} is listed but no pupil holds it (§11.2)")
 
 
 def request_pupils(pupils: Sequence[Pupil]) -> int:

@@ -704,7 +704,7 @@ def _b_grouping_summary(o: Obj) -> None:
     fields(o, _body("school exchanges classes"), w)
     ident(o, "school", w)
     i(o, "exchanges", w)  # §9 step 9's E
-    classes = array(o, "classes", w)
+    classes = array(o, "classes", w, nonempty=True)  # every class of a non-empty plan
     for c in classes:
         fields(c, _SUMMARY_CLASS, "body.classes[]")
         ident(c, "class", "class")

@@ -58,8 +58,8 @@ def cohort(inp: Input) -> None:
         by_school.setdefault(p.school, []).append(p)
     for sid in sorted(by_school):
         if sid not in inp.plans:
-            raise _fail(f"the {len(by_school[sid])} pupils of school {sid} have no class "
-                        "plan (§9.3 (2), S3)", "§3.4, §9.3")
+            raise _fail(f"school {sid}: no-plan: its {len(by_school[sid])} pupils have no "
+                        "class plan (§9.3 (2), S3)", "§3.4, §9.3")
     for sid in sorted(inp.plans):
         if sid not in by_school:
             raise _fail(f"the class plan of {sid} belongs to no pupil")
@@ -67,8 +67,8 @@ def cohort(inp: Input) -> None:
     if mixed:
         regs = sorted(p.reg for p in inp.pupils
                       if p.siblings is not None and p.siblings[0] == mixed[0])
-        raise _fail(f"sibling group {mixed[0]} ({', '.join(regs)}) asks both together and "
-                    "apart (§9.3 (5), §3.2, S4)", "§3.4, §9.3")
+        raise _fail(f"mixed-sibling-modes: sibling group {mixed[0]} ({', '.join(regs)}) "
+                    "asks both together and apart (§9.3 (5), §3.2, S4)", "§3.4, §9.3")
     for sid, plan in sorted(inp.plans.items()):
         problems = grouping.school_problems(sid, by_school[sid], plan.record())
         if problems:
