@@ -649,9 +649,10 @@ def public_bounds(sizes: PublicSizes, rows: Sequence[Mapping[str, Any]], exchang
 
     Shares count in units of 1/N′: gender g in class j has share y = n_g·τ_j/N′. Before
     step 9 every count is on the floor or ceiling of its share; an exchange moves four
-    stratum counts by one and at most four gender counts by one (§9.2 (b)), so:
+    stratum counts by one and at most four gender counts by one (§9.2 (b)): none when
+    its two strata share a gender, else two classes' counts of each of the two, so:
 
-    * genders: Σ_j dist(c_gj, y_gj) ≤ 4E (E = 0: each ⌊y⌋ or ⌈y⌉);
+    * genders: Σ_j dist(c_gj, y_gj) ≤ 2E for each gender (E = 0: each ⌊y⌋ or ⌈y⌉);
     * a strata id is held by up to C §9 strata (gender | strata list), each within one
       of its share before step 9, so its count lies within C − 1 beyond ⌊share⌋ and
       ⌈share⌉ and moves by one in at most two classes per exchange: Σ_j dist ≤ 2E.
@@ -671,9 +672,9 @@ def public_bounds(sizes: PublicSizes, rows: Sequence[Mapping[str, Any]], exchang
     for g, n_g in totals.items():
         d = sum(_dist(r["genders"][g], n_g * t, n_prime) for r, t in zip(rows, tau,
                                                                           strict=True))
-        if d > 4 * exchanges:
+        if d > 2 * exchanges:
             raise GroupingError(_balance(f"gender {g}", rows, tau, n_g, n_prime, exchanges,
-                                         d, 4))
+                                         d, 2))
     ids = sorted(rows[0]["strata"]) if rows else []
     present = sum(1 for n_g in totals.values() if n_g)
     for x in ids:
