@@ -338,3 +338,31 @@ def test_items_7_8_a_wrong_plan_or_teacher_list_never_reaches_a_seed(door: Door,
     report = json.loads(out.stdout)
     assert out.returncode == 0, report["steps"]
     assert {r["number"] for r in report["steps"] if r["status"] != "pass"} <= {2}
+
+
+def test_item_10_a_participant_who_never_commits_is_void_and_the_bundle_verifies(
+        door: Door) -> None:
+    """§5.4: commitments close without parent-rep-1; the service logs its no-commitment
+    void, the seed leaves it out, and the verifier passes the exported bundle."""
+    s = door.season
+    s.register(APPLICANTS)
+    s.freeze_roster()
+    for p in ("bureau-1", "notary-1"):
+        assert s.commit("lottery", p).status_code == 200
+    s.post("/ceremonies/lottery/commitments/close")
+    voids = [e["body"] for e in door.entries() if e["type"] == "contribution_void"]
+    assert voids == [{"ceremony": "lottery", "participant": "parent-rep-1",
+                      "reason": "no-commitment"}]
+    for p in ("bureau-1", "notary-1"):
+        s.post("/ceremonies/lottery/reveals", token=s.token("participant", p),
+               json={"secret": s.secrets["lottery", p].hex()})
+    s.post("/ceremonies/lottery/entropy", json={"witness": "notary-1", "values": [2] * 20})
+    s.post("/ceremonies/lottery/seed")
+    s.post("/draw")
+    bundle = Path(s.post("/export")["path"])
+    out = subprocess.run([sys.executable, "-m", "verifier", str(bundle), "--json"], cwd=ROOT,
+                         capture_output=True, text=True, check=False)
+    report = json.loads(out.stdout)
+    assert out.returncode == 0, report["steps"]
+    steps = {r["number"]: r for r in report["steps"]}
+    assert steps[10]["status"] == "pass" and steps[12]["status"] == "pass"
