@@ -23,8 +23,8 @@ TAG_NUMBER = "sunshine-draw/v2/lottery-number"
 TAG_TEACHER_KEY = "sunshine-draw/v2/teacher-key"
 TAG_ATTRIBUTES = "sunshine-draw/v2/attributes"
 # §9's keys are "as §9 lists them" (§2.2); the §9 text on this branch still names v1 tags.
-TAG_GROUPING_KEY = "sunshine-draw/v1/grouping-key"
-TAG_CLASS_ORDER = "sunshine-draw/v1/class-order"
+TAG_GROUPING_KEY = "sunshine-draw/v2/grouping-key"
+TAG_CLASS_ORDER = "sunshine-draw/v2/class-order"
 
 
 def tagged_hash(tag: str, message: bytes) -> bytes:

@@ -22,8 +22,8 @@ from typing import Any, NamedTuple
 from verifier.ceremony import TAG_CLASS_ORDER, TAG_GROUPING_KEY, keyed
 
 # §2.2; the lead renames every v1 tag at once.
-TAG_GROUPING_ROUND = "sunshine-draw/v1/grouping-round"
-TAG_GROUPING_PREFERENCE = "sunshine-draw/v1/grouping-preference"
+TAG_GROUPING_ROUND = "sunshine-draw/v2/grouping-round"
+TAG_GROUPING_PREFERENCE = "sunshine-draw/v2/grouping-preference"
 
 GENDERS = ("F", "M")
 """The genders of §17.1, as grouping_summary lists them (§11.2)."""

@@ -87,7 +87,7 @@ class Grouping:
 
 
 def grouping_key_function(seed: bytes) -> Callable[[str], bytes]:
-    """reg ↦ key(p) = K(g, "sunshine-draw/v1/grouping-key", reg) (§9 step 4)."""
+    """reg ↦ key(p) = K(g, "sunshine-draw/v2/grouping-key", reg) (§9 step 4)."""
     return keyed(seed, TAG_GROUPING_KEY)
 
 

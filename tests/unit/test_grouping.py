@@ -178,41 +178,42 @@ def test_vectors_cover_the_issue_cases() -> None:
 def test_worked_example_by_hand() -> None:
     """§A: the `worked` case derived step by step from its keys and quotas.
 
-    Capacities 01:4 02:4 03:3, ten pupils. π = 03, 02, 01 (the class-order
+    Capacities 01:4 02:4 03:3, ten pupils. π = 03, 01, 02 (the class-order
     values ascend in that order). 03 cannot hold ⌈10/3⌉ = 4, so the N-times rule
     applies: level 3 seats 9, the tenth goes to the first class in π with
-    capacity above 3, 02: t = 03:3 02:4 01:3. Quotas (from the vector) are each
+    capacity above 3, 01: t = 03:3 01:4 02:3. Quotas (from the vector) are each
     the floor or ceiling of n_s·t_j/10. Units: the twins first (size 2), then
-    the singles by key: R0007 49e2…, R0008 7eb1…, R0009 8a7a…, R0006 c9ad….
-    Placement (preferences from the vector): twins → 01; R0007 → 03; R0008 →
-    03; R0009: 01 and 03 would exceed M|'s quota, 02 does not → 02; R0006:
-    03 holds its sibling → 01 (F| seat free). Free seats then: F| 02:2 → R0001,
-    R0010; F|sen 03:1 → R0003; M| 02:1 → R0002.
+    the singles by key: R0008 60b3…, R0009 84e3…, R0006 e653…, R0007 fdae….
+    Placement (preferences from the vector): twins (02, 01, 03): two boys in 02
+    exceed M|'s quota of 1 → 01; R0008 → 03; R0009: 01's M| seats are the
+    twins', 03 holds its namesake → 02; R0006 → 02; R0007 → 01, apart from its
+    sibling. Free seats then, by key in π order: F| 03 → R0010, 01 → R0001;
+    F|sen 02 → R0003; M| 03 → R0002.
     """
     case = next(c for c in _vector_cases() if c["name"] == "worked")
     seed = bytes.fromhex(case["input"]["seed"])
     assert seed == bytes(range(32))
     plan = ClassPlan.from_json(case["input"]["plans"][0])
     pupils = [OpenedPupil.from_json(p) for p in case["input"]["pupils"]]
-    assert class_order(plan, seed) == ("03", "02", "01")
+    assert class_order(plan, seed) == ("03", "01", "02")
     detail = group_school_detail(plan, pupils, seed)
-    assert dict(detail.targets) == {"03": 3, "02": 4, "01": 3}
+    assert dict(detail.targets) == {"03": 3, "01": 4, "02": 3}
     shares = {"F|": 4, "F|sen": 1, "M|": 5}
     for s, row in detail.quotas.items():
         for cls, q in row.items():
             x = shares[s] * detail.targets[cls]  # in tenths
             assert x // 10 <= q <= -(-x // 10)
-    assert [u.lead for u in detail.units] == ["R0005", "R0007", "R0008", "R0009", "R0006"]
-    assert [u.cls for u in detail.units] == ["01", "03", "03", "02", "01"]
+    assert [u.lead for u in detail.units] == ["R0005", "R0008", "R0009", "R0006", "R0007"]
+    assert [u.cls for u in detail.units] == ["01", "03", "02", "02", "01"]
     assert detail.conflicts == 0 and detail.exchanges == 0
     by_hand = {
-        "R0001": "02", "R0002": "02", "R0003": "03", "R0004": "01", "R0005": "01",
-        "R0006": "01", "R0007": "03", "R0008": "03", "R0009": "02", "R0010": "02",
+        "R0001": "01", "R0002": "03", "R0003": "02", "R0004": "01", "R0005": "01",
+        "R0006": "02", "R0007": "01", "R0008": "03", "R0009": "02", "R0010": "03",
     }
     assert dict(detail.assignments) == by_hand
     for gender in GENDERS:  # shares 1.5, 2, 1.5 (§9.2 (b))
         count = Counter(by_hand[p.reg] for p in pupils if p.gender == gender)
-        assert count["02"] == 2 and count["03"] in (1, 2) and count["01"] in (1, 2)
+        assert count["01"] == 2 and count["03"] in (1, 2) and count["02"] in (1, 2)
 
 
 # --- rejections (S2, S3, S4) --------------------------------------------------------

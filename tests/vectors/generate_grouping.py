@@ -26,10 +26,10 @@ OUT = Path(__file__).with_name("grouping.json")
 
 Json = dict[str, Any]
 
-TAG_CLASS_ORDER = "sunshine-draw/v1/class-order"
-TAG_KEY = "sunshine-draw/v1/grouping-key"
-TAG_ROUND = "sunshine-draw/v1/grouping-round"
-TAG_PREFERENCE = "sunshine-draw/v1/grouping-preference"
+TAG_CLASS_ORDER = "sunshine-draw/v2/class-order"
+TAG_KEY = "sunshine-draw/v2/grouping-key"
+TAG_ROUND = "sunshine-draw/v2/grouping-round"
+TAG_PREFERENCE = "sunshine-draw/v2/grouping-preference"
 
 
 class ReferenceError(Exception):
