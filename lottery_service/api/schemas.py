@@ -213,6 +213,10 @@ class RowErrorOut(BaseModel):
     reason: str
     field_zh: str
     reason_zh: str
+    column: str = Field(default="", description="the column as written in the file")
+    value: str = Field(default="", description="the cell (sanitised, truncated, an ID masked)")
+    hint: str = Field(default="", description="how to fix it, Chinese")
+    rule: str = Field(default="", description="the policy rule, when one applies")
 
 
 class FieldErrorOut(BaseModel):
