@@ -201,3 +201,34 @@ def register_check(event_id: str, service: ServiceDep, file: Annotated[UploadFil
                        not_in_grouping=list(d.not_in_grouping))
 
 
+
+
+class RuleCountOut(BaseModel):
+    code: str = Field(description="§7.1 rejection code, e.g. P1-graduation")
+    rule: str
+    count: int
+    examples: list[str] = Field(description="registration numbers with their file rows")
+    meaning: str = Field(description="what the code means, Chinese")
+    hint: str = Field(description="what to check when the count is surprising, Chinese")
+
+
+class FreezePreviewOut(BaseModel):
+    applications: int
+    eligible: int
+    rejected: list[RuleCountOut]
+    blocking: list[str] = Field(description="what would stop the freeze itself, Chinese")
+    confirm: str = Field(description="the code the freeze must be confirmed with")
+
+
+@router.get("/events/{event_id}/console/roster-preview", response_model=FreezePreviewOut,
+            responses=error_responses(401, 403, 404, 409, 422))
+def roster_preview(event_id: str, service: ServiceDep, _: AdminDep) -> FreezePreviewOut:
+    """What the roster freeze will reject, by rule, with counts and examples (§7.1), and
+    the code the operator confirms it with (issue 12 §4)."""
+    shown = service.lifecycle.eligibility_preview(event_id)
+    p = shown.preview
+    return FreezePreviewOut(
+        applications=p.applications, eligible=p.eligible, blocking=list(p.blocking),
+        rejected=[RuleCountOut(code=r.code, rule=r.rule, count=r.count,
+                               examples=list(r.examples), meaning=r.meaning, hint=r.hint)
+                  for r in p.rejected], confirm=shown.code)
