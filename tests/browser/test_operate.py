@@ -1,0 +1,261 @@
+"""The operator console runs a whole season from the browser (issue 12 §3, §4, §8).
+
+Real headless Chromium drives /events/<id>/operate from the event's creation to the
+exported bundle: the operator uploads the bureau's own files, confirms each
+irreversible step in a dialog naming its consequence (the roster freeze with the
+preview's code), the notary's escrow keys are made and used in this browser only,
+and every answer the page gives is a Chinese sentence, never JSON. Participants
+commit and reveal on their own devices (devices.py over HTTP), as they do on the day.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+from lottery_service import devices
+from lottery_service.demo.district import generate_district, payments_csv
+from lottery_service.runtime import Runtime
+from tests.paths import FIXTURES
+
+from .conftest import APPLICANTS, OPERATOR, screenshot_path
+from .test_accessibility import axe_violations
+
+EVENT = "console-2026"
+CJK = re.compile(r"[\u4e00-\u9fff]")
+SIZES = ((1920, 1080), (1280, 720), (390, 844))
+
+
+def _answer(page: Page, step: str) -> str:
+    """The answer the card of `step` shows, once there; it must be a Chinese sentence."""
+    box = page.locator(f'[data-step="{step}"] .answer')
+    expect(box).to_be_visible()
+    text = box.inner_text()
+    assert CJK.search(text), text
+    assert "{" not in text and "HTTP" not in text and "entries" not in text, text
+    return text
+
+
+def _card(page: Page, step: str) -> Any:
+    return page.locator(f'[data-step="{step}"]')
+
+
+def _confirm(page: Page, *, code: str | None = None) -> str:
+    dialog = page.locator("#confirm")
+    expect(dialog).to_be_visible()
+    text = dialog.inner_text()
+    assert "不可撤销" in text
+    if code is not None:
+        page.locator("#confirm-code-input").fill(code)
+    page.locator("#confirm-ok").click()
+    return text
+
+
+def _run(page: Page, step: str, *, confirm: bool = True, expect_text: str = "✓") -> str:
+    card = _card(page, step)
+    expect(card).to_have_class(re.compile(r"\bnext\b|\bopen\b|\bdone\b"))
+    card.locator("button.primary").first.click()
+    if confirm:
+        _confirm(page)
+    text = _answer(page, step)
+    assert text.startswith(expect_text), text
+    return text
+
+
+def _upload(page: Page, kind: str, path: Path) -> str:
+    card = _card(page, f"import:{kind}")
+    card.locator("input[type=file]").set_input_files(path)
+    card.locator("button[type=submit]").click()
+    return _answer(page, f"import:{kind}")
+
+
+def _setup(page: Page, ceremony: str, people: str, tmp: Path) -> str:
+    """The notary makes this ceremony's escrow key pair in the browser (the private key
+    is a download, never sent); the operator saves the participants with its public key."""
+    card = _card(page, f"participants:{ceremony}")
+    card.locator("textarea").fill(people)
+    with page.expect_download() as got:
+        card.get_by_role("button", name=re.compile("生成托管密钥")).click()
+    key_file = tmp / f"escrow-{ceremony}.key"
+    got.value.save_as(key_file)
+    assert re.fullmatch(r"[0-9a-f]{64}\n", key_file.read_text())
+    public = card.locator("input").nth(0).input_value()
+    assert len(public) == 44
+    card.locator("button[type=submit]").click()
+    assert "参与方" in _answer(page, f"participants:{ceremony}")
+    return public
+
+
+def _token(page: Page, role: str, subject: str) -> str:
+    page.locator("#t-role").select_option(role)
+    page.locator("#t-subject").fill(subject)
+    page.locator("#tools").get_by_role("button", name="生成令牌").click()
+    out = page.locator(".secret-out")
+    expect(out).to_be_visible()
+    expect(page.locator("#out")).to_contain_text("令牌已生成")
+    return out.inner_text().strip()
+
+
+def _ceremony(page: Page, url: str, ceremony: str, escrow_key: str, tokens: dict[str, str],
+              tmp: Path, dice: int) -> None:
+    """Everyone commits on their own device, all but one reveal, the notary opens the
+    withheld secret in the console, dice, seed, the key is released (§5)."""
+    for pid, tok in tokens.items():
+        devices.commit(devices.Server(url, tok), EVENT, ceremony, pid, escrow_key,  # type: ignore[arg-type]
+                       tmp / f"{ceremony}-{pid}.secret")
+    page.reload()
+    close = _card(page, f"close:{ceremony}")
+    expect(close).to_have_class(re.compile(r"\bnext\b"))
+    close.locator("button.primary").click()
+    assert "尚未提交承诺的参与方（无）" in _confirm(page)
+    _answer(page, f"close:{ceremony}")
+    withheld, *revealing = sorted(tokens)
+    for pid in revealing:
+        devices.reveal(devices.Server(url, tokens[pid]), EVENT, ceremony,  # type: ignore[arg-type]
+                       tmp / f"{ceremony}-{pid}.secret")
+    page.reload()
+    escrow = _card(page, f"escrow:{ceremony}")
+    expect(escrow).to_contain_text(withheld)
+    escrow.locator("input[type=file]").set_input_files(tmp / f"escrow-{ceremony}.key")
+    escrow.locator("button.primary").click()
+    assert withheld in _confirm(page)
+    assert f"{withheld} 的秘密已在本浏览器解开并提交" in _answer(page, f"escrow:{ceremony}")
+    card = _card(page, f"entropy:{ceremony}")
+    card.locator("input").nth(1).fill(" ".join(["4"] * dice))
+    card.locator("button[type=submit]").click()
+    assert "骰子" in _confirm(page)
+    assert "骰子点数 1" in _answer(page, f"entropy:{ceremony}")
+    assert "种子 1" in _run(page, f"seed:{ceremony}")
+    release = _card(page, f"release:{ceremony}")
+    release.locator("input[type=file]").set_input_files(tmp / f"escrow-{ceremony}.key")
+    release.locator("button.primary").click()
+    _confirm(page)
+    assert "托管私钥公开" in _answer(page, f"release:{ceremony}")
+
+
+def _shoot(page: Page, name: str) -> None:
+    for w, h in SIZES:
+        page.set_viewport_size({"width": w, "height": h})
+        page.screenshot(path=screenshot_path(f"operate-{name}-{w}x{h}.png"))
+
+
+def test_a_whole_season_from_the_console_alone(runtime: Runtime, server: str, new_page: Any,
+                                               tmp_path: Path) -> None:
+    district = generate_district(applicants=APPLICANTS, event_id=EVENT)
+    files = {kind: tmp_path / name for kind, (name, _) in district.files.items()}
+    for kind, (name, data) in district.files.items():
+        files[kind].write_bytes(data)
+    rules = district.rules
+    page = new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page.goto(f"{server}/events/{EVENT}/operate")
+    page.locator("#token").fill(OPERATOR)
+    page.get_by_role("button", name="保存").click()
+
+    # Before the event exists, only its creation is enabled; the rest say why.
+    expect(_card(page, "create")).to_have_class(re.compile(r"\bnext\b"))
+    expect(_card(page, "draw").locator("button")).to_have_count(0)
+    expect(_card(page, "draw")).to_contain_text("请先创建活动")
+    _shoot(page, "create")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.locator("#c-title").fill(str(rules["title"]))
+    page.locator("#c-year").fill(str(rules["year"]))
+    page.locator("#c-grade").select_option(str(rules["grade"]))
+    page.locator("#c-dice").fill(str(rules["dice"]))
+    page.locator(".step-card button[type=submit]").first.click()
+    assert "规则" in _confirm(page)
+    assert "活动创建 1" in _answer(page, "create")
+    expect(page.locator("#phase")).to_have_text("报名")
+
+    people = "\n".join(f"{p.id}:{p.role}" for p in district.participants["lottery"])
+    keys = {"lottery": _setup(page, "lottery", people, tmp_path)}
+    tokens = {p.id: _token(page, "participant", p.id) for p in district.participants["lottery"]}
+
+    # A malformed bureau file: the row report names row, column and value, capped, with
+    # the error file to download; nothing is stored.
+    _upload(page, "schools", files["schools"])
+    bad = _upload(page, "applicants", FIXTURES / "imports" / "applicants_errors.csv")
+    assert bad.startswith("✗") and "整个文件没有保存" in bad
+    table = _card(page, "import:applicants").locator("tbody tr")
+    expect(table.first).to_be_visible()
+    cells = [c.inner_text() for c in table.nth(0).locator("td").all()]
+    assert cells[0].isdigit() and cells[1] and cells[3], cells
+    dated = table.filter(has_text="2019-02-30")
+    expect(dated.first).to_be_visible()
+    assert dated.first.locator("td").nth(0).inner_text() == "3"
+    with page.expect_download() as got:
+        _card(page, "import:applicants").get_by_role("button", name=re.compile("下载错误文件")).click()
+    assert got.value.suggested_filename == "errors-applicants.xlsx"
+    _shoot(page, "import-errors")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    for kind in ("applicants", "community", "direct"):
+        assert _upload(page, kind, files[kind]).startswith("✓ 已导入")
+    # The freeze shows what it will reject, by rule, and is confirmed with the code.
+    freeze = _card(page, "freeze-roster")
+    expect(freeze).to_have_class(re.compile(r"\bnext\b"))
+    freeze.get_by_role("button", name="查看冻结预览").click()
+    expect(freeze.locator(".preview-lines li").first).to_contain_text("份申请")
+    assert re.search(r"P\d+-[a-z-]+（", freeze.locator(".preview-lines").inner_text())
+    freeze.locator(".report button.primary").click()
+    label = page.locator("#confirm-code-label").inner_text()
+    code = re.search(r"[0-9a-f]{12}", label)
+    assert code is not None, label
+    assert "份申请将按规则被拒绝" in _confirm(page, code=code.group(0))
+    assert "输入冻结 1" in _answer(page, "freeze-roster")
+    expect(page.locator("#phase")).to_have_text("摇号仪式")
+
+    _ceremony(page, server, "lottery", keys["lottery"], tokens, tmp_path, int(rules["dice"]))
+    assert "摇号结果" in _run(page, "draw")
+    expect(page.locator("#phase")).to_have_text("缴费确认")
+
+    pay = runtime.service.lifecycle.state(EVENT).payment_state()
+    receipts = tmp_path / "receipts.csv"
+    receipts.write_bytes(payments_csv([(r, pay.school_of[r]) for r in pay.unconfirmed()], 0.0,
+                                      rng_seed=1))
+    assert _upload(page, "payments", receipts).startswith("✓ 已导入")
+    assert "缴费轮次 1" in _run(page, "payment-round")
+    _run(page, "close-payments")
+    expect(page.locator("#phase")).to_have_text("录取确认")
+
+    for kind in ("pupils", "class-plans"):
+        assert _upload(page, kind, files[kind]).startswith("✓ 已导入")
+    keys["grouping"] = _setup(page, "grouping", people, tmp_path)
+    _run(page, "freeze-grouping")
+    _ceremony(page, server, "grouping", keys["grouping"], tokens, tmp_path, int(rules["dice"]))
+    assert "分班结果" in _run(page, "group")
+
+    assert _upload(page, "teachers", files["teachers"]).startswith("✓ 已导入")
+    keys["teachers"] = _setup(page, "teachers", people, tmp_path)
+    _run(page, "freeze-teachers")
+    _ceremony(page, server, "teachers", keys["teachers"], tokens, tmp_path, int(rules["dice"]))
+    assert "班主任匹配结果" in _run(page, "match")
+    assert "短信通知" in _run(page, "notify")
+    for ceremony in ("lottery", "grouping", "teachers"):
+        _run(page, f"publish:{ceremony}")
+    expect(page.locator("#phase")).to_have_text("已公布")
+
+    # A correction from the tools: a new entry, confirmed.
+    page.locator("#x-seq").fill("3")
+    page.locator("#x-reason").fill("校名有误")
+    page.locator("#tools").get_by_role("button", name="记录更正").click()
+    assert "原记录不会被修改" in _confirm(page)
+    expect(page.locator("#out")).to_contain_text("更正 1")
+    export = _run(page, "export", confirm=False)
+    assert "审计包已写入" in export
+    bundle = Path(export.split("写入 ", 1)[1].rstrip("。"))
+    assert (bundle / "log.jsonl").exists() or any(bundle.iterdir())
+    _shoot(page, "published")
+    assert axe_violations(page) == []
+
+
+def test_the_console_is_accessible_at_every_step_size(runtime: Runtime, server: str,
+                                                      new_page: Any) -> None:
+    """axe-core finds no serious violation on the console, phone size included."""
+    for w, h in SIZES:
+        page = new_page(viewport={"width": w, "height": h})
+        page.goto(f"{server}/events/console-new/operate")
+        expect(_card(page, "create")).to_be_visible()
+        assert axe_violations(page) == []
