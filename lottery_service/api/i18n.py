@@ -661,7 +661,7 @@ JS_KEYS: tuple[str, ...] = (
     "p.not_committed", "p.escrow_key_reused",
     "role.notary", "role.supervisor", "role.parent-rep", "role.bureau",
     # operator console (every "o." key)
-    *(key for key in STRINGS if key.startswith("o.")),
+    *(key for key in STRINGS if key.startswith(("o.", "phase."))),
     # supervisor dashboard (cosign)
     "w.need_fields", "w.cosigning", "w.bad_key", "w.not_registered", "w.other_key",
     "w.signature_ok", "w.signature_bad", "w.first_seen", "w.same", "w.grew",

@@ -29,10 +29,10 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 SIZES = ((1920, 1080), (1280, 720), (390, 844))
 
 
-def _answer(page: Page, step: str) -> str:
+def _answer(page: Page, step: str, timeout: float = 15_000) -> str:
     """The answer the card of `step` shows, once there; it must be a Chinese sentence."""
     box = page.locator(f'[data-step="{step}"] .answer')
-    expect(box).to_be_visible()
+    expect(box).to_be_visible(timeout=timeout)
     text = box.inner_text()
     assert CJK.search(text), text
     assert "{" not in text and "HTTP" not in text and "entries" not in text, text
@@ -54,13 +54,14 @@ def _confirm(page: Page, *, code: str | None = None) -> str:
     return text
 
 
-def _run(page: Page, step: str, *, confirm: bool = True, expect_text: str = "✓") -> str:
+def _run(page: Page, step: str, *, confirm: bool = True, expect_text: str = "✓",
+         timeout: float = 15_000) -> str:
     card = _card(page, step)
     expect(card).to_have_class(re.compile(r"\bnext\b|\bopen\b|\bdone\b"))
     card.locator("button.primary").first.click()
     if confirm:
         _confirm(page)
-    text = _answer(page, step)
+    text = _answer(page, step, timeout)
     assert text.startswith(expect_text), text
     return text
 
@@ -90,12 +91,13 @@ def _setup(page: Page, ceremony: str, people: str, tmp: Path) -> str:
 
 
 def _token(page: Page, role: str, subject: str) -> str:
+    out = page.locator(".secret-out")
+    before = out.inner_text() if out.is_visible() else ""
     page.locator("#t-role").select_option(role)
     page.locator("#t-subject").fill(subject)
     page.locator("#tools").get_by_role("button", name="生成令牌").click()
-    out = page.locator(".secret-out")
-    expect(out).to_be_visible()
-    expect(page.locator("#out")).to_contain_text("令牌已生成")
+    expect(page.locator("#out")).to_contain_text(f"请转交{subject}")
+    expect(out).not_to_have_text(before)
     return out.inner_text().strip()
 
 
@@ -150,6 +152,8 @@ def test_a_whole_season_from_the_console_alone(runtime: Runtime, server: str, ne
         files[kind].write_bytes(data)
     rules = district.rules
     page = new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    script_errors: list[str] = []
+    page.on("pageerror", lambda e: script_errors.append(str(e)))
     page.goto(f"{server}/events/{EVENT}/operate")
     page.locator("#token").fill(OPERATOR)
     page.get_by_role("button", name="保存").click()
@@ -232,7 +236,7 @@ def test_a_whole_season_from_the_console_alone(runtime: Runtime, server: str, ne
     _run(page, "freeze-teachers")
     _ceremony(page, server, "teachers", keys["teachers"], tokens, tmp_path, int(rules["dice"]))
     assert "班主任匹配结果" in _run(page, "match")
-    assert "短信通知" in _run(page, "notify")
+    assert "短信通知" in _run(page, "notify", timeout=120_000)
     for ceremony in ("lottery", "grouping", "teachers"):
         _run(page, f"publish:{ceremony}")
     expect(page.locator("#phase")).to_have_text("已公布")
@@ -249,6 +253,7 @@ def test_a_whole_season_from_the_console_alone(runtime: Runtime, server: str, ne
     assert (bundle / "log.jsonl").exists() or any(bundle.iterdir())
     _shoot(page, "published")
     assert axe_violations(page) == []
+    assert script_errors == []
 
 
 def test_the_console_is_accessible_at_every_step_size(runtime: Runtime, server: str,

@@ -71,8 +71,12 @@ async function refresh() {
   }
   view = { event, status };
   $("phase").textContent = t(`phase.${event ? event.phase : "setup"}`);
-  draw();
+  // Redraw only when something changed, so a file chosen in a card is not lost.
+  const seen = JSON.stringify([view, [...answers.entries()].map(([k, a]) => [k, a.text])]);
+  if (seen !== drawn) draw();
+  drawn = seen;
 }
+let drawn = "";
 
 /** Run one step: confirm it when irreversible, call it, say the answer, redraw. */
 async function act(step, run, { facts = {}, code = null } = {}) {
@@ -82,6 +86,9 @@ async function act(step, run, { facts = {}, code = null } = {}) {
     const ok = await confirmStep(name, consequence(t, step, facts) ?? t(`o.warn.${facts.force}`), code);
     if (!ok) return;
   }
+  answers.delete(step.id); // the card shows no stale answer while this one runs
+  $("out").hidden = true;
+  draw();
   let result;
   try { result = await run(); } catch (e) { result = { status: 0, data: { message_zh: String(e.message ?? e) } }; }
   const { text, bad } = result.say ?? answer(t, name, result);
@@ -227,7 +234,7 @@ const BODIES = {
     const grade = el("select", {}, el("option", { value: "1", text: t("o.grade.1") }),
       el("option", { value: "7", text: t("o.grade.7") }));
     return form([
-      field("c-event", t("o.f.event"), input({ value: cfg.event, required: true, pattern: "[a-z0-9][a-z0-9-]{0,62}" }), t("o.f.event_hint")),
+      field("c-event", t("o.f.event"), input({ value: cfg.event, required: true, pattern: "[a-z0-9][a-z0-9\\-]{0,62}" }), t("o.f.event_hint")),
       field("c-title", t("o.f.title"), input({ required: true })),
       field("c-year", t("o.f.year"), input({ type: "number", value: cfg.year, min: 2000, max: 2100, required: true })),
       field("c-grade", t("o.f.grade"), grade),
@@ -393,7 +400,7 @@ const BODIES = {
     const n = view.event?.rules?.dice ?? 20;
     const c = s.ceremony;
     return form([
-      field(`d-${c}-w`, t("o.f.witness"), input({ required: true, value: "notary-1", pattern: "[A-Za-z0-9][A-Za-z0-9._-]{0,63}" }), t("o.f.witness_hint")),
+      field(`d-${c}-w`, t("o.f.witness"), input({ required: true, value: "notary-1", pattern: "[A-Za-z0-9][A-Za-z0-9._\\-]{0,63}" }), t("o.f.witness_hint")),
       field(`d-${c}-v`, t("o.f.dice_values", { n }), input({ required: true, inputmode: "numeric" })),
     ], name, async () => {
       const values = parseDice($(`d-${c}-v`).value, n);
