@@ -7,6 +7,7 @@ console has many of them; i18n.py merges them into STRINGS and hands every "o." 
 to the page.
 """
 
+# ruff: noqa: E501  (a table of sentences: one string a line reads better than split ones)
 from __future__ import annotations
 
 from typing import Final

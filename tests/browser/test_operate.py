@@ -148,7 +148,7 @@ def test_a_whole_season_from_the_console_alone(runtime: Runtime, server: str, ne
                                                tmp_path: Path) -> None:
     district = generate_district(applicants=APPLICANTS, event_id=EVENT)
     files = {kind: tmp_path / name for kind, (name, _) in district.files.items()}
-    for kind, (name, data) in district.files.items():
+    for kind, (_, data) in district.files.items():
         files[kind].write_bytes(data)
     rules = district.rules
     page = new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
@@ -190,7 +190,8 @@ def test_a_whole_season_from_the_console_alone(runtime: Runtime, server: str, ne
     expect(dated.first).to_be_visible()
     assert dated.first.locator("td").nth(0).inner_text() == "3"
     with page.expect_download() as got:
-        _card(page, "import:applicants").get_by_role("button", name=re.compile("下载错误文件")).click()
+        _card(page, "import:applicants").get_by_role(
+            "button", name=re.compile("下载错误文件")).click()
     assert got.value.suggested_filename == "errors-applicants.xlsx"
     _shoot(page, "import-errors")
     page.set_viewport_size({"width": 1280, "height": 900})
