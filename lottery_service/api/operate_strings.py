@@ -130,6 +130,9 @@ CONSEQUENCES: Final[dict[str, tuple[str, str]]] = {
 
 UI: Final[dict[str, tuple[str, str]]] = {
     "tools": ("其他操作（任何阶段可用）", "Other actions (any phase)"),
+    "next": ("下一步：", "Next: "),
+    "next_none": ("没有待办的下一步：本季流程已经走完，可随时导出审计包。",
+                  "Nothing is waiting: the season is done; export the bundle any time."),
     "stage.setup": ("一、准备", "1. Setup"),
     "stage.registration": ("二、报名与名单", "2. Registration"),
     "stage.lottery": ("三、摇号仪式", "3. Lottery ceremony"),

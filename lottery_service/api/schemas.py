@@ -196,6 +196,9 @@ class ImportDone(BaseModel):
                                                           "at the roster freeze")
     entries: list[EntryRef] = Field(default_factory=list,
                                     description="what the import logged (locks_recorded)")
+    notes: list[str] = Field(default_factory=list,
+                             description="what the reader did, Chinese (e.g. title rows above "
+                                         "the header skipped, an example row skipped)")
 
 
 class RosterPreviewOut(BaseModel):

@@ -10,10 +10,13 @@ commit and reveal on their own devices (devices.py over HTTP), as they do on the
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 from playwright.sync_api import Page, expect
 
 from lottery_service import devices
@@ -138,6 +141,39 @@ def _ceremony(page: Page, url: str, ceremony: str, escrow_key: str, tokens: dict
     assert "托管私钥公开" in _answer(page, f"release:{ceremony}")
 
 
+def _text(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding).lstrip("\ufeff")
+        except UnicodeDecodeError:
+            continue
+    raise AssertionError("not text")
+
+
+def _bureau_workbook(files: dict[str, tuple[str, bytes]], out: Path) -> int:
+    """The applicants as a bureau's registration system exports them: XLSX, a title and a
+    blank row above the header, the common names 学生姓名 / 报名学校 (by the school's name,
+    not its code) / 报名时间; returns the number of applicants."""
+    schools = {r["学校代码"]: r["学校名称"]
+               for r in csv.DictReader(io.StringIO(_text(files["schools"][1])))}
+    reader = csv.reader(io.StringIO(_text(files["applicants"][1])))
+    header = next(reader)
+    school = header.index("申请学校")
+    renamed = {"姓名": "学生姓名", "申请学校": "报名学校", "报名日期": "报名时间"}
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["2026年民办初中网上报名汇总表"])
+    sheet.append([])
+    sheet.append([renamed.get(h, h) for h in header])
+    count = 0
+    for row in reader:
+        row[school] = schools[row[school]]
+        sheet.append(row)
+        count += 1
+    book.save(out)
+    return count
+
+
 def _shoot(page: Page, name: str) -> None:
     for w, h in SIZES:
         page.set_viewport_size({"width": w, "height": h})
@@ -196,7 +232,13 @@ def test_a_whole_season_from_the_console_alone(runtime: Runtime, server: str, ne
     _shoot(page, "import-errors")
     page.set_viewport_size({"width": 1280, "height": 900})
 
-    for kind in ("applicants", "community", "direct"):
+    # The bureau's own export imports as it is: title rows, Chinese names, school names.
+    bureau = tmp_path / "报名汇总表.xlsx"
+    applicants = _bureau_workbook(district.files, bureau)
+    said = _upload(page, "applicants", bureau)
+    assert said.startswith(f"✓ 已导入民办学校报名名单，共 {applicants} 行"), said
+    assert "第 3 行" in said, said  # the header row found, and said so
+    for kind in ("community", "direct"):
         assert _upload(page, kind, files[kind]).startswith("✓ 已导入")
     # The freeze shows what it will reject, by rule, and is confirmed with the code.
     freeze = _card(page, "freeze-roster")

@@ -162,7 +162,11 @@ test("an import's row report: the file's row, the column as written, the value, 
   assert.deepEqual(r.rows[1], ["3", "出生年月", "2019-02-30", "日期不存在", "请写成 2019-02-28"]);
   assert.equal(r.summary, 'o.imp.refused{"kind":"报名名单","n":71}');
   assert.equal(r.shown, 'o.imp.shown{"shown":50}');
-  assert.equal(importReport(t, "x", 422, { errors: errors.slice(0, 2) }).shown, null);
+  assert.deepEqual(r.facts, []);
+  const withReport = importReport(t, "x", 422, { errors: errors.slice(0, 2),
+    report: "共 2 处错误，整个文件未导入 / 2 error(s)\n文件：编码 GB18030，表头在第 4 行\n说明：第 1–2 行（标题）已跳过\n第 6 行「出生日期」：…" });
+  assert.deepEqual(withReport.facts, ["文件：编码 GB18030，表头在第 4 行", "说明：第 1–2 行（标题）已跳过"]);
+  assert.equal(withReport.shown, null);
   assert.equal(importReport(t, "x", 200, { errors: [] }), null);
   assert.equal(importReport(t, "x", 422, { message_zh: "x" }), null);
 });

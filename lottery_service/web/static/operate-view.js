@@ -280,8 +280,13 @@ export function importReport(t, kindName, status, data, cap = 50) {
     e.hint ?? "",
   ]);
   const n = errors.length;
+  // The report's facts about the file (imports/report.py): its encoding, the header row
+  // found, title rows skipped — what explains a file refused whole.
+  const facts = typeof data.report === "string"
+    ? data.report.split("\n").filter((line) => /^(文件|说明)：/.test(line)) : [];
   return {
     summary: t("o.imp.refused", { kind: kindName, n }),
+    facts,
     shown: n > cap ? t("o.imp.shown", { shown: cap }) : null,
     rows,
   };

@@ -160,6 +160,11 @@ function draw() {
     cards.push(block);
   }
   $("flow").replaceChildren(...cards);
+  const upcoming = steps.find((s) => s.state === "next");
+  const banner = $("next");
+  banner.replaceChildren(upcoming
+    ? el("span", {}, t("o.next"), el("a", { href: `#step-${upcoming.id.replace(/[^a-z0-9-]/gi, "-")}`, text: stepName(t, upcoming) }))
+    : el("span", { text: t("o.next_none") }));
 }
 
 function card(s, id) {
@@ -305,7 +310,8 @@ const BODIES = {
         const r = await call(`/imports/${kind}`, { form: data });
         const kindName = t(`o.kind.${kind}`);
         if (r.status === null) {
-          const lines = [t("o.imp.ok", { kind: kindName, rows: r.data.rows })];
+          const lines = [t("o.imp.ok", { kind: kindName, rows: r.data.rows }),
+            ...(r.data.notes ?? []).map((note) => t("o.imp.note", { note }))];
           const rejected = r.data.rejections?.length ?? 0;
           r.say = { text: lines.join(" "), bad: false };
           if (r.data.preview) {
@@ -446,7 +452,7 @@ const BODIES = {
 function importTable(report, kind, file) {
   const head = el("tr", {}, ...["row", "column", "value", "problem", "hint"].map((h) =>
     el("th", { scope: "col", text: t(`o.imp.col.${h}`) })));
-  const kids = [];
+  const kids = report.facts.map((line) => el("p", { class: "hint", text: line }));
   if (report.shown) kids.push(el("p", { text: report.shown }));
   kids.push(el("div", { class: "scroll" }, el("table", {}, el("thead", {}, head),
     el("tbody", {}, ...report.rows.map((r) => el("tr", {}, ...r.map((v) => el("td", { text: v }))))))));
