@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pytest
 from playwright.sync_api import Page, expect
 
 from lottery_service import devices
@@ -192,7 +193,7 @@ def test_a_whole_season_from_the_console_alone(runtime: Runtime, server: str, ne
     page.on("pageerror", lambda e: script_errors.append(str(e)))
     page.goto(f"{server}/events/{EVENT}/operate")
     page.locator("#token").fill(OPERATOR)
-    page.get_by_role("button", name="保存").click()
+    page.locator("#token-form button").click()
 
     # Before the event exists, only its creation is enabled; the rest say why.
     expect(_card(page, "create")).to_have_class(re.compile(r"\bnext\b"))
@@ -307,3 +308,68 @@ def test_the_console_is_accessible_at_every_step_size(runtime: Runtime, server: 
         page.goto(f"{server}/events/console-new/operate")
         expect(_card(page, "create")).to_be_visible()
         assert axe_violations(page) == []
+
+
+BAD_EVENT = "console-bad-2026"
+TITLE = "2026年一年级民办学校报名汇总表"
+HEADER = ("报名号,学生姓名,性别,出生日期,区县,户籍类型,本市户籍或居住证,失信被执行人,政策照顾,"
+          "报名学校,多胞胎组,报名时间,身份证后四位,手机,小学毕业")
+GOOD = ("202600001234,张三丰,男,2019-08-31,D01,户籍,是,否,否,贵阳市第一民办学校,,"
+        "2026-06-11,123X,13800138000,否")
+# variant → (the bad cell's column, the bad value, the row as written); row 3: title, header.
+VARIANTS = {
+    "impossible-date": ("出生日期", "2019-02-30", GOOD.replace("2019-08-31", "2019-02-30")),
+    "unknown-school": ("报名学校", "不存在的民办学校",
+                       GOOD.replace("贵阳市第一民办学校", "不存在的民办学校")),
+    "short-phone": ("手机", "1380013800", GOOD.replace("13800138000", "1380013800")),
+    "gender": ("性别", "男生", GOOD.replace(",男,", ",男生,")),
+}
+
+
+def _bad_event(runtime: Runtime) -> None:
+    if BAD_EVENT in runtime.service.overview.event_ids():
+        return
+    runtime.service.lifecycle.create_event({"event": BAD_EVENT, "title": "导入测试", "year": 2026,
+                                            "grade": 1, "dice": 20})
+    schools = FIXTURES / "imports" / "schools.csv"
+    runtime.service.imports.import_file(BAD_EVENT, "schools", schools.read_bytes(), schools.name)
+
+
+def _console(page: Page, server: str) -> None:
+    page.goto(f"{server}/events/{BAD_EVENT}/operate")
+    page.locator("#token").fill(OPERATOR)
+    page.locator("#token-form button").click()
+    # the read model has come (schools are stored): the cards are drawn for good
+    expect(_card(page, "import:schools")).to_have_class(re.compile(r"\bdone\b"))
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_each_malformed_bureau_file_names_row_column_and_value(
+        runtime: Runtime, server: str, new_page: Any, tmp_path: Path, variant: str) -> None:
+    _bad_event(runtime)
+    column, value, row = VARIANTS[variant]
+    path = tmp_path / f"{variant}.csv"
+    path.write_bytes(f"{TITLE}\n{HEADER}\n{row}\n".encode("gb18030"))
+    page = new_page(viewport={"width": 1280, "height": 900})
+    _console(page, server)
+    said = _upload(page, "applicants", path)
+    assert said.startswith("✗ 民办学校报名名单没有导入"), said
+    card = _card(page, "import:applicants")
+    expect(card).to_contain_text("表头在第 2 行")
+    cells = [c.inner_text() for c in card.locator("tbody tr").first.locator("td").all()]
+    assert cells[:3] == ["3", column, value], cells
+    assert CJK.search(cells[3]) and CJK.search(cells[4]), cells  # the problem and a hint
+
+
+def test_a_file_without_a_header_says_so_in_chinese(runtime: Runtime, server: str,
+                                                    new_page: Any, tmp_path: Path) -> None:
+    _bad_event(runtime)
+    path = tmp_path / "no-header.csv"
+    path.write_bytes("编号,名字,备注\n1,张三,无\n".encode("gb18030"))
+    page = new_page(viewport={"width": 1280, "height": 900})
+    _console(page, server)
+    said = _upload(page, "applicants", path)
+    assert said.startswith("✗"), said
+    first = _card(page, "import:applicants").locator("tbody tr").first.locator("td")
+    expect(first.nth(0)).to_have_text("文件")
+    assert CJK.search(first.nth(3).inner_text())
