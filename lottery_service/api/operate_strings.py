@@ -169,6 +169,7 @@ UI: Final[dict[str, tuple[str, str]]] = {
     "ok_plain": ("✓ 已完成：{step}。", "✓ Done: {step}."),
     "refused": ("✗ 未执行「{step}」：{message}", "✗ Not done ({step}): {message}"),
     "rule_ref": ("（规则 {rule}）", " (rule {rule})"),
+    "phase_now": ("当前阶段是「{phase}」。", " The phase is {phase}."),
     "section_ref": ("（协议第 {section} 节）", " (PROTOCOL.md §{section})"),
     "http.400": ("请求未完成。", "The request was not completed."),
     "http.401": ("令牌无效或未填写：请在上方填写管理员令牌并保存。",

@@ -373,3 +373,36 @@ def test_a_file_without_a_header_says_so_in_chinese(runtime: Runtime, server: st
     first = _card(page, "import:applicants").locator("tbody tr").first.locator("td")
     expect(first.nth(0)).to_have_text("文件")
     assert CJK.search(first.nth(3).inner_text())
+
+
+def test_the_tools_answer_in_chinese_and_refusals_say_why(
+        runtime: Runtime, server: str, new_page: Any, tmp_path: Path) -> None:
+    """Windows (G3), witness keys, tokens, and a step out of order: each answer a
+    sentence; a refusal gives the server's Chinese reason, never its JSON."""
+    _bad_event(runtime)
+    page = new_page(viewport={"width": 1280, "height": 900})
+    _console(page, server)
+    out = page.locator("#out")
+    tools = page.locator("#tools")
+    page.locator("#w-phase").select_option("payment")
+    page.locator("#w-opens").fill("2030-07-20T08:00+08:00")
+    page.locator("#w-closes").fill("2030-07-26T00:00+08:00")
+    tools.get_by_role("button", name="设置时间窗口（G3）").click()
+    expect(out).to_contain_text("时间窗口已记录：缴费")
+    vkey = devices.witness_keygen("witness.example.com/w1", tmp_path / "w1.key")
+    page.locator("#k-name").fill("witness.example.com/w1")
+    page.locator("#k-vkey").fill(vkey)
+    tools.get_by_role("button", name="登记监督员联署密钥").click()
+    expect(out).to_contain_text("监督员联署密钥已登记：witness.example.com/w1")
+    page.locator("#k-vkey").fill("not-a-key")
+    tools.get_by_role("button", name="登记监督员联署密钥").click()
+    expect(out).to_contain_text("✗ 未执行")
+    page.locator("#z-reg").fill("202600001234")
+    tools.get_by_role("button", name="撤回误录的缴费回单（P7）").click()
+    expect(out).to_contain_text("✗ 未执行")
+    expect(out).to_contain_text("当前阶段是「报名」")
+    assert out.inner_text().count("11.3") == 1  # the section once, not twice
+    for text in (out.inner_text(),):
+        assert CJK.search(text) and "{" not in text and "HTTP" not in text, text
+    # the flow offers no step out of order; the server would refuse it in words as well
+    expect(_card(page, "draw")).to_contain_text("当前阶段是「报名」；这一步在「摇号仪式」阶段进行")

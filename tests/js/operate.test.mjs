@@ -147,6 +147,9 @@ test("answers are sentences: what was logged, or the server's Chinese reason wit
   assert.ok(!refused.text.includes("{\"message_zh\""));
   assert.equal(refusal(t, 409, { message_zh: "当前阶段不能执行这一步", rule: "G3", section: "11.4" }),
     '当前阶段不能执行这一步。o.rule_ref{"rule":"G3"}o.section_ref{"section":"11.4"}');
+  assert.equal(refusal(t, 409, { message_zh: "当前阶段不能执行这一步（PROTOCOL.md §11.3）", section: "11.3", phase: "drawn" }),
+    '当前阶段不能执行这一步（PROTOCOL.md §11.3）。o.phase_now{"phase":"phase.drawn"}');
+  assert.equal(refusal(t, 422, { message_zh: "缴费日期在窗口外（P7）", rule: "P7" }), "缴费日期在窗口外（P7）。");
   assert.equal(refusal(t, 500, { message_zh: "" }), "o.http.500。");
   assert.equal(refusal(t, 0, null), "o.network");
   assert.equal(refusal(t, 401, { message_zh: "需要有效的令牌" }), "o.http.401 需要有效的令牌。");

@@ -260,8 +260,12 @@ export function refusal(t, status, data) {
   let text = data && typeof data.message_zh === "string" && data.message_zh ? data.message_zh : generic;
   if (status === 401 || status === 403) text = `${generic}${text === generic ? "" : ` ${text}`}`;
   if (!/[。！？]$/.test(text)) text += "。";
-  if (data && data.rule) text += t("o.rule_ref", { rule: data.rule });
-  if (data && data.section) text += t("o.section_ref", { section: data.section });
+  // The rule and section, unless the message already names them.
+  if (data && data.rule && !text.includes(data.rule)) text += t("o.rule_ref", { rule: data.rule });
+  if (data && data.section && !text.includes(`§${data.section}`) && !text.includes(`第 ${data.section} 节`)) {
+    text += t("o.section_ref", { section: data.section });
+  }
+  if (data && data.phase) text += t("o.phase_now", { phase: t(`phase.${data.phase}`) });
   return text;
 }
 

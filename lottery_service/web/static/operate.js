@@ -91,11 +91,19 @@ async function act(step, run, { facts = {}, code = null } = {}) {
   draw();
   let result;
   try { result = await run(); } catch (e) { result = { status: 0, data: { message_zh: String(e.message ?? e) } }; }
-  const { text, bad } = result.say ?? answer(t, name, result);
+  await refresh();
+  const { text, bad } = result.say ?? answer(t, name, withPhase(result));
   answers.set(step.id, { text, bad, extra: result.extra ?? null });
   say(text, bad);
   await refresh();
   if (result.after) await result.after();
+}
+
+/** A step refused as out of order says the phase it met (as the log now tells it). */
+function withPhase(result) {
+  if (result.status !== 409 || !result.data || result.data.phase || !view.event) return result;
+  if (!/Phase|Frozen/.test(result.data.error ?? "")) return result;
+  return { ...result, data: { ...result.data, phase: view.event.phase } };
 }
 
 function confirmStep(name, text, code) {
@@ -475,9 +483,9 @@ function tool(title, body) {
 async function toolCall(name, run) {
   let r;
   try { r = await run(); } catch (e) { r = { status: 0, data: null }; }
-  const { text, bad } = r.say ?? answer(t, name, r);
-  say(text, bad);
   await refresh();
+  const { text, bad } = r.say ?? answer(t, name, withPhase(r));
+  say(text, bad);
   return r;
 }
 
