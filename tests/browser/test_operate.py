@@ -126,7 +126,13 @@ def _ceremony(page: Page, url: str, ceremony: str, escrow_key: str, tokens: dict
     escrow = _card(page, f"escrow:{ceremony}")
     expect(escrow).to_contain_text(withheld)
     escrow.locator("input[type=file]").set_input_files(tmp / f"escrow-{ceremony}.key")
+    if ceremony == "lottery":
+        escrow.scroll_into_view_if_needed()
+        _shoot(page, "escrow")
     escrow.locator("button.primary").click()
+    if ceremony == "lottery":
+        _shoot(page, "confirm")
+        page.set_viewport_size({"width": 1280, "height": 900})
     assert withheld in _confirm(page)
     assert f"{withheld} 的秘密已在本浏览器解开并提交" in _answer(page, f"escrow:{ceremony}")
     card = _card(page, f"entropy:{ceremony}")
@@ -285,6 +291,26 @@ def test_a_whole_season_from_the_console_alone(runtime: Runtime, server: str, ne
         _run(page, f"publish:{ceremony}")
     expect(page.locator("#phase")).to_have_text("已公布")
 
+    # S9: a school's register from the student registry against the logged grouping.
+    grouping = runtime.service.snapshots.snapshot(EVENT).grouping()
+    school, classes = sorted(grouping.items())[0]
+    register = tmp_path / "学籍.csv"
+    register.write_text("报名号,班级\n" + "".join(f"{r},{c}\n" for r, c in sorted(classes.items())),
+                        encoding="utf-8")
+    page.locator("#s-school").fill(school)
+    page.locator("#s-file").set_input_files(register)
+    page.locator("#tools").get_by_role("button", name="学籍核对（S9）").click()
+    expect(page.locator("#out")).to_contain_text(
+        f"{school} 的学籍名单（{len(classes)} 行）与分班结果完全一致")
+    (reg, cls), *_ = sorted(classes.items())
+    other = next(c for c in sorted(set(classes.values())) if c != cls)
+    moved = register.read_text(encoding="utf-8").replace(f"{reg},{cls}\n", f"{reg},{other}\n")
+    register.write_text(moved, encoding="utf-8")
+    page.locator("#s-file").set_input_files(register)
+    page.locator("#tools").get_by_role("button", name="学籍核对（S9）").click()
+    expect(page.locator("#out")).to_contain_text("1 人换了班")
+    expect(page.locator("#tools")).to_contain_text(f"{reg}：分班结果 {cls} 班，学籍 {other} 班")
+
     # A correction from the tools: a new entry, confirmed.
     page.locator("#x-seq").fill("3")
     page.locator("#x-reason").fill("校名有误")
@@ -296,6 +322,11 @@ def test_a_whole_season_from_the_console_alone(runtime: Runtime, server: str, ne
     bundle = Path(export.split("写入 ", 1)[1].rstrip("。"))
     assert (bundle / "log.jsonl").exists() or any(bundle.iterdir())
     _shoot(page, "published")
+    page.goto(f"{server}/events/{EVENT}/operate?lang=en")
+    expect(page.locator("#phase")).to_have_text("published")
+    expect(page.locator("#next")).to_contain_text("Nothing is waiting")
+    _shoot(page, "published-en")
+    page.goto(f"{server}/events/{EVENT}/operate")
     assert axe_violations(page) == []
     assert script_errors == []
 

@@ -170,7 +170,7 @@ export function flow({ event, status }) {
     needEvent ?? (atLeast(phase, need) ? null
       : c === "teachers" ? { key: "o.why.notified", vars: {} } : phaseWhy(need)));
   }
-  add({ id: "export", kind: "export", stage: "publish", path: "/export", repeatable: true },
+  add({ id: "export", kind: "export", stage: "publish", path: "/export", repeatable: true, optional: true },
     false, needEvent);
 
   let next = false;
