@@ -154,6 +154,9 @@ test("answers are sentences: what was logged, or the server's Chinese reason wit
   assert.equal(refusal(t, 0, null), "o.network");
   assert.equal(refusal(t, 401, { message_zh: "需要有效的令牌" }), "o.http.401 需要有效的令牌。");
   assert.equal(refusal(t, 418, null), "o.http.400。");
+  assert.equal(refusal(t, 409, { message_zh: "顺序不对", message_en: "out of order" }, "en"), "out of order.");
+  assert.match(answer(t, "Draw", { status: 409, data: { message_zh: "顺序不对", message_en: "out of order" } }, "en").text,
+    /out of order\./);
 });
 
 test("an import's row report: the file's row, the column as written, the value, the hint, capped", () => {

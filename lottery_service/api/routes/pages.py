@@ -296,9 +296,11 @@ def operate(event_id: str, request: Request, service: ServiceDep,
     except EventNotFoundError:
         header = {"event_id": event_id, "title": event_id, "phase": "setup", "size": 0,
                   "rules": None}
-    return _render(request, "operate.html", lang_of(lang), **header,
+    language = lang_of(lang)
+    return _render(request, "operate.html", language, **header,
                    config={"event": event_id, "api": f"/api/v1/events/{event_id}",
-                           "root": "/api/v1", "year": dt.date.today().year})
+                           "root": "/api/v1", "year": dt.date.today().year,
+                           "lang": language})
 
 
 # ------------------------------------------------------------------- API docs

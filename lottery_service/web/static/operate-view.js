@@ -241,7 +241,7 @@ export function entriesText(t, entries) {
  * step's name); {text, bad}. A refusal says the server's Chinese message, the rule and
  * section it cites, or what the HTTP status means; never the JSON body.
  */
-export function answer(t, name, { status, data }) {
+export function answer(t, name, { status, data }, lang = "zh") {
   if (status === null) {
     const entries = data && Array.isArray(data.entries) ? data.entries : null;
     if (entries === null) return { text: t("o.ok_plain", { step: name }), bad: false };
@@ -249,17 +249,21 @@ export function answer(t, name, { status, data }) {
     return { text: t("o.ok", { step: name, n: entries.length, types: entriesText(t, entries) }),
       bad: false };
   }
-  return { text: t("o.refused", { step: name, message: refusal(t, status, data) }), bad: true };
+  return { text: t("o.refused", { step: name, message: refusal(t, status, data, lang) }), bad: true };
 }
 
-/** Why the server refused, in words: its Chinese message, rule and section, or the status. */
-export function refusal(t, status, data) {
+/**
+ * Why the server refused, in words: its message (Chinese, or English on the English page),
+ * rule and section, or what the status means.
+ */
+export function refusal(t, status, data, lang = "zh") {
   if (status === 0) return t("o.network");
   const known = [400, 401, 403, 404, 409, 413, 422, 429, 500, 502];
   const generic = t(`o.http.${known.includes(status) ? status : status >= 500 ? 500 : 400}`);
-  let text = data && typeof data.message_zh === "string" && data.message_zh ? data.message_zh : generic;
+  const field = lang === "en" ? "message_en" : "message_zh";
+  let text = data && typeof data[field] === "string" && data[field] ? data[field] : generic;
   if (status === 401 || status === 403) text = `${generic}${text === generic ? "" : ` ${text}`}`;
-  if (!/[。！？]$/.test(text)) text += "。";
+  if (!/[。！？.!?]$/.test(text)) text += lang === "en" ? "." : "。";
   // The rule and section, unless the message already names them.
   if (data && data.rule && !text.includes(data.rule)) text += t("o.rule_ref", { rule: data.rule });
   if (data && data.section && !text.includes(`§${data.section}`) && !text.includes(`第 ${data.section} 节`)) {

@@ -67,7 +67,7 @@ async function refresh() {
   if (event && token()) {
     const st = await call("/console", { method: "GET" });
     status = st.status === null ? st.data : null;
-    if (st.status === 401 || st.status === 403) say(refusal(t, st.status, st.data), true);
+    if (st.status === 401 || st.status === 403) say(refusal(t, st.status, st.data, cfg.lang), true);
   }
   view = { event, status };
   $("phase").textContent = t(`phase.${event ? event.phase : "setup"}`);
@@ -92,7 +92,7 @@ async function act(step, run, { facts = {}, code = null } = {}) {
   let result;
   try { result = await run(); } catch (e) { result = { status: 0, data: { message_zh: String(e.message ?? e) } }; }
   await refresh();
-  const { text, bad } = result.say ?? answer(t, name, withPhase(result));
+  const { text, bad } = result.say ?? answer(t, name, withPhase(result), cfg.lang);
   answers.set(step.id, { text, bad, extra: result.extra ?? null });
   say(text, bad);
   await refresh();
@@ -348,7 +348,7 @@ const BODIES = {
     const box = el("div", { class: "report" });
     const show = button(t("o.pv.load"), async () => {
       const r = await call("/console/roster-preview", { method: "GET" });
-      if (r.status !== null) return say(refusal(t, r.status, r.data), true);
+      if (r.status !== null) return say(refusal(t, r.status, r.data, cfg.lang), true);
       const { lines, rejected, blocked } = previewLines(t, r.data);
       box.replaceChildren(el("h4", { text: t("o.pv.title") }),
         el("ul", { class: "preview-lines" }, ...lines.map((l) => el("li", { text: l }))),
@@ -468,7 +468,7 @@ function importTable(report, kind, file) {
     const data = new FormData();
     data.append("file", file);
     const r = await download(`/imports/${kind}/errors.xlsx`, `errors-${kind}.xlsx`, { form: data, method: "POST" });
-    if (r.status !== null) say(refusal(t, r.status, r.data), true);
+    if (r.status !== null) say(refusal(t, r.status, r.data, cfg.lang), true);
   }));
   return el("div", { class: "report", role: "group", "aria-label": t("o.imp.col.problem") }, ...kids);
 }
@@ -484,7 +484,7 @@ async function toolCall(name, run) {
   let r;
   try { r = await run(); } catch (e) { r = { status: 0, data: null }; }
   await refresh();
-  const { text, bad } = r.say ?? answer(t, name, withPhase(r));
+  const { text, bad } = r.say ?? answer(t, name, withPhase(r), cfg.lang);
   say(text, bad);
   return r;
 }
@@ -578,7 +578,7 @@ function drawTools() {
   out.push(tool(t("o.tool.openings"), el("div", {}, el("p", { class: "hint", text: t("o.f.openings_hint") }),
     button(t("o.tool.openings"), async () => {
       const r = await download("/openings.jsonl", `openings-${cfg.event}.jsonl`);
-      say(r.status === null ? t("o.ok_plain", { step: t("o.tool.openings") }) : refusal(t, r.status, r.data), r.status !== null);
+      say(r.status === null ? t("o.ok_plain", { step: t("o.tool.openings") }) : refusal(t, r.status, r.data, cfg.lang), r.status !== null);
     }))));
 
   const s9out = el("div", {});
@@ -592,7 +592,7 @@ function drawTools() {
     data.append("file", file);
     data.append("school", $("s-school").value.trim());
     const r = await call("/register-check", { form: data });
-    if (r.status !== null) { s9out.replaceChildren(); return say(refusal(t, r.status, r.data), true); }
+    if (r.status !== null) { s9out.replaceChildren(); return say(refusal(t, r.status, r.data, cfg.lang), true); }
     const d = r.data;
     const text = d.clean ? t("o.s9.clean", { school: d.school, rows: d.rows })
       : t("o.s9.diff", { school: d.school, moved: d.moved.length, missing: d.missing_from_register.length, extra: d.not_in_grouping.length });
