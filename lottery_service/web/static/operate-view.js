@@ -108,7 +108,7 @@ export function flow({ event, status }) {
     const at = CEREMONY_STEP_ORDER.indexOf(step);
     const live = phase === CEREMONY_PHASE[c];
     const past = atLeast(phase, CEREMONY_PHASE[c]) && !live;
-    const stepWhy = (need) => needEvent ?? (live ? { key: "o.why.ceremony", vars: { ceremony: c, step } }
+    const stepWhy = () => needEvent ?? (live ? { key: "o.why.ceremony", vars: { ceremony: c, step } }
       : phaseWhy(CEREMONY_PHASE[c]));
     const item = (id, kind, doneAt, openAt, extra = {}) => {
       const done = past || at >= CEREMONY_STEP_ORDER.indexOf(doneAt);

@@ -426,7 +426,10 @@ const BODIES = {
   beacon(s, name) {
     const c = s.ceremony;
     const json = el("textarea", { spellcheck: "false" });
+    const info = view.event.ceremonies[c];
+    const due = info.beacon_round_time ? new Date(info.beacon_round_time * 1000).toISOString() : "";
     return el("div", {},
+      el("p", { text: t("o.beacon.plan", { round: info.beacon_round ?? "", due, by: info.physical_entropy_by ?? "" }) }),
       form([field(`b-${c}-json`, t("o.f.round_json"), json)], name,
         () => act(s, () => call(`/ceremonies/${c}/beacon`, { json: { round_json: json.value } }))),
       form([field(`b-${c}-relay`, t("o.f.relay"), input({ value: "https://api.drand.sh" }))], t("o.f.fetch"),
@@ -475,8 +478,31 @@ function importTable(report, kind, file) {
 
 // ---------------------------------------------------------------- tools
 
+const windowList = el("ul", { class: "windows" });
+
+/** The windows in force (G3, §11.4), each removable before it opens. */
+async function listWindows() {
+  const r = await call("/windows", { method: "GET" });
+  if (r.status !== null) return say(refusal(t, r.status, r.data, cfg.lang), true);
+  if (!r.data.length) {
+    windowList.replaceChildren(el("li", { text: t("o.window.none") }));
+    return;
+  }
+  windowList.replaceChildren(...r.data.map((w) => el("li", {},
+    el("span", { text: t("o.window.line", { phase: t(`o.window.${w.phase}`), opens: w.opens, closes: w.closes,
+      daily: w.daily ? t("o.window.daily", { daily: w.daily }) : "" }) }), " ",
+    button(t("o.f.window_remove"), () => toolCall(t("o.f.window_remove"),
+      async () => {
+        const done = await call(`/windows/${w.phase}`, { method: "DELETE" });
+        await listWindows();
+        return done;
+      })))));
+}
+
+let tools = 0;
 function tool(title, body) {
-  const id = `tool-${title.length}-${Math.random().toString(36).slice(2, 7)}`;
+  tools += 1;
+  const id = `tool-${tools}`;
   return el("article", { class: "tool", "aria-labelledby": id }, el("h3", { id, text: title }), body);
 }
 
@@ -522,6 +548,9 @@ function drawTools() {
     return r;
   }))));
 
+  out.push(tool(t("o.tool.windows"), el("div", {}, windowList,
+    button(t("o.f.windows_load"), listWindows))));
+
   out.push(tool(t("o.tool.witness"), form([
     field("k-name", t("o.f.witness_name"), input({ required: true, placeholder: "witness.example.com/w1" })),
     field("k-vkey", t("o.f.vkey"), input({ required: true })),
@@ -532,7 +561,6 @@ function drawTools() {
     return r;
   }))));
 
-  const correctStep = { id: "correct", kind: "tool" };
   out.push(tool(t("o.tool.correct"), form([
     field("x-seq", t("o.f.seq"), input({ type: "number", min: 0, required: true })),
     field("x-reason", t("o.f.reason"), input({ required: true }), t("o.f.reason_hint")),
@@ -540,7 +568,6 @@ function drawTools() {
     const name = t("o.tool.correct");
     if (!await confirmStep(name, t("o.warn.correct"), null)) return;
     await toolCall(name, () => call("/corrections", { json: { refers_to: Number($("x-seq").value), reason: $("x-reason").value.trim() } }));
-    void correctStep;
   })));
 
   const ceremonies = ["lottery", "grouping", "teachers"];
