@@ -189,6 +189,7 @@ UI: Final[dict[str, tuple[str, str]]] = {
     "confirm.irreversible": ("此操作不可撤销。", "This cannot be undone."),
     "confirm.ok": ("确认执行", "Confirm"), "confirm.cancel": ("取消", "Cancel"),
     "confirm.code": ("请输入预览中的确认码 {code} 以确认：", "Type the code {code} to confirm:"),
+    "confirm.code_bad": ("确认码不是 {code}，这一步没有执行。", "The code was not {code}; nothing was done."),
     "imp.ok": ("✓ 已导入{kind}，共 {rows} 行。", "✓ Imported {rows} row(s) of {kind}."),
     "imp.refused": ("✗ {kind}没有导入：文件中共有 {n} 处错误，整个文件没有保存。",
                     "✗ The {kind} were not imported: {n} error(s); nothing was stored."),

@@ -257,6 +257,10 @@ def test_a_whole_season_from_the_console_alone(runtime: Runtime, server: str, ne
     label = page.locator("#confirm-code-label").inner_text()
     code = re.search(r"[0-9a-f]{12}", label)
     assert code is not None, label
+    _confirm(page, code="000000000000")  # a wrong code freezes nothing
+    expect(page.locator("#out")).to_contain_text("确认码不是")
+    expect(page.locator("#phase")).to_have_text("报名")
+    freeze.locator(".report button.primary").click()
     assert "份申请将按规则被拒绝" in _confirm(page, code=code.group(0))
     assert "输入冻结 1" in _answer(page, "freeze-roster")
     expect(page.locator("#phase")).to_have_text("摇号仪式")

@@ -71,31 +71,32 @@ async function refresh() {
   }
   view = { event, status };
   $("phase").textContent = t(`phase.${event ? event.phase : "setup"}`);
-  // Redraw only when something changed, so a file chosen in a card is not lost.
+  redraw();
+}
+
+let drawn = "";
+/** Redraw only when something changed, so a file chosen in a card is not lost. */
+function redraw() {
   const seen = JSON.stringify([view, [...answers.entries()].map(([k, a]) => [k, a.text])]);
   if (seen !== drawn) draw();
   drawn = seen;
 }
-let drawn = "";
 
 /** Run one step: confirm it when irreversible, call it, say the answer, redraw. */
 async function act(step, run, { facts = {}, code = null } = {}) {
   const name = stepName(t, step);
   const verb = step.kind === "import" ? "import" : step.id.split(":")[0];
-  if (IRREVERSIBLE.has(verb) || facts.force) {
-    const ok = await confirmStep(name, consequence(t, step, facts) ?? t(`o.warn.${facts.force}`), code);
-    if (!ok) return;
-  }
+  if (IRREVERSIBLE.has(verb) && !await confirmStep(name, consequence(t, step, facts), code)) return;
   answers.delete(step.id); // the card shows no stale answer while this one runs
   $("out").hidden = true;
-  draw();
+  redraw();
   let result;
   try { result = await run(); } catch (e) { result = { status: 0, data: { message_zh: String(e.message ?? e) } }; }
-  await refresh();
+  await refresh(); // the phase the step met, for a refusal; then the answer on its card
   const { text, bad } = result.say ?? answer(t, name, withPhase(result), cfg.lang);
   answers.set(step.id, { text, bad, extra: result.extra ?? null });
   say(text, bad);
-  await refresh();
+  redraw();
   if (result.after) await result.after();
 }
 
@@ -119,7 +120,9 @@ function confirmStep(name, text, code) {
   if (code !== null) $("confirm-code-label").textContent = t("o.confirm.code", { code });
   return new Promise((resolve) => {
     dialog.addEventListener("close", () => {
-      const ok = dialog.returnValue === "ok" && (code === null || input.value.trim() === code);
+      const confirmed = dialog.returnValue === "ok";
+      const ok = confirmed && (code === null || input.value.trim() === code);
+      if (confirmed && !ok) say(t("o.confirm.code_bad", { code }), true);
       resolve(ok);
     }, { once: true });
     dialog.showModal();
