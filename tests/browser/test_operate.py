@@ -185,6 +185,8 @@ def _shoot(page: Page, name: str) -> None:
     for w, h in SIZES:
         page.set_viewport_size({"width": w, "height": h})
         page.screenshot(path=screenshot_path(f"operate-{name}-{w}x{h}.png"))
+        wide = page.evaluate("() => document.documentElement.scrollWidth")
+        assert wide <= w, f"{name} at {w}×{h} is {wide} px wide"
 
 
 def test_a_whole_season_from_the_console_alone(runtime: Runtime, server: str, new_page: Any,
@@ -343,6 +345,8 @@ def test_the_console_is_accessible_at_every_step_size(runtime: Runtime, server: 
         page.goto(f"{server}/events/console-new/operate")
         expect(_card(page, "create")).to_be_visible()
         assert axe_violations(page) == []
+        # nothing wider than the screen: every card and tool fits (no sideways scrolling)
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= w
 
 
 BAD_EVENT = "console-bad-2026"
