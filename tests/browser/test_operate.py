@@ -129,6 +129,7 @@ def _ceremony(page: Page, url: str, ceremony: str, escrow_key: str, tokens: dict
     if ceremony == "lottery":
         escrow.scroll_into_view_if_needed()
         _shoot(page, "escrow")
+        assert axe_violations(page) == []
     escrow.locator("button.primary").click()
     if ceremony == "lottery":
         _shoot(page, "confirm")
@@ -239,6 +240,7 @@ def test_a_whole_season_from_the_console_alone(runtime: Runtime, server: str, ne
             "button", name=re.compile("下载错误文件")).click()
     assert got.value.suggested_filename == "errors-applicants.xlsx"
     _shoot(page, "import-errors")
+    assert axe_violations(page) == []
     page.set_viewport_size({"width": 1280, "height": 900})
 
     # The bureau's own export imports as it is: title rows, Chinese names, school names.

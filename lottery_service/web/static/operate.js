@@ -468,7 +468,8 @@ function importTable(report, kind, file) {
     el("th", { scope: "col", text: t(`o.imp.col.${h}`) })));
   const kids = report.facts.map((line) => el("p", { class: "hint", text: line }));
   if (report.shown) kids.push(el("p", { text: report.shown }));
-  kids.push(el("div", { class: "scroll" }, el("table", {}, el("thead", {}, head),
+  kids.push(el("div", { class: "scroll", tabindex: "0", role: "region", "aria-label": report.summary },
+    el("table", {}, el("thead", {}, head),
     el("tbody", {}, ...report.rows.map((r) => el("tr", {}, ...r.map((v) => el("td", { text: v }))))))));
   kids.push(button(t("o.imp.download"), async () => {
     const data = new FormData();
@@ -476,7 +477,7 @@ function importTable(report, kind, file) {
     const r = await download(`/imports/${kind}/errors.xlsx`, `errors-${kind}.xlsx`, { form: data, method: "POST" });
     if (r.status !== null) say(refusal(t, r.status, r.data, cfg.lang), true);
   }));
-  return el("div", { class: "report", role: "group", "aria-label": t("o.imp.col.problem") }, ...kids);
+  return el("div", { class: "report" }, ...kids);
 }
 
 // ---------------------------------------------------------------- tools
