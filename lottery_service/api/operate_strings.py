@@ -227,6 +227,10 @@ UI: Final[dict[str, tuple[str, str]]] = {
     "f.fee_hint": ("学费高于此线的学校不招失信被执行人子女", "P3 applies above it"),
     "f.waitlist": ("候补递补（P7）", "Waiting-list promotion (P7)"),
     "f.yes": ("是", "yes"), "f.no": ("否", "no"),
+    "f.beacon": ("随机信标（§5.6）", "Public beacon (§5.6)"),
+    "f.beacon_none": ("不使用", "none"), "f.beacon_quicknet": ("drand quicknet 公共随机信标", "drand quicknet"),
+    "f.beacon_hint": ("使用信标时，每场仪式须设定掷骰截止时间，并在种子前录入该轮信标",
+                      "with a beacon each ceremony sets a dice deadline and logs the round"),
     "f.dice_hint": ("仪式上当众掷出并录入的骰子个数（§5.5）", "thrown on camera at each ceremony (§5.5)"),
     "f.people": ("参与方（每行一个：编号:角色）", "Participants (one per line: id:role)"),
     "f.people_hint": ("角色：notary（公证员）、supervisor（监督员）、parent-rep（家长代表）、bureau（教育局）；"

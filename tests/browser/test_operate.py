@@ -453,3 +453,18 @@ def test_the_tools_answer_in_chinese_and_refusals_say_why(
         assert CJK.search(text) and "{" not in text and "HTTP" not in text, text
     # the flow offers no step out of order; the server would refuse it in words as well
     expect(_card(page, "draw")).to_contain_text("当前阶段是「报名」；这一步在「摇号仪式」阶段进行")
+
+
+def test_an_event_with_a_beacon_asks_each_ceremony_for_its_dice_deadline(
+        server: str, new_page: Any) -> None:
+    page = new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{server}/events/console-beacon-2026/operate")
+    page.locator("#token").fill(OPERATOR)
+    page.locator("#token-form button").click()
+    page.locator("#c-title").fill("信标测试")
+    page.locator("#c-beacon").select_option("quicknet")
+    page.locator(".step-card button[type=submit]").first.click()
+    _confirm(page)
+    assert "活动创建 1" in _answer(page, "create")
+    expect(page.locator("#p-lottery-by")).to_be_visible()
+    expect(page.get_by_label("掷骰截止时间（含时区）").first).to_be_visible()

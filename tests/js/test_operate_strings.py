@@ -13,7 +13,7 @@ STATIC = ROOT / "lottery_service" / "web" / "static"
 # Identifiers an operator types or reads on the bureau's papers, allowed in Chinese text.
 ALLOWED = {"CSV", "XLSX", "JSON", "drand", "base64", "notary", "supervisor", "parent-rep",
            "bureau", "sessionStorage", "openings", "jsonl", "physical-entropy-late",
-           "round-not-published", "guiyang-2026"}
+           "round-not-published", "guiyang-2026", "quicknet"}
 
 
 def test_every_console_string_is_chinese_first_and_in_both_languages() -> None:

@@ -258,11 +258,14 @@ const BODIES = {
       field("c-fee", t("o.f.fee"), input({ type: "number", value: 6000, min: 0, required: true }), t("o.f.fee_hint")),
       field("c-wait", t("o.f.waitlist"), el("select", {}, el("option", { value: "1", text: t("o.f.yes") }),
         el("option", { value: "0", text: t("o.f.no") }))),
+      field("c-beacon", t("o.f.beacon"), el("select", {}, el("option", { value: "", text: t("o.f.beacon_none") }),
+        el("option", { value: "quicknet", text: t("o.f.beacon_quicknet") })), t("o.f.beacon_hint")),
     ], t("o.step.create"), async () => {
       const event = $("c-event").value.trim();
       const rules = { event, title: $("c-title").value.trim(), year: Number($("c-year").value),
         grade: Number($("c-grade").value), dice: Number($("c-dice").value),
-        high_fee_threshold: Number($("c-fee").value), waitlist_promotion: $("c-wait").value === "1" };
+        high_fee_threshold: Number($("c-fee").value), waitlist_promotion: $("c-wait").value === "1",
+        beacon: $("c-beacon").value || null };
       await act(s, async () => {
         const r = await call("/events", { json: { rules }, root: true });
         if (r.status === null && event !== cfg.event) {
