@@ -216,10 +216,11 @@ class RowErrorOut(BaseModel):
     reason: str
     field_zh: str
     reason_zh: str
-    column: str = Field(default="", description="the column as written in the file")
-    value: str = Field(default="", description="the cell (sanitised, truncated, an ID masked)")
-    hint: str = Field(default="", description="how to fix it, Chinese")
-    rule: str = Field(default="", description="the policy rule, when one applies")
+    column: str = Field(description="the column as written in the file (issue 8: validate "
+                                    "at the door)")
+    value: str = Field(description="the offending value, sanitised and truncated")
+    rule: str | None = Field(description="the policy rule the row breaks (RULES.md), if any")
+    hint: str = Field(default="", description="how to fix it, Chinese (the console shows it)")
 
 
 class FieldErrorOut(BaseModel):
