@@ -120,6 +120,8 @@ class RowError(Protocol):
     @property
     def value(self) -> str: ...
     @property
+    def hint(self) -> str: ...
+    @property
     def rule(self) -> str: ...
 
 
@@ -132,7 +134,7 @@ class ImportRejectedError(RejectedInputError):
         rows = [{"row": e.row, "field": e.field, "reason": e.reason,
                  "field_zh": e.field_zh or e.field, "reason_zh": e.reason_zh or e.reason,
                  "column": e.column or e.field_zh or e.field, "value": e.value,
-                 "rule": e.rule or None}
+                 "rule": e.rule or None, "hint": e.hint}
                 for e in errors]
         super().__init__(f"{len(rows)} error(s): nothing was imported",
                          zh=f"共 {len(rows)} 处错误，整个文件未导入", rule="G2",

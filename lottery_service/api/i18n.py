@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from .operate_strings import operate_strings
+
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
 
@@ -635,6 +637,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "role.bureau": ("教育局", "Education bureau"),
 }
 
+STRINGS.update(operate_strings())  # the operator console's "o." keys (api/operate_strings.py)
+
 # Keys the browser scripts use (ceremony screen, parents' page, operator console).
 JS_KEYS: tuple[str, ...] = (
     "waiting_for_log", "committed", "revealed", "escrow_opened", "void", "seed_inputs",
@@ -656,6 +660,8 @@ JS_KEYS: tuple[str, ...] = (
     "p.need_fields", "p.show_secret", "p.hide_secret", "p.no_file", "p.file_chosen",
     "p.not_committed", "p.escrow_key_reused",
     "role.notary", "role.supervisor", "role.parent-rep", "role.bureau",
+    # operator console (every "o." key)
+    *(key for key in STRINGS if key.startswith(("o.", "phase."))),
     # supervisor dashboard (cosign)
     "w.need_fields", "w.cosigning", "w.bad_key", "w.not_registered", "w.other_key",
     "w.signature_ok", "w.signature_bad", "w.first_seen", "w.same", "w.grew",

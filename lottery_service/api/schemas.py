@@ -196,6 +196,9 @@ class ImportDone(BaseModel):
                                                           "at the roster freeze")
     entries: list[EntryRef] = Field(default_factory=list,
                                     description="what the import logged (locks_recorded)")
+    notes: list[str] = Field(default_factory=list,
+                             description="what the reader did, Chinese (e.g. title rows above "
+                                         "the header skipped, an example row skipped)")
 
 
 class RosterPreviewOut(BaseModel):
@@ -217,6 +220,7 @@ class RowErrorOut(BaseModel):
                                     "at the door)")
     value: str = Field(description="the offending value, sanitised and truncated")
     rule: str | None = Field(description="the policy rule the row breaks (RULES.md), if any")
+    hint: str = Field(default="", description="how to fix it, Chinese (the console shows it)")
 
 
 class FieldErrorOut(BaseModel):

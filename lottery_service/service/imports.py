@@ -230,6 +230,27 @@ class Imports:
                                      entries=tuple(entries), notes=notes)
             return ImportOutcome(kind, len(rows), preview, entries=tuple(entries), notes=notes)
 
+    def check_file(self, event_id: str, kind: str, data: bytes, filename: str,
+                   school: str | None = None) -> parsing.ImportResult[Any]:
+        """What `import_file` would refuse this file with, storing nothing: every error at
+        the door and of the stored-data checks, for the office's error file (report.py)."""
+        kind = kind_of(kind)
+        with self._db.read() as session:
+            if session.get(EventTable, event_id) is None:
+                raise EventNotFoundError(event_id)
+            directory = parsing.SchoolDirectory.of(session.exec(select(SchoolTable).where(
+                SchoolTable.event_id == event_id)).all())
+        try:
+            result = parsing.parse(kind, data, filename,
+                                   known_schools=None if kind == "schools" else directory)
+        except ValueError as exc:  # a file the reader does not take (e.g. .xls)
+            error = parsing.RowError(0, "file", str(exc), "文件", f"无法读取此文件：{exc}")
+            return parsing.ImportResult(rows=(), errors=(error,), kind=kind)
+        if result.errors:
+            return result
+        with self._db.event(event_id) as work:  # reads only: nothing is emitted or stored
+            return result.with_errors(_validate(work, kind, result, school))
+
     def withdraw_receipt(self, event_id: str, reg: str) -> bool:
         """Withdraw a bank receipt entered by mistake (P7), before the round that would
         confirm it; True when one was withdrawn."""

@@ -8,13 +8,10 @@ from typing import Any
 from playwright.sync_api import Page, expect
 
 from lottery_service.api.i18n import t
-from lottery_service.demo import DemoRun
-from lottery_service.demo.district import generate_district
 from lottery_service.lookup import ApplicantResult
-from lottery_service.runtime import Runtime
 from tests.paths import FIXTURES, VECTORS
 
-from .conftest import APPLICANTS, OPERATOR, Season, screenshot_path
+from .conftest import Season, screenshot_path
 
 PROOF_VECTORS = VECTORS / "proofs.json"
 IMPORT_FIXTURES = FIXTURES / "imports"
@@ -115,31 +112,7 @@ def test_supervisor_register_upload_lists_moved_pupil_S9(season: Season, server:
 # -------------------------------------------------------------- (d) proof.js
 
 
-def test_operator_import_shows_row_errors_and_steps_call_the_api_G2(
-        runtime: Runtime, server: str, new_page: Any) -> None:
-    district = generate_district(applicants=APPLICANTS, event_id="ops-2026")
-    DemoRun(runtime, district, say=lambda _: None).setup()
-    filename, data = district.files["schools"]  # applicants name known schools only
-    runtime.service.imports.import_file("ops-2026", "schools", data, filename)
-    page = new_page(viewport={"width": 1280, "height": 900})
-    page.goto(f"{server}/events/ops-2026/operate")
-    page.get_by_label(t("zh", "token")).fill(OPERATOR)
-    page.get_by_role("button", name=t("zh", "save")).click()
-    assert page.evaluate("() => sessionStorage.getItem('sunshine-draw/operator-token')") \
-        == OPERATOR
-    page.get_by_label(t("zh", "kind")).select_option("applicants")
-    page.get_by_label(t("zh", "file"), exact=True).set_input_files(
-        IMPORT_FIXTURES / "applicants_errors.csv")
-    page.get_by_role("button", name=t("zh", "upload")).click()
-    rows = page.locator("#import-errors tbody tr")
-    expect(rows.first).to_be_visible()
-    assert rows.count() >= 2
-    # Row 3 of the fixture has the impossible date 2019-02-30 (row, field, reason).
-    expect(rows.first.locator("td").nth(0)).to_have_text("3")
-    expect(rows.first.locator("td").nth(1)).to_have_text("birth_date")
-    # A step out of order is refused by the API (409), and the page says so.
-    page.get_by_role("button", name="draw · 摇号").click()
-    expect(page.locator("#out")).to_contain_text("HTTP 409")
+# The operator console's tests are in test_operate.py.
 
 
 # ---------------------------------------------------------- (e) accessibility

@@ -1,25 +1,12 @@
-// The page scripts' pure logic: the operator console (operate-view.js) and the
-// participant's page (participate-view.js); the ceremony screen's is in ceremony-model.test.mjs.
+// The page scripts' pure logic: the participant's page (participate-view.js); the operator
+// console's is in operate.test.mjs, the ceremony screen's in ceremony-model.test.mjs.
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { answer, importErrors, parseDice } from "../../lottery_service/web/static/operate-view.js";
 import {
   commitRefusal, otherEscrowKeys, revealRefusal, roleText, secretKey, secretText, standingKey,
 } from "../../lottery_service/web/static/participate-view.js";
-
-test("operator console: answers, dice and import row errors", () => {
-  assert.deepEqual(answer({ status: null, data: { seq: 4 } }), { text: '✓ {"seq":4}', bad: false });
-  assert.deepEqual(answer({ status: 409, data: { detail: "out of order" } }),
-    { text: 'HTTP 409 {"detail":"out of order"}', bad: true });
-  assert.deepEqual(parseDice("1 2, 6", 3), [1, 2, 6]);
-  for (const bad of ["1 2", "1 2 7", "1 2 x", "1 2 3 4", "1.0 2 3", "0 1 2"]) assert.equal(parseDice(bad, 3), null, bad);
-  assert.deepEqual(importErrors(422, { errors: [{ row: 3, field: "birth_date", reason: "no such day" }] }),
-    [["3", "birth_date", "no such day"]]);
-  assert.equal(importErrors(200, { errors: [] }), null);
-  assert.equal(importErrors(422, { detail: "x" }), null);
-});
 
 test("participant's page: a commit or a reveal is sent only when it can be logged (§5.3)", () => {
   const c = { participants: [{ id: "notary-1" }], commitments: {}, settled: {}, step: "committing", escrow_key: "k" };

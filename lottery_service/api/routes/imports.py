@@ -44,7 +44,7 @@ def upload(event_id: str, kind: Kind, file: Annotated[UploadFile, File()], servi
                           for r in preview.preview.rejected for reg in r.examples],
                       preview=None if preview is None else preview.text,
                       confirm=None if preview is None else preview.code,
-                      entries=appended(list(done.entries)).entries)
+                      entries=appended(list(done.entries)).entries, notes=list(done.notes))
 
 
 @router.delete("/events/{event_id}/payments/{reg}", response_model=Appended,

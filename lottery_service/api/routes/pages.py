@@ -12,6 +12,7 @@ assets are served from `/static`: no CDN. Language: Chinese by default,
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections import Counter
 from collections.abc import Mapping
@@ -24,7 +25,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from ...core.seed import CEREMONIES
-from ...errors import SunshineError
+from ...errors import EventNotFoundError, SunshineError
 from ...service.register_check import MAX_REGISTER
 from ...service.snapshots import Snapshot
 from ...views import UnknownEventError
@@ -288,15 +289,18 @@ def register_check(event_id: str, request: Request, service: ServiceDep,
 @router.get("/events/{event_id}/operate", response_class=HTMLResponse)
 def operate(event_id: str, request: Request, service: ServiceDep,
             lang: str | None = None) -> HTMLResponse:
-    """Buttons for every lifecycle step; the token stays in the tab (sessionStorage)."""
-    snap = service.snapshots.snapshot(event_id)
-    header = _event_header(snap)
-    rules = header["rules"]
-    return _render(request, "operate.html", lang_of(lang), **header,
-                   ceremonies=CEREMONIES, dice=rules.dice if rules else 20,
-                   import_kinds=("schools", "applicants", "community", "direct", "payments",
-                                 "pupils", "class_plans", "teachers"),
-                   config={"event": event_id, "api": f"/api/v1/events/{event_id}"})
+    """The guided console (static/operate.js); for an event not created yet, its creation.
+    The token stays in the tab (sessionStorage), an escrow key in the notary's page."""
+    try:
+        header = _event_header(service.snapshots.snapshot(event_id))
+    except EventNotFoundError:
+        header = {"event_id": event_id, "title": event_id, "phase": "setup", "size": 0,
+                  "rules": None}
+    language = lang_of(lang)
+    return _render(request, "operate.html", language, **header,
+                   config={"event": event_id, "api": f"/api/v1/events/{event_id}",
+                           "root": "/api/v1", "year": dt.date.today().year,
+                           "lang": language})
 
 
 # ------------------------------------------------------------------- API docs
