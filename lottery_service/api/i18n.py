@@ -487,12 +487,25 @@ STRINGS: dict[str, tuple[str, str]] = {
                          "核对，这不表示要重新摇号。",
                          "Look closer: by {dim} the winners differ clearly from a random draw "
                          "(p {p}). Supervisors check with the verifier; this is no re-draw."),
-    "fair.say.na": ("不适用：按{dim}分组只有一组或没有摇号，无法检验。",
-                    "Not applicable: by {dim} there is only one group or no draw, so the test "
-                    "cannot run."),
+    "fair.say.na": ("不适用：按{dim}分组只有一组、没有人中签或没有摇号，无法检验。",
+                    "Not applicable: by {dim} there is one group only, nobody won or nothing "
+                    "was drawn, so the test cannot run."),
     "fair.say.not_public": ("不适用：性别不公开（§17），由监督组凭开启文件用验证器核对。",
                             "Not applicable: gender is not public (§17); the supervision group "
                             "checks it with the openings file."),
+    "fair.pools_note": ("每个摇号池单独检验一次。“无法检验”：这个池只有一组（如本区阶段的摇号池都"
+                        "来自同一个区县）或没有人中签，无从比较；性别不公开，由监督组凭开启文件"
+                        "核对（§17）。",
+                        "Each pool is tested on its own. \"Cannot test\": the pool has one group "
+                        "only (a district stage's pool is all one district) or nobody won, so "
+                        "there is nothing to compare; gender is not public and is checked by the "
+                        "supervision group (§17)."),
+    "fair.pool_h": ("摇号池（学校、阶段）", "Pool (school, stage)"),
+    "fair.members": ("参加摇号", "In the draw"),
+    "fair.cell.passed": ("通过（p = {p}）", "Passed (p = {p})"),
+    "fair.cell.flagged": ("⚠ 需关注（p {p}）", "⚠ Look closer (p {p})"),
+    "fair.cell.na": ("不适用：无法检验", "Not applicable: cannot test"),
+    "fair.cell.not_public": ("不适用：不公开", "Not applicable: not public"),
     "fair.value": ("组别", "Group"),
     "fair.winners": ("中签", "Won"),
     "fair.expected": ("随机预期中签", "Expected if random"),

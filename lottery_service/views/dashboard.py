@@ -78,7 +78,7 @@ class StageRow:
 class SchoolRow:
     id: str
     name: str
-    district: str
+    district: str  # its public name when the operator set one, else its code
     quota: int
     applicants: int
     admitted: int | None
@@ -172,7 +172,7 @@ def _pools(state: SeasonState, names: Mapping[str, str],
     return tuple(out)
 
 
-def _schools(state: SeasonState) -> tuple[SchoolRow, ...]:
+def _schools(state: SeasonState, label: Mapping[str, str]) -> tuple[SchoolRow, ...]:
     applicants = Counter(a.school for a in state.applicants())
     rows: list[SchoolRow] = []
     for s in sorted(state.schools(), key=lambda s: s.id):
@@ -181,7 +181,7 @@ def _schools(state: SeasonState) -> tuple[SchoolRow, ...]:
             StageRow(str(st.stage), st.seats, st.applicants, st.admitted, st.lottery)
             for st in logged.body.stages if st.seats or st.applicants)
         rows.append(SchoolRow(
-            s.id, s.name, s.district, s.quota, applicants[s.id],
+            s.id, s.name, label.get(s.district, s.district), s.quota, applicants[s.id],
             None if logged is None else logged.body.admitted,
             None if logged is None else logged.body.returned_to_bureau, stages))
     return tuple(rows)
@@ -218,6 +218,6 @@ def dashboard_view(state: SeasonState, checkpoints: Sequence[CheckpointRow], wit
     advice = None if latest is None else CosignAdvice(
         latest.size, latest.root, latest.cosignatures, witnesses,
         witnesses > 0 and latest.cosignatures >= witnesses)
-    return DashboardView(drawn, _schools(state), overall, _pools(state, names, label),
+    return DashboardView(drawn, _schools(state, label), overall, _pools(state, names, label),
                          _districts(state, label) if drawn else (), advice,
                          tuple(checkpoints[:shown]))

@@ -198,7 +198,8 @@ def _supervision(service: ServiceDep, snap: Snapshot) -> DashboardView:
     check recomputes the draw, which only a new checkpoint can change."""
     summaries = service.witnesses.summaries(snap.event)
     cosigned = tuple(CheckpointRow(c.size, c.root, c.cosignatures) for c in summaries)
-    key = (snap.event, snap.size, cosigned[:1])
+    districts = os.environ.get("SUNSHINE_DISTRICT_NAMES") or ""
+    key = (snap.event, snap.size, cosigned[:1], districts)
     view = _SUPERVISION.get(key)
     if view is None:
         with service.snapshots.db.read() as session:  # the bureau's public school names
@@ -206,14 +207,14 @@ def _supervision(service: ServiceDep, snap: Snapshot) -> DashboardView:
                 select(SchoolTable).where(SchoolTable.event_id == snap.event))}
         _, witnesses = service.witnesses.keys(snap.event)
         view = dashboard_view(snap.state(), cosigned, len(witnesses), names,
-                              district_names(os.environ.get("SUNSHINE_DISTRICT_NAMES")))
+                              district_names(districts))
         if len(_SUPERVISION) >= 8:
             _SUPERVISION.clear()
         _SUPERVISION[key] = view
     return view
 
 
-_SUPERVISION: dict[tuple[str, int, tuple[CheckpointRow, ...]], DashboardView] = {}
+_SUPERVISION: dict[tuple[str, int, tuple[CheckpointRow, ...], str], DashboardView] = {}
 
 
 def _dashboard(request: Request, service: ServiceDep, event_id: str, lang: Lang,
