@@ -231,7 +231,8 @@ def _dashboard(request: Request, service: ServiceDep, event_id: str, lang: Lang,
                               f"{service.keys.verifier_key(event_id)}",
                    # static/dashboard.js cosigns in the browser against this pinned log key (§12)
                    config={"event": event_id, "api": f"/api/v1/events/{event_id}",
-                           "log_key": service.keys.verifier_key(event_id)},
+                           "log_key": service.keys.verifier_key(event_id),
+                           "origin": service.keys.verifier_key(event_id).split("+", 1)[0]},
                    **extra)
 
 
