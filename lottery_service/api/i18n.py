@@ -246,6 +246,10 @@ STRINGS: dict[str, tuple[str, str]] = {
                     "last 4 characters of the ID number (the last may be X)."),
     "c.network": ("无法连接网站，请检查网络后再试。",
                   "Cannot reach the site; check the connection and try again."),
+    "c.not_yet_result": ("报名号和身份证后四位正确，但签名日志中还没有这名学生的结果；"
+                         "请在公布结果后再查询。",
+                         "The details are right, but the signed log holds no result for this "
+                         "child yet; please look again once results are published."),
     "c.server": ("网站暂时出错（{status}），请稍后再试。",
                  "The site had an error ({status}); please try again later."),
     "c.checking": ("正在您的手机上核对结果……核对通过前不显示结果。",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -205,3 +206,31 @@ def test_receipts_hold_only_small_entries_and_log_sized_proofs_14(
         assert len(x["entry"]) < 1024
         for item in x["entries"]:
             assert len(item["entry"]) < 1024 and len(item["proof"]) <= depth
+
+
+def test_right_credentials_before_the_draw_get_not_yet_and_never_count_as_failures_11(
+        tmp_path: Path) -> None:
+    """Issue 11: with the right details and no result logged yet the answer is 'not yet
+    published' (409, in Chinese), as often as asked, never the wrong-details 404 and never
+    a failure towards the look-up limit."""
+    rt = make_runtime(tmp_path)
+    try:
+        district = generate_district(applicants=APPLICANTS)
+        run = DemoRun(rt, district, quiet)
+        for name, step in run.steps():
+            step()
+            if name == "freeze-roster":
+                break
+        factors = _factors(rt)
+        reg = sorted(factors)[0]
+        with TestClient(create_app(rt), client=("10.9.0.2", 1)) as client:
+            for _ in range(12):
+                answer = _ask(client, "proof", reg, factors[reg])
+                assert answer.status_code == 409, answer.text
+                body = answer.json()
+                assert body["error"] == "ResultNotYetError"
+                assert "还没有这名学生的结果" in body["detail"]
+            wrong = _ask(client, "lookup", reg, "0000" if factors[reg] != "0000" else "1111")
+            assert wrong.status_code == 404
+    finally:
+        rt.close()
