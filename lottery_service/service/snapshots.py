@@ -4,7 +4,7 @@ Public pages, look-ups, proofs and the live stream all read the log, and the
 log only grows, so each process keeps the entries it has seen and re-reads the
 event row (one primary-key read) at most every `max_age` seconds to learn
 whether a new checkpoint exists. Everything derived from a checkpoint (result
-index, replayed state, per-school results, second-factor hashes) is built once
+index, replayed state, per-school results) is built once
 per size, lazily; the families' receipts (`receipts.ReceiptIndex`, §14) are one
 index per event that each new checkpoint extends by its new entries only.
 Writes made through this process invalidate at once; other processes see them
@@ -54,7 +54,6 @@ class Snapshot:
     _index: ResultIndex | None = None
     _rejections: RejectionTree | None = None
     _state: SeasonState | None = None
-    _factors: dict[str, str] | None = None
     _school_results: dict[str, dict[str, Any]] | None = None
     _grouping: dict[str, dict[str, str]] | None = None
 
@@ -95,19 +94,16 @@ class Snapshot:
                     self._state = SeasonState.replay(self.entries)
         return self._state
 
-    def factors(self) -> dict[str, str]:
-        """reg → keyed hash of the second factor. Applications cannot change after the
-        roster freeze (§5.1), and every later import that could add a factor is
-        followed by a ceremony opening, i.e. a new checkpoint and a new snapshot."""
-        if self._factors is None:
-            with self._lock, self.db.read() as session:
-                factors = {p.reg: p.id_last4_hash for p in session.exec(
-                    select(PupilTable).where(PupilTable.event_id == self.event))
-                    if p.id_last4_hash}
-                factors.update({a.reg: a.id_last4_hash for a in session.exec(
-                    select(ApplicationTable).where(ApplicationTable.event_id == self.event))})
-                self._factors = factors
-        return self._factors
+    def factor(self, reg: str) -> str | None:
+        """The keyed hash of reg's second factor: one primary-key read per look-up (an
+        application's wins over a pupil record's), so a new checkpoint costs nothing
+        here and every worker sees the same rows."""
+        with self.db.read() as session:
+            application = session.get(ApplicationTable, (self.event, reg))
+            if application is not None:
+                return application.id_last4_hash
+            pupil = session.get(PupilTable, (self.event, reg))
+            return pupil.id_last4_hash if pupil is not None and pupil.id_last4_hash else None
 
     def school_results(self) -> dict[str, dict[str, Any]]:
         """Per school: the logged lottery summary and its records, names masked (§7.4)."""
