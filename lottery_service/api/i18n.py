@@ -248,6 +248,10 @@ STRINGS: dict[str, tuple[str, str]] = {
                     "last 4 characters of the ID number (the last may be X)."),
     "c.network": ("无法连接网站，请检查网络后再试。",
                   "Cannot reach the site; check the connection and try again."),
+    "c.not_yet_result": ("报名号和身份证后四位正确，但签名日志中还没有这名学生的结果；"
+                         "请在公布结果后再查询。",
+                         "The details are right, but the signed log holds no result for this "
+                         "child yet; please look again once results are published."),
     "c.server": ("网站暂时出错（{status}），请稍后再试。",
                  "The site had an error ({status}); please try again later."),
     "c.checking": ("正在您的手机上核对结果……核对通过前不显示结果。",
@@ -464,6 +468,77 @@ STRINGS: dict[str, tuple[str, str]] = {
     "cosign_help": ("联署表示“我核对过这个检查点”。监督方先用验证器核对审计包，再联署。",
                     "A cosignature says “I checked this checkpoint”. Supervisors verify the "
                     "bundle first, then cosign."),
+    # supervisors' page: fairness in sentences (§8), stages, districts, what to cosign
+    "fair.h": ("摇号公平性检验", "Is the draw fair?"),
+    "fair.intro": ("对每个报名人数超过名额的摇号池，比较各组（区县、性别、报名日期）的中签人数"
+                   "与纯随机抽签的预期。p 值越小，结果越不像纯随机；低于 0.001 才提示需要关注，"
+                   "提示只表示请监督组查看，不表示重新摇号。",
+                   "For every over-subscribed pool, the winners of each group (district, "
+                   "gender, registration day) are compared with what a purely random draw "
+                   "would give. The smaller p, the less random it looks; only p < 0.001 asks "
+                   "for a closer look, never for a re-draw."),
+    "fair.h_overall": ("全部摇号池合计", "All pools together"),
+    "fair.h_pools": ("各摇号池", "Pool by pool"),
+    "fair.pool": ("{school}（{stage}）：{members} 人参加摇号，{winners} 人中签",
+                  "{school} ({stage}): {members} in the draw, {winners} won"),
+    "fair.no_pools": ("没有报名人数超过名额的阶段，没有摇号，无需检验。",
+                      "No stage was over-subscribed: nothing was drawn, nothing to test."),
+    "fair.passed": ("通过", "Passed"),
+    "fair.flagged": ("需关注", "Look closer"),
+    "fair.na": ("不适用", "Not applicable"),
+    "fair.not_public": ("不适用", "Not applicable"),
+    "fair.say.passed": ("未发现偏差：按{dim}分组，中签人数与随机抽签的预期一致（p = {p}）。",
+                        "No bias found by {dim}: the winners match a random draw (p = {p})."),
+    "fair.say.flagged": ("需要关注：按{dim}分组，中签人数与预期差异明显（p {p}）。请监督组用验证器"
+                         "核对，这不表示要重新摇号。",
+                         "Look closer: by {dim} the winners differ clearly from a random draw "
+                         "(p {p}). Supervisors check with the verifier; this is no re-draw."),
+    "fair.say.na": ("不适用：按{dim}分组只有一组、没有人中签或没有摇号，无法检验。",
+                    "Not applicable: by {dim} there is one group only, nobody won or nothing "
+                    "was drawn, so the test cannot run."),
+    "fair.say.not_public": ("不适用：性别不公开（§17），由监督组凭开启文件用验证器核对。",
+                            "Not applicable: gender is not public (§17); the supervision group "
+                            "checks it with the openings file."),
+    "fair.pools_note": ("每个摇号池单独检验一次。“无法检验”：这个池只有一组（如本区阶段的摇号池都"
+                        "来自同一个区县）或没有人中签，无从比较；性别不公开，由监督组凭开启文件"
+                        "核对（§17）。",
+                        "Each pool is tested on its own. \"Cannot test\": the pool has one group "
+                        "only (a district stage's pool is all one district) or nobody won, so "
+                        "there is nothing to compare; gender is not public and is checked by the "
+                        "supervision group (§17)."),
+    "fair.pool_h": ("摇号池（学校、阶段）", "Pool (school, stage)"),
+    "fair.members": ("参加摇号", "In the draw"),
+    "fair.cell.passed": ("通过（p = {p}）", "Passed (p = {p})"),
+    "fair.cell.flagged": ("⚠ 需关注（p {p}）", "⚠ Look closer (p {p})"),
+    "fair.cell.na": ("不适用：无法检验", "Not applicable: cannot test"),
+    "fair.cell.not_public": ("不适用：不公开", "Not applicable: not public"),
+    "fair.value": ("组别", "Group"),
+    "fair.winners": ("中签", "Won"),
+    "fair.expected": ("随机预期中签", "Expected if random"),
+    "dim.district": ("区县", "district"),
+    "dim.gender": ("性别", "gender"),
+    "dim.reg_day": ("报名日期", "registration day"),
+    "stages_h": ("各阶段", "Stages"),
+    "returned_n": ("退回教育局", "Returned to bureau"),
+    "dist.h": ("各区县录取率", "Admission rate by district"),
+    "dist.note": ("条形长度是录取率（录取人数 ÷ 报名人数），按报名学生的户籍区县统计；放弃或逾期"
+                  "未缴费的不计入录取。",
+                  "Bar length is the admission rate (admitted ÷ applicants) by home district; "
+                  "forfeited places are not counted."),
+    "dist.bar": ("{name}：报名 {applicants} 人，录取 {admitted} 人（{rate}%）",
+                 "{name}: {applicants} applied, {admitted} admitted ({rate}%)"),
+    "cosign.next": ("下一步请联署检查点 {size}（最新的签名检查点，包含此前全部 {size} 条记录）；"
+                    "已有 {n}/{w} 位监督方联署。",
+                    "Cosign checkpoint {size} next (the latest; it covers all {size} entries "
+                    "before it); {n} of {w} supervisors have cosigned it."),
+    "cosign.done": ("最新检查点 {size} 已由全部 {w} 位监督方联署。日志再增长时，请联署新的最新"
+                    "检查点。",
+                    "The latest checkpoint {size} carries all {w} supervisors' cosignatures. "
+                    "When the log grows, cosign the new latest one."),
+    "cosign.no_witness": ("还没有登记监督方的联署密钥；登记后请联署最新检查点 {size}。",
+                          "No supervisor key is registered yet; once registered, cosign the "
+                          "latest checkpoint {size}."),
+    "cp_shown": ("最近 {shown} 个，共 {total} 个", "latest {shown} of {total}"),
     "register": ("学籍核对（S9）", "Class-register re-check (S9)"),
     "register_help": ("上传学校从学籍系统导出的班级名单（CSV，含“报名号/学籍号”和“班级”两列）。",
                       "Upload the school's class register from the student registry (CSV with "

@@ -160,8 +160,27 @@ class LookupIn(Strict):
 class ProofIn(LookupIn):
     trusted_size: int | None = Field(
         default=None, ge=1, le=MAX_SIZE,
-        description="size of a checkpoint this browser trusted before: the proof then "
-                    "carries the consistency proof from it (PROTOCOL.md §14)")
+        description="size of a checkpoint this browser trusted before (the page sends it; "
+                    "its consistency proof is GET checkpoints/<size>/consistency, §14)")
+
+
+class AttributeOpeningOut(BaseModel):
+    """One line of §17.3 for this family only: what its attribute commitment opens to."""
+
+    type: str
+    ceremony: str
+    reg: str
+    gender: str
+    strata: list[str]
+    salt: str
+
+
+class FamilyLookupOut(BaseModel):
+    """A family's receipt text (C2SP tlog-proof@v1, §14) and its own openings (§17)."""
+
+    reg: str
+    receipt: str
+    openings: list[AttributeOpeningOut]
 
 
 # ----------------------------------------------------------------- responses

@@ -1,24 +1,31 @@
-"""The families' look-up and proof (§14), and each school's public results.
+"""The families' look-up: their receipt (§14) and own openings (§17), and each school's
+public results.
 
 A look-up needs the registration number and the second factor (last four ID
 characters). A wrong factor is answered exactly like an unknown number, the
 comparison always runs (same time either way), and failures, only failures,
 are throttled per client and per number (`throttle.LookupLimiter`), so results
-cannot be enumerated. Nothing is served before the lottery results are logged.
+cannot be enumerated. The right credentials always get an answer: the receipt, or,
+while the log holds no result for the child yet, "not yet published" (never counted
+as a failure, issue 11).
 """
 
 from __future__ import annotations
 
 import hmac
+from dataclasses import dataclass
 from typing import Any, Final
 
-from ..errors import NotFoundError, RateLimitedError
-from ..lookup import ApplicantResult
+from ..core.privacy import AttributeOpening
+from ..core.seed import CEREMONIES, Ceremony
+from ..core.strict import loads
+from ..errors import ConflictError, NotFoundError, RateLimitedError
+from ..storage.models import SealedOpeningTable
 from .keys import ServiceKeys
 from .snapshots import LogCache, Snapshot
 from .throttle import LookupLimiter
 
-__all__ = ["Lookup"]
+__all__ = ["FamilyLookup", "Lookup", "LookupNotFoundError", "ResultNotYetError"]
 
 _DUMMY: Final = "0" * 64
 
@@ -31,6 +38,33 @@ class LookupNotFoundError(NotFoundError):
                          zh="没有与该报名号和身份证后四位对应的结果")
 
 
+class ResultNotYetError(ConflictError):
+    """The credentials are right, the log holds no result for this child yet."""
+
+    title_zh = "结果尚未公布"
+
+    def __init__(self) -> None:
+        super().__init__("the signed log holds no result for this child yet",
+                         zh="报名号和身份证后四位正确，但签名日志中还没有这名学生的结果；"
+                            "请在公布结果后再查询")
+
+
+@dataclass(frozen=True)
+class FamilyLookup:
+    """A family's answer: its receipt under the latest checkpoint and its own openings
+    (attribute openings per ceremony, §17.1; a rejection leaf sits in the receipt's
+    `records`, §17.2). Nothing here is another family's."""
+
+    reg: str
+    receipt: str
+    attributes: tuple[tuple[Ceremony, AttributeOpening], ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"reg": self.reg, "receipt": self.receipt,
+                "openings": [{"type": "attributes", "ceremony": c, **o.to_json()}
+                             for c, o in self.attributes]}
+
+
 class Lookup:
     def __init__(self, cache: LogCache, keys: ServiceKeys,
                  limiter: LookupLimiter | None = None) -> None:
@@ -38,23 +72,28 @@ class Lookup:
         self._keys = keys
         self.limiter = limiter or LookupLimiter()
 
-    def ready(self, event_id: str) -> bool:
-        """Whether a look-up of this event needs no I/O now (an async caller may then
-        answer inline rather than in a worker thread)."""
-        snap = self._cache.fresh(event_id)
-        return snap is not None and snap.ready
+    def receipt(self, event_id: str, reg: str, id_last4: str, caller: str) -> str:
+        """The family's receipt text (C2SP tlog-proof@v1, §14) under the latest checkpoint."""
+        return self._check(event_id, reg, id_last4, caller)[1]
 
-    def result(self, event_id: str, reg: str, id_last4: str, caller: str) -> bytes:
-        """The family's result as JSON bytes: the public fields of `ApplicantResult`."""
-        snap, result = self._check(event_id, reg, id_last4, caller)
-        return snap.result_body(result.reg)
+    def family(self, event_id: str, reg: str, id_last4: str, caller: str) -> FamilyLookup:
+        """The receipt and the family's own attribute openings (§17: app server only)."""
+        snap, text = self._check(event_id, reg, id_last4, caller)
+        with snap.db.read() as session:
+            rows = [(c, row) for c in CEREMONIES
+                    if (row := session.get(SealedOpeningTable, (event_id, c, reg))) is not None
+                    and row.kind == "attributes"]
+            attributes = tuple((c, AttributeOpening.from_json(loads(row.body)))
+                               for c, row in rows)
+        return FamilyLookup(reg, text, attributes)
 
-    def proof(self, event_id: str, reg: str, id_last4: str, caller: str,
-              trusted_size: int | None = None) -> dict[str, Any]:
-        """The §14 proof: signed checkpoint, inclusion proofs, roster record and, from a
-        size the browser trusted before, the consistency proof."""
-        snap, result = self._check(event_id, reg, id_last4, caller)
-        return snap.index().proof(result.reg, self._keys.verifier_key(event_id), trusted_size)
+    def context(self, event_id: str) -> str:
+        """The event context under the latest checkpoint (§14.1)."""
+        snap = self._cache.snapshot(event_id)
+        if snap.size == 0:
+            raise NotFoundError("the log has no signed checkpoint yet",
+                                zh="日志还没有签名检查点")
+        return snap.context()
 
     def school_results(self, event_id: str, school: str) -> dict[str, Any]:
         """The logged lottery results of one school: summary and records (§11.2)."""
@@ -65,23 +104,20 @@ class Lookup:
         return results
 
     def _check(self, event_id: str, reg: str, id_last4: str,
-               caller: str) -> tuple[Snapshot, ApplicantResult]:
-        """The second-factor check shared by look-up and proof; throttles failures only."""
+               caller: str) -> tuple[Snapshot, str]:
+        """The second-factor check shared by both look-ups; throttles failures only."""
         wait = self.limiter.retry_after(caller, reg)
         if wait is not None:
             raise RateLimitedError(wait)
-        snap = self._cache.fresh(event_id)
-        if snap is None or not snap.ready:
-            snap = self._cache.snapshot(event_id)
-            snap.index()
-            snap.factors()
+        snap = self._cache.snapshot(event_id)
         given = self._keys.lookup_hash(event_id, reg, id_last4)
-        expected = snap.factors().get(reg)
-        result = snap.index().results.get(reg)
+        expected = snap.factor(reg)
         # Always compare, so an unknown number costs the same time as a wrong factor.
         match = hmac.compare_digest(given, expected or _DUMMY)
-        if not match or expected is None or result is None \
-                or (result.outcome is None and result.class_id is None):
+        if not match or expected is None:
             self.limiter.failure(caller, reg)
             raise LookupNotFoundError()
-        return snap, result
+        text = snap.receipt(reg) if snap.size else None
+        if text is None:
+            raise ResultNotYetError()
+        return snap, text

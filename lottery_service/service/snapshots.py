@@ -4,14 +4,15 @@ Public pages, look-ups, proofs and the live stream all read the log, and the
 log only grows, so each process keeps the entries it has seen and re-reads the
 event row (one primary-key read) at most every `max_age` seconds to learn
 whether a new checkpoint exists. Everything derived from a checkpoint (result
-index, replayed state, per-school results, second-factor hashes) is built once
-per size, lazily. Writes made through this process invalidate at once; other
-processes see them within `max_age`.
+index, replayed state, per-school results) is built once
+per size, lazily; the families' receipts (`receipts.ReceiptIndex`, §14) are one
+index per event that each new checkpoint extends by its new entries only.
+Writes made through this process invalidate at once; other processes see them
+within `max_age`.
 """
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable
@@ -22,9 +23,11 @@ from sqlmodel import select
 
 from ..auditlog import load_entries
 from ..core.log import Entry
+from ..core.privacy import RejectionTree, rejection_tree
 from ..core.season import SeasonState
 from ..errors import EventNotFoundError
 from ..lookup import ResultIndex
+from ..receipts import ReceiptIndex
 from ..storage.models import (
     ApplicationTable,
     CheckpointTable,
@@ -32,6 +35,7 @@ from ..storage.models import (
     PupilTable,
     SchoolTable,
 )
+from .lifecycle import sealed_rejections
 from .unit_of_work import Database
 
 
@@ -45,27 +49,32 @@ class Snapshot:
     root: str
     entries: list[Entry]
     db: Database
+    receipts: ReceiptIndex
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _index: ResultIndex | None = None
+    _rejections: RejectionTree | None = None
     _state: SeasonState | None = None
-    _factors: dict[str, str] | None = None
     _school_results: dict[str, dict[str, Any]] | None = None
     _grouping: dict[str, dict[str, str]] | None = None
-    _bodies: dict[str, bytes] = field(default_factory=dict)
 
-    @property
-    def ready(self) -> bool:
-        """Whether the look-up views are built (the hot path then needs no I/O)."""
-        return self._index is not None and self._factors is not None
+    def receipt(self, reg: str) -> str | None:
+        """reg's receipt under this checkpoint (§14), None while the log holds no result
+        for it. Extends the event's receipt index by the entries it has not seen."""
+        self.receipts.extend(self.entries)
+        return self.receipts.receipt(reg, self.size, self.note, self.rejections())
 
-    def result_body(self, reg: str) -> bytes:
-        """The look-up response of `reg` as JSON bytes, encoded once per snapshot."""
-        body = self._bodies.get(reg)
-        if body is None:
-            body = json.dumps(self.index().results[reg].to_json(), ensure_ascii=False,
-                              separators=(",", ":")).encode()
-            self._bodies[reg] = body
-        return body
+    def context(self) -> str:
+        """The event context under this checkpoint (§14.1)."""
+        self.receipts.extend(self.entries)
+        return self.receipts.context_receipt(self.size, self.note)
+
+    def rejections(self) -> RejectionTree:
+        """The sealed rejection leaves as their tree (§17.2): a rejected family's receipt
+        opens its own leaf. ReceiptIndex checks the root against the logged one."""
+        if self._rejections is None:
+            with self._lock, self.db.read() as session:
+                self._rejections = rejection_tree(sealed_rejections(session, self.event))
+        return self._rejections
 
     def index(self) -> ResultIndex:
         if self._index is None:
@@ -85,19 +94,16 @@ class Snapshot:
                     self._state = SeasonState.replay(self.entries)
         return self._state
 
-    def factors(self) -> dict[str, str]:
-        """reg → keyed hash of the second factor. Applications cannot change after the
-        roster freeze (§5.1), and every later import that could add a factor is
-        followed by a ceremony opening, i.e. a new checkpoint and a new snapshot."""
-        if self._factors is None:
-            with self._lock, self.db.read() as session:
-                factors = {p.reg: p.id_last4_hash for p in session.exec(
-                    select(PupilTable).where(PupilTable.event_id == self.event))
-                    if p.id_last4_hash}
-                factors.update({a.reg: a.id_last4_hash for a in session.exec(
-                    select(ApplicationTable).where(ApplicationTable.event_id == self.event))})
-                self._factors = factors
-        return self._factors
+    def factor(self, reg: str) -> str | None:
+        """The keyed hash of reg's second factor: one primary-key read per look-up (an
+        application's wins over a pupil record's), so a new checkpoint costs nothing
+        here and every worker sees the same rows."""
+        with self.db.read() as session:
+            application = session.get(ApplicationTable, (self.event, reg))
+            if application is not None:
+                return application.id_last4_hash
+            pupil = session.get(PupilTable, (self.event, reg))
+            return pupil.id_last4_hash if pupil is not None and pupil.id_last4_hash else None
 
     def school_results(self) -> dict[str, dict[str, Any]]:
         """Per school: the logged lottery summary and its records, names masked (§7.4)."""
@@ -127,6 +133,7 @@ class Snapshot:
 class _Tail:
     entries: list[Entry] = field(default_factory=list)
     snapshot: Snapshot | None = None
+    receipts: ReceiptIndex | None = None
     checked: float = float("-inf")
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -150,9 +157,12 @@ class LogCache:
             tail.checked = float("-inf")
 
     def drop(self, event_id: str) -> None:
-        """Rebuild the snapshot from scratch next time (a note changed: cosignature)."""
-        with self._lock:
-            self._tails.pop(event_id, None)
+        """Rebuild the snapshot next time (a note changed: cosignature). The entries and
+        the receipt index stay: the log only grows."""
+        tail = self._tails.get(event_id)
+        if tail is not None:
+            with tail.lock:
+                tail.snapshot, tail.checked = None, float("-inf")
 
     def fresh(self, event_id: str) -> Snapshot | None:
         """The cached snapshot if checked within `max_age`, without any I/O."""
@@ -183,9 +193,11 @@ class LogCache:
                     if len(tail.entries) < size:
                         tail.entries += load_entries(session, event_id, len(tail.entries))
                     cp = session.get(CheckpointTable, (event_id, size)) if size else None
+                    if tail.receipts is None:
+                        tail.receipts = ReceiptIndex(event_id)
                     tail.snapshot = Snapshot(
                         event=event_id, size=size, note=cp.note if cp else "",
                         root=cp.root if cp else "", entries=tail.entries[:size],
-                        db=self.db)
+                        db=self.db, receipts=tail.receipts)
             tail.checked = now
             return tail.snapshot

@@ -24,7 +24,17 @@ from lottery_service.core.note import SIG_COSIGNATURE_V1, Checkpoint, Signer, Ve
 from .conftest import Season, screenshot_path
 
 EVENT = "demo-2026"
-STORAGE = f"sunshine-draw/checkpoint/{EVENT}"  # static/trust.js storageKey
+
+
+def _origin(page: Page) -> str:
+    """The log origin the page is configured with (the log key's name, §12.1)."""
+    origin: str = page.evaluate(
+        "() => JSON.parse(document.getElementById('config').textContent).origin")
+    return origin
+
+
+def _storage(page: Page) -> str:
+    return f"sunshine-draw/checkpoint/{_origin(page)}"  # static/trust.js storageKey
 
 
 def _get(server: str, path: str) -> str:
@@ -69,7 +79,7 @@ def _log_key(season: Season) -> str:
 def _remember(page: Page, key: str, size: int, root: bytes) -> None:
     """What static/trust.js remembers: the checkpoint and the log key it was verified under."""
     value = canonical_json({"key": key, "size": size, "root": root.hex()}).decode()
-    page.evaluate("([k, v]) => localStorage.setItem(k, v)", [STORAGE, value])
+    page.evaluate("([k, v]) => localStorage.setItem(k, v)", [_storage(page), value])
 
 
 def _cosign(page: Page, token: str, key_file: Path) -> None:
@@ -111,7 +121,7 @@ def test_supervisor_cosigns_latest_checkpoint_in_browser_12(season: Season, serv
     page.screenshot(path=screenshot_path("dashboard-cosigned-1280x900.png"))
     cell = page.locator(f'#checkpoint-table tr[data-size="{latest.size}"] td').last
     expect(cell).to_have_text(str(expected))
-    remembered = page.evaluate("(k) => localStorage.getItem(k)", STORAGE)
+    remembered = page.evaluate("(k) => localStorage.getItem(k)", _storage(page))
     assert json.loads(remembered) == {"key": _log_key(season), "size": latest.size,
                                       "root": latest.root_hash.hex()}
 
@@ -138,7 +148,7 @@ def test_supervisor_cosigns_latest_checkpoint_in_browser_12(season: Season, serv
     expect(page.locator("#cosign-checks li").nth(1)).to_contain_text(t("zh", "w.same"))
 
     # A browser that remembers nothing compared nothing: 未检查, never 通过.
-    page.evaluate("(k) => localStorage.removeItem(k)", STORAGE)
+    page.evaluate("(k) => localStorage.removeItem(k)", _storage(page))
     _cosign(page, token, key_file)
     expect(page.locator("#cosign-out")).to_have_text(done)
     first = page.locator("#cosign-checks li").nth(1)
@@ -170,7 +180,7 @@ def test_supervisor_cosign_refuses_shrink_fork_and_unknown_key_12(season: Season
     ]
     # One policy with the parents' page (static/trust.js): a checkpoint remembered
     # under another log key is refused too.
-    other_key = Signer.generate(f"sunshine-draw/{EVENT}").verifier_key()
+    other_key = Signer.generate(_origin(page)).verifier_key()
     cases.append(((latest.size, latest.root_hash), t("zh", "w.key_changed"), other_key))
     for (size, root), message, *key in cases:
         remembered_key = key[0] if key else _log_key(season)
@@ -184,7 +194,7 @@ def test_supervisor_cosign_refuses_shrink_fork_and_unknown_key_12(season: Season
             page.locator("#h-cosign").scroll_into_view_if_needed()
             page.screenshot(path=screenshot_path("dashboard-rollback-1280x900.png"))
         # Nothing is remembered from a refused checkpoint.
-        assert json.loads(page.evaluate("(k) => localStorage.getItem(k)", STORAGE)) == {
+        assert json.loads(page.evaluate("(k) => localStorage.getItem(k)", _storage(page))) == {
             "key": remembered_key, "size": size, "root": root.hex()}
 
     # A grown log whose consistency proof does not hold is refused (RFC 9162).

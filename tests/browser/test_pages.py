@@ -95,7 +95,7 @@ def test_supervisor_register_upload_lists_moved_pupil_S9(season: Season, server:
 
     page = new_page(viewport={"width": 1280, "height": 900})
     page.goto(f"{server}/events/demo-2026/dashboard")
-    expect(page.locator("#h-bias + p + table tbody tr")).to_have_count(3)
+    expect(page.locator("#fair-overall .fair")).to_have_count(3)
     page.get_by_label(t("zh", "school"), exact=True).select_option(school)
     page.get_by_label(t("zh", "register_file")).set_input_files(files=[{
         "name": "register.csv", "mimeType": "text/csv",

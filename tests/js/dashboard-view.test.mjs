@@ -33,6 +33,6 @@ test("a witness key must be registered under its name with this very key", () =>
 
 test("cosignatures are the signature lines not by the log key", () => {
   const note = "sunshine-draw/ev\n3\nroot=\n\n— sunshine-draw/ev AAAA\n— witness-1 BBBB\n— witness-2 CCCC\n";
-  assert.equal(cosignatureCount(note, "ev"), 2);
-  assert.equal(cosignatureCount("sunshine-draw/ev\n3\nroot=\n\n— sunshine-draw/ev AAAA\n", "ev"), 0);
+  assert.equal(cosignatureCount(note, "sunshine-draw/ev"), 2);
+  assert.equal(cosignatureCount("sunshine-draw/ev\n3\nroot=\n\n— sunshine-draw/ev AAAA\n", "sunshine-draw/ev"), 0);
 });

@@ -60,4 +60,9 @@ test("httpErrorText says each failure in the page's words", () => {
   assert.equal(httpErrorText(t, new HttpError(Failure.TOO_MANY, 429)), "too_many{}");
   assert.equal(httpErrorText(t, new HttpError(Failure.NETWORK, 0)), "c.network{}");
   assert.equal(httpErrorText(t, new HttpError(Failure.SERVER, 500)), 'c.server{"status":500}');
+  // Right credentials before the child's result is logged: said as such (issue 11).
+  const notYet = new HttpError(Failure.REFUSED, 409);
+  notYet.data = { error: "ResultNotYetError", detail: "…" };
+  assert.equal(httpErrorText(t, notYet), "c.not_yet_result{}");
+  assert.equal(httpErrorText(t, new HttpError(Failure.REFUSED, 409)), 'c.server{"status":409}');
 });

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections import Counter
 from collections.abc import Mapping
 from typing import Annotated, Any
 
@@ -23,12 +22,15 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
+from sqlmodel import select
 
 from ...core.seed import CEREMONIES
 from ...errors import EventNotFoundError, SunshineError
 from ...service.register_check import MAX_REGISTER
 from ...service.snapshots import Snapshot
+from ...storage.models import SchoolTable
 from ...views import UnknownEventError
+from ...views.dashboard import CheckpointRow, DashboardView, dashboard_view, district_names
 from ...web import TEMPLATE_DIR
 from ..deps import ServiceDep
 from ..errors import status_of
@@ -192,55 +194,28 @@ def check(event_id: str, request: Request, service: ServiceDep,
 # ------------------------------------------------------------------ dashboard
 
 
-def _lottery_tables(snap: Snapshot) -> dict[str, Any]:
-    """Per-school stage rows and chart bars, admissions by district, the bias audit."""
-    state = snap.state()
-    schools = sorted(state.schools(), key=lambda s: s.id)
-    results = snap.school_results() if state.lottery_summaries else {}
-    applicants = Counter(a.school for a in state.applicants())
-    rows: list[dict[str, Any]] = []
-    bars: list[dict[str, Any]] = []
-    for s in schools:
-        summary = results.get(s.id, {}).get("summary") or {}
-        admitted = sum(st["admitted"] for st in summary.get("stages", []))
-        rows.append({"id": s.id, "name": s.name, "district": s.district,
-                     "authority": s.authority, "quota": s.quota,
-                     "community_quota": s.community_quota, "applicants": applicants[s.id],
-                     "admitted": admitted if summary else None,
-                     "returned": summary.get("returned_to_bureau") if summary else None,
-                     "stages": summary.get("stages", [])})
-        for st in summary.get("stages", []):
-            if not (st["seats"] or st["applicants"]):
-                continue  # a stage with no seats and nobody in it says nothing in a chart
-            bars.append({"label": f"{s.id} · {st['stage']}", "school": s.id,
-                         "stage": st["stage"], "applicants": st["applicants"],
-                         "seats": st["seats"], "admitted": st["admitted"],
-                         "lottery": st["lottery"]})
-    scale = max([1, *(max(b["applicants"], b["seats"]) for b in bars)])
-    for b in bars:
-        b["w_applicants"] = round(560 * b["applicants"] / scale)
-        b["w_seats"] = round(560 * b["seats"] / scale)
-    district_of = {a.reg: a.district for a in state.applicants()}
-    by_district: Counter[str] = Counter()
-    applied_district: Counter[str] = Counter(district_of.values())
-    if results:
-        for reg, r in snap.index().results.items():
-            if r.outcome == "admitted" and reg in district_of:
-                by_district[district_of[reg]] += 1
-    dmax = max([1, *applied_district.values()])
-    districts = [{"district": d, "applicants": applied_district[d],
-                  "admitted": by_district[d],
-                  "w_applicants": round(560 * applied_district[d] / dmax),
-                  "w_admitted": round(560 * by_district[d] / dmax)}
-                 for d in sorted(applied_district)]
-    bias = None if state.bias is None else state.bias.body.to_json()["dimensions"]
-    return {"schools": rows, "bars": bars, "districts": districts, "bias": bias,
-            "drawn": bool(results)}
+def _supervision(service: ServiceDep, snap: Snapshot) -> DashboardView:
+    """The supervisors' page data (views/dashboard.py), cached per checkpoint: the per-pool
+    check recomputes the draw, which only a new checkpoint can change."""
+    summaries = service.witnesses.summaries(snap.event)
+    cosigned = tuple(CheckpointRow(c.size, c.root, c.cosignatures) for c in summaries)
+    districts = os.environ.get("SUNSHINE_DISTRICT_NAMES") or ""
+    key = (snap.event, snap.size, cosigned[:1], districts)
+    view = _SUPERVISION.get(key)
+    if view is None:
+        with service.snapshots.db.read() as session:  # the bureau's public school names
+            names = {r.id: r.name for r in session.exec(
+                select(SchoolTable).where(SchoolTable.event_id == snap.event))}
+        _, witnesses = service.witnesses.keys(snap.event)
+        view = dashboard_view(snap.state(), cosigned, len(witnesses), names,
+                              district_names(districts))
+        if len(_SUPERVISION) >= 8:
+            _SUPERVISION.clear()
+        _SUPERVISION[key] = view
+    return view
 
 
-def _checkpoints(service: ServiceDep, event_id: str, limit: int = 12) -> dict[str, Any]:
-    items = service.witnesses.summaries(event_id)
-    return {"checkpoints": items[:limit], "checkpoint_count": len(items)}
+_SUPERVISION: dict[tuple[str, int, tuple[CheckpointRow, ...], str], DashboardView] = {}
 
 
 def _dashboard(request: Request, service: ServiceDep, event_id: str, lang: Lang,
@@ -248,15 +223,17 @@ def _dashboard(request: Request, service: ServiceDep, event_id: str, lang: Lang,
     snap = service.snapshots.snapshot(event_id)
     grouping = snap.grouping()
     return _render(request, "dashboard.html", lang, status_code=status_code,
-                   **_event_header(snap), **_lottery_tables(snap),
-                   **_checkpoints(service, event_id), grouped_schools=sorted(grouping),
+                   **_event_header(snap), view=_supervision(service, snap),
+                   checkpoint_count=len(service.witnesses.sizes(event_id)),
+                   grouped_schools=sorted(grouping),
                    bundle_url=f"/api/v1/events/{event_id}/bundle.zip",
                    cosign_cmd=f"sunshine witness cosign {_public_base(request) or '<server-url>'} "
                               f"<token> {event_id} <key-file> --log-key "
                               f"{service.keys.verifier_key(event_id)}",
                    # static/dashboard.js cosigns in the browser against this pinned log key (§12)
                    config={"event": event_id, "api": f"/api/v1/events/{event_id}",
-                           "log_key": service.keys.verifier_key(event_id)},
+                           "log_key": service.keys.verifier_key(event_id),
+                           "origin": service.keys.verifier_key(event_id).split("+", 1)[0]},
                    **extra)
 
 

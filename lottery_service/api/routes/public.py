@@ -13,7 +13,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import PlainTextResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from ...service.tokens import Principal
 from ..deps import ServiceDep, require
@@ -24,6 +23,7 @@ from ..schemas import (
     CheckpointOut,
     ConsistencyOut,
     CosignatureIn,
+    FamilyLookupOut,
     KeysOut,
     LookupIn,
     ProofIn,
@@ -48,26 +48,41 @@ def school_results(event_id: str, school: str, service: ServiceDep) -> dict[str,
     return service.lookup.school_results(event_id, school)
 
 
-@router.post("/lookup", responses={200: {"content": {"application/json": {}}}, **LOOKUP})
-async def lookup(event_id: str, body: LookupIn, request: Request,
-                 service: ServiceDep) -> Response:
-    """A family's result (only once the lottery results are logged): the public fields of
-    `ApplicantResult` (reg, masked name, school, outcome, stage, rank, waiting, number,
-    cutoff, promoted_round, forfeited, class, teacher). The hot path does no I/O and so
-    runs inline; a cold snapshot is built in a worker thread."""
-    args = (event_id, body.reg, body.id_last4, _caller(request))
-    if service.lookup.ready(event_id):
-        answer = service.lookup.result(*args)
-    else:
-        answer = await run_in_threadpool(service.lookup.result, *args)
-    return Response(answer, media_type="application/json")
+RECEIPT: dict[int | str, dict[str, Any]] = {200: {
+    "description": "C2SP tlog-proof@v1 (PROTOCOL.md §14)",
+    "content": {"text/plain": {"schema": {"type": "string"}}}}}
 
 
-@router.post("/proof", responses=LOOKUP)
-async def proof(event_id: str, body: ProofIn, request: Request, service: ServiceDep) -> Any:
-    """The §14 proof: signed checkpoint, inclusion proofs, roster record."""
-    return await run_in_threadpool(service.lookup.proof, event_id, body.reg, body.id_last4,
-                                   _caller(request), body.trusted_size)
+@router.post("/lookup", response_model=FamilyLookupOut,
+             responses={**LOOKUP, **error_responses(409)})
+def lookup(event_id: str, body: LookupIn, request: Request,
+           service: ServiceDep) -> FamilyLookupOut:
+    """A family's receipt under the latest checkpoint (§14) and its own attribute
+    openings (§17.1; only the app server hands them out, after the second factor). The
+    page shows nothing but what its own check of `receipt` verified. 409 while the log
+    holds no result for the child (right credentials, never counted as a failure)."""
+    found = service.lookup.family(event_id, body.reg, body.id_last4, _caller(request))
+    return FamilyLookupOut.model_validate(found.to_json())
+
+
+@router.post("/proof", response_class=Response,
+             responses={**RECEIPT, **LOOKUP, **error_responses(409)})
+def proof(event_id: str, body: ProofIn, request: Request, service: ServiceDep) -> Response:
+    """The family's receipt file (C2SP tlog-proof@v1, §14) as a `.tlog-proof` download;
+    consistency with a checkpoint the browser trusted comes from
+    `GET checkpoints/<size>/consistency` (§14 step 3)."""
+    text = service.lookup.receipt(event_id, body.reg, body.id_last4, _caller(request))
+    return PlainTextResponse(text, headers={
+        "Content-Disposition": f'attachment; filename="{body.reg}.tlog-proof"',
+        "Cache-Control": "no-store"})
+
+
+@router.get("/context", response_class=Response, responses={**RECEIPT, **error_responses(404)})
+def context(event_id: str, service: ServiceDep) -> PlainTextResponse:
+    """The event context (§14.1): event_created with every ceremony's opening, beacon and
+    seed entries and the payment rounds, under the latest checkpoint."""
+    return PlainTextResponse(service.lookup.context(event_id),
+                             headers={"Cache-Control": "max-age=10"})
 
 
 @router.get("/checkpoints", response_model=CheckpointList, responses=error_responses(404))

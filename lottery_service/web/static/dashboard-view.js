@@ -2,7 +2,6 @@
 // cosign checks say, judged with the same trusted-checkpoint policy as the parents'
 // page (trust.js). dashboard.js does the fetching, the signing and the drawing.
 
-import { ORIGIN_PREFIX } from "./note.js";
 import { Reason } from "./trust.js";
 
 const TEXT = {
@@ -34,9 +33,9 @@ export function witnessProblem(registered, key) {
   return null;
 }
 
-/** Cosignatures on a checkpoint note: signature lines not by the log key itself (§12). */
-export function cosignatureCount(note, event) {
-  const logName = ORIGIN_PREFIX + event;
+/** Cosignatures on a checkpoint note: signature lines not by the log key itself, whose
+ * name is the log origin (§12.1). */
+export function cosignatureCount(note, logName) {
   const block = note.slice(note.lastIndexOf("\n\n") + 2, -1).split("\n");
   return block.filter((line) => line !== "" && !line.startsWith(`\u2014 ${logName} `)).length;
 }

@@ -7,7 +7,7 @@
 // parents' page uses too (trust.js): a rollback, a fork or another log key is refused.
 import { cosignatureLine, parsePrivateKey } from "./cosign.js";
 import { cosignatureCount, trustCheck, witnessProblem } from "./dashboard-view.js";
-import { ORIGIN_PREFIX, openCheckpoint } from "./note.js";
+import { openCheckpoint } from "./note.js";
 import { HttpError, el, pageData, request, stepItem, translator } from "./page.js";
 import {
   compareCheckpoints, judge, loadTrust, needsConsistencyProof, rememberCheckpoint, verdictOfError,
@@ -44,7 +44,7 @@ function refuse(text, loud = false) {
 
 /** §12, trust.js: the served checkpoint against the one this browser trusted. */
 async function judged(cp) {
-  const trust = loadTrust(localStorage, cfg.event, cfg.log_key);
+  const trust = loadTrust(localStorage, cfg.origin, cfg.log_key);
   const trusted = trust.keyChanged ? null : trust.checkpoint;
   let verdict;
   try {
@@ -93,14 +93,14 @@ async function cosign() {
   let latest;
   try {
     const note = await request(`${cfg.api}/checkpoints/latest`, { as: "text" });
-    latest = await openCheckpoint(note, cfg.log_key, ORIGIN_PREFIX + cfg.event);
+    latest = await openCheckpoint(note, cfg.log_key, cfg.origin);
   } catch (e) {
     refuse(t("w.signature_bad") + e.message);
   }
   const cp = latest.checkpoint;
   check("ok", t("w.signature_ok", { size: cp.size }));
   await judged(cp);
-  rememberCheckpoint(localStorage, cfg.event, cfg.log_key, { size: cp.size, root: cp.root });
+  rememberCheckpoint(localStorage, cfg.origin, cfg.log_key, { size: cp.size, root: cp.root });
 
   const line = await cosignatureLine(latest.text, key, Math.floor(Date.now() / 1000));
   let data;
@@ -112,8 +112,8 @@ async function cosign() {
     throw e;
   }
   if (!data.note.includes(line)) return say(`${S.error}${t("w.missing")}`, "error");
-  showCount(cp.size, cp.root, cosignatureCount(data.note, cfg.event));
-  say(t("w.done", { size: cp.size, count: cosignatureCount(data.note, cfg.event) }));
+  showCount(cp.size, cp.root, cosignatureCount(data.note, cfg.origin));
+  say(t("w.done", { size: cp.size, count: cosignatureCount(data.note, cfg.origin) }));
 }
 
 const button = $("cosign-button");

@@ -91,7 +91,10 @@ export function httpErrorText(t, error) {
       return error.retryAfter === null ? t("too_many")
         : t("c.too_many_wait", { minutes: Math.max(1, Math.ceil(error.retryAfter / 60)) });
     case Failure.NETWORK: return t("c.network");
-    default: return t("c.server", { status: error.status });
+    default:
+      // Right credentials, no result in the signed log yet (service/lookup.py, issue 11).
+      if (error.data?.error === "ResultNotYetError") return t("c.not_yet_result");
+      return t("c.server", { status: error.status });
   }
 }
 
