@@ -11,7 +11,9 @@ these and render the answer. Sessions are opened and committed only in
                            void, physical_entropy, derive_seed, release_escrow_key
     service.windows        set (G3)
     service.imports        import_file (with the §7.1 preview)
-    service.notifications  notify (S6)
+    service.notifications  notify (S6 and the §11.2 topics), recipients, steps, refresh
+    service.declines       options, decline (放弃 a place online, §7.5 `declined`)
+    service.throttle       check, failure, success: look-up limits shared in the database
     service.exports        export, bundle_zip (§13)
     service.witnesses      add_witness, cosign, checkpoint, sizes, summaries, consistency, keys
     service.lookup         result, proof, school_results (§14)
@@ -31,15 +33,18 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from .ceremonies import Ceremonies
+from .declines import Declines
 from .export import Exports
 from .imports import Imports
 from .keys import ServiceKeys
 from .lifecycle import Lifecycle
 from .lookup import Lookup
-from .notifications import Notifications, SmsGateway
+from .notifications import Notifications
 from .overview import Overview
 from .register_check import RegisterCheck
+from .sms import SmsGateway, SmsSettings
 from .snapshots import LogCache
+from .throttle import Throttle
 from .tokens import Tokens
 from .unit_of_work import Database, utc_now
 from .windows import Windows
@@ -58,6 +63,8 @@ class Service:
     windows: Windows
     imports: Imports
     notifications: Notifications
+    declines: Declines
+    throttle: Throttle
     exports: Exports
     witnesses: Witnesses
     lookup: Lookup
@@ -67,15 +74,18 @@ class Service:
 
     @classmethod
     def build(cls, engine: Engine, keys: ServiceKeys, *, audit_dir: Path,
-              gateway: SmsGateway, operator_token: str,
+              gateway: SmsGateway, operator_token: str, sms: SmsSettings | None = None,
               clock: Callable[[], str] = utc_now) -> Service:
         db = Database(engine, keys, clock)
         cache = LogCache(db)
+        throttle = Throttle(db, keys)
+        lookup = Lookup(cache, keys, throttle)
         return cls(
             db=db, keys=keys, snapshots=cache, lifecycle=Lifecycle(db),
             ceremonies=Ceremonies(db), windows=Windows(db), imports=Imports(db, keys),
-            notifications=Notifications(db, cache, gateway),
+            notifications=Notifications(db, cache, gateway, sms or SmsSettings.from_env()),
+            declines=Declines(db, lookup), throttle=throttle,
             exports=Exports(db, keys, audit_dir), witnesses=Witnesses(db, keys, cache),
-            lookup=Lookup(cache, keys), register=RegisterCheck(cache),
+            lookup=lookup, register=RegisterCheck(cache),
             tokens=Tokens(db, operator_token), overview=Overview(db, cache),
         )
