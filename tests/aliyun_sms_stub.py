@@ -37,9 +37,12 @@ ACCESS_KEY_ID = "LTAI-stub-key"
 ACCESS_KEY_SECRET = "stub-secret-0123456789"
 SIGN_NAME = "阳光招生"
 TEMPLATES = {  # code → approved text, ${variable} as in the console
-    "SMS_900001": "摇号结果已公布：${children}。请用报名号和身份证后4位在 ${link} 查询，并在手机上核验结果。",
-    "SMS_900002": "${children}已获录取，请于${deadline}前缴费确认学位，逾期视为放弃。如不需要该学位，可在 ${link} 在线放弃。",
-    "SMS_900003": "${children}已在第${round}轮递补录取，请于${deadline}前缴费确认学位。详情及核验：${link}",
+    "SMS_900001": "摇号结果已公布：${children}。请用报名号和身份证后4位在 ${link} 查询，"
+                  "并在手机上核验结果。",
+    "SMS_900002": "${children}已获录取，请于${deadline}前缴费确认学位，逾期视为放弃。"
+                  "如不需要该学位，可在 ${link} 在线放弃。",
+    "SMS_900003": "${children}已在第${round}轮递补录取，请于${deadline}前缴费确认学位。"
+                  "详情及核验：${link}",
     "SMS_900004": "${children}（第${round}轮）。如有疑问请联系区教育局招生办。详情：${link}",
     "SMS_900005": "分班结果：${children}。详情及核验：${link}",
 }

@@ -135,7 +135,7 @@ def test_an_attackers_wrong_tries_never_lock_the_family_out(
 
 def test_a_family_that_mistypes_is_told_how_long_and_its_right_digits_still_answer(
         fresh: tuple[Runtime, Season, list[float]]) -> None:
-    rt, season, now = fresh
+    rt, season, _ = fresh
     reg = "R20260002"
     for n in range(PAIR.free):
         assert ask(rt, season, FAMILY, reg, wrong(reg, n)).status_code == 404

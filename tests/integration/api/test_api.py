@@ -6,10 +6,8 @@ import json
 import time
 from pathlib import Path
 
-from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from lottery_service.api import create_app
 from lottery_service.core.merkle import leaf_hash, verify_inclusion
 from lottery_service.core.note import (
     SIG_COSIGNATURE_V1,
