@@ -6,6 +6,8 @@ answer, Chinese first; errors meet `cli.Boundary` like every other command.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -31,8 +33,14 @@ DataDir = Annotated[Path | None, typer.Option(
 EventArg = Annotated[str, typer.Argument(help="event id")]
 
 
-def _service(data: Path | None) -> Service:
-    return open_runtime(Settings.from_env(data)).service
+@contextmanager
+def _service(data: Path | None) -> Iterator[Service]:
+    """The service for one command; its database connections are closed after it."""
+    runtime = open_runtime(Settings.from_env(data))
+    try:
+        yield runtime.service
+    finally:
+        runtime.close()
 
 
 @notices_app.command("send")
@@ -44,7 +52,8 @@ def send(event: EventArg,
          data: DataDir = None) -> None:
     """Send one step's messages, one per phone number, in batches; resumes safely."""
     which = topic_of(topic)
-    done = _service(data).notifications.notify(event, which, round_no)
+    with _service(data) as service:
+        done = service.notifications.notify(event, which, round_no)
     step = TOPIC_ZH[which] + (f"（第{done.round_no}轮）" if done.round_no else "")
     console.print(f"✓ {step}：新排队 {done.queued} 条，已发送 {done.sent} 条，"
                   f"待发送 {done.pending} 条，失败 {done.failed} 条，没有手机号 {done.no_phone} 条")
@@ -57,16 +66,16 @@ def send(event: EventArg,
 @notices_app.command("list")
 def list_unsent(event: EventArg, data: DataDir = None) -> None:
     """Families whose message is not sent: pending, in flight, failed, without a phone."""
-    found = _service(data).notifications.recipients(event)
+    with _service(data) as service:
+        found = service.notifications.recipients(event)
     if not found:
         console.print("✓ 所有短信均已发送 / every message is sent")
         return
-    table = Table("通知 / topic", "轮次 / round", "报名号 / regs", "手机 / phone",
-                  "状态 / status", "次数 / tries", "原因 / error")
-    for r in found:
-        table.add_row(TOPIC_ZH[r.topic], str(r.round_no or ""), "、".join(r.regs),
-                      r.phone or "—", r.status_zh, str(r.attempts), r.error)
-    console.print(table)
+    for r in found:  # one line each: readable on a narrow terminal, easy to copy
+        step = TOPIC_ZH[r.topic] + (f"（第{r.round_no}轮）" if r.round_no else "")
+        console.print(f"✗ {step}  报名号 {'、'.join(r.regs)}  手机 {r.phone or '—'}  "
+                      f"{r.status_zh}（{r.status}）  已尝试 {r.attempts} 次"
+                      + (f"  原因：{r.error}" if r.error else ""), markup=False)
     console.print(f"共 {len(found)} 条未发送 / {len(found)} not sent")
 
 
@@ -74,7 +83,9 @@ def list_unsent(event: EventArg, data: DataDir = None) -> None:
 def steps(event: EventArg, data: DataDir = None) -> None:
     """Messages per topic, round and status."""
     table = Table("通知 / topic", "轮次 / round", "状态 / status", "条数 / messages")
-    for s in _service(data).notifications.steps(event):
+    with _service(data) as service:
+        counts = service.notifications.steps(event)
+    for s in counts:
         table.add_row(TOPIC_ZH[s.topic], str(s.round_no or ""), STATUS_ZH[s.status],
                       str(s.messages))
     console.print(table)
@@ -83,5 +94,6 @@ def steps(event: EventArg, data: DataDir = None) -> None:
 @notices_app.command("receipts")
 def receipts(event: EventArg, data: DataDir = None) -> None:
     """Fetch handset receipts of sent messages from the gateway."""
-    changed = _service(data).notifications.refresh(event)
+    with _service(data) as service:
+        changed = service.notifications.refresh(event)
     console.print(f"✓ 更新了 {changed} 条送达状态 / {changed} receipt(s) updated")

@@ -12,7 +12,9 @@ the AccessKey secret; the date within 15 minutes; each nonce once).
 - `QuerySendDetails`: the records of one number on one day (yyyyMMdd), 50 per page,
   with `OutId` and `SendStatus` (3 delivered, 2 failed for `failing` numbers).
 
-Test hooks: `hold_after` / `hold_before` make the n-th SendBatchSms (1-based) wait,
+Test hooks: `refuse` numbers are answered isv.MOBILE_NUMBER_ILLEGAL (the whole batch
+is refused, as the real API does); `failing` numbers get a failed receipt;
+`hold_after` / `hold_before` make the n-th SendBatchSms (1-based) wait,
 after or before it is recorded, until `release` is set, with `held` set meanwhile,
 so a test can kill the sender with the gateway in either state.
 """
@@ -80,6 +82,7 @@ class Stub:
     requests: list[str] = field(default_factory=list)  # actions, in order
     rejected: list[str] = field(default_factory=list)  # why a request was refused
     failing: set[str] = field(default_factory=set)  # numbers whose receipt says failed
+    refuse: set[str] = field(default_factory=set)  # numbers the gateway calls illegal
     hold_after: int | None = None
     hold_before: int | None = None
     held: threading.Event = field(default_factory=threading.Event)
@@ -209,7 +212,7 @@ class _Handler(BaseHTTPRequestHandler):
         if any(s != SIGN_NAME for s in signs):
             return self._answer(200, {"Code": "isv.SMS_SIGNATURE_ILLEGAL",
                                       "Message": "签名不合法", "RequestId": "x"})
-        if any(not PHONE.fullmatch(str(p)) for p in phones):
+        if any(not PHONE.fullmatch(str(p)) or str(p) in stub.refuse for p in phones):
             return self._answer(200, {"Code": "isv.MOBILE_NUMBER_ILLEGAL",
                                       "Message": "非法手机号", "RequestId": "x"})
         text = TEMPLATES[template]
