@@ -56,6 +56,7 @@ bench: $(STAMP) $(VENDOR)
 	$(PY) bench/city.py
 	$(PY) bench/beacon.py
 	$(PY) bench/browser_verify.py
+	$(PY) bench/notify.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build node_modules lottery_service/web/static/vendor

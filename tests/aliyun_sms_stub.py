@@ -231,14 +231,14 @@ class _Handler(BaseHTTPRequestHandler):
             return self._answer(503, {"Code": "ServiceUnavailable", "Message": "held",
                                       "RequestId": "x"})
         now = dt.datetime.now(BEIJING)
+        day, sent = now.strftime("%Y%m%d"), now.strftime("%Y-%m-%d %H:%M:%S")
         out_id = params.get("OutId", "")
         with stub.lock:
             for phone, value in zip(phones, values, strict=True):
                 content = f"【{SIGN_NAME}】" + VARIABLE.sub(lambda m, v=value: str(v[m[1]]), text)
                 stub.records.append(Record(phone=str(phone), out_id=out_id, template=template,
-                                           params=dict(value), content=content,
-                                           day=now.strftime("%Y%m%d"),
-                                           sent=now.strftime("%Y-%m-%d %H:%M:%S")))
+                                           params=dict(value), content=content, day=day,
+                                           sent=sent))
         if stub.hold_after == number:
             stub.held.set()
             stub.release.wait(30)
@@ -267,13 +267,19 @@ class _Handler(BaseHTTPRequestHandler):
             } for r in chunk]}})
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A sender killed mid-request (the kill -9 tests) is not the stub's error."""
+
+
 @contextmanager
 def serve_stub(stub: Stub | None = None) -> Iterator[Stub]:
     """Run the stub on a free loopback port in a thread."""
     stub = stub or Stub()
     handler = type("Handler", (_Handler,), {"stub": stub})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
+    server = _Server(("127.0.0.1", 0), handler)
     stub.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -283,3 +289,31 @@ def serve_stub(stub: Stub | None = None) -> Iterator[Stub]:
         stub.release.set()
         server.shutdown()
         server.server_close()
+
+
+def main() -> None:
+    """`python -m tests.aliyun_sms_stub PORT_FILE COUNTS_FILE`: serve in its own process
+    (as a remote gateway would be) until SIGTERM; then write how many messages each
+    number got, and the request counts, to COUNTS_FILE (for bench/notify.py)."""
+    import signal
+    import sys
+    from pathlib import Path
+
+    port_file, counts_file = Path(sys.argv[1]), Path(sys.argv[2])
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with serve_stub() as stub:
+        port_file.write_text(str(stub.port))
+        stop.wait()
+        with stub.lock:
+            per_phone: dict[str, int] = {}
+            for r in stub.records:
+                per_phone[r.phone] = per_phone.get(r.phone, 0) + 1
+            counts = {"per_phone": per_phone, "requests": dict.fromkeys(stub.requests, 0)}
+            for action in stub.requests:
+                counts["requests"][action] += 1
+        counts_file.write_text(json.dumps(counts))
+
+
+if __name__ == "__main__":
+    main()

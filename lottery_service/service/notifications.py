@@ -12,7 +12,8 @@
 3. **send** in batches: claim up to `gateway.max_batch` rows (status `sending`,
    a fresh batch id, committed *before* the gateway is called), send them in one
    request, record the answers in one transaction: two commits per batch, never
-   one per message. A refused message is retried alone, up to `max_attempts`;
+   one per message; `parallel` senders overlap their batches. A refused message
+   is retried alone, up to `max_attempts`;
 4. **log the count** once nothing of the step is pending or in flight: the log's
    `notifications_sent` holds the number of messages and nothing else (no text,
    no numbers).
@@ -23,6 +24,7 @@ record, the batch id is on disk, and the gateway is asked before any resend.
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import hashlib
 import json
@@ -33,6 +35,7 @@ from dataclasses import dataclass
 from typing import Any, Final, get_args
 
 from sqlalchemy import case, func, update
+from sqlalchemy import select as columns
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -60,6 +63,8 @@ STATUS_ZH: Final[Mapping[NoticeStatus, str]] = {
     "delivered": "已送达", "failed": "发送失败", "no_phone": "没有手机号",
 }
 _T: Final = SmsOutboxTable.__table__.c  # type: ignore[attr-defined]
+_A: Final = ApplicationTable.__table__.c  # type: ignore[attr-defined]
+_P: Final = PupilTable.__table__.c  # type: ignore[attr-defined]
 _INSERT_CHUNK: Final = 1000
 
 
@@ -113,6 +118,20 @@ class StepCount:
 
 
 @dataclass(frozen=True)
+class _Claimed:
+    """An outbox row claimed into a batch (the columns sending needs)."""
+
+    id: int
+    key: str
+    phone: str | None
+    topic: NoticeTopic
+    params: str
+    text: str
+    batch: str | None
+    claimed_at: str | None
+
+
+@dataclass(frozen=True)
 class _Queued:
     phone: str | None
     children: tuple[Child, ...]
@@ -120,12 +139,13 @@ class _Queued:
 
 class Notifications:
     def __init__(self, db: Database, cache: LogCache, gateway: SmsGateway,
-                 settings: SmsSettings, max_attempts: int = 3) -> None:
+                 settings: SmsSettings, max_attempts: int = 3, parallel: int = 4) -> None:
         self._db = db
         self._cache = cache
         self.gateway = gateway
         self.settings = settings
         self.max_attempts = max_attempts
+        self.parallel = parallel
 
     # ------------------------------------------------------------ use cases
 
@@ -214,11 +234,11 @@ class Notifications:
     def _recipients(self, event_id: str, topic: NoticeTopic, round_no: int,
                     state: SeasonState, index: ResultIndex) -> list[_Queued]:
         """Who gets this step's message, grouped by phone number (§11.2 topics)."""
-        with self._db.read() as session:
-            apps = {a.reg: a for a in session.exec(
-                select(ApplicationTable).where(ApplicationTable.event_id == event_id))}
-            pupils = {p.reg: p for p in session.exec(
-                select(PupilTable).where(PupilTable.event_id == event_id))}
+        with self._db.read() as session:  # columns, not objects: a city has 200,000
+            apps = {r.reg: r for r in session.execute(
+                columns(_A.reg, _A.name, _A.phone).where(_A.event_id == event_id))}
+            pupils = {r.reg: r for r in session.execute(
+                columns(_P.reg, _P.name, _P.phone).where(_P.event_id == event_id))}
             paid = set(session.exec(select(PaymentTable.reg).where(
                 PaymentTable.event_id == event_id)))
             declined = set(session.exec(select(DeclineTable.reg).where(
@@ -287,10 +307,9 @@ class Notifications:
             })
         with self._db.write() as session:
             before = self._step_size(session, event_id, topic, round_no)
+            statement = _insert(session).on_conflict_do_nothing(index_elements=["key"])
             for start in range(0, len(rows), _INSERT_CHUNK):
-                chunk = rows[start:start + _INSERT_CHUNK]
-                session.execute(_insert(session).values(chunk)
-                                .on_conflict_do_nothing(index_elements=["key"]))
+                session.execute(statement, rows[start:start + _INSERT_CHUNK])  # executemany
             return self._step_size(session, event_id, topic, round_no) - before
 
     # ---------------------------------------------------------- send, settle
@@ -307,27 +326,45 @@ class Notifications:
         for batch, members in _by_batch(rows).items():
             self._settle_batch(batch, members)
 
-    def _settle_batch(self, batch: str, members: Sequence[SmsOutboxTable]) -> None:
+    def _settle_batch(self, batch: str,
+                      members: Sequence[_Claimed] | Sequence[SmsOutboxTable]) -> None:
         found = self.gateway.status(batch, [_sms(r) for r in members],
                                     _day(members[0].claimed_at))
         with self._db.write() as session:
             for row in members:
                 delivery = found.get(row.key, Delivery.UNKNOWN)
-                values: dict[str, Any] = {
-                    Delivery.UNKNOWN: {"status": "pending", "batch": None},
+                outcomes: dict[Delivery, dict[str, Any]] = {
+                    Delivery.UNKNOWN: {"status": case((_T.attempts >= self.max_attempts,
+                                                       "failed"), else_="pending"),
+                                       "error": "网关没有这批短信的记录 / not at the gateway"},
                     Delivery.ACCEPTED: {"status": "sent", "sent_at": row.claimed_at},
                     Delivery.DELIVERED: {"status": "delivered", "sent_at": row.claimed_at},
                     Delivery.FAILED: {"status": "failed", "sent_at": row.claimed_at,
                                       "error": "运营商回执：未送达 / carrier reported failure"},
-                }[delivery]
+                }
+                values = outcomes[delivery]
                 session.execute(update(SmsOutboxTable).where(
                     _T.id == row.id, _T.status == "sending", _T.batch == batch).values(**values))
 
     def _send(self, event_id: str, topic: NoticeTopic, round_no: int) -> None:
-        while True:
-            batch, members = self._claim(event_id, topic, round_no)
-            if not members:
-                return
+        """`parallel` senders, each claiming, sending and recording one batch at a time:
+        a remote gateway answers in tens of milliseconds, so batches overlap."""
+        if self.parallel == 1:
+            self._send_batches(event_id, topic, round_no)
+            return
+        with concurrent.futures.ThreadPoolExecutor(self.parallel) as pool:
+            senders = [pool.submit(self._send_batches, event_id, topic, round_no)
+                       for _ in range(self.parallel)]
+        for sender in senders:
+            sender.result()  # the first failure, after every sender has stopped
+
+    def _send_batches(self, event_id: str, topic: NoticeTopic, round_no: int) -> None:
+        """Claim, send, then record the answers *and* claim the next batch in one
+        transaction: one commit per batch, and still every claim is on disk before its
+        batch leaves."""
+        with self._db.write() as session:
+            batch, members = self._claim(session, event_id, topic, round_no)
+        while members:
             messages = [_sms(r) for r in members]
             try:
                 answers = self.gateway.send(batch, messages)
@@ -340,53 +377,52 @@ class Notifications:
                         f"flight and is settled with the gateway on the next run",
                         zh="短信网关没有响应；这一批短信的状态待网关确认，"
                            "稍后再次执行即可继续，不会重复发送") from exc
+                with self._db.write() as session:
+                    batch, members = self._claim(session, event_id, topic, round_no)
                 continue
-            self._record(batch, members, answers)
+            with self._db.write() as session:
+                self._record(session, batch, members, answers)
+                batch, members = self._claim(session, event_id, topic, round_no)
 
-    def _claim(self, event_id: str, topic: NoticeTopic,
-               round_no: int) -> tuple[str, list[SmsOutboxTable]]:
-        """Up to one batch of pending rows, marked `sending` under a fresh batch id and
-        committed before the gateway hears of it. A row refused before is retried alone."""
+    def _claim(self, session: Session, event_id: str, topic: NoticeTopic,
+               round_no: int) -> tuple[str, list[_Claimed]]:
+        """Up to one batch of pending rows, marked `sending` under a fresh batch id (the
+        caller commits before the gateway hears of it). A row refused before goes alone."""
         batch = uuid.uuid4().hex
-        with self._db.write() as session:
-            first = session.exec(select(SmsOutboxTable).where(
-                *self._step(event_id, topic, round_no), SmsOutboxTable.status == "pending")
-                .order_by(col(SmsOutboxTable.attempts), col(SmsOutboxTable.id))
-                .limit(self.gateway.max_batch)).all()
-            if not first:
-                return batch, []
-            ids = [r.id for r in (first[:1] if first[0].attempts else first)]
-            session.execute(update(SmsOutboxTable).where(
-                col(SmsOutboxTable.id).in_(ids), _T.status == "pending").values(
-                status="sending", batch=batch, claimed_at=self._db.clock(),
-                attempts=_T.attempts + 1))
-            session.expire_all()
-            claimed = list(session.exec(select(SmsOutboxTable).where(
-                SmsOutboxTable.batch == batch, SmsOutboxTable.status == "sending")
-                .order_by(col(SmsOutboxTable.id))).all())
-            for row in claimed:
-                session.expunge(row)
-        return batch, claimed
+        for retried, size in ((False, self.gateway.max_batch), (True, 1)):
+            # one UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED) RETURNING:
+            # parallel senders take different rows and never wait on each other's claims
+            # (PostgreSQL; SQLite serialises its writers anyway)
+            chosen = select(_T.id).where(
+                *self._step(event_id, topic, round_no), _T.status == "pending",
+                _T.attempts > 0 if retried else _T.attempts == 0,
+            ).order_by(_T.id).limit(size).with_for_update(skip_locked=True)
+            claimed = [_Claimed(*row) for row in session.execute(
+                update(SmsOutboxTable).where(_T.id.in_(chosen.scalar_subquery())).values(
+                    status="sending", batch=batch, claimed_at=self._db.clock(),
+                    attempts=_T.attempts + 1).returning(
+                    _T.id, _T.key, _T.phone, _T.topic, _T.params, _T.text, _T.batch,
+                    _T.claimed_at))]
+            if claimed:
+                return batch, sorted(claimed, key=lambda c: c.id)
+        return batch, []
 
-    def _record(self, batch: str, members: Sequence[SmsOutboxTable],
+    def _record(self, session: Session, batch: str, members: Sequence[_Claimed],
                 answers: Sequence[Sent]) -> None:
         by_key = {a.key: a for a in answers}
         accepted = [r.id for r in members if by_key.get(r.key, Sent(r.key, False)).accepted]
-        now = self._db.clock()
-        with self._db.write() as session:
-            if accepted:
-                session.execute(update(SmsOutboxTable).where(
-                    col(SmsOutboxTable.id).in_(accepted), _T.batch == batch,
-                    _T.status == "sending").values(status="sent", sent_at=now, error=""))
-            for row in members:
-                answer = by_key.get(row.key, Sent(row.key, False, "no answer for it"))
-                if answer.accepted:
-                    continue
-                session.execute(update(SmsOutboxTable).where(
-                    _T.id == row.id, _T.batch == batch, _T.status == "sending").values(
-                    status=case((_T.attempts >= self.max_attempts, "failed"),
-                                else_="pending"),
-                    error=answer.error[:300]))
+        if accepted:
+            session.execute(update(SmsOutboxTable).where(
+                _T.id.in_(accepted), _T.batch == batch, _T.status == "sending").values(
+                status="sent", sent_at=self._db.clock(), error=""))
+        for row in members:
+            answer = by_key.get(row.key, Sent(row.key, False, "no answer for it"))
+            if answer.accepted:
+                continue
+            session.execute(update(SmsOutboxTable).where(
+                _T.id == row.id, _T.batch == batch, _T.status == "sending").values(
+                status=case((_T.attempts >= self.max_attempts, "failed"), else_="pending"),
+                error=answer.error[:300]))
 
     # ---------------------------------------------------------------- count
 
@@ -467,7 +503,7 @@ def _key(event_id: str, topic: NoticeTopic, round_no: int, recipient: str) -> st
     return hashlib.sha256(msg).hexdigest()[:32]
 
 
-def _sms(row: SmsOutboxTable) -> Sms:
+def _sms(row: _Claimed | SmsOutboxTable) -> Sms:
     assert row.phone is not None
     return Sms(key=row.key, phone=row.phone, topic=row.topic,
                params=json.loads(row.params), text=row.text)
@@ -501,5 +537,6 @@ def _masked(phone: str | None) -> str | None:
 
 def _insert(session: Session) -> Any:
     name = session.get_bind().dialect.name
-    return (postgresql.insert if name == "postgresql" else sqlite.insert)(SmsOutboxTable)
+    table = SmsOutboxTable.__table__  # type: ignore[attr-defined]
+    return (postgresql.insert if name == "postgresql" else sqlite.insert)(table)
 

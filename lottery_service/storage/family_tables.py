@@ -66,7 +66,8 @@ class SmsOutboxTable(SQLModel, table=True):
     __tablename__ = "sms_outbox"
     __table_args__ = (
         UniqueConstraint("key"),
-        Index("ix_sms_outbox_step", "event_id", "topic", "round_no", "status"),
+        # claims walk a step's pending rows in id order: id is in the index, no sort
+        Index("ix_sms_outbox_step", "event_id", "topic", "round_no", "status", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -54,7 +54,7 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_sms_outbox_batch'), 'sms_outbox', ['batch'], unique=False)
     op.create_index('ix_sms_outbox_step', 'sms_outbox',
-                    ['event_id', 'topic', 'round_no', 'status'], unique=False)
+                    ['event_id', 'topic', 'round_no', 'status', 'id'], unique=False)
 
 
 def downgrade() -> None:
