@@ -14,13 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from ..core.entries import WindowPhase
 from ..core.season import Phase, PhaseError
 from ..errors import ConflictError, RejectedInputError
 from ..storage.family_tables import DeclineTable
 from ..storage.models import PaymentTable
 from .lookup import Lookup
 from .unit_of_work import Database, EventWork
-from .windows import require_window
+from .windows import require_import_window
 
 __all__ = ["CONFIRM_WORD", "Declined", "Declines", "NoOfferError"]
 
@@ -85,7 +86,7 @@ class Declines:
             if row is not None:
                 return Declined(event_id, reg, row.at, already=True)
             _holds_offer(work, reg)
-            at = work.clock()
+            at = work.now
             work.session.add(DeclineTable(event_id=event_id, reg=reg, at=at))
         return Declined(event_id, reg, at, already=False)
 
@@ -98,7 +99,7 @@ def _holds_offer(work: EventWork, reg: str) -> None:
                          f"(event phase {state.phase.value})",
                          zh="只能在缴费确认期内在线放弃学位；现在不在缴费确认期",
                          phase=state.phase.value)
-    require_window(work, PAYMENT_PHASE, inside=True)
+    require_import_window(work, WindowPhase.PAYMENT)  # G3: the payment window in force
     if reg not in state.payment_state().unconfirmed():
         raise NoOfferError(f"{reg} holds no unconfirmed offer",
                            zh="该报名号目前没有待确认的录取学位，无需放弃")

@@ -2,7 +2,8 @@
 
 `log-signing.key` holds the Ed25519 seed of the log key (§12); `lookup.key`
 keys the hashes of the families' look-up second factor and of each child's
-identity across applications (P2), so neither is stored in clear.
+identity across applications (P2), so neither is stored in clear, and the salts
+of the attribute and rejection commitments (§17), so nobody can try them.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ..config import origin_of
+from ..config import default_origin_prefix
+from ..core.checkpoint import log_origin
 from ..core.note import Signer
 from ..errors import ConfigurationError
 
@@ -49,19 +51,33 @@ def load_or_create_secret(path: Path) -> bytes:
 class ServiceKeys:
     log_key: Ed25519PrivateKey
     lookup_key: bytes
+    origin_prefix: str  # this deployment's (Settings.origin_prefix, §12.1)
 
     @classmethod
-    def load(cls, data_dir: Path) -> ServiceKeys:
+    def load(cls, data_dir: Path, origin_prefix: str | None = None) -> ServiceKeys:
+        """The keys of the data directory; without a configured prefix the deployment's
+        default one, derived from its log key (`config.default_origin_prefix`)."""
         log = Ed25519PrivateKey.from_private_bytes(load_or_create_secret(data_dir / LOG_KEY_FILE))
-        return cls(log, load_or_create_secret(data_dir / LOOKUP_KEY_FILE))
+        prefix = origin_prefix or default_origin_prefix(log.public_key().public_bytes_raw())
+        return cls(log, load_or_create_secret(data_dir / LOOKUP_KEY_FILE), prefix)
 
-    def signer(self, event_id: str) -> Signer:
+    def origin(self, event_id: str, *, rehearsal: bool = False) -> str:
+        """The event's log origin under this deployment's prefix (§12.1, §19)."""
+        return log_origin(self.origin_prefix, event_id, rehearsal=rehearsal)
+
+    def signer(self, event_id: str, *, rehearsal: bool = False) -> Signer:
         """The log's signer for one event; its key name is the checkpoint origin (§12)."""
-        return Signer(name=origin_of(event_id), private_key=self.log_key)
+        return Signer(name=self.origin(event_id, rehearsal=rehearsal), private_key=self.log_key)
 
-    def verifier_key(self, event_id: str) -> str:
+    def verifier_key(self, event_id: str, *, rehearsal: bool = False) -> str:
         """The log's verifier key text for one event (what auditors pin)."""
-        return self.signer(event_id).verifier_key()
+        return self.signer(event_id, rehearsal=rehearsal).verifier_key()
+
+    def attribute_salt(self, event_id: str, ceremony: str, reg: str) -> bytes:
+        """The salt of one record's attribute commitment and rejection leaf (§17.1, §17.2):
+        derived from the service's private key, so it cannot be guessed from public data."""
+        msg = f"salt\x00{event_id}\x00{ceremony}\x00{reg}".encode()
+        return hmac.new(self.lookup_key, msg, hashlib.sha256).digest()
 
     def child_key(self, name: str, birth_date: str, id_last4: str) -> str:
         """One child's identity across applications (P2), without storing the ID number."""

@@ -16,9 +16,13 @@ import json
 from enum import StrEnum
 from typing import Any, Final
 
+from sqlmodel import select
+
+from ..core.privacy import RejectionLeaf
+from ..core.strict import loads
 from ..errors import NotFoundError
 from ..lookup import ApplicantResult
-from ..storage.models import ApplicationTable, PupilTable
+from ..storage.models import ApplicationTable, PupilTable, SealedOpeningTable
 from .keys import ServiceKeys
 from .snapshots import LogCache, Snapshot
 from .throttle import Throttle
@@ -70,8 +74,8 @@ class Lookup:
         body: dict[str, Any] = {"state": found.value, "reg": reg, "event": event_id,
                                 "phase": snap.state().phase.value}
         if found is LookupState.REJECTED:
-            body["rejections"] = [{"school": r["school"], "code": r["code"]}
-                                  for r in snap.state().rejections if r["reg"] == reg]
+            body["rejections"] = [{"school": r.school, "code": r.code}
+                                  for r in self._rejections(event_id, reg)]
         return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
     def proof(self, event_id: str, reg: str, id_last4: str, caller: str,
@@ -112,7 +116,30 @@ class Lookup:
             self.throttle.failure(gate)
             raise LookupNotFoundError()
         self.throttle.success(gate)
-        return snap, _found(snap, reg)
+        return snap, self._found(snap, event_id, reg)
+
+    def _found(self, snap: Snapshot, event_id: str,
+               reg: str) -> ApplicantResult | LookupState:
+        """The family's logged result, or the state it is in while there is none."""
+        result = snap.index().results.get(reg)
+        if result is not None and (result.outcome is not None or result.class_id is not None):
+            return result
+        state = snap.state()
+        if self._rejections(event_id, reg):
+            return LookupState.REJECTED
+        lottery = snap.index().roster_index
+        if reg in lottery or not state.ceremonies["lottery"].frozen:
+            return LookupState.BEFORE_DRAW
+        return LookupState.BEFORE_GROUPING
+
+    def _rejections(self, event_id: str, reg: str) -> list[RejectionLeaf]:
+        """This family's own sealed rejection leaves (§17.2): the log holds only the
+        committed root, and only the family (after its second factor) is told why."""
+        with self._cache.db.read() as session:
+            rows = session.exec(select(SealedOpeningTable).where(
+                SealedOpeningTable.event_id == event_id, SealedOpeningTable.reg == reg,
+                SealedOpeningTable.kind == "rejection")).all()
+        return [RejectionLeaf.from_json(loads(r.body)) for r in rows]
 
     def _stored_factor(self, event_id: str, reg: str) -> str | None:
         with self._cache.db.read() as session:
@@ -126,17 +153,3 @@ class Lookup:
         """Only the second-factor check (throttled like a look-up), for other use cases
         a family starts on its page (`service.declines`)."""
         return self._check(event_id, reg, id_last4, caller)[0]
-
-
-def _found(snap: Snapshot, reg: str) -> ApplicantResult | LookupState:
-    """The family's logged result, or the state it is in while there is none."""
-    result = snap.index().results.get(reg)
-    if result is not None and (result.outcome is not None or result.class_id is not None):
-        return result
-    state = snap.state()
-    if any(r["reg"] == reg for r in state.rejections):
-        return LookupState.REJECTED
-    lottery = snap.index().roster_index
-    if reg in lottery or not state.ceremonies["lottery"].frozen:
-        return LookupState.BEFORE_DRAW
-    return LookupState.BEFORE_GROUPING

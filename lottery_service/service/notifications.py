@@ -39,13 +39,20 @@ from sqlalchemy import select as columns
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from ..core.entries import ForfeitReason, Topic
 from ..core.log import Entry
 from ..core.records import mask_name
-from ..core.season import Phase, PhaseError, SeasonState
+from ..core.season import PhaseError, SeasonState
 from ..errors import RejectedInputError, RemoteError
 from ..lookup import ApplicantResult, ResultIndex
-from ..storage.family_tables import DeclineTable, NoticeStatus, NoticeTopic, SmsOutboxTable
-from ..storage.models import ApplicationTable, PaymentTable, PupilTable, TeacherTable
+from ..storage.family_tables import NoticeStatus, NoticeTopic, SmsOutboxTable
+from ..storage.models import (
+    ApplicationTable,
+    PaymentTable,
+    PupilTable,
+    SealedOpeningTable,
+    TeacherTable,
+)
 from .sms import Delivery, Sent, Sms, SmsGateway, SmsSettings
 from .sms_templates import TOPIC_ZH, Child, render
 from .snapshots import LogCache
@@ -55,8 +62,8 @@ __all__ = ["NoticeStatus", "NoticeTopic", "NotificationOutcome", "Notifications"
            "StepCount", "topic_of"]
 
 TOPICS: Final[tuple[NoticeTopic, ...]] = get_args(NoticeTopic)
+_FORFEIT_ZH: Final = {ForfeitReason.UNPAID: "逾期未缴费", ForfeitReason.DECLINED: "家长已在线放弃"}
 ROUNDED: Final = ("promotion", "forfeit")  # §11.2: `round` is set exactly for these
-MATCHED: Final = (Phase.MATCHED, Phase.NOTIFIED, Phase.PUBLISHED)
 UNSENT: Final[tuple[NoticeStatus, ...]] = ("pending", "sending", "failed", "no_phone")
 STATUS_ZH: Final[Mapping[NoticeStatus, str]] = {
     "pending": "待发送", "sending": "发送中（待网关确认）", "sent": "已发送",
@@ -241,14 +248,14 @@ class Notifications:
                 columns(_P.reg, _P.name, _P.phone).where(_P.event_id == event_id))}
             paid = set(session.exec(select(PaymentTable.reg).where(
                 PaymentTable.event_id == event_id)))
-            declined = set(session.exec(select(DeclineTable.reg).where(
-                DeclineTable.event_id == event_id)))
+            rejected = set(session.exec(select(SealedOpeningTable.reg).where(
+                SealedOpeningTable.event_id == event_id,
+                SealedOpeningTable.kind == "rejection")))  # §17.2: sealed, never logged
             teachers = {(t.school, t.teacher_id): t.name for t in session.exec(
                 select(TeacherTable).where(TeacherTable.event_id == event_id))}
         results = index.results
         lines: dict[str, str] = {}
         if topic == "draw":
-            rejected = {r["reg"] for r in state.rejections}
             for reg in apps:
                 line = _draw_line(results.get(reg), reg in rejected)
                 if line is not None:
@@ -261,10 +268,10 @@ class Notifications:
             lines = {r.reg: _school(r) for r in results.values()
                      if r.promoted_round == round_no}
         elif topic == "forfeit":
-            forfeited = state.payment_rounds[round_no - 1]["forfeited"]
-            lines = {reg: f"在{_school(results[reg])}的录取学位已放弃："
-                          f"{'家长已在线放弃' if reg in declined else '逾期未缴费'}"
-                     for reg in forfeited if reg in results}
+            forfeits = [f.body for f in state.payments[round_no - 1].forfeits]
+            lines = {f.reg: f"在{_school(results[f.reg])}的录取学位已放弃："
+                            f"{_FORFEIT_ZH[f.reason]}"
+                     for f in forfeits if f.reg in results}
         else:
             for r in results.values():
                 if r.class_id is not None and r.teacher is not None:
@@ -436,16 +443,11 @@ class Notifications:
 
     def _log_count(self, event_id: str, topic: NoticeTopic, round_no: int,
                    messages: int) -> list[Entry]:
-        """The one call site of the log's `notifications_sent` (§11.2: counts only).
-
-        The v1 core logs only the S6 class message (`{"count", "channel"}`); its v2
-        form `{"topic", "round", "messages"}` for every topic comes with the v2 core
-        (`SeasonState.notifications_sent(topic, round, messages)`), which replaces the
-        body of this method at the merge."""
-        if topic != "class":
-            return []
+        """The one call site of the log's `notifications_sent` (§11.2: counts only, one
+        entry per topic and round; `round` is set exactly for promotion and forfeit)."""
         with self._db.event(event_id) as work:
-            return work.emit(work.state.notifications_sent(messages))
+            return work.emit(work.state.notifications_sent(
+                Topic(topic), round_no if topic in ROUNDED else None, messages))
 
     def _step(self, event_id: str, topic: NoticeTopic, round_no: int) -> tuple[Any, ...]:
         return (SmsOutboxTable.event_id == event_id, SmsOutboxTable.topic == topic,
@@ -462,11 +464,11 @@ def _require(state: SeasonState, topic: NoticeTopic, round_no: int) -> None:
     if state.rules is None:
         raise PhaseError("there is no event yet", zh="还没有这个招生活动")
     ok = {
-        "draw": state.bias_done,
-        "payment_reminder": state.bias_done and not state.payments_closed,
-        "promotion": 1 <= round_no <= len(state.payment_rounds),
-        "forfeit": 1 <= round_no <= len(state.payment_rounds),
-        "class": state.phase in MATCHED,
+        "draw": state.bias is not None,
+        "payment_reminder": state.bias is not None and state.payments_closed is None,
+        "promotion": 1 <= round_no <= len(state.payments),
+        "forfeit": 1 <= round_no <= len(state.payments),
+        "class": state.matched_all,
     }[topic]
     if not ok:
         need = {

@@ -3,8 +3,9 @@
 - `LookupLimitTable`: failed look-ups per client and per (client, event, reg), one
   row each, shared by every worker and every server (issue 11 item 3, issue 13
   item 5). Keys are keyed hashes: no client address is stored.
-- `DeclineTable`: a family gave its offer up on its page (§7.5 `forfeit` reason
-  `declined`); the next payment round logs it.
+- `DeclineTable`: a family gave its offer up on its page (`service.declines`); the
+  lifecycle reads it through `service.lifecycle.declined_regs`, so the next payment
+  round logs each as a `forfeit` with reason `declined` (§7.5).
 - `SmsOutboxTable`: one message per phone number per event step (S6 and §11.2
   topics), with its idempotency key and delivery status. Contents and numbers
   never reach the log; the log keeps only the count.
