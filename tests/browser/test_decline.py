@@ -59,7 +59,7 @@ def _real_event(path: Path) -> Runtime:
         assert season.upload("schools", SCHOOLS.encode()).status_code == 200
         answer = season.upload("applicants", (APPLICANT_HEADER + rows).encode())
         assert answer.status_code == 200, answer.text
-        season.post("/roster/freeze")
+        season.freeze_roster()
         season.ceremony("lottery")
         season.post("/draw")
     return rt

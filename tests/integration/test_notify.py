@@ -87,7 +87,7 @@ def world(tmp_path: Path, backend: str) -> Iterator[World]:
         season.create()
         assert season.upload("schools", SCHOOLS_CSV.encode()).status_code == 200
         assert season.upload("applicants", applicants_csv()).status_code == 200
-        season.post("/roster/freeze")
+        season.freeze_roster()
         season.ceremony("lottery")
         season.post("/draw")
         yield World(rt, season, stub)

@@ -58,7 +58,7 @@ def _prepare(data: Path, backend: str) -> str:
         season.create()
         assert season.upload("schools", SCHOOLS_CSV.encode()).status_code == 200
         assert season.upload("applicants", _applicants()).status_code == 200
-        season.post("/roster/freeze")
+        season.freeze_roster()
         season.ceremony("lottery")
         season.post("/draw")
     rt.close()

@@ -72,7 +72,7 @@ def drawn(tmp_path_factory: pytest.TempPathFactory,
         season = Season(client, "limits-2026")
         season.create()
         register(season)
-        season.post("/roster/freeze")
+        season.freeze_roster()
         season.ceremony("lottery")
         season.post("/draw")
         yield rt, season
@@ -245,7 +245,7 @@ def test_right_digits_before_the_draw_answer_the_state(tmp_path: Path, backend: 
             assert early.status_code == 200, early.text
             assert early.json() == {"state": "before_draw", "reg": reg, "event": season.event,
                                     "phase": "registration"}
-            season.post("/roster/freeze")
+            season.freeze_roster()
             frozen = client.post(url, json={"reg": reg, "id_last4": right(reg)}).json()
             assert frozen["state"] == "before_draw"
             mistyped = client.post(url, json={"reg": reg, "id_last4": wrong(reg)})

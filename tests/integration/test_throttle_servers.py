@@ -56,7 +56,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory,
         season = Season(client, EVENT)
         season.create()
         register(season)
-        season.post("/roster/freeze")
+        season.freeze_roster()
         season.ceremony("lottery")
         season.post("/draw")
     rt.close()

@@ -57,7 +57,8 @@ class Season:
 
     client: TestClient
     event: str
-    holder: X25519PrivateKey = field(default_factory=X25519PrivateKey.generate)
+    holders: dict[str, X25519PrivateKey] = field(default_factory=lambda: {
+        c: X25519PrivateKey.generate() for c in ("lottery", "grouping", "teachers")})
     tokens: dict[str, str] = field(default_factory=dict)
     secrets: dict[tuple[str, str], bytes] = field(default_factory=dict)
     applicants: dict[str, tuple[str, str]] = field(default_factory=dict)
@@ -78,17 +79,28 @@ class Season:
             self.tokens[key] = self.post("/tokens", json=body)["token"]
         return self.tokens[key]
 
+    def holder(self, ceremony: str) -> bytes:
+        """This ceremony's own escrow key (§5.4: never another ceremony's)."""
+        return self.holders[ceremony].public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
     def create(self) -> None:
-        holder = self.holder.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-        rules = {"type": "rules", "version": 1, "event": self.event, "title": "测试招生",
-                 "year": 2026, "grade": 1, "high_fee_threshold": 6000,
-                 "waitlist_promotion": True, "dice": 20, "beacon": None}
-        response = self.client.post("/api/v1/events", headers=auth(OPERATOR), json={
-            "rules": rules, "escrow_key": base64.b64encode(holder).decode()})
+        rules = {"event": self.event, "title": "测试招生", "year": 2026, "grade": 1,
+                 "high_fee_threshold": 6000, "waitlist_promotion": True, "dice": 20,
+                 "beacon": None}  # the service adds type, version and origin (§3.1, §12.1)
+        response = self.client.post("/api/v1/events", headers=auth(OPERATOR),
+                                    json={"rules": rules})
         assert response.status_code == 200, response.text
         people = [{"id": p, "role": r} for p, r in PARTICIPANTS.items()]
         for ceremony in ("lottery", "grouping", "teachers"):
-            self.post(f"/participants/{ceremony}", json={"participants": people})
+            self.post(f"/participants/{ceremony}", json={
+                "participants": people,
+                "escrow_key": base64.b64encode(self.holder(ceremony)).decode()})
+
+    def freeze_roster(self) -> Any:
+        """Freeze with the code of the preview the operator saw (§7.1)."""
+        shown = self.client.get(f"{self.base}/roster/preview", headers=auth(OPERATOR))
+        assert shown.status_code == 200, shown.text
+        return self.post("/roster/freeze", json={"confirm": shown.json()["confirm"]})
 
     def upload(self, kind: str, data: bytes, token: str = OPERATOR,
                name: str = "data.csv") -> Any:
@@ -105,8 +117,7 @@ class Season:
         secret = secrets.token_bytes(32)
         self.secrets[ceremony, participant] = secret
         com = commitment(self.event, ceremony, participant, secret)  # type: ignore[arg-type]
-        holder = self.holder.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-        escrow = seal_escrow(secret, com, holder, X25519PrivateKey.generate())
+        escrow = seal_escrow(secret, com, self.holder(ceremony), X25519PrivateKey.generate())
         return self.client.post(f"{self.base}/ceremonies/{ceremony}/commitments",
                                 headers=auth(self.token("participant", participant)),
                                 json={"commitment": com.hex(), "escrow": escrow})
@@ -168,7 +179,7 @@ def drawn(tmp_path_factory: pytest.TempPathFactory,
         season = Season(client, "drawn-2026")
         season.create()
         season.register(APPLICANTS)
-        season.post("/roster/freeze")
+        season.freeze_roster()
         season.ceremony("lottery")
         season.post("/draw")
         yield rt, season
