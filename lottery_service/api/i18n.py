@@ -652,6 +652,11 @@ STRINGS: dict[str, tuple[str, str]] = {
                        "Given up; it takes effect at the next payment round. Recorded: {at}"),
     "c.decline.already": ("此前已登记放弃该学位，将在下一轮缴费结算时生效。",
                           "Already given up; it takes effect at the next payment round."),
+    "c.decline.until_round": ("上方的结果来自公开日志，在下一轮缴费结算记入日志之前仍显示为录取；"
+                              "结算后将显示为“已放弃”。无需再缴费。",
+                              "The result above comes from the public log and shows the offer "
+                              "until the next payment round is logged; then it shows the place "
+                              "as given up. There is nothing to pay."),
 }
 
 # Keys the browser scripts use (ceremony screen, parents' page, operator console).

@@ -1,8 +1,8 @@
 """Giving a place up on the parents' page (放弃; issue 11 item 6) in real headless Chromium,
 on a phone viewport.
 
-The page and its receipts come from `parents_stub.py` (the service on this branch still
-speaks v1 receipts), while the give-up requests go to the real service: an event of the
+The page and its receipts come from `parents_stub.py` (the service does not serve v2
+receipts yet), while the give-up requests go to the real service: an event of the
 same id, drawn, in its payment window, where the family holds an unconfirmed offer. The
 section appears only next to a verified result and only when the server says the offer
 can be given up; the button stays disabled until 放弃 is typed; the decision is stored
@@ -122,6 +122,8 @@ def test_a_family_gives_its_place_up_on_a_phone(site: tuple[str, stub.Stub, Runt
     expect(message).to_contain_text("已登记放弃该学位，将在下一轮缴费结算时生效")
     expect(message).to_contain_text("（北京时间）")
     expect(page.locator("#decline-confirm")).to_be_hidden()
+    expect(page.locator("#decline-until-round")).to_have_text(z("c.decline.until_round"))
+    expect(page.locator("#decline-hint")).to_be_hidden()  # "you may give it up" is over
     section.scroll_into_view_if_needed()
     page.screenshot(path=screenshot_path("parents-decline-done-390x844.png"))
     width = page.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
@@ -134,6 +136,9 @@ def test_a_family_gives_its_place_up_on_a_phone(site: tuple[str, stub.Stub, Runt
     _look_up(again, base, ADMITTED)
     expect(again.locator("#decline-message")).to_have_text(z("c.decline.already"))
     expect(again.get_by_role("button", name=z("c.decline.open"))).to_be_hidden()
+    expect(again.locator("#decline-until-round")).to_be_visible()
+    again.locator("#decline").scroll_into_view_if_needed()
+    again.screenshot(path=screenshot_path("parents-decline-already-390x844.png"))
 
 
 def test_no_give_up_section_without_an_offer_the_server_knows(

@@ -46,7 +46,18 @@ function reset() {
   $("decline-open").hidden = false;
   $("decline-word").value = "";
   $("decline-submit").disabled = true;
+  $("decline-until-round").hidden = true;
+  $("decline-hint").hidden = false;
   say("info", "");
+}
+
+/** Given up (now or before): no more confirming, and why the card above still says 录取. */
+function recorded(text) {
+  $("decline-open").hidden = true;
+  $("decline-confirm").hidden = true;
+  $("decline-until-round").hidden = false;
+  $("decline-hint").hidden = true; // "you can give it up here" no longer applies
+  say("info", text);
 }
 
 async function prepare() {
@@ -62,8 +73,7 @@ async function prepare() {
       $("decline").hidden = false;
     } else if (options.declined_at) {
       $("decline").hidden = false;
-      $("decline-open").hidden = true;
-      say("info", t("c.decline.already"));
+      recorded(t("c.decline.already"));
     }
   } catch {
     asked = ""; // the server is unreachable or refused: nothing is offered
@@ -93,9 +103,8 @@ $("decline-submit").addEventListener("click", async () => {
   try {
     const done = await request(`${cfg.api}/decline`, {
       method: "POST", json: { ...who, confirm: $("decline-word").value.trim() } });
-    $("decline-confirm").hidden = true;
     const at = beijing(done.declined_at);
-    say("info", done.already ? t("c.decline.already") : t("c.decline.done", { at }));
+    recorded(done.already ? t("c.decline.already") : t("c.decline.done", { at }));
   } catch (error) {
     $("decline-submit").disabled = false;
     say("error", refusal(error));
