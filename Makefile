@@ -58,6 +58,7 @@ bench: $(STAMP) $(VENDOR)
 	$(PY) bench/city.py
 	$(PY) bench/beacon.py
 	$(PY) bench/browser_verify.py
+	$(PY) bench/notify.py
 	$(PY) bench/ceremony_reload.py
 
 clean:

@@ -29,6 +29,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from . import devices
+from .cli_families import notices_app
 from .config import Settings
 from .core.beacon import protocol_time
 from .core.log import Entry
@@ -76,6 +77,7 @@ participant_app = _typer("For ceremony participants, on their own device.")
 witness_app = _typer("For supervisors cosigning checkpoints.")
 app.add_typer(participant_app, name="participant")
 app.add_typer(witness_app, name="witness")
+app.add_typer(notices_app, name="notices")  # cli_families.py: the SMS outbox
 beacon_app = _typer("The drand beacon of a ceremony (PROTOCOL.md §5.6).")
 app.add_typer(beacon_app, name="beacon")
 

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from .config import Settings
 from .service import Service
 from .service.keys import ServiceKeys
-from .service.notifications import FileGateway, SmsGateway
+from .service.sms import SmsGateway, SmsSettings, open_gateway
 from .service.tokens import operator_token
 from .storage.db import make_engine, migrate
 
@@ -27,13 +27,15 @@ class Runtime:
 
 def open_runtime(settings: Settings, *, gateway: SmsGateway | None = None) -> Runtime:
     """Create the data directory, database schema and keys on first run. Messages (S6)
-    go to `gateway`, by default a JSON-lines file in the data directory."""
+    go to `gateway`, by default the one configured (`service.sms.SmsSettings`: a
+    JSON-lines file in the data directory unless SUNSHINE_SMS_PROVIDER says otherwise)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    sms = SmsSettings.from_env()
     engine = make_engine(settings.database_url)
     migrate(engine)
     service = Service.build(
         engine, ServiceKeys.load(settings.data_dir, settings.origin_prefix),
         audit_dir=settings.audit_dir,
-        gateway=gateway or FileGateway(settings.data_dir / "sms-outbox.jsonl"),
+        gateway=gateway or open_gateway(sms, settings.data_dir), sms=sms,
         operator_token=operator_token(settings.data_dir))
     return Runtime(settings=settings, engine=engine, service=service)

@@ -710,6 +710,30 @@ STRINGS: dict[str, tuple[str, str]] = {
     "role.supervisor": ("监督员", "Supervisor"),
     "role.parent-rep": ("家长代表", "Parent representative"),
     "role.bureau": ("教育局", "Education bureau"),
+    # giving a place up on the parents' page (static/decline.js; service.declines)
+    "c.decline.title": ("放弃录取学位", "Give up the place"),
+    "c.decline.hint": ("如果您不需要这个学位，可以在缴费截止前在这里放弃，候补的家庭将依次递补。"
+                       "放弃后不能撤销。",
+                       "If you do not need this place, give it up here before the payment "
+                       "deadline; the next family on the waiting list moves up. This cannot "
+                       "be undone."),
+    "c.decline.open": ("我要放弃这个学位", "I want to give up this place"),
+    "c.decline.warning": ("放弃后，该学位将在下一轮缴费结算时让给候补的家庭，不能撤销。",
+                          "The place goes to the waiting list at the next payment round; "
+                          "this cannot be undone."),
+    "c.decline.type": ("请输入“放弃”两个字以确认", "Type 放弃 to confirm"),
+    "c.decline.submit": ("确认放弃", "Give it up"),
+    "c.decline.cancel": ("不放弃，返回", "Keep the place"),
+    "c.decline.sending": ("正在提交……", "Sending…"),
+    "c.decline.done": ("已登记放弃该学位，将在下一轮缴费结算时生效。登记时间：{at}",
+                       "Given up; it takes effect at the next payment round. Recorded: {at}"),
+    "c.decline.already": ("此前已登记放弃该学位，将在下一轮缴费结算时生效。",
+                          "Already given up; it takes effect at the next payment round."),
+    "c.decline.until_round": ("上方的结果来自公开日志，在下一轮缴费结算记入日志之前仍显示为录取；"
+                              "结算后将显示为“已放弃”。无需再缴费。",
+                              "The result above comes from the public log and shows the offer "
+                              "until the next payment round is logged; then it shows the place "
+                              "as given up. There is nothing to pay."),
 }
 
 STRINGS.update(operate_strings())  # the operator console's "o." keys (api/operate_strings.py)

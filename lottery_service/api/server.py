@@ -30,7 +30,8 @@ def run(host: str, port: int, workers: int = 1) -> None:
     its own servers: their streams are cancelled after the one-second grace."""
     options: dict[str, Any] = {"factory": True, "host": host, "port": port,
                                "log_level": "warning", "access_log": False,
-                               "timeout_graceful_shutdown": 1}
+                               "timeout_graceful_shutdown": 1,
+                               "proxy_headers": False}  # trusted proxies: api/clients.py
     if workers > 1:
         uvicorn.run(APP, workers=workers, **options)
     else:

@@ -16,7 +16,9 @@ these and render the answer. Sessions are opened and committed only in
     service.imports        import_file (validated at the door; the §7.1 preview),
                            withdraw_receipt
     service.openings       openings (openings.jsonl, §17.3), family (a family's own, §17)
-    service.notifications  notify (S6)
+    service.notifications  notify (S6 and the §11.2 topics), recipients, steps, refresh
+    service.declines       options, decline (放弃 a place online, §7.5 `declined`)
+    service.throttle       check, failure, success: look-up limits shared in the database
     service.exports        export, bundle_zip (§13)
     service.witnesses      add_witness, cosign, checkpoint, sizes, summaries, consistency, keys
     service.lookup         result, proof, school_results (§14)
@@ -36,16 +38,19 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from .ceremonies import Ceremonies
+from .declines import Declines
 from .export import Exports
 from .imports import Imports
 from .keys import ServiceKeys
 from .lifecycle import Lifecycle
 from .lookup import Lookup
-from .notifications import Notifications, SmsGateway
+from .notifications import Notifications
 from .openings import Openings
 from .overview import Overview
 from .register_check import RegisterCheck
+from .sms import SmsGateway, SmsSettings
 from .snapshots import LogCache
+from .throttle import Throttle
 from .tokens import Tokens
 from .unit_of_work import Database, utc_now
 from .windows import Windows
@@ -65,6 +70,8 @@ class Service:
     imports: Imports
     openings: Openings
     notifications: Notifications
+    declines: Declines
+    throttle: Throttle
     exports: Exports
     witnesses: Witnesses
     lookup: Lookup
@@ -74,16 +81,19 @@ class Service:
 
     @classmethod
     def build(cls, engine: Engine, keys: ServiceKeys, *, audit_dir: Path,
-              gateway: SmsGateway, operator_token: str,
+              gateway: SmsGateway, operator_token: str, sms: SmsSettings | None = None,
               clock: Callable[[], str] = utc_now) -> Service:
         db = Database(engine, keys, clock)
         cache = LogCache(db)
+        throttle = Throttle(db, keys)
+        lookup = Lookup(cache, keys, throttle)
         return cls(
             db=db, keys=keys, snapshots=cache, lifecycle=Lifecycle(db, keys),
             ceremonies=Ceremonies(db), windows=Windows(db), imports=Imports(db, keys),
             openings=Openings(db),
-            notifications=Notifications(db, cache, gateway),
+            notifications=Notifications(db, cache, gateway, sms or SmsSettings.from_env()),
+            declines=Declines(db, lookup), throttle=throttle,
             exports=Exports(db, keys, audit_dir), witnesses=Witnesses(db, keys, cache),
-            lookup=Lookup(cache, keys), register=RegisterCheck(cache),
+            lookup=lookup, register=RegisterCheck(cache),
             tokens=Tokens(db, operator_token), overview=Overview(db, cache),
         )

@@ -3,8 +3,9 @@ checkpoints and keys (§12), the bundle (§13); plus supervisors' cosignatures.
 
 Nothing here serves personal data: registration numbers, masked names and what
 the log holds. The look-up needs the second factor (last four ID characters),
-answers a wrong factor exactly like an unknown number, and throttles failures
-(`service.lookup`).
+answers a wrong factor exactly like an unknown number, and is limited per client
+(`service.throttle`; the client address comes from `api/clients.py`, trusted
+proxies only). A family holding an offer can give it up here (`decline`).
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from ...service.tokens import Principal
+from ..clients import client_of
 from ..deps import ServiceDep, require
 from ..errors import error_responses
+from ..family_schemas import DeclineIn, DeclineOptionsOut, DeclineOut
 from ..schemas import (
     MAX_SIZE,
     CheckpointList,
@@ -39,7 +42,7 @@ NOTE: dict[int | str, dict[str, Any]] = {200: {
 
 
 def _caller(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    return client_of(request)
 
 
 @router.get("/results/{school}", response_model=SchoolResults, responses=error_responses(404))
@@ -83,6 +86,30 @@ def context(event_id: str, service: ServiceDep) -> PlainTextResponse:
     seed entries and the payment rounds, under the latest checkpoint."""
     return PlainTextResponse(service.lookup.context(event_id),
                              headers={"Cache-Control": "max-age=10"})
+
+
+@router.post("/decline/options", response_model=DeclineOptionsOut, responses=LOOKUP)
+def decline_options(event_id: str, body: LookupIn, request: Request,
+                    service: ServiceDep) -> DeclineOptionsOut:
+    """Whether this family may give its offer up now, and if not why (throttled like a
+    look-up)."""
+    o = service.declines.options(event_id, body.reg, body.id_last4, _caller(request))
+    return DeclineOptionsOut(can_decline=o.can_decline, reason_zh=o.reason_zh,
+                             reason=o.reason, declined_at=o.declined_at)
+
+
+@router.post("/decline", response_model=DeclineOut,
+             responses=error_responses(404, 409, 422, 429))
+def decline(event_id: str, body: DeclineIn, request: Request,
+            service: ServiceDep) -> DeclineOut:
+    """Give the offer up (放弃): second factor plus the typed word 放弃; the next payment
+    round logs it as a forfeit with reason `declined` (§7.5)."""
+    done = service.declines.decline(event_id, body.reg, body.id_last4, _caller(request),
+                                    body.confirm)
+    return DeclineOut(
+        reg=done.reg, declined_at=done.at, already=done.already,
+        message_zh="已登记放弃该学位，将在下一轮缴费结算时生效，候补的家庭将依次递补。",
+        message_en="the offer is given up; the next payment round records it")
 
 
 @router.get("/checkpoints", response_model=CheckpointList, responses=error_responses(404))

@@ -1,11 +1,10 @@
 """protocol v2: one escrow key per ceremony, P1 residence and P10 claims stored, P8 locks,
-sealed openings, places given up; windows live in the log (window_set), not in a table
+sealed openings; windows live in the log (window_set), not in a table
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 
-(The "families" work adds 0003 with the `decline` table; when both are merged, this
-revision follows 0003 and leaves `decline` to it.)
+(The places given up, `decline`, come with 0003, the families' tables.)
 """
 
 from alembic import op
@@ -14,7 +13,7 @@ import sqlmodel
 
 
 revision = '0004'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
@@ -46,13 +45,6 @@ def upgrade() -> None:
     sa.Column('body', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.ForeignKeyConstraint(['event_id'], ['event.id'], ),
     sa.PrimaryKeyConstraint('event_id', 'ceremony', 'reg')
-    )
-    op.create_table('decline',
-    sa.Column('event_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('reg', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('at', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.ForeignKeyConstraint(['event_id'], ['event.id'], ),
-    sa.PrimaryKeyConstraint('event_id', 'reg')
     )
     with op.batch_alter_table('application', schema=None) as batch_op:
         batch_op.add_column(sa.Column('city_resident', sa.Boolean(), nullable=False,
@@ -87,7 +79,6 @@ def downgrade() -> None:
                                       server_default=sa.false()))
         batch_op.drop_column('direct')
         batch_op.drop_column('city_resident')
-    op.drop_table('decline')
     op.drop_table('sealed_opening')
     op.drop_table('lock')
     op.drop_table('ceremony_setup')

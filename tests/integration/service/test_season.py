@@ -21,7 +21,8 @@ from lottery_service.core.season import Phase, PhaseError
 from lottery_service.demo import DemoRun, run_demo
 from lottery_service.demo.district import DemoDistrict, generate_district
 from lottery_service.errors import RosterFrozenError
-from lottery_service.storage.models import LogEntryTable, OutboxTable
+from lottery_service.storage.family_tables import SmsOutboxTable
+from lottery_service.storage.models import LogEntryTable
 from tests.paths import ROOT
 from tests.support import POSTGRES_URL, make_runtime
 
@@ -227,16 +228,19 @@ def test_log_can_only_grow(tmp_path: Path) -> None:
 
 
 def test_notifications_are_sent_once(tmp_path: Path) -> None:
-    """S6: one message per grouped pupil with a phone; a re-run sends nothing again."""
+    """S6: one message per phone number of the grouped pupils; a re-run sends nothing again."""
     rt = make_runtime(tmp_path)
     try:
         run_demo(rt, applicants=APPLICANTS, say=quiet)
         outbox = tmp_path / "sms-outbox.jsonl"
         lines = outbox.read_text(encoding="utf-8").splitlines()
         with Session(rt.engine) as session:
-            rows = session.exec(select(OutboxTable)).all()
+            rows = session.exec(select(SmsOutboxTable)).all()
         assert len(lines) == sum(1 for r in rows if r.status == "sent") > 0
-        assert len({r.reg for r in rows}) == len(rows)  # one message per pupil
+        phones = [r.phone for r in rows if r.phone]
+        assert len(set(phones)) == len(phones)  # one message per phone number
+        regs = [reg for r in rows for reg in r.regs.split(",")]
+        assert len(set(regs)) == len(regs)  # every pupil named once
         message = json.loads(lines[0])["message"]
         assert "班" in message and "班主任" in message
         assert "T0" not in message  # the teacher's name, not an internal id
