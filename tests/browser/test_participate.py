@@ -153,7 +153,7 @@ def test_the_secret_stays_off_screen_after_commit_unless_shown_5_3(
     expect(page.locator("#secret-box")).to_be_visible()
     expect(page.locator("#secret-shown")).to_be_hidden()
     assert _secret_on_page(page, secret_hex) == NOWHERE
-    logged = run.state().ceremony(CEREMONY).commitments[me.id]
+    logged = run.state().ceremony(CEREMONY).commitments[me.id].body.commitment
     assert logged == REF.commitment(event, CEREMONY, me.id, bytes.fromhex(secret_hex))
     expect(page.locator("#commitment-hex")).to_have_text(logged.hex())
     expect(rows.nth(0).locator("td").nth(2)).to_have_text(t("zh", "committed"))
@@ -268,7 +268,7 @@ def test_participant_commits_and_reveals_through_the_page_5_3_5_4(
     secret_hex = _commit(page).strip()
     secret = bytes.fromhex(secret_hex)
     state = run.state().ceremony(CEREMONY)
-    logged = state.commitments[first]
+    logged = state.commitments[first].body.commitment
     assert logged == REF.commitment(event, CEREMONY, first, secret)  # §5.3, v2 tag
     expect(page.locator("#commitment-hex")).to_have_text(logged.hex())
     # §5.4: the page's escrow opens with this ceremony's holder key, to the same secret.
