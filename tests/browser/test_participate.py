@@ -272,8 +272,8 @@ def test_participant_commits_and_reveals_through_the_page_5_3_5_4(
     assert logged == REF.commitment(event, CEREMONY, first, secret)  # §5.3, v2 tag
     expect(page.locator("#commitment-hex")).to_have_text(logged.hex())
     # §5.4: the page's escrow opens with this ceremony's holder key, to the same secret.
-    assert REF.open_escrow(state.escrows[first], logged, holder_private, event, CEREMONY,
-                           first) == secret
+    escrow = state.commitments[first].body.escrow
+    assert REF.open_escrow(escrow, logged, holder_private, event, CEREMONY, first) == secret
     assert _kept(page, event, first) == secret_hex
     assert [s["body"].keys() for s in sent] == [{"commitment", "escrow", "participant"}] * 2
     assert all(secret_hex not in json.dumps(s["body"]) for s in sent)
