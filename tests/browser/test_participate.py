@@ -321,7 +321,8 @@ def test_participant_commits_and_reveals_through_the_page_5_3_5_4(
     page.get_by_role("button", name=t("zh", "reveal_button")).click()
     expect(page.locator("#out")).to_have_text(t("zh", "p.revealed"))
     assert [s["body"] for s in sent] == [{"secret": secret_hex, "participant": first}]
-    assert run.state().ceremony(CEREMONY).openings[first] == ("reveal", secret)
+    opened = run.state().ceremony(CEREMONY).openings[first].body
+    assert (opened.TYPE.value, getattr(opened, "secret", None)) == ("reveal", secret)
     assert _kept(page, event, first) is None
     assert _secret_on_page(page, secret_hex) == NOWHERE
 
@@ -334,6 +335,7 @@ def test_participant_commits_and_reveals_through_the_page_5_3_5_4(
     fresh.get_by_label(t("en", "secret_file")).set_input_files(kept)
     fresh.get_by_role("button", name=t("en", "reveal_button")).click()
     expect(fresh.locator("#out")).to_have_text(t("en", "p.revealed"))
-    assert run.state().ceremony(CEREMONY).openings[second] == ("reveal",
-                                                               bytes.fromhex(second_hex))
+    opened = run.state().ceremony(CEREMONY).openings[second].body
+    assert (opened.TYPE.value, getattr(opened, "secret", None)) == (
+        "reveal", bytes.fromhex(second_hex))
     assert _secret_on_page(fresh, second_hex) == NOWHERE
