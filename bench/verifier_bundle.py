@@ -202,7 +202,7 @@ def build(root: Path, n: int, n_schools: int) -> None:
     pupils, plans, teachers = [], [], []
     for sid, regs in sorted(cohort.items()):
         k = -(-len(regs) // CLASS)
-        plans.append({"type": "class-plan", "school": sid,
+        plans.append({"type": "class-plan", "school": sid, "name": "学校",
                       "classes": [{"id": f"{c:02d}", "capacity": CLASS} for c in range(1, k + 1)]})
         teachers += [{"type": "teacher", "school": sid, "id": f"T{sid}{c:02d}", "name": "李*"}
                      for c in range(1, k + 1)]
