@@ -17,8 +17,12 @@ hashing floor measured in the same process and the same run:
   standalone verifier recomputing every school and the §16 stress cohort);
 - publish: everything from the seed to a signed, published checkpoint: the draw,
   outcome bodies, bias audit, entries encoded strictly (§11), the Merkle tree, the
-  signed checkpoint, the tlog-tiles and one family shard per applicant written by
-  `publish_event` (`publish_s`, with `publish_tiles_s` and `publish_shards_s`);
+  signed checkpoint, the tlog-tiles and one family shard per applicant (at most
+  200,000) written by `publish_event` (`publish_s`, with `publish_tiles_s` and
+  `publish_shards_s`);
+- forfeits (city): one payment round with 20,000 forfeits through the core's
+  `payment_round`, every body encoded as a log entry (`forfeits_round_s`,
+  `forfeits_max_entry_bytes` < 65,536: no round is one entry, §11.1);
 - index: the look-up index (`lookup.ResultIndex`, what every worker builds after
   a checkpoint) over a whole season's log from bench/verifier_bundle.py
   (`index_update_s`), and one family's §14 proof (`proof_bytes`).
@@ -46,6 +50,9 @@ sys.path.insert(0, str(ROOT))
 SEED = hashlib.sha256(b"sunshine-draw bench seed").digest()
 EVENT = "city-2026"
 TIME = "2026-07-23T09:00:00Z"
+# Shards written by the publish phase: every family's at city; above, the first 200,000
+# (`publish_shards` says how many; `publish_all_shards_est_s` scales their time to all).
+SHARDS_AT_MOST = 200_000
 
 
 @dataclass(frozen=True)
@@ -273,13 +280,43 @@ def phase_publish(scale: Scale) -> dict[str, Any]:
         tiled = time.perf_counter()
         shards = publish_event(Path(tmp), EVENT, checkpoint=note, policy=policy,
                                entries_since=lambda n: raws[n:], state=b'{"size":0}',
-                               receipts=receipts)
+                               receipts=receipts[:SHARDS_AT_MOST])
         done, cpu = time.perf_counter(), time.process_time() - start_cpu
     return {"publish_s": round(done - start, 3), "publish_cpu_s": round(cpu, 3),
             "publish_hash_floor_s": round(floor, 3), "publish_build_s": round(built - start, 3),
             "publish_tiles_s": round(tiled - built, 3), "publish_shards_s": round(done - tiled, 3),
             "publish_entries": len(raws), "publish_tiles": tiles.tiles,
-            "publish_shards": shards.shards, "publish_peak_rss_mb": _rss_mb()}
+            "publish_shards": shards.shards, "publish_families": len(receipts),
+            "publish_all_shards_est_s": round((done - tiled) * len(receipts) / shards.shards, 1),
+            "publish_peak_rss_mb": _rss_mb()}
+
+
+def phase_forfeits(scale: Scale, forfeits: int = 20_000) -> dict[str, Any]:
+    """One payment round with `forfeits` unpaid offers through the core (§7.5): every
+    `forfeit`, `payment_round`, `promotion` and `promotions` body, encoded as log entries
+    (each under the 64 KiB limit of §11.1)."""
+    import hashlib as h
+
+    from lottery_service.core.allocation import allocate
+    from lottery_service.core.log import encode_entry
+    from lottery_service.core.payments import initial_payment_state, payment_round
+
+    city = _records(scale)
+    draw = allocate(city.schools, city.applicants, SEED, True)
+    state = initial_payment_state(draw)
+    offers = sorted(state.unconfirmed(), key=lambda r: h.sha256(r.encode()).digest())
+    unpaid = frozenset(offers[:forfeits])
+    start = time.perf_counter()
+    _, bodies = payment_round(state, 1, unpaid, frozenset(), frozenset())
+    raws = [encode_entry(EVENT, seq, TIME, b.TYPE.value, b.to_json()).raw
+            for seq, b in enumerate(bodies)]
+    elapsed = time.perf_counter() - start
+    kinds: dict[str, int] = {}
+    for b in bodies:
+        kinds[b.TYPE.value] = kinds.get(b.TYPE.value, 0) + 1
+    return {"forfeits_core": kinds.get("forfeit", 0), "promotions_core": kinds.get("promotion", 0),
+            "forfeits_round_s": round(elapsed, 3),
+            "forfeits_max_entry_bytes": max(map(len, raws))}
 
 
 def phase_index(bundle: Path) -> dict[str, Any]:
@@ -303,7 +340,8 @@ def phase_index(bundle: Path) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("phase", choices=("draw", "national", "grouping", "publish", "index"))
+    parser.add_argument("phase", choices=("draw", "national", "grouping", "publish", "forfeits",
+                                          "index"))
     parser.add_argument("scale", choices=tuple(SCALES))
     parser.add_argument("--bundle", type=Path, help="index: a verifier_bundle.py bundle")
     args = parser.parse_args()
@@ -312,7 +350,7 @@ def main() -> None:
         result = phase_index(args.bundle)
     else:
         result = {"draw": phase_draw, "national": phase_national, "grouping": phase_grouping,
-                  "publish": phase_publish}[args.phase](scale)
+                  "publish": phase_publish, "forfeits": phase_forfeits}[args.phase](scale)
     print(json.dumps(result))
 
 

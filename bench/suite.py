@@ -59,11 +59,16 @@ SCALED = [  # metric, target (issue 13 acceptance; province unless said)
     ("publish_s", "< 60 s"),
     ("publish_over_floor", ""),
     ("publish_tiles_s", ""),
-    ("publish_shards_s", ""),
+    ("publish_shards_s", "shards written: publish_shards"),
+    ("publish_shards", ""),
+    ("publish_all_shards_est_s", "every family's shard, from the rate"),
     ("verify_s", "< 60 s"),
     ("verify_peak_rss_mb", "< 1024"),
     ("verify_passed", "True"),
-    ("forfeits_round_1", "city: 20,000"),
+    ("forfeits_round_1", "city: 20,000, verified"),
+    ("forfeits_core", "city: 20,000 through the core"),
+    ("forfeits_round_s", ""),
+    ("forfeits_max_entry_bytes", "< 65,536"),
     ("index_update_s", "city < 1 s"),
     ("proof_bytes", "< 10,240"),
 ]
@@ -121,7 +126,7 @@ def run_scale(scale: str) -> dict[str, Any]:
     if scale == "national":
         return child([PY, "bench/scales.py", "national", scale])
     if scale != "city_small":
-        for phase in ("draw", "grouping", "publish"):
+        for phase in ("draw", "grouping", "publish", *(("forfeits",) if scale == "city" else ())):
             res.update(child([PY, "bench/scales.py", phase, scale]))
     root, verified = season(scale)
     res.update(verified)
