@@ -185,13 +185,14 @@ def stress_cohort(schools: int = 100) -> tuple[list[Any], list[Any]]:
     together pairs, apart pairs and 同名 pairs (§16's stress case for §9 step 8)."""
     import random
 
-    from lottery_service.core.records import ClassPlan, ClassSpec, Pupil, Siblings
+    from lottery_service.core.records import ClassPlan, ClassSpec, OpenedPupil, Siblings
 
     rng = random.Random(20260816)
     plans, pupils = [], []
     for s in range(schools):
         sid = f"X{s:03d}"
-        plans.append(ClassPlan(sid, tuple(ClassSpec(f"{c:02d}", 40) for c in range(1, 5))))
+        plans.append(ClassPlan(sid, "学校", tuple(ClassSpec(f"{c:02d}", 40)
+                                                 for c in range(1, 5))))
         n = 160 - rng.randint(0, 3)
         i = 0
         while i < n:
@@ -203,11 +204,11 @@ def stress_cohort(schools: int = 100) -> tuple[list[Any], list[Any]]:
                 for _ in range(2):
                     sib = None if kind == "name" else Siblings(f"{sid}G{i}", kind)
                     same = f"{sid}N{i}" if kind == "name" else None
-                    pupils.append(Pupil(f"X{s:03d}{len(pupils):07d}", "张*", sid, gender,
+                    pupils.append(OpenedPupil(f"X{s:03d}{len(pupils):07d}", "张*", sid, gender,
                                         strata, sib, same))
                 i += 2
             else:
-                pupils.append(Pupil(f"X{s:03d}{len(pupils):07d}", "张*", sid, gender, strata))
+                pupils.append(OpenedPupil(f"X{s:03d}{len(pupils):07d}", "张*", sid, gender, strata))
                 i += 1
     return plans, pupils
 
@@ -229,7 +230,8 @@ def phase_grouping(scale: Scale) -> dict[str, Any]:
 
         by_school: dict[str, list[Any]] = {}
         for p in city.pupils:
-            by_school.setdefault(p.school, []).append(recompute.pupil_of(p.to_json()))
+            by_school.setdefault(p.school, []).append(
+                recompute.pupil_of(p.to_json(), p.gender, p.strata))
         plans = {p.school: p.to_json() for p in city.class_plans}
         start = time.perf_counter()
         out["grouping_verifier_agrees"] = all(

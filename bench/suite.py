@@ -90,11 +90,11 @@ def child(cmd: list[str], timeout: float = 3600) -> dict[str, Any]:
     start = time.perf_counter()
     out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False,
                          timeout=timeout)
-    if out.returncode != 0:
+    lines = [x for x in out.stdout.strip().splitlines() if x.startswith("{")]
+    if out.returncode != 0 and not lines:
         tail = (out.stderr or out.stdout).strip().splitlines()[-3:]
         print(f"  ✗ {' '.join(cmd[1:3])}: {' | '.join(tail)}", file=sys.stderr)
         return {"error": " | ".join(tail)[-300:]}
-    lines = [x for x in out.stdout.strip().splitlines() if x.startswith("{")]
     result: dict[str, Any] = json.loads(lines[-1]) if lines else {}
     print(f"  ✓ {' '.join(Path(c).name for c in cmd[1:4])} "
           f"({time.perf_counter() - start:.0f} s)", file=sys.stderr)
