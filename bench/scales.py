@@ -235,7 +235,7 @@ def phase_grouping(scale: Scale) -> dict[str, Any]:
         plans = {p.school: p.to_json() for p in city.class_plans}
         start = time.perf_counter()
         out["grouping_verifier_agrees"] = all(
-            recompute.group_school(SEED, sid, ps, plans[sid])
+            recompute.group_school(SEED, sid, ps, plans[sid]).classes
             == dict(result.schools[sid].assignments) for sid, ps in by_school.items())
         out["grouping_verifier_s"] = round(time.perf_counter() - start, 3)
         stress_plans, stress_pupils = stress_cohort()

@@ -228,17 +228,11 @@ def build(root: Path, n: int, n_schools: int, forfeits: int | None = None) -> No
             grouping.pupil_of(p, gender[p["reg"]], strata))
     for plan in plans:
         sid = plan["school"]
-        placed = grouping.group_school(gseed, sid, by_school[sid], plan)
-        rows = []
-        for c in plan["classes"]:
-            mine = [p for p in by_school[sid] if placed[p.reg] == c["id"]]
-            rows.append({"class": c["id"], "pupils": len(mine),
-                         "genders": {g: sum(p.gender == g for p in mine) for g in "FM"},
-                         "strata": {"sen": sum((p.stratum or "").endswith("sen")
-                                               for p in mine)}})
-        log.add("grouping_summary", {"school": sid, "classes": rows})
-        for reg in sorted(placed):
-            log.add("grouping_result", {"school": sid, "reg": reg, "class": placed[reg]})
+        result = grouping.group_school(gseed, sid, by_school[sid], plan)
+        log.add("grouping_summary", grouping.summary(sid, by_school[sid], plan, result))
+        for reg in sorted(result.classes):
+            log.add("grouping_result", {"school": sid, "reg": reg,
+                                        "class": result.classes[reg]})
     tseed = _ceremony(log, "teachers", teachers, rh)
     for plan in plans:
         sid = plan["school"]
