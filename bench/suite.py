@@ -105,7 +105,7 @@ def season(scale: str) -> tuple[Path, dict[str, Any]]:
     """Build (once) and verify the season of `scale` with bench/verifier_bundle.py."""
     applicants, schools, forfeits = SEASONS[scale]
     root = WORK / scale / "city-2026"
-    if root.exists() and not (root / "checkpoints").exists():
+    if root.parent.exists():  # built afresh: the builder may have changed since
         shutil.rmtree(root.parent)
     cmd = [PY, "bench/verifier_bundle.py", "--applicants", str(applicants), "--schools",
            str(schools), "--dir", str(root), "--json"]
