@@ -131,7 +131,7 @@ def run_scale(scale: str) -> dict[str, Any]:
     root, verified = season(scale)
     res.update(verified)
     if scale != "province" and verified.get("season_entries"):
-        res.update(child([PY, "bench/scales.py", "index", scale, "--bundle", str(root)]))
+        res.update(child([PY, "bench/scales.py", "index", "city", "--bundle", str(root)]))
     return res
 
 
