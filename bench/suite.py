@@ -221,6 +221,7 @@ def main() -> None:
         print(f"{scale}:", file=sys.stderr)
         result = run_scale(scale)
         latest = json.loads(LATEST.read_text()) if LATEST.exists() else {}
+        latest = {k: v for k, v in latest.items() if not k.startswith(f"{scale}.")}
         latest.update({f"{scale}.{k}": v for k, v in result.items()})
         latest[f"{scale}.measured"] = stamp
         LATEST.write_text(json.dumps(latest, indent=2, sort_keys=True) + "\n")
