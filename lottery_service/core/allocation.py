@@ -6,7 +6,7 @@ promotion first), P11 (community places; leftovers go back to the bureau, never
 re-drawn), P13 (never over the plan: a unit that does not fit is skipped).
 
 This is the hot path of a city-scale event (120 schools, 200 000 applicants,
-bench/city.py), so the draw works on tickets: a unit's ticket is its lottery
+bench/scales.py), so the draw works on tickets: a unit's ticket is its lottery
 number (§6), bytes that sort natively. Every number is computed in one loop,
 one pass files each unit's ticket under the stage it enters first, each stage
 pool is sorted once in place, and a stage run records where its walk stopped
