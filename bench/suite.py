@@ -124,18 +124,33 @@ def season(scale: str) -> tuple[Path, dict[str, Any]]:
                   "season_entries": out.get("entries"), "bundle_mb": out.get("bundle_mb")}
 
 
-def run_scale(scale: str) -> dict[str, Any]:
-    res: dict[str, Any] = {}
+PHASES = ("draw", "verify", "publish", "grouping", "forfeits", "index")  # by priority
+
+
+def save(scale: str, result: dict[str, Any], stamp: str) -> None:
+    """Merge one phase's numbers into bench/latest.json at once (a long run keeps what
+    it measured if stopped)."""
+    latest = json.loads(LATEST.read_text()) if LATEST.exists() else {}
+    latest.update({f"{scale}.{k}": v for k, v in result.items()})
+    latest[f"{scale}.measured"] = stamp
+    LATEST.write_text(json.dumps(latest, indent=2, sort_keys=True) + "\n")
+
+
+def run_scale(scale: str, phases: tuple[str, ...], stamp: str) -> None:
     if scale == "national":
-        return child([PY, "bench/scales.py", "national", scale])
-    if scale != "city_small":
-        for phase in ("draw", "grouping", "publish", *(("forfeits",) if scale == "city" else ())):
-            res.update(child([PY, "bench/scales.py", phase, scale]))
-    root, verified = season(scale)
-    res.update(verified)
-    if scale != "province" and verified.get("season_entries"):
-        res.update(child([PY, "bench/scales.py", "index", "city", "--bundle", str(root)]))
-    return res
+        save(scale, child([PY, "bench/scales.py", "national", scale]), stamp)
+        return
+    root = None
+    for phase in phases:
+        scaled = phase in ("draw", "grouping", "publish") and scale != "city_small"
+        if scaled or (phase == "forfeits" and scale == "city"):
+            save(scale, child([PY, "bench/scales.py", phase, scale]), stamp)
+        elif phase == "verify":
+            root, verified = season(scale)
+            save(scale, verified, stamp)
+        elif phase == "index" and scale != "province" and root is not None:
+            save(scale, child([PY, "bench/scales.py", "index", "city", "--bundle", str(root)]),
+                 stamp)
 
 
 def run_extra(name: str) -> dict[str, Any]:
@@ -203,6 +218,8 @@ def main() -> None:
     parser.add_argument("--scales", default=os.environ.get("SCALE") or "city")
     parser.add_argument("--extras", default=",".join(EXTRAS),
                         help=f"comma list of {', '.join(EXTRAS)}, or none")
+    parser.add_argument("--phases", default=",".join(PHASES),
+                        help=f"per scale, in this order: {', '.join(PHASES)}")
     parser.add_argument("--readme", action="store_true", help="print the README table")
     args = parser.parse_args()
     latest: dict[str, Any] = json.loads(LATEST.read_text()) if LATEST.exists() else {}
@@ -213,18 +230,17 @@ def main() -> None:
     if "city" in scales:
         scales.insert(scales.index("city"), "city_small")
     extras = [e for e in args.extras.split(",") if e in EXTRAS]
+    phases = tuple(p for p in args.phases.split(",") if p in PHASES)
     if "province" not in scales and "imports" in extras:
         extras.remove("imports")
     WORK.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     for scale in scales:
         print(f"{scale}:", file=sys.stderr)
-        result = run_scale(scale)
         latest = json.loads(LATEST.read_text()) if LATEST.exists() else {}
         latest = {k: v for k, v in latest.items() if not k.startswith(f"{scale}.")}
-        latest.update({f"{scale}.{k}": v for k, v in result.items()})
-        latest[f"{scale}.measured"] = stamp
         LATEST.write_text(json.dumps(latest, indent=2, sort_keys=True) + "\n")
+        run_scale(scale, phases, stamp)
     for name in extras:
         print(f"{name}:", file=sys.stderr)
         result = run_extra(name)
