@@ -224,6 +224,7 @@ def main() -> None:
     args = parser.parse_args()
     latest: dict[str, Any] = json.loads(LATEST.read_text()) if LATEST.exists() else {}
     if args.readme:
+        derived(latest)
         print(table(latest, markdown=True))
         return
     scales = [s for s in args.scales.split(",") if s]
