@@ -220,6 +220,8 @@ def main() -> None:
                         help=f"comma list of {', '.join(EXTRAS)}, or none")
     parser.add_argument("--phases", default=",".join(PHASES),
                         help=f"per scale, in this order: {', '.join(PHASES)}")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the scale's other numbers (a run of some phases)")
     parser.add_argument("--readme", action="store_true", help="print the README table")
     args = parser.parse_args()
     latest: dict[str, Any] = json.loads(LATEST.read_text()) if LATEST.exists() else {}
@@ -238,9 +240,10 @@ def main() -> None:
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     for scale in scales:
         print(f"{scale}:", file=sys.stderr)
-        latest = json.loads(LATEST.read_text()) if LATEST.exists() else {}
-        latest = {k: v for k, v in latest.items() if not k.startswith(f"{scale}.")}
-        LATEST.write_text(json.dumps(latest, indent=2, sort_keys=True) + "\n")
+        if not args.keep:
+            latest = json.loads(LATEST.read_text()) if LATEST.exists() else {}
+            latest = {k: v for k, v in latest.items() if not k.startswith(f"{scale}.")}
+            LATEST.write_text(json.dumps(latest, indent=2, sort_keys=True) + "\n")
         run_scale(scale, phases, stamp)
     for name in extras:
         print(f"{name}:", file=sys.stderr)
