@@ -54,12 +54,11 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
+# One table and bench/latest.json (bench/suite.py): SCALE=city (default), or any of
+# city,province,national (province and national take tens of minutes and GBs).
+SCALE ?= city
 bench: $(STAMP) $(VENDOR)
-	$(PY) bench/city.py
-	$(PY) bench/beacon.py
-	$(PY) bench/browser_verify.py
-	$(PY) bench/notify.py
-	$(PY) bench/ceremony_reload.py
+	nice $(PY) bench/suite.py --scales $(SCALE)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build node_modules lottery_service/web/static/vendor

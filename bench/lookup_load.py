@@ -106,17 +106,34 @@ def demo_pairs(applicants: int = 5000) -> tuple[str, list[Pair]]:
     parsed = parse("applicants", data, filename)
     if parsed.errors:
         raise RuntimeError(f"the demo applicants file does not parse: {parsed.errors[:3]}")
-    return district.rules.event, [Pair(r.reg, r.id_last4) for r in parsed.rows]
+    return district.rules["event"], [Pair(r.reg, r.id_last4) for r in parsed.rows]
 
 
-def run_season(data_dir: Path, audit_dir: Path, applicants: int = 5000) -> tuple[str, list[Pair]]:
-    """Run the demo season into `data_dir` (SQLite); the pairs whose result is published."""
+def database_url(data_dir: Path) -> str:
+    """PostgreSQL when DATABASE_URL names one (its public schema is emptied first: the
+    bench's own database), else SQLite in `data_dir`."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        return f"sqlite:///{data_dir / 'sunshine.db'}"
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sqlalchemy.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+    return url
+
+
+def run_season(data_dir: Path, audit_dir: Path, applicants: int = 5000,
+               url: str | None = None) -> tuple[str, list[Pair]]:
+    """Run the demo season into `url` (default SQLite in `data_dir`); the pairs whose
+    result is published."""
     from lottery_service.config import Settings
     from lottery_service.demo import run_demo
     from lottery_service.runtime import open_runtime
 
     settings = Settings(data_dir=data_dir, audit_dir=audit_dir,
-                        database_url=f"sqlite:///{data_dir / 'sunshine.db'}")
+                        database_url=url or f"sqlite:///{data_dir / 'sunshine.db'}")
     runtime = open_runtime(settings)
     run_demo(runtime, applicants=applicants, say=lambda _: None)
     event, pairs = demo_pairs(applicants)
@@ -140,11 +157,13 @@ def free_port() -> int:
 
 
 def start_server(data_dir: Path, audit_dir: Path, port: int,
-                 workers: int = WORKERS) -> subprocess.Popen[bytes]:
+                 workers: int = WORKERS, url: str | None = None) -> subprocess.Popen[bytes]:
     """`python -m lottery_service serve` in its own process group, SQLite in `data_dir`;
     its output goes to `data_dir/server.log` (a pipe nobody reads could stall it)."""
     env = dict(os.environ, SUNSHINE_DATA=str(data_dir), SUNSHINE_AUDIT_DIR=str(audit_dir))
     env.pop("DATABASE_URL", None)
+    if url is not None:
+        env["DATABASE_URL"] = url
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     with (data_dir / "server.log").open("wb") as log:
         return subprocess.Popen(
@@ -401,13 +420,15 @@ def run_lookup_bench(applicants: int = 5000, duration: float = 10.0, connections
     """Demo season, server with 2 workers, load from this process over loopback."""
     with tempfile.TemporaryDirectory(prefix="sunshine-lookup-") as tmp:
         data_dir, audit_dir = Path(tmp) / "data", Path(tmp) / "audit"
-        event, pairs = run_season(data_dir, audit_dir, applicants)
+        data_dir.mkdir()
+        url = database_url(data_dir)
+        event, pairs = run_season(data_dir, audit_dir, applicants, url)
         path = f"/api/v1/events/{event}/lookup"
         wrk = find_wrk() if tool in (None, "wrk") else None
         if tool == "wrk" and wrk is None:
             raise RuntimeError("wrk is not installed")
         port = free_port()
-        server = start_server(data_dir, audit_dir, port)
+        server = start_server(data_dir, audit_dir, port, url=url)
         try:
             try:
                 wait_until_up(server, port, event, pairs[0])
@@ -428,7 +449,8 @@ def run_lookup_bench(applicants: int = 5000, duration: float = 10.0, connections
             stop_server(server)
     return {"lookup_rps": round(result.rps, 1), "lookup_p99_ms": round(result.p99, 2),
             "lookup_errors": result.errors, "lookup_tool": "wrk" if wrk else "python",
-            "lookup_requests": result.requests, "lookup_pairs": len(pairs)}
+            "lookup_requests": result.requests, "lookup_pairs": len(pairs),
+            "lookup_database": url.split(":", 1)[0].split("+")[0]}
 
 
 def main() -> None:

@@ -129,8 +129,9 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def build(root: Path, n: int, n_schools: int) -> None:
-    """A whole season of n applicants in n_schools schools, with its sealed openings."""
+def build(root: Path, n: int, n_schools: int, forfeits: int | None = None) -> None:
+    """A whole season of n applicants in n_schools schools, with its sealed openings;
+    `forfeits` places given up in payment round 1 (one `forfeit` entry each, §7.5)."""
     root.mkdir(parents=True)
     (root / "checkpoints").mkdir()
     (root / "keys").mkdir()
@@ -180,12 +181,17 @@ def build(root: Path, n: int, n_schools: int) -> None:
     pools = [p for sid in sorted(draws) for p in draws[sid].pools]
     log.add("bias_audit", {"dimensions": bias.audit(pools)})
     pay = draw.Payments(draws, True)
-    forfeits = sorted((reg, school) for reg, (school, _, _) in pay.offers.items()
-                      if hashlib.sha256(reg.encode()).digest()[0] < 26)  # about a tenth
-    want = pay.play(1, forfeits, [])
-    for reg, school in forfeits:
+    # `forfeits` offers (default about a tenth) chosen by the hash of their reg.
+    by_hash = sorted(pay.offers, key=lambda reg: hashlib.sha256(reg.encode()).digest())
+    if forfeits is None:
+        forfeits = sum(hashlib.sha256(r.encode()).digest()[0] < 26 for r in by_hash)
+    if forfeits > len(by_hash):
+        raise SystemExit(f"{forfeits} forfeits asked, {len(by_hash)} offers made")
+    forfeited = sorted((reg, pay.offers[reg][0]) for reg in by_hash[:forfeits])
+    want = pay.play(1, forfeited, [])
+    for reg, school in forfeited:
         log.add("forfeit", {"round": 1, "reg": reg, "school": school, "reason": "unpaid"})
-    log.add("payment_round", {"round": 1, "forfeits": len(forfeits), "locks": 0})
+    log.add("payment_round", {"round": 1, "forfeits": len(forfeited), "locks": 0})
     for sid, w in want.items():
         for p in w.promoted:
             log.add("promotion", {"round": 1, "school": sid, "reg": p.reg, "unit": p.unit,
@@ -202,7 +208,7 @@ def build(root: Path, n: int, n_schools: int) -> None:
     pupils, plans, teachers = [], [], []
     for sid, regs in sorted(cohort.items()):
         k = -(-len(regs) // CLASS)
-        plans.append({"type": "class-plan", "school": sid,
+        plans.append({"type": "class-plan", "school": sid, "name": "学校",
                       "classes": [{"id": f"{c:02d}", "capacity": CLASS} for c in range(1, k + 1)]})
         teachers += [{"type": "teacher", "school": sid, "id": f"T{sid}{c:02d}", "name": "李*"}
                      for c in range(1, k + 1)]
@@ -222,17 +228,11 @@ def build(root: Path, n: int, n_schools: int) -> None:
             grouping.pupil_of(p, gender[p["reg"]], strata))
     for plan in plans:
         sid = plan["school"]
-        placed = grouping.group_school(gseed, sid, by_school[sid], plan)
-        rows = []
-        for c in plan["classes"]:
-            mine = [p for p in by_school[sid] if placed[p.reg] == c["id"]]
-            rows.append({"class": c["id"], "pupils": len(mine),
-                         "genders": {g: sum(p.gender == g for p in mine) for g in "FM"},
-                         "strata": {"sen": sum((p.stratum or "").endswith("sen")
-                                               for p in mine)}})
-        log.add("grouping_summary", {"school": sid, "classes": rows})
-        for reg in sorted(placed):
-            log.add("grouping_result", {"school": sid, "reg": reg, "class": placed[reg]})
+        result = grouping.group_school(gseed, sid, by_school[sid], plan)
+        log.add("grouping_summary", grouping.summary(sid, by_school[sid], plan, result))
+        for reg in sorted(result.classes):
+            log.add("grouping_result", {"school": sid, "reg": reg,
+                                        "class": result.classes[reg]})
     tseed = _ceremony(log, "teachers", teachers, rh)
     for plan in plans:
         sid = plan["school"]
@@ -313,6 +313,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--applicants", type=int, default=200_000)
     ap.add_argument("--schools", type=int, default=200)
+    ap.add_argument("--forfeits", type=int, help="forfeits in round 1 (default: about a tenth)")
     ap.add_argument("--dir", type=Path)
     ap.add_argument("--openings", action="store_true", help="also the run with openings")
     ap.add_argument("--json", action="store_true")
@@ -321,11 +322,13 @@ def main() -> None:
     out: dict[str, Any] = {"applicants": args.applicants, "schools": args.schools}
     if not root.exists():
         t = time.perf_counter()
-        build(root, args.applicants, args.schools)
+        build(root, args.applicants, args.schools, args.forfeits)
         out["build_s"] = round(time.perf_counter() - t, 1)
     size = (root / "entries.jsonl").stat().st_size
     out["entries"] = sum(1 for _ in (root / "entries.jsonl").open("rb"))
     out["bundle_mb"] = round(size / 2**20, 1)
+    out["forfeits_round_1"] = sum(1 for line in (root / "entries.jsonl").open("rb")
+                                  if b'"type":"forfeit"' in line)
     out["public"] = verify(root, False)
     if args.openings:
         out["with_openings"] = verify(root, True)

@@ -6,7 +6,7 @@ promotion first), P11 (community places; leftovers go back to the bureau, never
 re-drawn), P13 (never over the plan: a unit that does not fit is skipped).
 
 This is the hot path of a city-scale event (120 schools, 200 000 applicants,
-bench/city.py), so the draw works on tickets: a unit's ticket is its lottery
+bench/scales.py), so the draw works on tickets: a unit's ticket is its lottery
 number (§6), bytes that sort natively. Every number is computed in one loop,
 one pass files each unit's ticket under the stage it enters first, each stage
 pool is sorted once in place, and a stage run records where its walk stopped
@@ -19,10 +19,10 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import compress, count, repeat
+from itertools import compress, count, islice, repeat
 from operator import attrgetter
 from typing import NamedTuple
 
@@ -34,7 +34,8 @@ from .records import Applicant, School
 
 _NUMBER_SIZE = 32  # bytes of number(reg) (§6)
 
-__all__ = ["Draw", "Outcome", "OutcomeKind", "SchoolResult", "Stage", "StageRun", "allocate"]
+__all__ = ["Draw", "Outcome", "OutcomeKind", "SchoolResult", "Stage", "StageRun", "StreamedDraw",
+           "allocate", "allocate_streamed"]
 
 
 @dataclass(frozen=True)
@@ -337,23 +338,9 @@ def _check_units(followers: Sequence[Applicant], unit_tickets: Sequence[bytes],
         sizes[t] = sizes.get(t, 1) + 1
 
 
-def allocate(schools: Sequence[School], applicants: Sequence[Applicant], seed: bytes,
-             waitlist_promotion: bool) -> Draw:
-    """Draw every school (§7.2–§7.4). Input order never matters (§16)."""
-    school_by_id = {s.id: s for s in sorted(schools, key=lambda s: s.id)}
-    if len(school_by_id) != len(schools):
-        raise AllocationError("duplicate school id in the lottery input")
-    pools = {sid: _Pools(s.district) for sid, s in school_by_id.items()}
-    tickets, tied = _tickets(applicants, seed)
-    holders = Holders(tuple(applicants), tickets)  # a copy, in case the caller's list changes
-    followers = _file(applicants, tickets, pools)
-    units = [a.unit for a in followers]
-    unit_tickets = number_list(seed, units)  # as in _tickets
-    if tied:
-        unit_tickets = [n + u.encode() for n, u in zip(unit_tickets, units, strict=True)]
-    _check_units(followers, unit_tickets, holders, pools)
-
-    applying = Counter(a.school for a in applicants)
+def _decide(school_by_id: Mapping[str, School], pools: Mapping[str, _Pools],
+            applying: Mapping[str, int], holders: Holders) -> dict[str, SchoolResult]:
+    """Every school's stage runs (§7.2, §7.3) from its filed pools, in ascending id."""
     results: dict[str, SchoolResult] = {}
     for school_id, school in school_by_id.items():
         p = pools[school_id]
@@ -389,6 +376,141 @@ def allocate(schools: Sequence[School], applicants: Sequence[Applicant], seed: b
         # Seats no remaining unit could take go back to the bureau too (§7.2, P13).
         results[school_id] = SchoolResult(school_id, school.name, school.quota,
                                           applying[school_id], tuple(runs), returned + seats)
+    return results
 
+
+def allocate(schools: Sequence[School], applicants: Sequence[Applicant], seed: bytes,
+             waitlist_promotion: bool) -> Draw:
+    """Draw every school (§7.2–§7.4). Input order never matters (§16)."""
+    school_by_id = {s.id: s for s in sorted(schools, key=lambda s: s.id)}
+    if len(school_by_id) != len(schools):
+        raise AllocationError("duplicate school id in the lottery input")
+    pools = {sid: _Pools(s.district) for sid, s in school_by_id.items()}
+    tickets, tied = _tickets(applicants, seed)
+    holders = Holders(tuple(applicants), tickets)  # a copy, in case the caller's list changes
+    followers = _file(applicants, tickets, pools)
+    units = [a.unit for a in followers]
+    unit_tickets = number_list(seed, units)  # as in _tickets
+    if tied:
+        unit_tickets = [n + u.encode() for n, u in zip(unit_tickets, units, strict=True)]
+    _check_units(followers, unit_tickets, holders, pools)
+    results = _decide(school_by_id, pools, Counter(a.school for a in applicants), holders)
     return Draw(waitlist_promotion, results, tuple(sorted(followers, key=attrgetter("reg"))),
                 holders)
+
+
+# --------------------------------------------------------------- national scale, streamed
+
+_CHUNK = 65_536  # applicants read at a time by `allocate_streamed`
+
+
+@dataclass(frozen=True)
+class StreamedDraw:
+    """A draw made from a roster read in chunks, never held whole (issue 13: 20 000 000
+    entries). The same decisions as `allocate` (the same pools, runs and `_decide`), kept
+    as tickets: every applicant's ticket in roster order and each school's runs.
+    `outcomes` restates them per applicant from a second read of the same roster."""
+
+    waitlist_promotion: bool
+    schools: dict[str, SchoolResult]  # ascending school id
+    tickets: list[bytes] = field(repr=False)  # number(reg), roster order
+    unit_tickets: dict[str, bytes] = field(repr=False)  # reg -> number(unit), followers only
+
+    def outcomes(self, roster: Iterable[Applicant]) -> Iterator[Outcome]:
+        """Each applicant's outcome (§7.4), in roster order, equal to `Draw.outcomes`;
+        `roster` must yield the roster the draw read, in the same order."""
+        walks = {sid: _Walk.of(result, self.waitlist_promotion)
+                 for sid, result in self.schools.items()}
+        unit_tickets = self.unit_tickets
+        for a, number in zip(roster, self.tickets, strict=True):
+            ticket = unit_tickets[a.reg] if a.unit != a.reg else number
+            yield walks[a.school].outcome(a, number, ticket)
+
+
+@dataclass(frozen=True)
+class _Walk:
+    """One school's runs as a lookup: a ticket's last run, rank and waiting position."""
+
+    runs: tuple[tuple[StageRun, dict[bytes, int], int], ...]  # latest stage first
+    school: str
+    waitlist_promotion: bool
+
+    @classmethod
+    def of(cls, result: SchoolResult, waitlist_promotion: bool) -> _Walk:
+        offset, runs = 0, []
+        for run in result.stages:  # the waiting order: district losers, then city losers
+            runs.append((run, {t: i for i, t in enumerate(run.skipped)}, offset))
+            if run.stage in ("district", "city"):
+                offset += len(run.skipped) + len(run.tickets) - run.stop
+        return cls(tuple(reversed(runs)), result.school, waitlist_promotion)
+
+    def outcome(self, a: Applicant, number: bytes, ticket: bytes) -> Outcome:
+        found = next(((walk, i) for walk in self.runs  # a unit's last run holds its ticket
+                      for i in [bisect_left(walk[0].tickets, ticket)]
+                      if i < len(walk[0].tickets) and walk[0].tickets[i] == ticket), None)
+        if found is None:
+            raise AllocationError(f"{a.reg}: not in the draw of school {self.school}")
+        (run, skipped, offset), i = found
+        won = i < run.stop and ticket not in skipped
+        waiting = None
+        if self.waitlist_promotion and not won and run.stage in ("district", "city"):
+            lost = skipped.get(ticket)
+            waiting = offset + 1 + (lost if lost is not None else
+                                    len(skipped) + i - run.stop)
+        return Outcome(a.reg, self.school, number, a.unit,
+                       "admitted" if won else "not_admitted", run.stage, i + 1, waiting,
+                       run.cutoff)
+
+
+def _chunks(roster: Iterable[Applicant]) -> Iterator[list[Applicant]]:
+    it = iter(roster)
+    while chunk := list(islice(it, _CHUNK)):
+        yield chunk
+
+
+def allocate_streamed(schools: Sequence[School], roster: Callable[[], Iterable[Applicant]],
+                      seed: bytes, waitlist_promotion: bool) -> StreamedDraw:
+    """`allocate` over a roster read `_CHUNK` applicants at a time (§7.2–§7.4).
+
+    `roster()` yields the frozen input's applicants, the same each time it is called; it is
+    read once, and a second time only for the heads of joint units when there are any.
+    Memory: one ticket per applicant (a 32-byte number) and the members of joint units.
+    Registration numbers are distinct in a frozen input (§3); two equal numbers in one
+    pool can only be a repeated one, and are refused (P2) rather than ordered by reg.
+    """
+    school_by_id = {s.id: s for s in sorted(schools, key=lambda s: s.id)}
+    if len(school_by_id) != len(schools):
+        raise AllocationError("duplicate school id in the lottery input")
+    pools = {sid: _Pools(s.district) for sid, s in school_by_id.items()}
+    tickets: list[bytes] = []
+    followers: list[Applicant] = []
+    applying: Counter[str] = Counter()
+    outside: dict[str, str] = {}  # school -> least reg from another district (§7.2, P2)
+    for chunk in _chunks(roster()):
+        numbers = number_list(seed, [a.reg for a in chunk])
+        followers += _file(chunk, numbers, pools)
+        for a in chunk:
+            s = school_by_id[a.school]
+            if s.authority == "district" and a.district != s.district:
+                outside[s.id] = min(outside.get(s.id, a.reg), a.reg)
+        applying.update(a.school for a in chunk)
+        tickets += numbers
+    units = [a.unit for a in followers]
+    unit_tickets = number_list(seed, units)
+    if followers:  # the heads, from a second read
+        wanted = set(units)
+        heads = [a for chunk in _chunks(roster()) for a in chunk if a.reg in wanted]
+        _check_units(followers, unit_tickets,
+                     Holders(heads, number_list(seed, [a.reg for a in heads])), pools)
+    for sid, reg in sorted(outside.items())[:1]:  # as `_decide` would refuse
+        raise AllocationError(f"{reg}: another district at a district-approved school "
+                              f"{sid} (§7.2)", section="3.4", rule="P2")
+    for sid, p in pools.items():
+        for pool in (p.direct, p.community, p.local, p.foreign):
+            pool.sort()
+            if any(map(bytes.__eq__, pool, islice(pool, 1, None))):
+                raise AllocationError(f"a registration number appears twice at school {sid}",
+                                      section="1", rule="P2")
+    results = _decide(school_by_id, pools, applying, Holders((), ()))
+    return StreamedDraw(waitlist_promotion, results, tickets,
+                        {a.reg: t for a, t in zip(followers, unit_tickets, strict=True)})

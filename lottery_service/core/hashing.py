@@ -60,7 +60,7 @@ def keyed(key: bytes, tag: str) -> Callable[[str], bytes]:
 
 def keyed_all(key: bytes, tag: str, idents: Iterable[str]) -> list[bytes]:
     """[K(key, tag, id) for id in idents]: `keyed` with the call inlined, because this
-    is the hot path of a city-scale draw (bench/city.py)."""
+    is the hot path of a city-scale draw (bench/scales.py)."""
     inner, outer = _pads(key, tag)
     inner_copy = inner.copy
     outer_copy = outer.copy

@@ -24,5 +24,5 @@ def lottery_numbers(seed: bytes, regs: Iterable[str]) -> dict[str, bytes]:
 
 
 def number_list(seed: bytes, regs: Iterable[str]) -> list[bytes]:
-    """[number(reg) for reg in regs], at city scale (bench/city.py)."""
+    """[number(reg) for reg in regs], at city scale (bench/scales.py)."""
     return keyed_all(seed, TAG_LOTTERY_NUMBER, regs)

@@ -11,7 +11,7 @@ numbers "2026" + 8 random digits that encode nothing about the child
 and every special case the eligibility check (§7.1) and the allocation (§7.2)
 must handle, as CSV files in the column headers of `lottery_service.imports`.
 `city_scale_records` skips the files and returns core records directly for
-benchmarks (bench/city.py).
+benchmarks (bench/scales.py).
 """
 
 from __future__ import annotations
@@ -573,7 +573,7 @@ class CityScale:
 def city_scale_records(seed: int, districts: int = 10, schools: int = 120,
                        applicants: int = 200_000, grouping_schools: int = 600,
                        pupils: int = 100_000) -> CityScale:
-    """A city's eligible roster and locked cohort as core records, fast (bench/city.py).
+    """A city's eligible roster and locked cohort as core records, fast (bench/scales.py).
 
     Private schools spread over the districts; every 4th is city-approved and
     takes 30% out-of-district applicants (P9), every 6th is nine-year with a
