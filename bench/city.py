@@ -146,11 +146,12 @@ def build_city_bundle(out: Path) -> Path:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-    from lottery_service.bundle import write_bundle
+    from lottery_service.bundle import BundleContent, write_bundle
     from lottery_service.core.checkpoint import sign_checkpoint
     from lottery_service.core.log import Entry, encode_entry
     from lottery_service.core.merkle import MerkleTree
     from lottery_service.core.note import Signer
+    from lottery_service.core.policy import bundle_policy
     from lottery_service.core.records import Rules
     from lottery_service.core.season import Body, SeasonState
     from lottery_service.core.seed import Participant, commitment, seal_escrow
@@ -209,8 +210,9 @@ def build_city_bundle(out: Path) -> Path:
     emit(state.notifications_sent(len(city.pupils)))
     for kind in ("lottery", "grouping", "teachers"):
         emit(state.publish(kind))  # type: ignore[arg-type]
-    return write_bundle(out, rules.event, (e.raw for e in entries), notes,
-                        signer.verifier_key(), {})
+    return write_bundle(out, BundleContent(
+        rules.event, signer.name, (e.raw for e in entries), notes, signer.verifier_key(), {},
+        bundle_policy(signer.verifier_key(), {}, 0).to_text(), rehearsal=False))
 
 
 def phase_verify() -> dict[str, Any]:

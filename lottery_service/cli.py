@@ -150,7 +150,7 @@ def create_event(rules_file: Annotated[Path, typer.Argument(exists=True, dir_oka
                                  zh=f"{rules_file} 不是 JSON 格式的规则文件") from None
     service = _service(data)
     _run("create event", lambda: service.lifecycle.create_event(rules, escrow_key))
-    console.print(f"log key: {service.keys.verifier_key(str(rules.get('event')))}")
+    console.print(f"log key: {service.witnesses.log_key(str(rules.get('event')))}")
 
 
 def _participant(text: str) -> tuple[str, str]:

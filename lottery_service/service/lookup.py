@@ -12,6 +12,7 @@ from __future__ import annotations
 import hmac
 from typing import Any, Final
 
+from ..core.note import Checkpoint, split_note
 from ..errors import NotFoundError, RateLimitedError
 from ..lookup import ApplicantResult
 from .keys import ServiceKeys
@@ -54,7 +55,8 @@ class Lookup:
         """The §14 proof: signed checkpoint, inclusion proofs, roster record and, from a
         size the browser trusted before, the consistency proof."""
         snap, result = self._check(event_id, reg, id_last4, caller)
-        return snap.index().proof(result.reg, self._keys.verifier_key(event_id), trusted_size)
+        origin = Checkpoint.parse(split_note(snap.note)[0]).origin  # the log key's name
+        return snap.index().proof(result.reg, self._keys.verifier_key(origin), trusted_size)
 
     def school_results(self, event_id: str, school: str) -> dict[str, Any]:
         """The logged lottery results of one school: summary and records (§11.2)."""

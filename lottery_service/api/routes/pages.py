@@ -158,10 +158,8 @@ def check(event_id: str, request: Request, service: ServiceDep,
           lang: str | None = None) -> HTMLResponse:
     """Look-up and in-browser receipt check (§14); mobile first."""
     snap = service.snapshots.snapshot(event_id)
-    key = service.keys.verifier_key(event_id)
-    quorum = os.environ.get("SUNSHINE_WITNESS_QUORUM")
-    config = parents_config(event_id, key,
-                            service.witnesses.policy(event_id, int(quorum) if quorum else None),
+    key = service.witnesses.log_key(event_id)
+    config = parents_config(event_id, key, service.witnesses.policy(event_id),
                             drawn=bool(snap.state().results_schools))
     return _render(request, "check.html", lang_of(lang), **_event_header(snap), config=config)
 
@@ -230,10 +228,10 @@ def _dashboard(request: Request, service: ServiceDep, event_id: str, lang: Lang,
                    bundle_url=f"/api/v1/events/{event_id}/bundle.zip",
                    cosign_cmd=f"sunshine witness cosign {str(request.base_url).rstrip('/')} "
                               f"<token> {event_id} <key-file> --log-key "
-                              f"{service.keys.verifier_key(event_id)}",
+                              f"{service.witnesses.log_key(event_id)}",
                    # static/dashboard.js cosigns in the browser against this pinned log key (§12)
                    config={"event": event_id, "api": f"/api/v1/events/{event_id}",
-                           "log_key": service.keys.verifier_key(event_id)},
+                           "log_key": service.witnesses.log_key(event_id)},
                    **extra)
 
 
