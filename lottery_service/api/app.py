@@ -12,7 +12,7 @@ from ..config import Settings
 from ..runtime import Runtime, open_runtime
 from ..web import STATIC_DIR
 from . import errors
-from .routes import ceremonies, events, imports, pages, public, stream
+from .routes import ceremonies, events, imports, pages, public, stream, witnessing
 
 PREFIX = "/api/v1"
 
@@ -42,7 +42,7 @@ def create_app(runtime: Runtime, *, cache_max_age: float | None = None,
     app.state.runtime = runtime
     # Public reads first: routes are matched in order, and the families' look-up is the
     # hot path under load (no path of one module shadows one of another).
-    for module in (public, events, imports, ceremonies, stream):
+    for module in (public, events, imports, ceremonies, stream, witnessing):
         app.include_router(module.router, prefix=PREFIX)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")

@@ -28,6 +28,7 @@ from ..lookup import ResultIndex
 from ..runtime import Runtime
 from ..service import Service
 from .district import DemoDistrict, generate_district, payments_csv
+from .witnesses import start_demo_witnesses
 
 WITHHOLDER = "parent-rep-1"  # simulated: never reveals; the notary opens the escrow (§5.4)
 
@@ -118,6 +119,7 @@ class DemoRun:
     def setup(self) -> None:
         holder = base64_key(public_bytes(escrow_holder_key(self.event)))
         self.service.lifecycle.create_event(self.district.rules.to_json(), holder)
+        start_demo_witnesses(self.service, self.event, self.runtime.settings.data_dir)
         state = self.state()
         for ceremony in CEREMONIES:
             if not state.ceremony(ceremony).frozen:

@@ -79,6 +79,8 @@ class Pusher:
                 .order_by(col(CheckpointTable.size))).all()
             notes = [(row.size, row.note) for row in rows]
             tree = self._tree(session, event_id, event.log_size)
+            alarmed = set(session.exec(select(WitnessAlarmTable.witness, WitnessAlarmTable.size)
+                                       .where(WitnessAlarmTable.event_id == event_id)).all())
         verifier = self._keys.signer(origin).verifier()
         checked: list[tuple[int, str]] = []
         for size, note in notes:
@@ -97,22 +99,26 @@ class Pusher:
             checked.append((size, opened.text + "\n" + "".join(own)))
         results: list[PushResult] = []
         for witness in pushed:
-            results += self._push_one(event_id, witness, checked, tree)
+            skip = {size for name, size in alarmed if name == witness.endpoint.name}
+            results += self._push_one(event_id, witness, checked, tree, skip)
         return results
 
     def _push_one(self, event_id: str, witness: PushedWitness, notes: list[tuple[int, str]],
-                  tree: LogTree) -> list[PushResult]:
+                  tree: LogTree, alarmed: set[int]) -> list[PushResult]:
+        """In size order; a checkpoint the witness raised an alarm on is not pushed again
+        (the alarm stands), a failed push ends the round (retried after the next commit)."""
         acked = witness.acked_size
         results = []
         for size, note in notes:
-            if size <= acked:
+            if size <= acked or size in alarmed:
                 continue
             result = push_checkpoint(self._http, witness.endpoint, note, tree, acked)
             self._store(event_id, witness.endpoint.name, size, result)
             results.append(result)
-            if not result.ok:
-                break  # retried after the next checkpoint; one timeout per witness per round
-            acked = size
+            if result.ok:
+                acked = size
+            elif not result.alarm:
+                break  # one timeout per witness per round
         return results
 
     def _tree(self, session: Session, event_id: str, size: int) -> LogTree:

@@ -28,7 +28,7 @@ from ..storage.models import EventTable, LogEntryTable
 from .keys import ServiceKeys
 from .unit_of_work import Database
 
-__all__ = ["RehearsalCheckpoint", "Rehearsals", "rehearsal_recorded_body"]
+__all__ = ["RehearsalCheckpoint", "Rehearsals", "is_rehearsal_origin", "rehearsal_recorded_body"]
 
 ENTRY_TYPE = "rehearsal_recorded"
 

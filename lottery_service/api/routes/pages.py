@@ -26,6 +26,7 @@ from markupsafe import Markup
 from ...core.seed import CEREMONIES
 from ...errors import SunshineError
 from ...service.register_check import MAX_REGISTER
+from ...service.rehearsals import is_rehearsal_origin
 from ...service.snapshots import Snapshot
 from ...web import TEMPLATE_DIR
 from ..deps import ServiceDep
@@ -68,6 +69,8 @@ def _event_header(snap: Snapshot) -> dict[str, Any]:
     return {
         "event_id": snap.event, "title": rules.title if rules else snap.event,
         "phase": state.phase.value, "size": snap.size, "rules": rules,
+        # §19: the banner of base.html; the checkpoint's first line is the log origin
+        "rehearsal": is_rehearsal_origin(snap.note.partition("\n")[0]),
     }
 
 
@@ -225,6 +228,7 @@ def _dashboard(request: Request, service: ServiceDep, event_id: str, lang: Lang,
     return _render(request, "dashboard.html", lang, status_code=status_code,
                    **_event_header(snap), **_lottery_tables(snap),
                    **_checkpoints(service, event_id), grouped_schools=sorted(grouping),
+                   witness_alarms=service.witnesses.alarms(event_id),  # §12.4
                    bundle_url=f"/api/v1/events/{event_id}/bundle.zip",
                    cosign_cmd=f"sunshine witness cosign {str(request.base_url).rstrip('/')} "
                               f"<token> {event_id} <key-file> --log-key "
