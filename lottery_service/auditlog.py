@@ -148,6 +148,23 @@ class SignedHistory:
     def path(self, event_id: str) -> Path:
         return self.directory / f"{event_id}{HISTORY_SUFFIX}"
 
+    def exists(self, event_id: str) -> bool:
+        return self.path(event_id).exists()
+
+    def start(self, event_id: str) -> None:
+        """Create the event's (empty) history before its first checkpoint is committed: a
+        history that exists but is empty means "about to sign", one that is missing while
+        the database holds checkpoints means the data directory was lost."""
+        if self.exists(event_id):
+            return
+        self.directory.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path(event_id), os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        _fsync_directory(self.directory)
+
     def last(self, event_id: str) -> str | None:
         """The newest signed note, or None when nothing was signed for the event."""
         try:
@@ -373,6 +390,9 @@ class SignedLog:
                           f"checkpoint of size {newest.size}: an entry was edited, added or "
                           "removed", f"数据库中的 {size} 条日志条目与大小为 {newest.size} "
                           "的已签名检查点不符：有条目被修改、添加或删除")
+        if remembered is None and self.history.exists(event.id):
+            self._catch_up(session, event, tree, None)  # the first step's record lagged
+            return newest
         if remembered is None:
             raise _refuse(event.id, "the signed history file "
                           f"{self.history.path(event.id)} is missing while the database holds "
@@ -414,10 +434,11 @@ class SignedLog:
         return text + "\n" + "".join(mine)
 
     def _catch_up(self, session: Session, event: EventTable, tree: LogTree,
-                  remembered: Checkpoint) -> None:
+                  remembered: Checkpoint | None) -> None:
         """Record the database's checkpoints beyond the history's last, each verified."""
+        done = 0 if remembered is None else remembered.size
         rows = session.exec(select(CheckpointTable).where(
-            CheckpointTable.event_id == event.id, col(CheckpointTable.size) > remembered.size)
+            CheckpointTable.event_id == event.id, col(CheckpointTable.size) > done)
             .order_by(col(CheckpointTable.size))).all()
         notes = []
         for row in rows:
@@ -439,6 +460,7 @@ class SignedLog:
             return []
         _check_created(event, bodies)
         last = self.check(session, event, start_seq)
+        self.history.start(event.id)
         entries = [encode_entry(event.id, start_seq + i, time, t, b)
                    for i, (t, b) in enumerate(bodies)]
         for e in entries:

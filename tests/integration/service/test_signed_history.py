@@ -44,6 +44,7 @@ def season(tmp_path: Path, backend: str) -> Iterator[tuple[Runtime, DemoRun]]:
     run.commitments("lottery")
     run.reveals("lottery")
     run.entropy_and_seed("lottery")
+    assert rt.service.followup.drain(60)  # the demo witnesses have cosigned: nothing moves
     try:
         yield rt, run
     finally:
@@ -114,6 +115,7 @@ def test_rollback_after_the_freeze_then_new_dice_is_refused(
         season: tuple[Runtime, DemoRun]) -> None:
     rt, run = season
     rt.service.lifecycle.draw(EVENT)
+    assert rt.service.followup.drain(60)
     before = _signed(rt)
     with Session(rt.engine) as session:
         frozen = session.exec(select(LogEntryTable.seq).where(
