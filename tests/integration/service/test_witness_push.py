@@ -258,3 +258,25 @@ def test_a_witness_name_keeps_its_keys_and_url(tmp_path: Path) -> None:
                                                   [w.verifier_key()])
     finally:
         rt.close()
+
+
+def test_the_demo_bundle_carries_real_cosignatures_of_both_demo_witnesses(
+        tmp_path: Path) -> None:
+    """Issue 10 deliverable 5: the demo runs two witnesses (ML-DSA-44 and Ed25519) and its
+    bundle's every checkpoint meets the bundle's own policy, which needs both."""
+    from lottery_service.demo import run_demo
+    from lottery_service.demo.witnesses import DEMO_WITNESSES
+
+    rt = make_runtime(tmp_path)
+    try:
+        bundle = run_demo(rt, applicants=1000, say=quiet)
+    finally:
+        rt.close()
+    policy = Policy.parse((bundle / "keys" / "tlog-policy.txt").read_text("utf-8"))
+    assert sorted(w.name for w in policy.witnesses) == sorted(w.name for w in DEMO_WITNESSES)
+    assert {w.key.sig_type for w in policy.witnesses} == {0x04, 0x06}
+    assert [g.k for g in policy.groups] == [2]
+    notes = sorted((bundle / "checkpoints").glob("*.note"))
+    assert len(notes) > 20
+    for path in notes:
+        assert policy.check(path.read_text("utf-8")).met, path.name
