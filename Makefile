@@ -6,7 +6,9 @@ STAMP := $(VENV)/.installed
 # The pages' npm libraries (package.json: @noble/curves for the beacon's BLS (§5.6) and the
 # Ed25519 fallback (§12), @noble/post-quantum for ML-DSA-44 (§12.3), @paulmillr/qr for the
 # receipt QR code (§14)), at the versions package-lock.json pins, bundled into ES modules
-# under lottery_service/web/static/vendor/ and served from /static: no CDN. The stamp marks the build.
+# under lottery_service/web/static/vendor/ and served from /static: no CDN; swagger-ui-dist's
+# prebuilt bundle and CSS are copied there for /api/v1/docs. axe-core (devDependency) stays
+# in node_modules for the browser tests and is never served. The stamp marks the build.
 VENDOR := lottery_service/web/static/vendor/.built
 PORT ?= 8000
 COVERAGE := $(PY) -m coverage report --format=total
@@ -56,6 +58,7 @@ bench: $(STAMP) $(VENDOR)
 	$(PY) bench/city.py
 	$(PY) bench/beacon.py
 	$(PY) bench/browser_verify.py
+	$(PY) bench/ceremony_reload.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build node_modules lottery_service/web/static/vendor

@@ -1,32 +1,47 @@
-"""Build small §13 audit bundles by hand, straight from PROTOCOL.md.
+"""Build small protocol-v2 audit bundles by hand, straight from PROTOCOL.md.
 
-Independent of the verifier's internals: canonical JSON via ``rfc8785``, hashes
-and HMACs via ``hashlib``/``hmac``, signatures via ``cryptography``. The draw is
-kept hand-checkable: school S001 is over-subscribed in its district stage (the
-two lowest numbers win), S002 is under-subscribed.
+Independent of the verifier and the service: canonical JSON via ``rfc8785``,
+hashes and HMACs via ``hashlib``/``hmac``, signatures and escrows via
+``cryptography``. The draw is kept hand-checkable: school S001 (district
+approved, quota 2) is over-subscribed in its district stage, so the two lowest
+numbers win; S002 (quota 10) is under-subscribed and returns 8 seats. Every
+class plan has one class and every school one head teacher, so grouping (§9)
+and matching (§10) are fixed by hand too.
+
+`build_season` logs a whole season (windows, three ceremonies, results, two
+payment rounds, notifications, publication) and writes the sealed openings
+beside the bundle; `build_lottery_event` stops after the bias audit.
 """
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import json
+import math
 import os
 import struct
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import rfc8785
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from tests.paths import VECTORS
+
 EVENT = "demo-2026"
-TIME = "2026-07-01T09:00:00Z"
+PREFIX = "draw.example.cn/test"
+WITNESS = "witness.example.cn/w1"
+Obj = dict[str, Any]
 
 
 def H(tag: str, m: bytes) -> bytes:
@@ -53,24 +68,33 @@ def mth(leaves: list[bytes]) -> bytes:
     return hashlib.sha256(b"\x01" + mth(leaves[:k]) + mth(leaves[k:])).digest()
 
 
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
 def vkey(name: str, alg: int, pub: bytes) -> tuple[str, bytes]:
     kid = hashlib.sha256(name.encode() + b"\n" + bytes([alg]) + pub).digest()[:4]
-    return f"{name}+{kid.hex()}+{base64.b64encode(bytes([alg]) + pub).decode()}", kid
+    return f"{name}+{kid.hex()}+{b64(bytes([alg]) + pub)}", kid
+
+
+def origin_of(rehearsal: bool) -> str:
+    """§12.1: <prefix>/<event>, or <prefix>/rehearsal/<event> for a rehearsal (§19)."""
+    return f"{PREFIX}/rehearsal/{EVENT}" if rehearsal else f"{PREFIX}/{EVENT}"
 
 
 def signed_note(lines: list[bytes], size: int, log_key: Ed25519PrivateKey,
-                witness_key: Ed25519PrivateKey) -> str:
-    """The §12 checkpoint of the first `size` entries, signed by the log key and
-    cosigned (tlog-cosignature/v1) by the witness."""
-    origin = f"sunshine-draw/{EVENT}"
-    text = f"{origin}\n{size}\n{base64.b64encode(mth(lines[:size])).decode()}\n"
+                witness_key: Ed25519PrivateKey | None, origin: str) -> str:
+    """The §12 checkpoint of the first `size` entries, signed by the log key (type 0x01,
+    key name = origin) and cosigned (tlog-cosignature/v1, 0x04) by the witness."""
+    text = f"{origin}\n{size}\n{b64(mth(lines[:size]))}\n"
     _, kid = vkey(origin, 1, log_key.public_key().public_bytes_raw())
-    sig = base64.b64encode(kid + log_key.sign(text.encode())).decode()
-    _, wkid = vkey("witness.example/w1", 4, witness_key.public_key().public_bytes_raw())
-    ts = 1782900000
-    msg = f"cosignature/v1\ntime {ts}\n".encode() + text.encode()
-    wsig = base64.b64encode(wkid + struct.pack(">Q", ts) + witness_key.sign(msg)).decode()
-    return f"{text}\n— {origin} {sig}\n— witness.example/w1 {wsig}\n"
+    out = f"{text}\n— {origin} {b64(kid + log_key.sign(text.encode()))}\n"
+    if witness_key is not None:
+        _, wkid = vkey(WITNESS, 4, witness_key.public_key().public_bytes_raw())
+        ts = 1782900000 + size
+        msg = f"cosignature/v1\ntime {ts}\n".encode() + text.encode()
+        out += f"— {WITNESS} {b64(wkid + struct.pack('>Q', ts) + witness_key.sign(msg))}\n"
+    return out
 
 
 def write_files(root: Path, files: dict[str, bytes]) -> Path:
@@ -83,27 +107,57 @@ def write_files(root: Path, files: dict[str, bytes]) -> Path:
     return root
 
 
+def _time(t: dt.datetime) -> str:
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse(t: str) -> dt.datetime:
+    return dt.datetime.strptime(t, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+
+
 @dataclass
 class Builder:
-    """Appends entries and signs checkpoints; ``write`` lays out the bundle."""
+    """Appends entries one minute apart (or at a given time), signs checkpoints and
+    lays out the bundle; `openings` collects the sealed openings (§17.3)."""
 
+    rehearsal: bool = False
     log_key: Ed25519PrivateKey = field(default_factory=Ed25519PrivateKey.generate)
     witness_key: Ed25519PrivateKey = field(default_factory=Ed25519PrivateKey.generate)
     lines: list[bytes] = field(default_factory=list)
     notes: dict[int, str] = field(default_factory=dict)
+    clock: dt.datetime = field(default_factory=lambda: _parse("2026-05-20T02:00:00Z"))
+    openings: list[Obj] = field(default_factory=list)
+    rejections: list[bytes] = field(default_factory=list)
 
     @property
     def origin(self) -> str:
-        return f"sunshine-draw/{EVENT}"
+        return origin_of(self.rehearsal)
 
-    def add(self, type_: str, body: dict[str, Any]) -> None:
-        self.lines.append(canon({"v": 1, "event": EVENT, "seq": len(self.lines), "time": TIME,
-                                 "type": type_, "body": body}))
+    def at(self, when: str) -> None:
+        """Move the clock forward to `when` (times never decrease, §11.1)."""
+        self.clock = max(self.clock, _parse(when))
+
+    def add(self, type_: str, body: Obj) -> None:
+        self.lines.append(canon({"v": 2, "event": EVENT, "seq": len(self.lines),
+                                 "time": _time(self.clock), "type": type_, "body": body}))
+        self.clock += dt.timedelta(minutes=1)
 
     def checkpoint(self) -> str:
         size = len(self.lines)
-        self.notes[size] = signed_note(self.lines, size, self.log_key, self.witness_key)
+        self.notes[size] = signed_note(self.lines, size, self.log_key, self.witness_key,
+                                       self.origin)
         return self.notes[size]
+
+    def log_vkey(self) -> str:
+        return vkey(self.origin, 1, self.log_key.public_key().public_bytes_raw())[0]
+
+    def witness_vkey(self) -> str:
+        return vkey(WITNESS, 4, self.witness_key.public_key().public_bytes_raw())[0]
+
+    def policy(self) -> str:
+        """§13.1, the subset the service writes: one witness, quorum 1."""
+        return (f"log {self.log_vkey()}\nwitness {WITNESS} {self.witness_vkey()}\n"
+                f"group sunshine-witnesses 1 {WITNESS}\nquorum sunshine-witnesses\n")
 
     def files(self) -> dict[str, bytes]:
         """The §13 bundle as relative path -> bytes."""
@@ -111,21 +165,36 @@ class Builder:
         for size, note in self.notes.items():
             out[f"checkpoints/{size}.note"] = note.encode()
         out["keys/log.vkey"] = (self.log_vkey() + "\n").encode()
-        wpub = self.witness_key.public_key().public_bytes_raw()
-        out["keys/witness-w1.vkey"] = (vkey("witness.example/w1", 4, wpub)[0] + "\n").encode()
+        out[f"keys/witness-{quote(WITNESS, safe='')}.vkey"] = (self.witness_vkey()
+                                                                + "\n").encode()
+        out["keys/tlog-policy.txt"] = self.policy().encode()
         out["README.md"] = b"python -m verifier <this folder>\n"
         return out
 
+    def openings_bytes(self) -> bytes:
+        """openings.jsonl (§17.3): header, attribute openings, rejection leaves."""
+        head = {"type": "openings", "version": 2, "event": EVENT, "origin": self.origin}
+        return b"".join(x + b"\n" for x in [canon(head), *map(canon, self.openings),
+                                            *sorted(self.rejections)])
+
     def write(self, root: Path) -> Path:
-        return write_files(root, self.files())
+        write_files(root, self.files())
+        (root.parent / f"{root.name}.openings.jsonl").write_bytes(self.openings_bytes())
+        return root
 
-    def log_vkey(self) -> str:
-        return vkey(self.origin, 1, self.log_key.public_key().public_bytes_raw())[0]
+
+def openings_path(root: Path) -> Path:
+    """Where `Builder.write` put the sealed openings (never inside the bundle)."""
+    return root.parent / f"{root.name}.openings.jsonl"
 
 
-RULES = {"type": "rules", "version": 1, "event": EVENT, "title": "2026年演示招生",
-         "year": 2026, "grade": 1, "high_fee_threshold": 6000, "waitlist_promotion": True,
-         "dice": 20, "beacon": None}
+def rules(rehearsal: bool = False, beacon: Obj | None = None) -> Obj:
+    return {"type": "rules", "version": 2, "event": EVENT, "origin": origin_of(rehearsal),
+            "rehearsal": rehearsal, "title": "2026年演示招生", "year": 2026, "grade": 1,
+            "high_fee_threshold": 6000, "waitlist_promotion": True, "dice": 20,
+            "beacon": beacon}
+
+
 SCHOOLS = [
     {"type": "school", "id": "S001", "name": "阳光学校", "district": "D01",
      "authority": "district", "tuition": 5000, "quota": 2, "community_quota": 0,
@@ -134,27 +203,41 @@ SCHOOLS = [
      "authority": "district", "tuition": 5000, "quota": 10, "community_quota": 0,
      "nine_year": False},
 ]
+GENDER = {f"R00{k}": "FM"[k % 2] for k in range(1, 6)} | {"R101": "F", "R102": "M"}
 
 
-def applicant(reg: str, school: str, district: str, gender: str) -> dict[str, Any]:
+def _salt(ceremony: str, reg: str) -> bytes:
+    return hashlib.sha256(f"salt {ceremony}/{reg}".encode()).digest()
+
+
+def attrs(b: Builder, ceremony: str, reg: str, gender: str, strata: list[str]) -> str:
+    """§17.1: the commitment, and its opening kept for openings.jsonl."""
+    salt = _salt(ceremony, reg)
+    b.openings.append({"type": "attributes", "ceremony": ceremony, "reg": reg,
+                       "gender": gender, "strata": strata, "salt": salt.hex()})
+    return H("sunshine-draw/v2/attributes", canon({"reg": reg, "gender": gender,
+                                                  "strata": strata, "salt": salt.hex()})).hex()
+
+
+def applicant(b: Builder, reg: str, school: str, district: str) -> Obj:
     return {"type": "applicant", "reg": reg, "name": "张*明", "school": school,
-            "district": district, "gender": gender, "reg_day": "2026-06-11",
-            "direct": False, "community": False, "unit": reg}
+            "district": district, "reg_day": "2026-06-11", "direct": False,
+            "community": False, "unit": reg, "attrs": attrs(b, "lottery", reg, GENDER[reg], [])}
 
 
-APPLICANTS = [applicant(f"R00{k}", "S001", "D01", "FM"[k % 2]) for k in range(1, 6)] + [
-    applicant("R101", "S002", "D02", "F"), applicant("R102", "S002", "D02", "M")]
+def applicants(b: Builder) -> list[Obj]:
+    return [applicant(b, f"R00{k}", "S001", "D01") for k in range(1, 6)] + [
+        applicant(b, "R101", "S002", "D02"), applicant(b, "R102", "S002", "D02")]
 
 
 def seal(secret: bytes, commitment: bytes, holder_pub: bytes) -> str:
     """§5.4 escrow."""
     e = X25519PrivateKey.generate()
-    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
     z = e.exchange(X25519PublicKey.from_public_bytes(holder_pub))
     big_e = e.public_key().public_bytes_raw()
     k = HKDF(algorithm=hashes.SHA256(), length=32, salt=big_e + holder_pub,
-             info=b"sunshine-draw/v1/escrow\x00" + commitment).derive(z)
-    return base64.b64encode(big_e + AESGCM(k).encrypt(b"\x00" * 12, secret, commitment)).decode()
+             info=b"sunshine-draw/v2/escrow\x00" + commitment).derive(z)
+    return b64(big_e + AESGCM(k).encrypt(b"\x00" * 12, secret, commitment))
 
 
 ROLES = {"bureau": "bureau", "notary": "notary", "parent-rep": "parent-rep",
@@ -170,43 +253,102 @@ def _secret(ceremony: str, participant: str) -> bytes:
     return hashlib.sha256(f"{ceremony}/{participant}".encode()).digest()
 
 
-def run_ceremony(b: Builder, name: str, records: list[dict[str, Any]], rules_hash: bytes, *,
+def sort_records(records: list[Obj]) -> list[Obj]:
+    """§3.3, §11.1: records are logged in the input tree's (bytewise) order."""
+    return sorted(records, key=canon)
+
+
+def rejection_leaf(reg: str, school: str, code: str) -> bytes:
+    return canon({"type": "rejection", "event": EVENT, "reg": reg, "school": school,
+                  "code": code, "salt": _salt("rejection", reg).hex()})
+
+
+@dataclass(frozen=True)
+class Beacon:
+    """A real drand quicknet round (tests/vectors/beacon.json) and the schedule around it."""
+
+    chain: Obj
+    round: int
+    randomness: str
+    signature: str
+    opened: str
+    deadline: str
+    dice: str
+    postpone: str | None = None
+    """Time of a physical-entropy-late postponement to `deadline` (first deadline 30 min
+    after the opening)."""
+
+
+def quicknet_round(number: int = 1000, postponed: bool = False) -> Beacon:
+    data = json.loads((VECTORS / "beacon.json").read_text("utf-8"))
+    chain = data["chains"]["quicknet"]["beacon"]
+    case = next(c for c in data["round_cases"] if c["chain"] == "quicknet"
+                and c["expected_round"] == number and isinstance(c.get("expected"), dict))
+    r = json.loads(case["json"])
+    due = chain["genesis_time"] + (number - 1) * chain["period"]
+    when = dt.datetime.fromtimestamp(due, dt.UTC)
+    deadline = when - dt.timedelta(seconds=1)  # round_after(deadline) = number
+    opened = when - dt.timedelta(hours=2)
+    return Beacon(chain, number, r["randomness"], r["signature"], _time(opened),
+                  _time(deadline), _time(deadline - dt.timedelta(minutes=1)),
+                  _time(opened + dt.timedelta(minutes=40)) if postponed else None)
+
+
+def run_ceremony(b: Builder, name: str, records: list[Obj], rules_hash: bytes, *,
                  committed: tuple[str, ...] = ("bureau-1", "notary-1"),
                  absent: frozenset[str] = frozenset(), settle: dict[str, str] | None = None,
                  junk: frozenset[str] = frozenset(), release: str | None = None,
-                 rejections: list[dict[str, str]] | None = None) -> bytes:
+                 rejections: list[bytes] | None = None, commit_at: str | None = None,
+                 amend: list[Obj] | None = None, beacon: Beacon | None = None) -> bytes:
     """One §5.1 ceremony, from ceremony_opened to the seed; returns the seed.
 
     ``committed`` participants commit; those in ``absent`` never do and are void
     with reason no-commitment right after commitments_closed (§5.4). ``settle``
-    maps a committed participant to how its contribution is settled: "reveal"
-    (default), "escrow_opened", "escrow-invalid" or "escrow-holder-absent" (voids).
-    Participants in ``junk`` seal a random secret instead of theirs (decrypts, does
-    not match the commitment). ``release`` logs ``escrow_key_released``:
-    "after-seed", "before-seed" (right before the seed), "twice" (two releases
-    after the seed) or "wrong-key" (another key, after the seed).
+    maps a committed participant to "reveal" (default), "escrow_opened",
+    "escrow-invalid" or "escrow-holder-absent". Participants in ``junk`` seal a
+    random secret instead of theirs. ``release`` logs ``escrow_key_released``:
+    "after-seed", "before-seed", "twice" or "wrong-key". ``amend`` is a first input,
+    frozen, then withdrawn before any commitment (§5.1 (3)). ``commit_at`` is when the
+    commitments start (the ceremony's window, §11.4).
     """
     settle = settle or {}
     ids = sorted({*committed, *absent})
     participants = [{"id": p, "role": _role(p)} for p in ids]
-    p_hash = H("sunshine-draw/v1/participants", canon(participants))
+    p_hash = H("sunshine-draw/v2/participants", canon(participants))
     holder = X25519PrivateKey.generate()
     holder_pub = holder.public_key().public_bytes_raw()
-    b.add("ceremony_opened", {"ceremony": name, "participants": participants,
-                              "participants_hash": p_hash.hex(),
-                              "escrow_key": base64.b64encode(holder_pub).decode(),
-                              "beacon_round": None})
-    if rejections:
-        b.add("eligibility_rejections", {"rejections": rejections})
-    b.add("input_records", {"ceremony": name, "records": records})
-    leaves = sorted(canon(r) for r in records)
-    input_root = mth(leaves)
-    b.add("input_frozen", {"ceremony": name, "root": input_root.hex(), "size": len(leaves)})
+    if beacon is not None:
+        b.at(beacon.opened)
+    first_deadline = "" if beacon is None else beacon.deadline if beacon.postpone is None \
+        else _time(_parse(beacon.opened) + dt.timedelta(minutes=30))
+    b.add("ceremony_opened", {
+        "ceremony": name, "participants": participants, "participants_hash": p_hash.hex(),
+        "escrow_key": b64(holder_pub),
+        "physical_entropy_by": None if beacon is None else first_deadline,
+        "beacon_round": None if beacon is None else _round_after(beacon.chain, first_deadline)})
+
+    def freeze(recs: list[Obj]) -> tuple[bytes, int]:
+        if name == "lottery":
+            leaves = sorted(rejections or [])
+            b.add("eligibility_rejections", {"count": len(leaves), "root": mth(leaves).hex()})
+        recs = sort_records(recs)
+        for k in range(0, len(recs), 250):
+            b.add("input_records", {"ceremony": name, "records": recs[k:k + 250]})
+        root = mth([canon(r) for r in recs])
+        b.add("input_frozen", {"ceremony": name, "root": root.hex(), "size": len(recs)})
+        return root, len(recs)
+
+    if amend is not None:
+        freeze(amend)
+        b.add("input_withdrawn", {"ceremony": name, "reason": "名单有误，重新导入"})
+    input_root, size = freeze(records)
     b.checkpoint()
+    if commit_at is not None and beacon is None:
+        b.at(commit_at)
     coms: dict[str, bytes | None] = dict.fromkeys(ids)
     for p in committed:
         sec = _secret(name, p)
-        com = H("sunshine-draw/v1/commitment",
+        com = H("sunshine-draw/v2/commitment",
                 canon({"ceremony": name, "event": EVENT, "participant": p,
                        "secret": sec.hex()}))
         coms[p] = com
@@ -227,8 +369,20 @@ def run_ceremony(b: Builder, name: str, records: list[dict[str, Any]], rules_has
         else:
             b.add(how, {"ceremony": name, "participant": p, "secret": _secret(name, p).hex()})
             settled[p] = _secret(name, p)
+    if beacon is not None and beacon.postpone is not None:
+        b.at(beacon.postpone)
+        b.add("beacon_postponed", {
+            "ceremony": name, "reason": "physical-entropy-late",
+            "round": _round_after(beacon.chain, first_deadline),
+            "physical_entropy_by": beacon.deadline, "beacon_round": beacon.round})
+    if beacon is not None:
+        b.at(beacon.dice)
     dice = [3, 1, 4, 1, 5, 2, 6, 5, 3, 5, 6, 2, 6, 4, 3, 3, 2, 3, 6, 4]
     b.add("physical_entropy", {"ceremony": name, "witness": "notary-1", "values": dice})
+    if beacon is not None:
+        b.add("beacon", {"ceremony": name, "chain": beacon.chain["chain"],
+                         "round": beacon.round, "randomness": beacon.randomness,
+                         "signature": beacon.signature})
     contributions = []
     for p in ids:
         com_p, sec_p = coms[p], settled[p]
@@ -237,17 +391,18 @@ def run_ceremony(b: Builder, name: str, records: list[dict[str, Any]], rules_has
                               "secret": None if sec_p is None else sec_p.hex()})
     seed_in = {"event": EVENT, "ceremony": name, "rules": rules_hash.hex(),
                "participants": p_hash.hex(), "input_root": input_root.hex(),
-               "input_size": len(leaves), "contributions": contributions,
-               "physical": dice, "beacon": None}
-    seed = H("sunshine-draw/v1/seed", canon(seed_in))
+               "input_size": size, "contributions": contributions, "physical": dice,
+               "beacon": None if beacon is None else beacon.randomness}
+    seed = H("sunshine-draw/v2/seed", canon(seed_in))
 
     def released(key: X25519PrivateKey) -> None:
-        b.add("escrow_key_released", {"ceremony": name, "private_key": base64.b64encode(
-            key.private_bytes_raw()).decode()})
+        b.add("escrow_key_released", {"ceremony": name,
+                                      "private_key": b64(key.private_bytes_raw())})
 
     if release == "before-seed":
         released(holder)
-    b.add("seed", {"ceremony": name, "seed": seed.hex()})
+    b.add("seed", {"ceremony": name, "seed": seed.hex(), "input_root": input_root.hex(),
+                   "input_size": size})
     if release in ("after-seed", "twice"):
         released(holder)
     if release == "twice":
@@ -256,6 +411,14 @@ def run_ceremony(b: Builder, name: str, records: list[dict[str, Any]], rules_has
         released(X25519PrivateKey.generate())
     b.checkpoint()
     return seed
+
+
+def _round_after(chain: Obj, t: str) -> int:
+    """§5.6: the smallest r ≥ 1 with genesis + (r − 1)·period > t."""
+    s = int(_parse(t).timestamp())
+    if s < chain["genesis_time"]:
+        return 1
+    return (s - chain["genesis_time"]) // chain["period"] + 2
 
 
 @dataclass(frozen=True)
@@ -267,128 +430,178 @@ class Lottery:
     """S001's applicants in lottery order; the first two are admitted."""
 
 
-def _lottery(b: Builder, rules_hash: bytes, tamper: str | None, **ceremony: Any) -> Lottery:
+def _stage(stage: str, seats: int, applicants: int, admitted: int, lottery: bool,
+           cutoff: str | None) -> Obj:
+    return {"stage": stage, "seats": seats, "applicants": applicants, "admitted": admitted,
+            "lottery": lottery, "cutoff": cutoff}
+
+
+def _result(school: str, reg: str, outcome: str, rank: int, waiting: int | None,
+            cutoff: str | None) -> Obj:
+    return {"school": school, "reg": reg, "unit": reg, "outcome": outcome,
+            "stage": "district", "rank": rank, "waiting": waiting, "cutoff": cutoff}
+
+
+def _lottery(b: Builder, rules_hash: bytes, tamper: str | None, amend: bool = False,
+             beacon: Beacon | None = None, **ceremony: Any) -> Lottery:
     """The lottery ceremony, then every school's results and the bias audit (§6–§8)."""
-    seed = run_ceremony(b, "lottery", SCHOOLS + APPLICANTS, rules_hash,
-                        rejections=[{"reg": "R999", "school": "S001", "code": "P1-residence"}],
-                        **ceremony)
+    leaf = rejection_leaf("R999", "S001", "P1-residence")
+    b.rejections.append(leaf)
+    recs = SCHOOLS + applicants(b)
+    wrong = [*recs, {**SCHOOLS[0], "id": "S003"}] if amend else None
+    if beacon is None:
+        b.at("2026-06-20T16:10:00Z")
+    seed = run_ceremony(b, "lottery", recs, rules_hash, rejections=[leaf], amend=wrong,
+                        commit_at="2026-07-01T01:00:00Z", beacon=beacon, **ceremony)
 
     def num(reg: str) -> bytes:
-        return K(seed, "sunshine-draw/v1/lottery-number", reg)
+        return K(seed, "sunshine-draw/v2/lottery-number", reg)
 
     # S001: 5 single applicants for 2 district seats: the two lowest numbers win.
-    s1 = sorted((a["reg"] for a in APPLICANTS if a["school"] == "S001"), key=num)
+    s1 = sorted((f"R00{k}" for k in range(1, 6)), key=num)
     winners = s1[:2]
-    stages_s1 = [
-        {"stage": "direct", "seats": 2, "applicants": 0, "admitted": 0, "lottery": False,
-         "cutoff": None},
-        {"stage": "community", "seats": 0, "applicants": 0, "admitted": 0, "lottery": False,
-         "cutoff": None},
-        {"stage": "district", "seats": 2, "applicants": 5, "admitted": 2, "lottery": True,
-         "cutoff": num(winners[-1]).hex()}]
-    recs1 = []
-    for rank, reg in enumerate(s1, 1):
-        won = reg in winners
-        recs1.append({"reg": reg, "number": num(reg).hex(), "unit": reg,
-                      "outcome": "admitted" if won else "not_admitted", "stage": "district",
-                      "rank": rank, "waiting": None if won else rank - 2})
+    cut = num(winners[-1]).hex()
+    b.add("lottery_summary", {"school": "S001", "name": "阳光学校", "quota": 2,
+                              "applicants": 5, "admitted": 2, "returned_to_bureau": 0,
+                              "stages": [_stage("direct", 2, 0, 0, False, None),
+                                         _stage("community", 0, 0, 0, False, None),
+                                         _stage("district", 2, 5, 2, True, cut)]})
+    recs1 = {reg: _result("S001", reg, "admitted" if reg in winners else "not_admitted",
+                          rank, None if reg in winners else rank - 2, cut)
+             for rank, reg in enumerate(s1, 1)}
     if tamper == "swap-winner":
-        recs1[1]["outcome"], recs1[2]["outcome"] = "not_admitted", "admitted"
-    recs1.sort(key=lambda r: r["reg"])
-    b.add("lottery_results", {"school": "S001", "part": 0, "parts": 1,
-                              "summary": {"quota": 2, "returned_to_bureau": 0,
-                                          "stages": stages_s1}, "records": recs1})
+        a, c = s1[1], s1[2]
+        recs1[a]["outcome"], recs1[c]["outcome"] = "not_admitted", "admitted"
+    for reg in sorted(recs1):
+        b.add("lottery_result", recs1[reg])
+    b.add("lottery_summary", {"school": "S002", "name": "明德学校", "quota": 10,
+                              "applicants": 2, "admitted": 2, "returned_to_bureau": 8,
+                              "stages": [_stage("direct", 10, 0, 0, False, None),
+                                         _stage("community", 0, 0, 0, False, None),
+                                         _stage("district", 10, 2, 2, False, None)]})
     s2 = sorted(["R101", "R102"], key=num)
-    stages_s2 = [
-        {"stage": "direct", "seats": 10, "applicants": 0, "admitted": 0, "lottery": False,
-         "cutoff": None},
-        {"stage": "community", "seats": 0, "applicants": 0, "admitted": 0, "lottery": False,
-         "cutoff": None},
-        {"stage": "district", "seats": 10, "applicants": 2, "admitted": 2, "lottery": False,
-         "cutoff": None}]
-    recs2 = sorted(({"reg": reg, "number": num(reg).hex(), "unit": reg, "outcome": "admitted",
-                     "stage": "district", "rank": rank, "waiting": None}
-                    for rank, reg in enumerate(s2, 1)), key=lambda r: str(r["reg"]))
-    b.add("lottery_results", {"school": "S002", "part": 0, "parts": 1,
-                              "summary": {"quota": 10, "returned_to_bureau": 0,
-                                          "stages": stages_s2}, "records": recs2})
+    for reg in ("R101", "R102"):
+        b.add("lottery_result", _result("S002", reg, "admitted", s2.index(reg) + 1, None, None))
     b.add("bias_audit", {"dimensions": bias_dimensions(s1, winners)})
     b.checkpoint()
     return Lottery(seed, s1)
 
 
+def _windows(b: Builder) -> None:
+    """§11.4: one window per phase, each closing before the step that waits for it."""
+    for phase, opens, closes in (
+            ("registration", "2026-06-01T00:00:00Z", "2026-06-20T16:00:00Z"),
+            ("lottery_ceremony", "2026-07-01T00:00:00Z", "2026-07-01T10:00:00Z"),
+            ("payment", "2026-07-02T00:00:00Z", "2026-07-10T10:00:00Z"),
+            ("cohort", "2026-07-20T00:00:00Z", "2026-08-10T10:00:00Z"),
+            ("grouping_ceremony", "2026-08-15T00:00:00Z", "2026-08-15T10:00:00Z"),
+            ("teachers", "2026-08-16T00:00:00Z", "2026-08-20T10:00:00Z"),
+            ("teacher_ceremony", "2026-08-21T00:00:00Z", "2026-08-21T10:00:00Z")):
+        b.add("window_set", {"phase": phase, "opens": opens, "closes": closes,
+                             "daily": {"from": "08:00", "to": "00:00"}
+                             if phase == "registration" else None})
+
+
 def build_lottery_event(root: Path, *, tamper: str | None = None,
                         settle: dict[str, str] | None = None, junk: frozenset[str] = frozenset(),
-                        release: str | None = None,
-                        absent: frozenset[str] = frozenset()) -> Builder:
+                        release: str | None = None, absent: frozenset[str] = frozenset(),
+                        rehearsal: bool = False, amend: bool = False,
+                        beacon: Beacon | None = None) -> Builder:
     """event_created, one lottery ceremony (bureau-1, notary-1 and ``absent``), its
-    results and the bias audit; options as in `run_ceremony`."""
-    b = Builder()
-    rules_hash = H("sunshine-draw/v1/rules", canon(RULES))
-    b.add("event_created", {"rules": RULES, "rules_hash": rules_hash.hex()})
+    results and the bias audit; options as in `run_ceremony`. With ``beacon`` the rules
+    name drand quicknet and the times are those of that real round (no windows)."""
+    b = Builder(rehearsal=rehearsal)
+    r = rules(rehearsal, None if beacon is None else beacon.chain)
+    rules_hash = H("sunshine-draw/v2/rules", canon(r))
+    if beacon is not None:
+        b.clock = _parse(beacon.opened) - dt.timedelta(hours=1)
+    b.add("event_created", {"rules": r, "rules_hash": rules_hash.hex()})
     b.checkpoint()
-    _lottery(b, rules_hash, tamper, settle=settle, junk=junk, release=release, absent=absent)
+    _lottery(b, rules_hash, tamper, amend=amend, beacon=beacon, settle=settle, junk=junk,
+             release=release, absent=absent)
     b.write(root)
     return b
 
 
-def pupil(reg: str, school: str, gender: str) -> dict[str, Any]:
-    return {"type": "pupil", "reg": reg, "name": "张*明", "school": school, "gender": gender,
-            "strata": [], "siblings": None, "same_name": None}
+def pupil(b: Builder, reg: str, school: str, strata: list[str]) -> Obj:
+    return {"type": "pupil", "reg": reg, "name": "张*明", "school": school,
+            "attrs": attrs(b, "grouping", reg, GENDER[reg], strata), "siblings": None,
+            "same_name": None}
 
 
 def build_season(root: Path, *, absent: frozenset[str] = frozenset({"parent-rep-1"}),
-                 settle: dict[str, str] | None = None) -> Builder:
-    """A whole season by hand (§5–§11): the lottery event above, two payment rounds,
-    the grouping and teachers ceremonies, results, notifications and publication.
+                 settle: dict[str, str] | None = None, rehearsal: bool = False,
+                 amend: bool = False) -> Builder:
+    """A whole season by hand (§5–§11), every ceremony releasing its escrow key; the
+    lottery has ``absent`` participants who never commit.
 
-    Every ceremony releases its escrow key; the lottery has ``absent`` participants
-    who never commit. Each school's class plan has a single class and a single
-    head teacher, so grouping (§9) and matching (§10) are fixed by hand: everyone
-    in class 01 with the school's one teacher.
+    §7.5: in round 1 the first S001 winner forfeits (unpaid); its place is freed
+    and goes to the front of the waiting order (S001's third number). Round 2
+    settles that promotion and promotes nobody, which ends the window.
     """
-    b = Builder()
-    rules_hash = H("sunshine-draw/v1/rules", canon(RULES))
-    b.add("event_created", {"rules": RULES, "rules_hash": rules_hash.hex()})
-    lot = _lottery(b, rules_hash, None, absent=absent, settle=settle, release="after-seed")
-    # §7.5: round 1, the first S001 winner forfeits; its place is freed and goes to
-    # the front of the waiting order (S001's third number, size 1). Round 2
-    # settles that promotion; no promotions anywhere ends the window.
+    b = Builder(rehearsal=rehearsal)
+    r = rules(rehearsal)
+    rules_hash = H("sunshine-draw/v2/rules", canon(r))
+    b.add("event_created", {"rules": r, "rules_hash": rules_hash.hex()})
+    _windows(b)
+    b.add("locks_recorded", {"count": 0})
+    lot = _lottery(b, rules_hash, None, amend=amend, absent=absent, settle=settle,
+                   release="after-seed")
+    b.add("notifications_sent", {"topic": "draw", "round": None, "messages": 7})
+    b.add("published", {"ceremony": "lottery"})
+    b.at("2026-07-03T01:00:00Z")
+    b.add("notifications_sent", {"topic": "payment_reminder", "round": None, "messages": 4})
     first, second, promoted = lot.s001_order[:3]
-    b.add("payment_round", {"round": 1, "forfeited": [first], "locked_elsewhere": []})
-    b.add("promotions", {"round": 1, "school": "S001", "promoted": [promoted],
+    b.at("2026-07-05T10:00:00Z")
+    b.add("forfeit", {"round": 1, "reg": first, "school": "S001", "reason": "unpaid"})
+    b.add("payment_round", {"round": 1, "forfeits": 1, "locks": 0})
+    b.add("promotion", {"round": 1, "school": "S001", "reg": promoted, "unit": promoted,
+                        "waiting": 1})
+    b.add("promotions", {"round": 1, "school": "S001", "freed": 1, "promoted": 1,
                          "returned_to_bureau": 0})
-    b.add("payment_round", {"round": 2, "forfeited": [], "locked_elsewhere": []})
+    b.add("notifications_sent", {"topic": "forfeit", "round": 1, "messages": 1})
+    b.add("notifications_sent", {"topic": "promotion", "round": 1, "messages": 1})
+    b.at("2026-07-08T10:00:00Z")
+    b.add("payment_round", {"round": 2, "forfeits": 0, "locks": 0})
+    b.at("2026-07-10T10:00:00Z")
     b.add("payments_closed", {"rounds": 2})
+    b.checkpoint()
     cohort = {"S001": sorted([second, promoted]), "S002": ["R101", "R102"]}
-    pupils = [pupil(reg, s, "F") for s, regs in cohort.items() for reg in regs]
+    pupils = [pupil(b, reg, s, ["sen"] if reg == "R101" else [])
+              for s, regs in cohort.items() for reg in regs]
     plans = [{"type": "class-plan", "school": s, "classes": [{"id": "01", "capacity": 40}]}
              for s in cohort]
-    run_ceremony(b, "grouping", pupils + plans, rules_hash, release="after-seed")
+    b.at("2026-08-10T10:00:00Z")
+    run_ceremony(b, "grouping", pupils + plans, rules_hash, release="after-seed",
+                 commit_at="2026-08-15T01:00:00Z")
     for s, regs in cohort.items():
-        b.add("grouping_results", {"school": s, "part": 0, "parts": 1,
-                                   "records": [{"reg": r, "class": "01"} for r in regs]})
+        genders = {g: sum(GENDER[x] == g for x in regs) for g in ("F", "M")}
+        strata = {"sen": 1} if s == "S002" else {}
+        b.add("grouping_summary", {"school": s, "classes": [{
+            "class": "01", "pupils": len(regs), "genders": genders, "strata": strata}]})
+        for reg in regs:
+            b.add("grouping_result", {"school": s, "reg": reg, "class": "01"})
+    b.add("published", {"ceremony": "grouping"})
     teachers = [{"type": "teacher", "school": s, "id": f"T{k:04d}", "name": "李*"}
                 for k, s in enumerate(cohort, 1)]
-    run_ceremony(b, "teachers", teachers, rules_hash, release="after-seed")
+    b.at("2026-08-20T10:00:00Z")
+    run_ceremony(b, "teachers", teachers, rules_hash, release="after-seed",
+                 commit_at="2026-08-21T01:00:00Z")
     for t in teachers:
-        b.add("matching_results", {"school": t["school"],
-                                   "pairs": [{"class": "01", "teacher": t["id"]}]})
-    b.add("notifications_sent", {"count": 4, "channel": "sms"})
-    for c in ("lottery", "grouping", "teachers"):
-        b.add("published", {"ceremony": c})
+        b.add("matching_result", {"school": t["school"], "class": "01", "teacher": t["id"],
+                                  "name": t["name"]})
+    b.add("notifications_sent", {"topic": "class", "round": None, "messages": 4})
+    b.add("published", {"ceremony": "teachers"})
     b.checkpoint()
     b.write(root)
     return b
 
 
-def bias_dimensions(pool: list[str], winners: list[str]) -> list[dict[str, Any]]:
+def bias_dimensions(pool: list[str], winners: list[str]) -> list[Obj]:
     """§8 by hand for the one pool (S001 district): E_c = m_c·W/M, all in D01."""
-    from fractions import Fraction
-    gender = {a["reg"]: a["gender"] for a in APPLICANTS}
     m, w = len(pool), len(winners)
 
-    def dim(name: str, value_of: dict[str, str]) -> dict[str, Any]:
+    def dim(name: str, value_of: dict[str, str]) -> Obj:
         values = sorted({value_of[r] for r in pool})
         rows, chi2 = [], Fraction(0)
         for v in values:
@@ -397,20 +610,21 @@ def bias_dimensions(pool: list[str], winners: list[str]) -> list[dict[str, Any]]
             e = Fraction(mc * w, m)
             chi2 += (wc - e) ** 2 / e
             rows.append({"value": v, "applicants": mc, "winners": wc,
-                         "expected_milli": int(e * 1000 + Fraction(1, 2))})
+                         "expected_milli": math.floor(e * 1000 + Fraction(1, 2))})
         df = len(values) - 1
+        testable = df >= 1
         # df is 0 or 1 here: Q(1/2, x) = erfc(sqrt(x)).
-        import math
-        p = 1.0 if df == 0 else math.erfc(math.sqrt(float(chi2) / 2))
-        p_ppm = round(p * 1_000_000)
-        return {"dimension": name, "df": df, "chi2_milli": int(chi2 * 1000 + Fraction(1, 2)),
-                "p_ppm": p_ppm, "flag": p_ppm < 1000, "values": rows}
+        p_ppm = (math.floor(1e6 * math.erfc(math.sqrt(float(chi2) / 2)) + 0.5) if testable
+                 else 1_000_000)
+        return {"dimension": name, "df": df,
+                "chi2_milli": math.floor(chi2 * 1000 + Fraction(1, 2)), "p_ppm": p_ppm,
+                "flag": testable and p_ppm < 1000, "testable": testable, "values": rows}
 
-    return [dim("district", dict.fromkeys(pool, "D01")), dim("gender", gender),
+    return [dim("district", dict.fromkeys(pool, "D01")), dim("gender", GENDER),
             dim("reg_day", dict.fromkeys(pool, "2026-06-11"))]
 
 
 if __name__ == "__main__":  # pragma: no cover - manual use
     import sys
-    build_lottery_event(Path(sys.argv[1]))
+    build_season(Path(sys.argv[1]))
     print(json.dumps({"written": sys.argv[1], "pid": os.getpid()}))

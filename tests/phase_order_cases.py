@@ -21,6 +21,8 @@ class Entry:
 
     type: str
     body: dict[str, Any]
+    time: str | None = None
+    """The entry's time, given only where a rule reads it (times, windows)."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,8 @@ class Case:
     beacon: bool
     violates: str | None
     """The rule id the last entry breaks; None for a log in order."""
+    rehearsal: bool = False
+    """rules.rehearsal is true (§19)."""
 
 
 def _expand(items: list[Any], sequences: dict[str, list[Any]], depth: int = 0) -> list[Entry]:
@@ -42,8 +46,8 @@ def _expand(items: list[Any], sequences: dict[str, list[Any]], depth: int = 0) -
                 raise ValueError(f"unknown sequence {item!r}")
             out += _expand(sequences[item[1:]], sequences, depth + 1)
         else:
-            type_, body = item
-            out.append(Entry(type_, body))
+            type_, body, *time = item
+            out.append(Entry(type_, body, time[0] if time else None))
     return out
 
 
@@ -55,5 +59,5 @@ def load() -> tuple[dict[str, str], list[Case]]:
         if ("valid" in c) == ("violates" in c) or c.get("valid", True) is not True:
             raise ValueError(f"case {c['name']}: give valid: true or violates: <rule>")
         cases.append(Case(c["name"], tuple(_expand(c["log"], data["sequences"])),
-                          c.get("beacon", False), c.get("violates")))
+                          c.get("beacon", False), c.get("violates"), c.get("rehearsal", False)))
     return data["rules"], cases

@@ -1,4 +1,4 @@
-"""Reading a §13 bundle: entries streamed line by line, notes and keys as text."""
+"""Reading a §13 bundle: entries streamed line by line; notes, keys and policy as text."""
 
 from __future__ import annotations
 
@@ -20,6 +20,9 @@ class Bundle:
     """size -> signed note text, from checkpoints/<size>.note."""
     log_key: str | None
     witness_keys: dict[str, str]
+    """file label (percent-encoded name) -> verifier key text, from keys/witness-*.vkey."""
+    policy: str | None
+    """keys/tlog-policy.txt (§13.1), when present."""
 
     @property
     def entries_path(self) -> Path:
@@ -81,4 +84,6 @@ def _load(root: Path) -> Bundle:
             m = _WITNESS.fullmatch(p.name)
             if m:
                 witnesses[m.group(1)] = _text(p)
-    return Bundle(root, notes, log_key, witnesses)
+    policy_path = kdir / "tlog-policy.txt"
+    policy = _text(policy_path) if policy_path.is_file() else None
+    return Bundle(root, notes, log_key, witnesses, policy)

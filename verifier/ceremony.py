@@ -14,15 +14,17 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from verifier.strict import canon
 
-TAG_RULES = "sunshine-draw/v1/rules"
-TAG_PARTICIPANTS = "sunshine-draw/v1/participants"
-TAG_COMMITMENT = "sunshine-draw/v1/commitment"
-TAG_ESCROW = "sunshine-draw/v1/escrow"
-TAG_SEED = "sunshine-draw/v1/seed"
-TAG_NUMBER = "sunshine-draw/v1/lottery-number"
+TAG_RULES = "sunshine-draw/v2/rules"
+TAG_PARTICIPANTS = "sunshine-draw/v2/participants"
+TAG_COMMITMENT = "sunshine-draw/v2/commitment"
+TAG_ESCROW = "sunshine-draw/v2/escrow"
+TAG_SEED = "sunshine-draw/v2/seed"
+TAG_NUMBER = "sunshine-draw/v2/lottery-number"
+TAG_TEACHER_KEY = "sunshine-draw/v2/teacher-key"
+TAG_ATTRIBUTES = "sunshine-draw/v2/attributes"
+# §9's keys are "as §9 lists them" (§2.2); the §9 text on this branch still names v1 tags.
 TAG_GROUPING_KEY = "sunshine-draw/v1/grouping-key"
 TAG_CLASS_ORDER = "sunshine-draw/v1/class-order"
-TAG_TEACHER_KEY = "sunshine-draw/v1/teacher-key"
 
 
 def tagged_hash(tag: str, message: bytes) -> bytes:
@@ -69,6 +71,12 @@ def commitment(event: str, ceremony: str, participant: str, secret: bytes) -> by
                                                "secret": secret.hex()}))
 
 
+def attributes(reg: str, gender: str, strata: Sequence[str], salt: bytes) -> bytes:
+    """§17.1 attrs = H("sunshine-draw/v2/attributes", canon(opening))."""
+    return tagged_hash(TAG_ATTRIBUTES, canon({"reg": reg, "gender": gender,
+                                              "strata": list(strata), "salt": salt.hex()}))
+
+
 def seed_input(event: str, ceremony: str, rules_h: bytes, participants_h: bytes,
                input_root: bytes, input_size: int,
                contributions: Sequence[tuple[str, bytes | None, bytes | None]],
@@ -88,7 +96,7 @@ def seed_input(event: str, ceremony: str, rules_h: bytes, participants_h: bytes,
 
 
 def seed(*args: Any) -> bytes:
-    """§5.7 seed = H("sunshine-draw/v1/seed", seed_input(...))."""
+    """§5.7 seed = H("sunshine-draw/v2/seed", seed_input(...))."""
     return tagged_hash(TAG_SEED, seed_input(*args))
 
 

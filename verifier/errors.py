@@ -19,3 +19,15 @@ class VerificationError(Exception):
     def diagnostics(self) -> str:
         """Human text: which rule failed and why."""
         return f"{self.message} ({self.section})"
+
+
+class NotChecked(Exception):
+    """A check that could not run here (no openings, no py_ecc, no policy).
+
+    A step raising it is reported as *not checked*, never as passed; its message
+    says what was checked and what was not.
+    """
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail

@@ -22,7 +22,11 @@ class GroupingError(ValueError):
 
 
 class Pupil(NamedTuple):
-    """What §9 uses of a §3.2 pupil record; a tuple, since a city has 10^5 pupils."""
+    """What §9 uses of a §3.2 pupil record; a tuple, since a city has 10^5 pupils.
+
+    `gender` and `stratum` come from the pupil's opened attributes (§17.1); they are
+    None when the sealed openings were not given (the public record commits to them).
+    """
 
     reg: str
     school: str
@@ -35,8 +39,10 @@ class Pupil(NamedTuple):
     """The step 7 marks: "apart:<group>", "name:<same_name>"."""
 
 
-def pupil_of(record: dict[str, Any]) -> Pupil:
-    """The compact form of a pupil record already checked by records.pupil."""
+def pupil_of(record: dict[str, Any], gender: str | None = None,
+             strata: Sequence[str] | None = None) -> Pupil:
+    """The compact form of a pupil record already checked by records.pupil, with its
+    opened gender and strata when known (§17.1)."""
     sib = record["siblings"]
     siblings = None if sib is None else (sib["group"], sys.intern(sib["mode"]))
     marks = []
@@ -44,9 +50,9 @@ def pupil_of(record: dict[str, Any]) -> Pupil:
         marks.append("apart:" + siblings[0])
     if record["same_name"] is not None:
         marks.append("name:" + record["same_name"])
-    gender = record["gender"]
-    return Pupil(record["reg"], sys.intern(record["school"]), gender,
-                 sys.intern(gender + "|" + ",".join(record["strata"])), siblings, tuple(marks))
+    stratum = None if gender is None else sys.intern(gender + "|" + ",".join(strata or ()))
+    return Pupil(record["reg"], sys.intern(record["school"]), gender, stratum, siblings,
+                 tuple(marks))
 
 
 def _draw(k: Callable[[str], bytes], prefix: str) -> Callable[[int], int]:

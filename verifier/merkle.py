@@ -176,3 +176,70 @@ def verify_consistency(old: int, new: int, old_root: bytes, new_root: bytes,
         raise MerkleProofError("consistency proof too short")
     if fr != old_root or sr != new_root:
         raise MerkleProofError("consistency proof does not match the roots")
+
+
+class RootStream:
+    """RFC 9162 roots of the prefixes of a leaf sequence fed one hash at a time.
+
+    Keeps only the roots of the perfect subtrees the prefix splits into (RFC 9162
+    §2.1.1's split at the largest power of two, recursively), plus up to `BLOCK`
+    leaves not yet folded: O(log n) memory, so the verifier never holds every leaf
+    of a province log to check its checkpoints. Leaves are folded a block at a time
+    (one perfect subtree of BLOCK leaves, level by level), which costs one hash per
+    node and almost no interpreter work per leaf.
+    """
+
+    BLOCK = 256
+
+    def __init__(self) -> None:
+        self.size = 0
+        self._stack: list[tuple[int, bytes]] = []
+        """(leaves, root) of perfect subtrees, largest (leftmost) first."""
+        self._pending: list[bytes] = []
+
+    def push(self, leaf: bytes) -> None:
+        self._pending.append(leaf)
+        self.size += 1
+        if len(self._pending) == self.BLOCK:
+            self._carry(self.BLOCK, _perfect(self._pending))
+            self._pending = []
+
+    def extend(self, leaves: list[bytes]) -> None:
+        """push() each leaf, a block at a time."""
+        k = 0
+        while k < len(leaves):
+            chunk = leaves[k:k + self.BLOCK - len(self._pending)]
+            self._pending += chunk
+            self.size += len(chunk)
+            k += len(chunk)
+            if len(self._pending) == self.BLOCK:
+                self._carry(self.BLOCK, _perfect(self._pending))
+                self._pending = []
+
+    def _carry(self, n: int, h: bytes) -> None:
+        stack = self._stack
+        while stack and stack[-1][0] == n:  # equal subtrees merge, as binary addition carries
+            h = hashlib.sha256(b"\x01" + stack.pop()[1] + h).digest()
+            n *= 2
+        stack.append((n, h))
+
+    def root(self) -> bytes:
+        """MTH of the leaves pushed so far."""
+        parts = [h for _, h in self._stack]
+        if self._pending:
+            parts.append(root(self._pending))
+        if not parts:
+            return EMPTY_ROOT
+        h = parts[-1]
+        for left in reversed(parts[:-1]):
+            h = hashlib.sha256(b"\x01" + left + h).digest()
+        return h
+
+
+def _perfect(level: list[bytes]) -> bytes:
+    """Root of a power-of-two number of leaf hashes, a level at a time."""
+    sha = hashlib.sha256
+    while len(level) > 1:
+        level = [sha(b"\x01" + a + b).digest() for a, b in zip(level[::2], level[1::2],
+                                                               strict=True)]
+    return level[0]

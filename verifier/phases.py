@@ -1,13 +1,15 @@
-"""Phase order of the log (PROTOCOL.md §11.3, §5.1), as one table of entry types.
+"""Phase order of the log (PROTOCOL.md v2 §11.3, §5.1), as one table of entry types.
 
-Works on a light list of `Item`s (type, ceremony, participant, ...) so it runs on any
-log and on the hand-written cases of ``tests/vectors/phase_order.json``. Every
-violation names the `Rule` it breaks. The order is prefix-closed: a log is in
-order iff each entry may follow the ones before it, so the first entry that may
-not is the violation, and an event may stop anywhere (§11.3).
+`Order.feed` takes one light `Item` per entry (type, time and the few body
+members the order reads), so it streams over a province log without keeping
+the entries, and runs on the hand-written cases of ``tests/vectors/phase_order.json``.
+Every violation names the `Rule` it breaks. The order is prefix-closed: a log is
+in order iff each entry may follow the ones before it, so the first entry that
+may not is the violation, and an event may stop anywhere (§11.3).
 
-A new entry type (protocol v2: windows, input amendments) is one `Rule` (if it
-brings one), one handler in `_HANDLERS` and its cases in the vector file.
+What the order cannot see without the input records (that every school of the
+lottery input has its results, every class its matching) is checked by the
+steps that recompute those results, using the `*_final` properties below.
 """
 
 from __future__ import annotations
@@ -25,17 +27,22 @@ class Rule(StrEnum):
     """One listed rule of §11.3 or §5.1; the value is its id in the vector file."""
 
     EVENT_CREATED = "event-created"
+    TIME_ORDER = "time-order"
+    WINDOW = "window"
+    REHEARSAL_RECORDED = "rehearsal-recorded"
     CEREMONY_ORDER = "ceremony-order"
     OPENED_FIRST = "opened-first"
+    REJECTIONS = "rejections"
     INPUTS = "inputs"
+    WITHDRAWAL = "withdrawal"
     COMMITMENTS = "commitments"
     NO_COMMITMENT = "no-commitment"
     SETTLEMENT = "settlement"
     PHYSICAL_ENTROPY = "physical-entropy"
+    POSTPONEMENT = "postponement"
     BEACON = "beacon"
     SEED = "seed"
     KEY_RELEASE = "key-release"
-    REJECTIONS = "rejections"
     LOTTERY_RESULTS = "lottery-results"
     BIAS_AUDIT = "bias-audit"
     PAYMENTS = "payments"
@@ -48,25 +55,30 @@ class Rule(StrEnum):
 
 SECTION: dict[Rule, str] = {
     Rule.EVENT_CREATED: "§11.3 (1)",
-    Rule.CEREMONY_ORDER: "§11.3 (2)",
-    Rule.OPENED_FIRST: "§5.1 (1)",
-    Rule.INPUTS: "§5.1 (2)",
-    Rule.COMMITMENTS: "§5.1 (3), §5.2, §5.4",
-    Rule.NO_COMMITMENT: "§5.1 (3), §5.4",
-    Rule.SETTLEMENT: "§5.1 (4)",
-    Rule.PHYSICAL_ENTROPY: "§5.1 (5), §5.5",
-    Rule.BEACON: "§5.1 (6), §5.6",
-    Rule.SEED: "§5.1 (7), §16",
-    Rule.KEY_RELEASE: "§5.1 (8), §5.4, §11.3 (2)",
-    Rule.REJECTIONS: "§11.3 (2)",
-    Rule.LOTTERY_RESULTS: "§11.3 (3)",
-    Rule.BIAS_AUDIT: "§11.3 (3)",
-    Rule.PAYMENTS: "§11.3 (3)",
-    Rule.GROUPING_RESULTS: "§11.3 (4)",
-    Rule.MATCHING_RESULTS: "§11.3 (4)",
-    Rule.NOTIFICATIONS: "§11.3 (4)",
-    Rule.PUBLISHED: "§11.3 (5)",
-    Rule.CORRECTION: "§11.3 (5)",
+    Rule.TIME_ORDER: "§11.1, §11.3 (1)",
+    Rule.WINDOW: "§11.3 (2), §11.4",
+    Rule.REHEARSAL_RECORDED: "§11.3 (2), §19",
+    Rule.CEREMONY_ORDER: "§11.3 (3)",
+    Rule.OPENED_FIRST: "§5.1 (1), §11.3 (3)",
+    Rule.REJECTIONS: "§5.1 (2), §7.1",
+    Rule.INPUTS: "§5.1 (2), §11.3 (3)",
+    Rule.WITHDRAWAL: "§5.1 (3), §3.4",
+    Rule.COMMITMENTS: "§5.1 (4), §5.4, §11.3 (3)",
+    Rule.NO_COMMITMENT: "§5.1 (4), §5.4",
+    Rule.SETTLEMENT: "§5.1 (5)",
+    Rule.PHYSICAL_ENTROPY: "§5.1 (6), §5.5",
+    Rule.POSTPONEMENT: "§5.1 (7), §5.6",
+    Rule.BEACON: "§5.1 (7), §5.6",
+    Rule.SEED: "§5.1 (8), §16",
+    Rule.KEY_RELEASE: "§5.1 (9), §5.4",
+    Rule.LOTTERY_RESULTS: "§11.3 (4), §7.4",
+    Rule.BIAS_AUDIT: "§11.3 (4)",
+    Rule.PAYMENTS: "§11.3 (5), §7.5",
+    Rule.GROUPING_RESULTS: "§11.3 (6)",
+    Rule.MATCHING_RESULTS: "§11.3 (7)",
+    Rule.NOTIFICATIONS: "§11.3 (8)",
+    Rule.PUBLISHED: "§11.3 (9)",
+    Rule.CORRECTION: "§11.3 (9)",
 }
 
 
@@ -81,25 +93,41 @@ class PhaseError(VerificationError):
 
 @dataclass(frozen=True, slots=True)
 class Item:
-    """What the phase order needs of one entry (§11.2 body members)."""
+    """What the phase order needs of one entry (§11.1 time, §11.2 body members)."""
 
     seq: int
     type: str
+    time: str | None = None
+    """None only in the hand-written vectors that do not test times."""
     ceremony: str | None = None
     participant: str | None = None
     participants: tuple[str, ...] = ()
     """ceremony_opened: the participant ids."""
     reason: str | None = None
-    """contribution_void: the reason."""
+    """contribution_void and beacon_postponed: the reason."""
     refers_to: int | None = None
-    """correction: the entry it refers to."""
+    round: int | None = None
+    school: str | None = None
+    reg: str | None = None
+    klass: str | None = None
+    """matching_result: the class."""
+    topic: str | None = None
+    phase: str | None = None
+    """window_set, window_removed: the phase."""
+    opens: str | None = None
+    """window_set: when the window opens."""
+    count: int | None = None
+    """lottery_summary: applicants; grouping_summary: pupils in all classes;
+    promotions: promoted; payment_round: forfeits."""
+    count2: int | None = None
+    """payment_round: locks."""
 
 
 class Step(IntEnum):
     """Where a ceremony stands in §5.1."""
 
     OPENED = 1
-    RECORDS = 2
+    INPUT = 2
     FROZEN = 3
     CLOSED = 4
     PHYSICAL = 5
@@ -112,11 +140,47 @@ class _Ceremony:
     name: str
     participants: frozenset[str]
     step: Step = Step.OPENED
+    rejections: bool = False
+    """lottery: this input's eligibility_rejections is logged (§5.1 (2))."""
+    frozen_once: bool = False
     committed: set[str] = field(default_factory=set)
     settled: set[str] = field(default_factory=set)
-    voids_due: set[str] = field(default_factory=set)
-    """Participants who did not commit and still lack their no-commitment void."""
+    voids_due: list[str] = field(default_factory=list)
+    """Participants who did not commit and still lack their no-commitment void, in id
+    order (§5.1 (4))."""
     key_released: bool = False
+
+
+@dataclass
+class _Results:
+    """A per-school run of summary-then-results entries (§11.3 (4), (6))."""
+
+    school: str | None = None
+    due: int = 0
+    """Results the current school's summary announces and the log has not shown yet."""
+    last_reg: str | None = None
+
+
+@dataclass
+class _Payments:
+    """The payment window (§7.5, §11.3 (5))."""
+
+    closed: int = 0
+    """The last round whose payment_round is logged."""
+    forfeits: int = 0
+    locks: int = 0
+    last_reg: str | None = None
+    in_locks: bool = False
+    forfeit_schools: set[str] = field(default_factory=set)
+    due: list[str] = field(default_factory=list)
+    """Schools (ascending) with a forfeit in round `closed` still owing their promotions."""
+    promoted: int = 0
+    """promotion entries of the current school (due[0])."""
+    any_promoted: bool = False
+    """Round `closed` promoted someone so far."""
+    ended: bool = False
+    """Round `closed` is complete and promoted nobody: only payments_closed may follow."""
+    payments_closed: bool = False
 
 
 @dataclass
@@ -125,18 +189,30 @@ class Order:
 
     beacon: bool
     """rules.beacon names a chain (§5.6)."""
+    rehearsal: bool = False
+    """rules.rehearsal (§19)."""
     ceremonies: dict[str, _Ceremony] = field(default_factory=dict)
     entries: int = 0
+    last_time: str | None = None
     seen: set[str] = field(default_factory=set)
     """Entry types logged so far."""
+    windows: dict[str, str] = field(default_factory=dict)
+    """phase -> opens of the window in force (§11.4)."""
+    lottery: _Results = field(default_factory=_Results)
+    grouping: _Results = field(default_factory=_Results)
+    payments: _Payments = field(default_factory=_Payments)
+    last_class: tuple[str, str] | None = None
+    notified: set[tuple[str, int | None]] = field(default_factory=set)
     published: set[str] = field(default_factory=set)
     stage: str = "nothing logged"
+    voiding: _Ceremony | None = None
+    """The ceremony whose no-commitment voids are due right now (§5.1 (4))."""
 
     # ------------------------------------------------------------- progress
 
     @property
     def lottery_results_final(self) -> bool:
-        """No lottery_results may follow: every school's must be there (§11.3 (3))."""
+        """No lottery result may follow: every school's must be there (§11.3)."""
         return "bias_audit" in self.seen
 
     @property
@@ -145,20 +221,16 @@ class Order:
 
     @property
     def matching_results_final(self) -> bool:
-        return "notifications_sent" in self.seen or "teachers" in self.published
+        return ("class", None) in self.notified or "teachers" in self.published
+
+    def seeded(self, name: str) -> bool:
+        c = self.ceremonies.get(name)
+        return c is not None and c.step == Step.SEEDED
 
     # ----------------------------------------------------------------- feed
 
     def feed(self, it: Item) -> None:
-        if self.entries == 0 and it.type != "event_created":
-            raise PhaseError(it.seq, Rule.EVENT_CREATED, "the first entry is not event_created")
-        due = next((c for c in self.ceremonies.values() if c.voids_due), None)
-        if due is not None and not (it.type == "contribution_void" and it.ceremony == due.name
-                                    and it.reason == "no-commitment"):
-            raise PhaseError(it.seq, Rule.NO_COMMITMENT,
-                             f"{it.type} where the {due.name} no-commitment voids of "
-                             f"{', '.join(sorted(due.voids_due))} must follow "
-                             "commitments_closed")
+        self._prelude(it.seq, it.type, it.time, it.ceremony, it.reason)
         handler = _HANDLERS.get(it.type)
         if handler is None:  # strict parsing refuses such an entry first (§2.3)
             raise VerificationError("phases", "§2.3, §11.2",
@@ -166,6 +238,36 @@ class Order:
         handler(self, it)
         self.entries += 1
         self.seen.add(it.type)
+
+    def result(self, seq: int, type_: str, time: str, school: str, reg: str) -> None:
+        """`feed` for one family's lottery_result or grouping_result, without an Item:
+        a province log holds 3·10^6 of them."""
+        self._prelude(seq, type_, time, None, None)
+        if type_ == "lottery_result":
+            _lottery_result_at(self, seq, type_, school, reg)
+        else:
+            _grouping_result_at(self, seq, type_, school, reg)
+        self.entries += 1
+        self.seen.add(type_)
+
+    def _prelude(self, seq: int, type_: str, time: str | None, ceremony: str | None,
+                 reason: str | None) -> None:
+        """What every entry must satisfy first: event_created first, times in order, and
+        no other entry where no-commitment voids are due."""
+        if self.entries == 0 and type_ != "event_created":
+            raise PhaseError(seq, Rule.EVENT_CREATED, "the first entry is not event_created")
+        if time is not None:
+            if self.last_time is not None and time < self.last_time:
+                raise PhaseError(seq, Rule.TIME_ORDER,
+                                 f"time {time} is before the previous entry's "
+                                 f"{self.last_time}")
+            self.last_time = time
+        due = self.voiding
+        if due is not None and not (type_ == "contribution_void" and ceremony == due.name
+                                    and reason == "no-commitment"):
+            raise PhaseError(seq, Rule.NO_COMMITMENT,
+                             f"{type_} where the {due.name} no-commitment voids of "
+                             f"{', '.join(due.voids_due)} must follow commitments_closed")
 
     def _ceremony(self, it: Item) -> _Ceremony:
         c = self.ceremonies.get(it.ceremony or "")
@@ -188,6 +290,31 @@ def _event_created(o: Order, it: Item) -> None:
     o.stage = "event created"
 
 
+def _window(o: Order, it: Item) -> None:
+    """§11.3 (2), §11.4: set or removed only before the window in force opens."""
+    phase = it.phase or ""
+    opens = o.windows.get(phase)
+    if opens is not None and it.time is not None and it.time >= opens:
+        raise _fail(it, Rule.WINDOW, f"{it.type} for {phase} at {it.time}, after its window "
+                    f"in force opened at {opens}")
+    if it.type == "window_set":
+        o.windows[phase] = it.opens or ""
+    elif opens is None:
+        raise _fail(it, Rule.WINDOW, f"window_removed for {phase}, which has no window")
+    else:
+        del o.windows[phase]
+
+
+def _rehearsal_recorded(o: Order, it: Item) -> None:
+    if o.rehearsal:
+        raise _fail(it, Rule.REHEARSAL_RECORDED,
+                    "rehearsal_recorded in a rehearsal (official events only)")
+
+
+def _anywhere(o: Order, it: Item) -> None:
+    """locks_recorded: anywhere after event_created (§11.3 (2))."""
+
+
 def _ceremony_opened(o: Order, it: Item) -> None:
     name = it.ceremony or ""
     if name not in CEREMONIES:
@@ -195,33 +322,65 @@ def _ceremony_opened(o: Order, it: Item) -> None:
     if name in o.ceremonies:
         raise _fail(it, Rule.CEREMONY_ORDER, f"the {name} ceremony opened twice")
     k = CEREMONIES.index(name)
-    if k > 0:
-        before = o.ceremonies.get(CEREMONIES[k - 1])
-        if before is None or before.step != Step.SEEDED:
-            raise _fail(it, Rule.CEREMONY_ORDER,
-                        f"{name} opened before the {CEREMONIES[k - 1]} seed")
+    if k > 0 and CEREMONIES[k - 1] not in o.ceremonies:
+        raise _fail(it, Rule.CEREMONY_ORDER, f"{name} opened before the {CEREMONIES[k - 1]} "
+                    "ceremony")
     if name == "grouping":
         if "bias_audit" not in o.seen:
             raise _fail(it, Rule.BIAS_AUDIT, "grouping opened before the bias_audit")
-        if "payments_closed" not in o.seen:
+        if not o.payments.payments_closed:
             raise _fail(it, Rule.PAYMENTS, "grouping opened before payments_closed")
+    if name == "teachers":
+        if not o.seeded("grouping"):
+            raise _fail(it, Rule.CEREMONY_ORDER, "teachers opened before the grouping seed")
+        if o.grouping.due:
+            raise _fail(it, Rule.GROUPING_RESULTS,
+                        f"teachers opened while school {o.grouping.school} still has "
+                        f"{o.grouping.due} grouping_result(s) due")
     o.ceremonies[name] = _Ceremony(name, frozenset(it.participants))
     o.stage = f"{name} ceremony opened"
 
 
+def _rejections(o: Order, it: Item) -> None:
+    lot = o.ceremonies.get("lottery")
+    if lot is None or lot.step > Step.OPENED or lot.rejections:
+        raise _fail(it, Rule.REJECTIONS,
+                    "eligibility_rejections is logged once per lottery input, after the "
+                    "lottery ceremony_opened (or an input_withdrawn) and before its "
+                    "input_records")
+    lot.rejections = True
+
+
+def _inputs_allowed(c: _Ceremony, it: Item) -> None:
+    if c.step > Step.INPUT:
+        raise _fail(it, Rule.INPUTS, f"{it.type} after the {c.name} input_frozen "
+                    "(amend with input_withdrawn first)")
+    if c.name == "lottery" and not c.rejections:
+        raise _fail(it, Rule.REJECTIONS,
+                    f"lottery {it.type} before this input's eligibility_rejections")
+
+
 def _input_records(o: Order, it: Item) -> None:
     c = o._ceremony(it)
-    if c.step > Step.RECORDS:
-        raise _fail(it, Rule.INPUTS, f"input_records after the {c.name} input_frozen")
-    c.step = Step.RECORDS
+    _inputs_allowed(c, it)
+    c.step = Step.INPUT
 
 
 def _input_frozen(o: Order, it: Item) -> None:
     c = o._ceremony(it)
-    if c.step != Step.RECORDS:
-        what = "without input_records" if c.step == Step.OPENED else "a second time"
-        raise _fail(it, Rule.INPUTS, f"{c.name} input_frozen {what}")
+    _inputs_allowed(c, it)
     c.step = Step.FROZEN
+    c.frozen_once = True
+
+
+def _input_withdrawn(o: Order, it: Item) -> None:
+    c = o._ceremony(it)
+    if c.step != Step.FROZEN or c.committed:
+        raise _fail(it, Rule.WITHDRAWAL,
+                    f"{c.name} input_withdrawn is allowed only after input_frozen and before "
+                    "the ceremony's first commitment")
+    c.step = Step.OPENED
+    c.rejections = False
 
 
 def _commitment(o: Order, it: Item) -> None:
@@ -247,21 +406,25 @@ def _commitments_closed(o: Order, it: Item) -> None:
                     f"{c.name} commitments closed with {len(c.committed)} commitment(s); "
                     "at least two are needed")
     c.step = Step.CLOSED
-    c.voids_due = set(c.participants - c.committed)
+    c.voids_due = sorted(c.participants - c.committed)
+    o.voiding = c if c.voids_due else None
     o.stage = f"{c.name} commitments closed"
 
 
 def _settlement(o: Order, it: Item) -> None:
-    """reveal, escrow_opened, contribution_void: one per participant (§5.1 (4))."""
+    """reveal, escrow_opened, contribution_void: one per participant (§5.1 (4), (5))."""
     c = o._ceremony(it)
     p = it.participant or ""
     if it.type == "contribution_void" and it.reason == "no-commitment":
-        if c.step != Step.CLOSED or p not in c.voids_due:
+        if c.step != Step.CLOSED or not c.voids_due or c.voids_due[0] != p:
             raise _fail(it, Rule.NO_COMMITMENT,
-                        f"no-commitment void of {p} is not one right after the {c.name} "
-                        "commitments_closed for a participant who did not commit")
-        c.voids_due.discard(p)
+                        f"no-commitment void of {p} is not the next one due right after the "
+                        f"{c.name} commitments_closed (one per participant who did not "
+                        "commit, in id order)")
+        c.voids_due.pop(0)
         c.settled.add(p)
+        if not c.voids_due:
+            o.voiding = None
         return
     if c.step != Step.CLOSED:
         when = "before commitments_closed" if c.step < Step.CLOSED else \
@@ -286,6 +449,18 @@ def _physical_entropy(o: Order, it: Item) -> None:
         raise _fail(it, Rule.PHYSICAL_ENTROPY,
                     f"{c.name} physical_entropy while {', '.join(pending)} are not settled")
     c.step = Step.PHYSICAL
+
+
+def _postponed(o: Order, it: Item) -> None:
+    c = o._ceremony(it)
+    if not o.beacon:
+        raise _fail(it, Rule.POSTPONEMENT, "beacon_postponed, but the rules name no chain")
+    if it.reason == "physical-entropy-late" and c.step >= Step.PHYSICAL:
+        raise _fail(it, Rule.POSTPONEMENT, f"{c.name} physical-entropy-late postponement "
+                    "after its physical_entropy")
+    if it.reason == "round-not-published" and c.step != Step.PHYSICAL:
+        raise _fail(it, Rule.POSTPONEMENT, f"{c.name} round-not-published postponement "
+                    "outside physical_entropy … beacon")
 
 
 def _beacon(o: Order, it: Item) -> None:
@@ -319,87 +494,240 @@ def _key_released(o: Order, it: Item) -> None:
     c.key_released = True
 
 
-def _rejections(o: Order, it: Item) -> None:
-    lot = o.ceremonies.get("lottery")
-    if lot is None or lot.step > Step.RECORDS:
-        raise _fail(it, Rule.REJECTIONS,
-                    "eligibility_rejections outside the lottery's ceremony_opened and "
-                    "input_frozen")
+def _summary(r: _Results, it: Item, rule: Rule, kind: str) -> None:
+    """A school's summary: the previous school complete, schools ascending."""
+    school = it.school or ""
+    if r.due:
+        raise _fail(it, rule, f"{kind} summary of {school} while {r.school} still has "
+                    f"{r.due} result(s) due")
+    if r.school is not None and school <= r.school:
+        raise _fail(it, rule, f"{kind} summary of {school} after that of {r.school} "
+                    "(schools ascending, once each)")
+    r.school, r.due, r.last_reg = school, it.count or 0, None
 
 
-def _lottery_seeded(o: Order) -> bool:
-    lot = o.ceremonies.get("lottery")
-    return lot is not None and lot.step == Step.SEEDED
+def _result(r: _Results, seq: int, school: str | None, reg: str | None, rule: Rule,
+            kind: str) -> None:
+    """One family's result: its school's, due, in ascending reg."""
+    if r.school is None or school != r.school:
+        raise PhaseError(seq, rule, f"{kind} result of school {school} outside its "
+                         "summary's run")
+    if r.due == 0:
+        raise PhaseError(seq, rule, f"more {kind} results for {r.school} than its summary "
+                         "counts")
+    if r.last_reg is not None and (reg or "") <= r.last_reg:
+        raise PhaseError(seq, rule, f"{kind} result {reg} after {r.last_reg} (ascending reg, "
+                         "once each)")
+    r.due -= 1
+    r.last_reg = reg
 
 
-def _lottery_results(o: Order, it: Item) -> None:
-    if not _lottery_seeded(o):
-        raise _fail(it, Rule.LOTTERY_RESULTS, "lottery_results before the lottery seed")
+def _lottery_allowed(o: Order, seq: int, type_: str) -> None:
+    if not o.seeded("lottery"):
+        raise PhaseError(seq, Rule.LOTTERY_RESULTS, f"{type_} before the lottery seed")
     if "bias_audit" in o.seen:
-        raise _fail(it, Rule.LOTTERY_RESULTS, "lottery_results after the bias_audit")
+        raise PhaseError(seq, Rule.LOTTERY_RESULTS, f"{type_} after the bias_audit")
+
+
+def _lottery_summary(o: Order, it: Item) -> None:
+    _lottery_allowed(o, it.seq, it.type)
+    _summary(o.lottery, it, Rule.LOTTERY_RESULTS, "lottery")
     o.stage = "lottery results being published"
 
 
+def _lottery_result(o: Order, it: Item) -> None:
+    _lottery_result_at(o, it.seq, it.type, it.school, it.reg)
+
+
+def _lottery_result_at(o: Order, seq: int, type_: str, school: str | None,
+                       reg: str | None) -> None:
+    _lottery_allowed(o, seq, type_)
+    _result(o.lottery, seq, school, reg, Rule.LOTTERY_RESULTS, "lottery")
+
+
 def _bias_audit(o: Order, it: Item) -> None:
-    if not _lottery_seeded(o):
+    if not o.seeded("lottery"):
         raise _fail(it, Rule.BIAS_AUDIT, "bias_audit before the lottery seed")
-    if "bias_audit" in o.seen:  # also covers "before the grouping ceremony_opened",
-        raise _fail(it, Rule.BIAS_AUDIT, "a second bias_audit")  # which needs the audit
+    if "bias_audit" in o.seen:
+        raise _fail(it, Rule.BIAS_AUDIT, "a second bias_audit")
+    if o.lottery.due:
+        raise _fail(it, Rule.LOTTERY_RESULTS, f"bias_audit while {o.lottery.school} still has "
+                    f"{o.lottery.due} lottery_result(s) due")
     o.stage = "lottery results published"
 
 
-def _payments(o: Order, it: Item) -> None:
-    """payment_round, promotions, payments_closed (§11.3 (3), §7.5)."""
+def _payments_allowed(o: Order, it: Item) -> _Payments:
+    p = o.payments
     if "bias_audit" not in o.seen:
         raise _fail(it, Rule.PAYMENTS, f"{it.type} before the bias_audit")
-    if "payments_closed" in o.seen:
+    if p.payments_closed:
         raise _fail(it, Rule.PAYMENTS, f"{it.type} after payments_closed")
-    if it.type == "promotions" and "payment_round" not in o.seen:
-        raise _fail(it, Rule.PAYMENTS, "promotions before any payment_round")
-    o.stage = "payments closed" if it.type == "payments_closed" else "payment window"
+    return p
 
 
-def _seeded(o: Order, name: str) -> bool:
-    c = o.ceremonies.get(name)
-    return c is not None and c.step == Step.SEEDED
+def _round_entry(o: Order, it: Item) -> _Payments:
+    """forfeit, lock, payment_round: the entries of round closed + 1."""
+    p = _payments_allowed(o, it)
+    if p.due:
+        raise _fail(it, Rule.PAYMENTS, f"{it.type} while round {p.closed}'s promotions of "
+                    f"{', '.join(p.due)} are due")
+    if p.ended:
+        raise _fail(it, Rule.PAYMENTS, f"{it.type} after round {p.closed}, which promoted "
+                    "nobody and so ended the payment window (only payments_closed follows)")
+    if it.round != p.closed + 1:
+        raise _fail(it, Rule.PAYMENTS, f"{it.type} of round {it.round}; the open round is "
+                    f"{p.closed + 1}")
+    o.stage = "payment window"
+    return p
 
 
-def _grouping_results(o: Order, it: Item) -> None:
-    if not _seeded(o, "grouping"):
-        raise _fail(it, Rule.GROUPING_RESULTS, "grouping_results before the grouping seed")
+def _forfeit(o: Order, it: Item) -> None:
+    p = _round_entry(o, it)
+    if p.in_locks:
+        raise _fail(it, Rule.PAYMENTS, "forfeit after the round's locks")
+    if p.last_reg is not None and (it.reg or "") <= p.last_reg:
+        raise _fail(it, Rule.PAYMENTS, f"forfeit {it.reg} after {p.last_reg} (ascending reg)")
+    p.last_reg = it.reg
+    p.forfeits += 1
+    p.forfeit_schools.add(it.school or "")
+
+
+def _lock(o: Order, it: Item) -> None:
+    p = _round_entry(o, it)
+    if not p.in_locks:
+        p.in_locks, p.last_reg = True, None
+    if p.last_reg is not None and (it.reg or "") <= p.last_reg:
+        raise _fail(it, Rule.PAYMENTS, f"lock {it.reg} after {p.last_reg} (ascending reg)")
+    p.last_reg = it.reg
+    p.locks += 1
+
+
+def _payment_round(o: Order, it: Item) -> None:
+    p = _round_entry(o, it)
+    if (it.count, it.count2) != (p.forfeits, p.locks):
+        raise _fail(it, Rule.PAYMENTS, f"payment_round {it.round} counts {it.count} forfeits "
+                    f"and {it.count2} locks; the round lists {p.forfeits} and {p.locks}")
+    p.closed += 1
+    p.due = sorted(p.forfeit_schools)
+    p.forfeits = p.locks = p.promoted = 0
+    p.last_reg, p.in_locks, p.any_promoted = None, False, False
+    p.forfeit_schools = set()
+    p.ended = not p.due
+
+
+def _promotion_school(o: Order, it: Item) -> _Payments:
+    p = _payments_allowed(o, it)
+    if it.round != p.closed or not p.due or it.school != p.due[0]:
+        want = f"school {p.due[0]} of round {p.closed}" if p.due else "none"
+        raise _fail(it, Rule.PAYMENTS, f"{it.type} of school {it.school} in round {it.round}; "
+                    f"promotions due: {want}")
+    return p
+
+
+def _promotion(o: Order, it: Item) -> None:
+    p = _promotion_school(o, it)
+    p.promoted += 1
+    p.any_promoted = True
+
+
+def _promotions(o: Order, it: Item) -> None:
+    p = _promotion_school(o, it)
+    if it.count != p.promoted:
+        raise _fail(it, Rule.PAYMENTS, f"promotions of {it.school} counts {it.count} "
+                    f"promoted; {p.promoted} promotion entries precede it")
+    p.due.pop(0)
+    p.promoted = 0
+    p.ended = not p.due and not p.any_promoted
+
+
+def _payments_closed(o: Order, it: Item) -> None:
+    p = _payments_allowed(o, it)
+    if p.due:
+        raise _fail(it, Rule.PAYMENTS, f"payments_closed while round {p.closed}'s promotions "
+                    f"of {', '.join(p.due)} are due")
+    if p.forfeits or p.locks:
+        raise _fail(it, Rule.PAYMENTS, f"payments_closed inside round {p.closed + 1}")
+    if it.round != p.closed:
+        raise _fail(it, Rule.PAYMENTS, f"payments_closed says {it.round} rounds; "
+                    f"{p.closed} were logged")
+    if p.closed and not p.ended:
+        raise _fail(it, Rule.PAYMENTS, f"payments_closed after round {p.closed}, which "
+                    "promoted someone (its offers are settled in a further round)")
+    p.payments_closed = True
+    o.stage = "payments closed"
+
+
+def _grouping_allowed(o: Order, seq: int, type_: str) -> None:
+    if not o.seeded("grouping"):
+        raise PhaseError(seq, Rule.GROUPING_RESULTS, f"{type_} before the grouping seed")
     if "teachers" in o.ceremonies:
-        raise _fail(it, Rule.GROUPING_RESULTS,
-                    "grouping_results after the teachers ceremony_opened")
+        raise PhaseError(seq, Rule.GROUPING_RESULTS,
+                         f"{type_} after the teachers ceremony_opened")
     if "grouping" in o.published:
-        raise _fail(it, Rule.PUBLISHED, "grouping_results after the grouping was published")
-    o.stage = "grouping published"
+        raise PhaseError(seq, Rule.PUBLISHED, f"{type_} after the grouping was published")
 
 
-def _matching_results(o: Order, it: Item) -> None:
-    if not _seeded(o, "teachers"):
-        raise _fail(it, Rule.MATCHING_RESULTS, "matching_results before the teachers seed")
-    if "notifications_sent" in o.seen:
-        raise _fail(it, Rule.MATCHING_RESULTS, "matching_results after notifications_sent")
+def _grouping_summary(o: Order, it: Item) -> None:
+    _grouping_allowed(o, it.seq, it.type)
+    _summary(o.grouping, it, Rule.GROUPING_RESULTS, "grouping")
+    o.stage = "grouping results being published"
+
+
+def _grouping_result(o: Order, it: Item) -> None:
+    _grouping_result_at(o, it.seq, it.type, it.school, it.reg)
+
+
+def _grouping_result_at(o: Order, seq: int, type_: str, school: str | None,
+                        reg: str | None) -> None:
+    _grouping_allowed(o, seq, type_)
+    _result(o.grouping, seq, school, reg, Rule.GROUPING_RESULTS, "grouping")
+
+
+def _matching_result(o: Order, it: Item) -> None:
+    if not o.seeded("teachers"):
+        raise _fail(it, Rule.MATCHING_RESULTS, "matching_result before the teachers seed")
+    if ("class", None) in o.notified:
+        raise _fail(it, Rule.MATCHING_RESULTS, "matching_result after the class notification")
     if "teachers" in o.published:
-        raise _fail(it, Rule.PUBLISHED, "matching_results after the teachers were published")
-    o.stage = "matching published"
+        raise _fail(it, Rule.PUBLISHED, "matching_result after the teachers were published")
+    key = (it.school or "", it.klass or "")
+    if o.last_class is not None and key <= o.last_class:
+        raise _fail(it, Rule.MATCHING_RESULTS, f"matching_result {key} after {o.last_class} "
+                    "(schools then classes ascending, once each)")
+    o.last_class = key
+    o.stage = "matching being published"
 
 
 def _notifications(o: Order, it: Item) -> None:
-    if "matching_results" not in o.seen:
-        raise _fail(it, Rule.NOTIFICATIONS, "notifications_sent before any matching_results")
-    o.stage = "notifications sent"
+    topic, rnd, p = it.topic or "", it.round, o.payments
+    if (topic, rnd) in o.notified:
+        raise _fail(it, Rule.NOTIFICATIONS, f"a second {topic} notification for round {rnd}")
+    if topic in ("draw", "payment_reminder") and "bias_audit" not in o.seen:
+        raise _fail(it, Rule.NOTIFICATIONS, f"{topic} notification before the bias_audit")
+    if topic == "payment_reminder" and p.payments_closed:
+        raise _fail(it, Rule.NOTIFICATIONS, "payment_reminder after payments_closed")
+    if topic in ("forfeit", "promotion") and (
+            rnd is None or rnd > p.closed or (rnd == p.closed and p.due)):
+        raise _fail(it, Rule.NOTIFICATIONS, f"{topic} notification for round {rnd} before "
+                    "that round's last entry")
+    if topic == "class" and o.last_class is None:
+        raise _fail(it, Rule.NOTIFICATIONS, "class notification before any matching_result")
+    o.notified.add((topic, rnd))
 
 
-_RESULTS_OF = {"lottery": "bias_audit", "grouping": "grouping_results",
-               "teachers": "matching_results"}
+_RESULTS_OF = {"lottery": "the bias_audit", "grouping": "the grouping results",
+               "teachers": "the matching results"}
 
 
 def _published(o: Order, it: Item) -> None:
     name = it.ceremony or ""
-    needs = _RESULTS_OF.get(name)
-    if needs is None or needs not in o.seen:
-        raise _fail(it, Rule.PUBLISHED, f"published {name} before its results ({needs})")
+    if name in o.published:
+        raise _fail(it, Rule.PUBLISHED, f"{name} published twice")
+    ready = ("bias_audit" in o.seen if name == "lottery"
+             else o.seeded(name) and not o.grouping.due if name == "grouping"
+             else o.seeded(name))
+    if not ready:
+        raise _fail(it, Rule.PUBLISHED, f"published {name} before {_RESULTS_OF[name]}")
     o.published.add(name)
     if name == "teachers":
         o.stage = "season published"
@@ -413,37 +741,48 @@ def _correction(o: Order, it: Item) -> None:
 
 _HANDLERS: dict[str, Callable[[Order, Item], None]] = {
     "event_created": _event_created,
+    "window_set": _window,
+    "window_removed": _window,
+    "rehearsal_recorded": _rehearsal_recorded,
+    "locks_recorded": _anywhere,
     "ceremony_opened": _ceremony_opened,
     "eligibility_rejections": _rejections,
     "input_records": _input_records,
     "input_frozen": _input_frozen,
+    "input_withdrawn": _input_withdrawn,
     "commitment": _commitment,
     "commitments_closed": _commitments_closed,
     "reveal": _settlement,
     "escrow_opened": _settlement,
     "contribution_void": _settlement,
     "physical_entropy": _physical_entropy,
+    "beacon_postponed": _postponed,
     "beacon": _beacon,
     "seed": _seed,
     "escrow_key_released": _key_released,
-    "lottery_results": _lottery_results,
+    "lottery_summary": _lottery_summary,
+    "lottery_result": _lottery_result,
     "bias_audit": _bias_audit,
-    "payment_round": _payments,
-    "promotions": _payments,
-    "payments_closed": _payments,
-    "grouping_results": _grouping_results,
-    "matching_results": _matching_results,
+    "forfeit": _forfeit,
+    "lock": _lock,
+    "payment_round": _payment_round,
+    "promotion": _promotion,
+    "promotions": _promotions,
+    "payments_closed": _payments_closed,
+    "grouping_summary": _grouping_summary,
+    "grouping_result": _grouping_result,
+    "matching_result": _matching_result,
     "notifications_sent": _notifications,
-    "published": _published,
     "correction": _correction,
+    "published": _published,
 }
 TYPES = frozenset(_HANDLERS)
 """Every entry type the phase order knows; the same set as records.BODIES (tested)."""
 
 
-def check_order(items: Iterable[Item], beacon: bool) -> Order:
-    """Enforce §11.3 over the whole log; the returned Order tells how far it came."""
-    o = Order(beacon)
+def check_order(items: Iterable[Item], beacon: bool, rehearsal: bool = False) -> Order:
+    """Enforce §11.3 over a whole log; the returned Order tells how far it came."""
+    o = Order(beacon, rehearsal)
     for it in items:
         o.feed(it)
     if o.entries == 0:

@@ -123,9 +123,11 @@ def check_file(v: Verification, school: str, path: Path) -> dict[str, Any]:
     """§15 re-check of one school's register file against the verified grouping."""
     if not v.ok:
         raise VerificationError("register", "§15", "the bundle did not verify; no re-check")
-    grouped = v.state.grouping.get(school)
-    if grouped is None:
+    from verifier.steps.classes import grouped as logged  # the verified grouping (step 17)
+    found = next((g for g in logged(v.ctx) if g.school == school), None)
+    if found is None:
         raise VerificationError("register", "§15", f"no grouping results for school {school}")
+    grouped = found.classes
     try:
         data = path.read_bytes()
     except OSError as exc:

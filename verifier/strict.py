@@ -41,6 +41,7 @@ REG = re.compile(r"[A-Z0-9]{4,32}")
 ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+CLOCK = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]")
 DECIMAL = re.compile(r"0|[1-9][0-9]*")
 B64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 
@@ -201,6 +202,11 @@ def time(value: Any) -> str:
     except ValueError:
         raise StrictError(f"bad time {value!r} (§1)") from None
     return value
+
+
+def seconds(value: str) -> int:
+    """Unix seconds of a §1 time already checked by ``time`` (exact: UTC, no leap seconds)."""
+    return int(_dt.datetime.fromisoformat(value[:-1]).replace(tzinfo=_dt.UTC).timestamp())
 
 
 def wrap(step: str, section: str, exc: StrictError) -> VerificationError:

@@ -1,9 +1,11 @@
 """Running the step table over one bundle, behind one error boundary.
 
 ``Verification.run()`` runs every step of `verifier.steps.STEPS` in order. A
-step fails with its VerificationError's diagnostics; any other exception is a
-verifier bug, reported as the step's failure (✗ with the exception) rather than
-raised, so no bundle, however malformed, can crash the verifier.
+step fails with its VerificationError's diagnostics; a step that cannot run here
+(NotChecked: no openings, no py_ecc, no policy) is *not checked*, never passed;
+any other exception is a verifier bug, reported as the step's failure (✗ with
+the exception) rather than raised, so no bundle, however malformed, can crash
+the verifier.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 
 from verifier import note
 from verifier.bundle import Bundle
-from verifier.errors import VerificationError
+from verifier.errors import NotChecked, VerificationError
 from verifier.log import LogState
 from verifier.steps import STEPS, Context, Options, Step
 
@@ -26,6 +28,12 @@ class Status(StrEnum):
     PASS = "pass"
     FAIL = "fail"
     SKIPPED = "skipped"
+    NOT_CHECKED = "not checked"
+    """The step checked what it could and says what it could not; never a pass."""
+
+
+SATISFIES = frozenset({Status.PASS, Status.NOT_CHECKED})
+"""A step needing another runs when that one passed or checked all it could."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,8 @@ def _run_step(step: Step, ctx: Context) -> StepResult:
         detail = step.check(ctx)
     except VerificationError as exc:
         return StepResult(step.number, step.name, step.section, Status.FAIL, exc.diagnostics())
+    except NotChecked as exc:
+        return StepResult(step.number, step.name, step.section, Status.NOT_CHECKED, exc.detail)
     except Exception as exc:  # the one boundary: report, never crash
         return StepResult(step.number, step.name, step.section, Status.FAIL,
                           f"unexpected error in the verifier, {type(exc).__name__}: {exc} "
@@ -78,7 +88,7 @@ class Verification:
     def _run(self) -> None:
         status: dict[int, Status] = {}
         for step in STEPS:
-            missing = [n for n in step.needs if status.get(n) != Status.PASS]
+            missing = [n for n in step.needs if status.get(n) not in SATISFIES]
             if missing:
                 said = ", ".join(f"step {n} ({status.get(n, Status.SKIPPED).value})"
                                  for n in missing)
@@ -91,7 +101,18 @@ class Verification:
 
     @property
     def ok(self) -> bool:
-        return bool(self.results) and all(r.status == Status.PASS for r in self.results)
+        """No step failed (or was skipped for a failure); some may be not checked."""
+        return bool(self.results) and all(r.status in SATISFIES for r in self.results)
+
+    @property
+    def not_checked(self) -> list[StepResult]:
+        return [r for r in self.results if r.status == Status.NOT_CHECKED]
+
+    @property
+    def rehearsal(self) -> bool:
+        """The rule set says rehearsal (演练, §19): never an official result."""
+        rules = self.ctx.state.rules
+        return rules is not None and rules.rehearsal
 
     # What the CLI, proofs (§14) and the register check (§15) read.
 

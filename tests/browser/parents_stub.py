@@ -106,8 +106,8 @@ class Stub:
         env = dict(ENV)
         if self.source == "static":
             env["SUNSHINE_PUBLICATION_URL"] = f"{base}/pub"
-        env["SUNSHINE_PUBLIC_URL"] = base
-        return parents_config(EVENT, LOG_KEY, POLICY, drawn=self.drawn, env=env)
+        return parents_config(EVENT, LOG_KEY, POLICY, drawn=self.drawn, public_base_url=base,
+                              env=env)
 
     # ---------------------------------------------------------------- routes
 

@@ -3,13 +3,12 @@ browser). Each test asserts what the screen, the family or the supervisor sees."
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from playwright.sync_api import Page, expect
 
 from lottery_service.api.i18n import t
-from lottery_service.demo import DemoRun, simulated_dice
+from lottery_service.demo import DemoRun
 from lottery_service.demo.district import generate_district
 from lottery_service.lookup import ApplicantResult
 from lottery_service.runtime import Runtime
@@ -72,83 +71,7 @@ def _assert_labelled(page: Page) -> None:
 
 
 # ----------------------------------------------------------------- (a) ceremony
-
-
-def test_ceremony_screen_shows_the_whole_ceremony_live_G1(runtime: Runtime, server: str,
-                                                         new_page: Any) -> None:
-    district = generate_district(applicants=APPLICANTS, event_id="hall-2026")
-    run = DemoRun(runtime, district, say=lambda _: None)
-    steps = dict(run.steps())
-    steps["setup"]()
-    page = new_page(viewport={"width": 1920, "height": 1080})
-    page.goto(f"{server}/events/hall-2026/ceremony")
-    expect(page.locator("#title")).to_have_text(district.rules.title)
-    expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
-    expect(page.locator(".qr-code svg")).to_have_count(2)
-
-    steps["registration"]()
-    steps["freeze-roster"]()
-    lottery = run.state().ceremony("lottery")
-    expect(page.locator("#roster-root")).to_contain_text(lottery.input_root.hex())
-    expect(page.locator("#roster-counts tbody tr")).to_have_count(len(run.state().schools()))
-
-    steps["lottery-commitments"]()
-    commitments = run.state().ceremony("lottery").commitments
-    assert len(commitments) == 4
-    for participant, com in commitments.items():
-        expect(page.locator(f"#p-lottery-{participant} td.hash")).to_have_text(
-            com.hex()[:16] + "…")
-
-    steps["lottery-reveals"]()
-    openings = run.state().ceremony("lottery").openings
-    words = {"reveal": t("zh", "revealed"), "escrow_opened": t("zh", "escrow_opened")}
-    for participant, (how, _) in openings.items():
-        expect(page.locator(f"#p-lottery-{participant} td").last).to_have_text(words[how])
-
-    # A refresh mid-ceremony rebuilds the screen from the log (replay from seq 0).
-    page.reload()
-    for participant, com in commitments.items():
-        expect(page.locator(f"#p-lottery-{participant} td.hash")).to_have_text(
-            com.hex()[:16] + "…")
-    expect(page.locator("#p-lottery-parent-rep-1 td").last).to_have_text(words["escrow_opened"])
-    expect(page.locator("#seed-lottery")).to_have_count(0)  # nothing the log does not say
-
-    steps["lottery-seed"]()
-    seed = run.state().ceremony("lottery").seed
-    assert seed is not None
-    expect(page.locator("#seed-lottery")).to_have_text(seed.hex())
-    dice = [str(v) for v in simulated_dice("hall-2026", "lottery", district.rules.dice)]
-    expect(page.locator("#dice-lottery .die")).to_have_text(dice)
-    expect(page.locator("#cer-lottery .inputs")).to_contain_text(lottery.input_root.hex()[:16])
-    page.wait_for_timeout(2_600)  # let the dice settle before the picture
-    page.screenshot(path=screenshot_path("ceremony-1920x1080.png"))
-
-    steps["draw"]()
-    results = run.result_index().results
-    school = sorted(run.state().schools(), key=lambda s: s.id)[0].id
-    admitted = sorted(r.reg for r in results.values()
-                      if r.school == school and r.outcome == "admitted")
-    card = page.locator(f'.school-card[data-school="{school}"]')
-    expect(card).to_be_visible()
-    expect(card.locator("ol.admitted li")).to_have_count(len(admitted))
-    expect(card.locator(f'ol.admitted li[data-reg="{admitted[0]}"]')).to_contain_text(
-        results[admitted[0]].name)
-    waiting = sorted((r for r in results.values() if r.school == school and r.waiting),
-                     key=lambda r: r.waiting or 0)
-    if waiting:
-        expect(card.locator("ol.waiting li").first).to_have_attribute("data-reg", waiting[0].reg)
-    page.wait_for_timeout(1_500)
-    page.screenshot(path=screenshot_path("ceremony-results-1920x1080.png"))
-
-    for name in ("payments", "cohort-and-plans", "freeze-grouping", "grouping-commitments",
-                 "grouping-reveals", "grouping-seed", "group", "teachers", "freeze-teachers",
-                 "teachers-commitments", "teachers-reveals", "teachers-seed", "match"):
-        steps[name]()
-    state = run.state()
-    expect(page.locator("#seed-grouping")).to_have_text(state.ceremony("grouping").seed.hex())
-    expect(page.locator("#seed-teachers")).to_have_text(state.ceremony("teachers").seed.hex())
-    expect(page.locator("#res-grouping article")).to_have_count(len(state.grouped_schools))
-    expect(page.locator("#res-matching article")).to_have_count(len(state.matched_schools))
+# The ceremony screen has its own files: tests/browser/test_ceremony*.py.
 
 
 # ------------------------------------------------------------------ (b) parents
@@ -190,40 +113,6 @@ def test_supervisor_register_upload_lists_moved_pupil_S9(season: Season, server:
 
 
 # -------------------------------------------------------------- (d) proof.js
-
-
-def test_proof_js_passes_the_proof_vectors_in_chromium(server: str, new_page: Any,
-                                                       season: Season) -> None:
-    cases = json.loads(PROOF_VECTORS.read_text())["cases"]
-    page = new_page()
-    page.goto(f"{server}/events/demo-2026/check")
-    outcomes = page.evaluate("""async (cases) => {
-      const { checkProof } = await import("/static/proof.js");
-      const { ProofError } = await import("/static/errors.js");
-      const out = [];
-      for (const c of cases) {
-        const i = c.input;
-        const options = { reg: i.reg, pinnedKey: i.pinned_key ?? undefined,
-                          trustedCheckpoint: i.trusted_checkpoint ?? undefined };
-        try {
-          out.push({ name: c.name, result: await checkProof(i.proof, options) });
-        } catch (e) {
-          out.push({ name: c.name, error: e instanceof ProofError ? "ProofError" : String(e),
-                     step: e.step });
-        }
-      }
-      return out;
-    }""", cases)
-    assert len(outcomes) == len(cases)
-    for case, got in zip(cases, outcomes, strict=True):
-        if "error" in case:
-            got_error = (got.get("error"), got.get("step"))
-            assert got_error == (case["error"], case["step"]), case["name"]
-        else:
-            assert got.get("result") == case["expected"], case["name"]
-
-
-# ------------------------------------------------------------------ operator
 
 
 def test_operator_import_shows_row_errors_and_steps_call_the_api_G2(

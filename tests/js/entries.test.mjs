@@ -59,13 +59,9 @@ test("ENTRY_BODIES is PROTOCOL.md §11.2, type for type and member for member", 
   assert.ok(Object.isFrozen(ENTRY_BODIES) && Object.isFrozen(ENTRY_BODIES.lock) && Object.isFrozen(ENTRY_TYPES));
 });
 
-// The vector generators still write ceremony_opened with v1's `entropy_at`; PROTOCOL.md
-// §5.6/§11.2 (normative) names it `physical_entropy_by`, so those entries are skipped here.
-const STALE = (c) => c.type === "ceremony_opened" && "entropy_at" in c.body;
-
 test("every valid entry of log_entries.json parses, at its seq and event", () => {
   assert.ok(DOC.valid.length >= 33);
-  for (const c of DOC.valid.filter((x) => !STALE(x))) {
+  for (const c of DOC.valid) {
     const e = JSON.parse(c.entry);
     assert.deepEqual(JSON.parse(JSON.stringify(parseEntry(c.entry, e.seq, e.event).body)), c.body, c.name);
     throwsAt(() => parseEntry(c.entry, e.seq + 1, e.event), "entry");
@@ -78,11 +74,10 @@ test("every invalid entry of log_entries.json is refused", () => {
   for (const c of DOC.invalid) throwsAt(() => parseEntry(c.entry), "entry");
 });
 
-test("every entry of receipt_log parses (but its stale ceremony_opened, as above)", () => {
+test("every entry of receipt_log parses", () => {
   const lines = readFileSync(join(VECTORS, "receipt_log", "entries.jsonl"), "utf-8").trimEnd().split("\n");
   let n = 0;
   for (const [i, line] of lines.entries()) {
-    if (JSON.parse(line).type === "ceremony_opened") continue;
     parseEntry(line, i);
     n++;
   }

@@ -25,8 +25,20 @@ BUILT = (
     + [f"stage.{s}" for s in ("direct", "community", "district", "city")]
     + [f"ceremony_{c}" for c in ("lottery", "grouping", "teachers")]
     + ["committed", "revealed", "escrow_opened", "void"]  # ceremony-model.js OPENING_STATUS
+    + [f"role.{r}" for r in ("notary", "supervisor", "parent-rep", "bureau")]  # participate.js
     + [f"cstep.{c}" for c in ("not_opened", "committing", "revealing", "entropy", "beacon",
                               "seeded")]
+    # ceremony.js: the banner's step (views/ceremony.py Step), roles (§5.2), statuses,
+    # void and postponement reasons (§5.4, §5.6), marks (§7.5)
+    + [f"h.step.{k}" for k in ("waiting", "scheduled", "scheduled_at", "input", "committing",
+                               "revealing", "dice", "dice_by", "beacon", "seeding", "seeded",
+                               "results", "drawn", "payment", "payments_closed", "grouped",
+                               "matched")]
+    + [f"h.role.{r}" for r in ("notary", "supervisor", "parent-rep", "bureau")]
+    + [f"h.status.{s}" for s in ("committed", "revealed", "escrow_opened", "void")]
+    + [f"h.void.{r}" for r in ("no-commitment", "escrow-invalid", "escrow-holder-absent")]
+    + [f"h.postponed.{r}" for r in ("physical-entropy-late", "round-not-published")]
+    + [f"h.mark.{m}" for m in ("forfeited", "promoted", "locked")]
 )
 # t("key"), S["key"], S.key, and any "p.…", "w.…" or "c.…" literal.
 LITERAL = re.compile(r'\bt\(\s*"([a-z_.]+)"|\bS\["([a-z_.]+)"\]|\bS\.([a-z_]+)\b'
@@ -37,7 +49,9 @@ def _used() -> set[str]:
     keys: set[str] = set(BUILT)
     for path in STATIC.glob("*.js"):
         for match in LITERAL.finditer(path.read_text(encoding="utf-8")):
-            keys.add(next(g for g in match.groups() if g))
+            key = next(g for g in match.groups() if g)
+            if not key.endswith("."):  # t("h.step." + key): a prefix of keys in BUILT
+                keys.add(key)
     return keys
 
 

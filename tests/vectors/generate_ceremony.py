@@ -420,7 +420,8 @@ def seed_case(name: str, inp: Json, note: str | None = None) -> Json:
         bodies.append({"type": "eligibility_rejections",
                        "body": {"count": 0, "root": mth([]).hex()}})
     bodies += [
-        {"type": "input_records", "body": {"ceremony": ceremony, "records": inp["records"]}},
+        {"type": "input_records", "body": {"ceremony": ceremony,
+                                           "records": [json.loads(x) for x in leaves]}},
         {"type": "input_frozen", "body": {"ceremony": ceremony, "root": root.hex(),
                                           "size": len(leaves)}},
     ]
@@ -537,7 +538,7 @@ def random_records(rng: random.Random, ceremony: str, n: int) -> list[Json]:
     if ceremony == "grouping":
         recs = [pupil(r, rng.choice(names), rng.choice("FM"), rng.choice([[], ["sen"]]),
                       rng.choice(["S001", "S002"])) for r in regs]
-        return [*recs, *({"type": "class-plan", "school": s,
+        return [*recs, *({"type": "class-plan", "school": s, "name": f"{s}校",
                           "classes": [{"id": "01", "capacity": 45}]} for s in ("S001", "S002"))]
     recs = [applicant(r, rng.choice(names), rng.choice("FM"),
                       school=rng.choice(["S001", "S002"]),
@@ -677,11 +678,12 @@ def seed_vectors() -> Json:
             "| commitment | opening | seed | seed_entry and the section that refuses them."),
         "notes": [
             "ephemeral_private keys are fixed for reproducibility; §5.4 requires fresh ones.",
-            "the dice witness is an input of physical_entropy and does not enter the seed (§5.7); "
-            "without a beacon physical_entropy_by and beacon_round are null (§5.6).",
+            "Without a beacon ceremony_opened's physical_entropy_by and beacon_round are null "
+            "(§5.6); the dice witness does not enter the seed (§5.7).",
             "commitment entries are listed in participant-id order; §5.1 fixes no order "
             "among them (they arrive when each participant commits).",
-            "A ceremony's input_records are logged as one part here (small inputs, §11.1).",
+            "A ceremony's input_records are logged as one part here (small inputs, §11.1), "
+            "in the input tree's (sorted) order.",
         ],
         "beacon_cases_todo": [],
         "beacon_cases_todo_note": (
@@ -896,7 +898,7 @@ def input_tree_vectors() -> Json:
                     siblings={"group": "G1", "mode": "together"}),
               pupil("2026100001", "赵*一", "M", [], siblings={"group": "G1", "mode": "together"}),
               pupil("2026100003", "刘*", "F", [], same_name="N1"),
-              {"type": "class-plan", "school": "S001",
+              {"type": "class-plan", "school": "S001", "name": "S001校",
                "classes": [{"id": "01", "capacity": 45}, {"id": "02", "capacity": 40}]}]
     teachers = [{"type": "teacher", "school": "S001", "id": "T0002", "name": "王*芳"},
                 {"type": "teacher", "school": "S001", "id": "T0001", "name": "李*"}]

@@ -358,7 +358,7 @@ def pupil(reg: str, school: str, gender: str, strata: tuple[str, ...] = (),
 
 
 def plan(school: str, caps: list[int]) -> Json:
-    return {"type": "class-plan", "school": school,
+    return {"type": "class-plan", "school": school, "name": f"{school}校",
             "classes": [{"id": f"{i + 1:02d}", "capacity": c} for i, c in enumerate(caps)]}
 
 

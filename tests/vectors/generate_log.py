@@ -176,7 +176,7 @@ RECORDS = {  # §3.2
                   "attrs": HEX32,
                   "siblings": nullable(obj({"group": ID, "mode": enum("together", "apart")})),
                   "same_name": nullable(ID)}),
-    "class-plan": obj({"type": enum("class-plan"), "school": ID, "classes": array(
+    "class-plan": obj({"type": enum("class-plan"), "school": ID, "name": text, "classes": array(
         obj({"id": ID, "capacity": integer(1)}), nonempty=True)}),
     "teacher": obj({"type": enum("teacher"), "school": ID, "id": ID, "name": text}),
 }
@@ -221,7 +221,7 @@ BODIES: dict[str, Any] = {  # §11.2, row by row
     "ceremony_opened": obj({"ceremony": CEREMONY, "participants": array(PARTICIPANT),
                             "participants_hash": HEX32, "escrow_key": b64_bytes(32),
                             "physical_entropy_by": nullable(time),
-                            "beacon_round": nullable(COUNT)}),
+                            "beacon_round": nullable(integer(1))}),
     "eligibility_rejections": obj({"count": COUNT, "root": HEX32}),
     "input_records": obj({"ceremony": CEREMONY, "records": array(record, nonempty=True)}),
     "input_frozen": obj({"ceremony": CEREMONY, "root": HEX32, "size": COUNT}),
@@ -235,8 +235,11 @@ BODIES: dict[str, Any] = {  # §11.2, row by row
         "no-commitment", "escrow-invalid", "escrow-holder-absent")}),
     "physical_entropy": obj({"ceremony": CEREMONY, "witness": ID,
                              "values": array(enum(1, 2, 3, 4, 5, 6), nonempty=True)}),
-    "beacon": obj({"chain": HEX32, "round": integer(1), "randomness": HEX32,
-                   "signature": pattern("hex")}),
+    "beacon_postponed": obj({"ceremony": CEREMONY, "reason": enum(
+        "physical-entropy-late", "round-not-published"), "round": integer(1),
+        "physical_entropy_by": time, "beacon_round": integer(1)}),
+    "beacon": obj({"ceremony": CEREMONY, "chain": HEX32, "round": integer(1),
+                   "randomness": HEX32, "signature": pattern("hex")}),
     "seed": obj({"ceremony": CEREMONY, "seed": HEX32, "input_root": HEX32,
                  "input_size": COUNT}),
     "escrow_key_released": obj({"ceremony": CEREMONY, "private_key": b64_bytes(32)}),

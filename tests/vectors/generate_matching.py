@@ -62,7 +62,7 @@ def reference_match(plans: list[Json], teachers: list[Json], seed: bytes) -> Jso
 
 
 def plan(school: str, n: int) -> Json:
-    return {"type": "class-plan", "school": school,
+    return {"type": "class-plan", "school": school, "name": f"{school}校",
             "classes": [{"id": f"{i + 1:02d}", "capacity": 45} for i in range(n)]}
 
 

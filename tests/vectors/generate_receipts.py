@@ -267,7 +267,8 @@ def season() -> Json:
               for sid, regs in holders.items() for reg in regs]
     cohort.append((*OUTSIDE_PUPIL, "S001"))
     pupils = [pupil(reg, name, g, strata, sid) for reg, name, g, strata, sid in cohort]
-    plans = [{"type": "class-plan", "school": sid, "classes": [{"id": "01", "capacity": 45}]}
+    plans = [{"type": "class-plan", "school": sid, "name": f"{sid}校",
+              "classes": [{"id": "01", "capacity": 45}]}
              for sid in ("S001", "S002")]
     grp = ceremony_bodies("grouping", [*pupils, *plans],
                           {"bureau-1": "d4" * 32, "notary-1": "e5" * 32, "parent-rep-1": "f6" * 32},

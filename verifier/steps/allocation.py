@@ -1,117 +1,168 @@
-"""Steps 10–14: eligibility, lottery, bias audit, payments, global lock (§6–§8)."""
+"""Steps 13–16: lottery results, bias audit, payment rounds, global lock (§6–§8).
+
+The lottery step recomputes every school's summary and results and compares the
+results' canonical bytes through the per-school digest the streaming pass kept
+(log.SchoolResults); only on a mismatch does it read the log again, to name the
+first result that differs.
+"""
 
 from __future__ import annotations
 
-from verifier import bias, ceremony, draw, log
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+from verifier import bias, ceremony, draw, strict
 from verifier.errors import VerificationError
+from verifier.log import SchoolResults
 from verifier.steps.context import Context
 
 
-def parts_complete(parts: list[tuple[int, int]], what: str) -> None:
-    """The (part, parts) pairs of one school's entries are 0..n-1 once each (§11.1)."""
-    n = parts[0][1] if parts else 0
-    if not parts or sorted(parts) != [(k, n) for k in range(n)]:
-        raise VerificationError("parts", "§11.1", f"{what}: parts are not 0..{n - 1} once each")
+def logged_schools(logged: Sequence[str], expected: Sequence[str], final: bool,
+                   what: str, section: str) -> None:
+    """§11.3: results per school of the input in ascending id; all of them once final."""
+    extra = sorted(set(logged) - set(expected))
+    if extra:
+        raise VerificationError(what, section, f"results for {extra[0]}, which is not in the "
+                                "input")
+    want = list(expected) if final else list(expected)[:len(logged)]
+    if sorted(logged) != want:
+        missing = next(s for s in want if s not in logged)
+        raise VerificationError(what, f"{section}, §11.3",
+                                f"the results of school {missing} are missing")
 
 
-def rejections(ctx: Context) -> str:
-    """Step 10: no rejected application is in the roster (§7.1)."""
-    rejected = set(ctx.state.rejected)
-    for a in ctx.state.applicants:
-        if a.reg in rejected:
-            raise VerificationError("eligibility", "§7.1",
-                                    f"rejected {a.reg} appears among the input records")
-    return f"{len(ctx.state.rejected)} rejections, none in the roster"
+def _first_difference(ctx: Context, school: str, results: list[draw.Result]) -> str:
+    """Read the log again for the school's first lottery_result that differs."""
+    bundle = ctx.load_bundle()
+    k = 0
+    for seq, raw in enumerate(bundle.lines()):
+        if not raw.endswith(b'"type":"lottery_result","v":2}'):
+            continue
+        body = strict.loads(raw)["body"]
+        if body["school"] != school:
+            continue
+        want = draw.result_body(school, results[k]) if k < len(results) else None
+        if body != want:
+            return f"entry {seq}: logged {body}, recomputed {want}"
+        k += 1
+    return "the results differ from the recomputation"
+
+
+def _compare_summary(sid: str, logged: dict[str, Any] | None, want: dict[str, Any]) -> None:
+    if logged == want:
+        return
+    if logged is None:
+        raise VerificationError("lottery", "§7.4", f"school {sid}: no lottery_summary")
+    bad = [k for k in want if logged.get(k) != want[k]]
+    field = bad[0] if bad else "?"
+    raise VerificationError("lottery", "§7.2, §7.3",
+                            f"school {sid}: summary {field} logged {logged.get(field)!r}, "
+                            f"recomputed {want[field]!r}")
 
 
 def lottery(ctx: Context) -> str:
-    """Step 11: every school's numbers, stages and outcomes recomputed (§6, §7.2–§7.4)."""
+    """Step 13: numbers, stages and outcomes of every school recomputed (§6, §7.2–§7.4)."""
     st = ctx.state
-    if not st.results and not ctx.phase_order().lottery_results_final:
+    final = ctx.phase_order().lottery_results_final
+    if not st.lottery and not final:
         return "no lottery results yet"
-    seed = st.seed_of("lottery")
-    if seed is None or st.rules is None:
+    inp, seed, rules = st.input_of("lottery"), st.seed_of("lottery"), st.rules
+    if inp is None or seed is None or rules is None:
         raise VerificationError("lottery", "§11.3", "results without a lottery seed")
     number = ceremony.keyed(seed, ceremony.TAG_NUMBER)
-    by_school: dict[str, list[draw.Applicant]] = {s: [] for s in st.schools}
-    for a in st.applicants:
-        mine = by_school.get(a.school)
-        if mine is None:
-            raise VerificationError("lottery", "§3.2", f"{a.reg} applies to unknown school")
-        mine.append(a)
-    if set(st.results) != set(st.schools):
-        odd = sorted(set(st.schools) ^ set(st.results))
-        raise VerificationError("lottery", "§11.2",
-                                f"lottery_results missing or extra for {odd}")
+    by_school: dict[str, list[draw.Applicant]] = {s: [] for s in inp.schools}
+    for a in inp.applicants:
+        by_school[a.school].append(a)
+    logged_schools(list(st.lottery), sorted(inp.schools), final, "lottery", "§7.4")
     n = 0
-    for sid, school in sorted(st.schools.items()):
-        parts_complete(st.lottery_parts.get(sid, []), f"lottery_results {sid}")
-        d = draw.allocate(school, by_school[sid], number, st.rules.waitlist_promotion)
-        ctx.draws[sid] = d
-        if st.summaries.get(sid) != d.summary:
-            raise VerificationError("lottery", "§7.2, §7.3",
-                                    f"school {sid}: summary differs from the recomputation")
-        # Each side is needed only for this comparison: free both as we go, so
-        # the city's 10^5 records are never held twice.
-        logged = st.results.pop(sid, {})
-        if logged != d.records:
-            if logged.keys() != d.records.keys():
-                raise VerificationError("lottery", "§7.4",
-                                        f"school {sid}: results do not list exactly its "
-                                        "applicants")
-            reg, rec = next((r, x) for r, x in d.records.items() if logged.get(r) != x)
+    for sid in sorted(st.lottery):
+        res: SchoolResults = st.lottery[sid]
+        d = draw.allocate(inp.schools[sid], by_school[sid], number, rules.waitlist_promotion)
+        _compare_summary(sid, res.summary, d.summary)
+        complete = res.count == len(d.results)
+        if not complete and (final or sid != max(st.lottery)):
+            raise VerificationError("lottery", "§7.4, §11.3",
+                                    f"school {sid}: {res.count} results for "
+                                    f"{len(d.results)} applicants")
+        h = hashlib.sha256()
+        for r in d.results[:res.count]:
+            h.update(draw.result_bytes(sid, r) + b"\n")
+        if h.digest() != res.digest.digest():
             raise VerificationError("lottery", "§6, §7.4",
-                                    f"school {sid}, {reg}: logged {logged.get(reg)} but "
-                                    f"recomputed {rec}")
-        n += len(d.records)
-        d.records.clear()
+                                    f"school {sid}: {_first_difference(ctx, sid, d.results)}")
+        n += res.count
+        d.results = []  # compared; the payments and the bias audit need the rest
+        ctx.draws[sid] = d
     return f"{len(ctx.draws)} schools, {n} applicants recomputed"
 
 
 def bias_audit(ctx: Context) -> str:
-    """Step 12: the bias audit recomputed from the lottery's pools (§8)."""
+    """Step 14: the district and reg_day dimensions recomputed, the gender dimension's
+    arithmetic checked (§8)."""
     got = ctx.state.bias
     if got is None:
         return "no bias audit yet"
+    if [d["dimension"] for d in got] != list(bias.DIMENSIONS):
+        raise VerificationError("bias", "§8", "dimensions are not district, gender, reg_day")
     pools = [p for sid in sorted(ctx.draws) for p in ctx.draws[sid].pools]
-    want = [log.bias_dimension(d) for d in bias.audit(pools)]
-    if len(got) != len(want) or not all(bias.same(w, g) for w, g in zip(want, got,
-                                                                           strict=True)):
-        raise VerificationError("bias", "§8", "bias audit differs from the recomputation")
-    flags = [d.dimension for d in got if d.flag]
-    return f"{len(pools)} pools; flagged: {', '.join(flags) or 'none'}"
+    for logged in got:
+        dim = logged["dimension"]
+        if dim == "gender":
+            bias.gender_arithmetic(pools, logged)
+        elif not bias.same(bias.dimension(pools, dim), logged):
+            raise VerificationError("bias", "§8",
+                                    f"the {dim} dimension differs from the recomputation")
+    shown = []
+    for d in got:
+        verdict = ("不适用 not testable" if not d["testable"]
+                   else f"p={d['p_ppm'] / 1e6:.4f}{' FLAGGED' if d['flag'] else ''}")
+        shown.append(f"{d['dimension']} {verdict}")
+    return (f"{len(pools)} pools; district and reg_day recomputed; gender: arithmetic only "
+            f"(recomputed with the openings, step 22); {', '.join(shown)}")
 
 
 def payments(ctx: Context) -> str:
-    """Step 13: payment rounds and promotions replayed (§7.5)."""
+    """Step 15: payment rounds, forfeits, locks and promotions replayed (§7.5)."""
     st = ctx.state
     if st.rules is None:
         raise VerificationError("payments", "§3.1", "no rule set")
+    if st.rounds and not ctx.phase_order().lottery_results_final:
+        raise VerificationError("payments", "§11.3", "payment rounds before the results")
     pay = draw.Payments(ctx.draws, st.rules.waitlist_promotion)
     ctx.payments = pay
     for rnd in st.rounds:
-        want = pay.play(rnd.round, rnd.forfeited, rnd.locked_elsewhere)
-        listed = st.promotions.get(rnd.round, [])
-        got = {p.school: (list(p.promoted), p.returned_to_bureau) for p in listed}
-        if len(got) != len(listed) or got != want:
+        want = pay.play(rnd.number, [(reg, school) for reg, school, _ in rnd.forfeits],
+                        rnd.locks)
+        if sorted(rnd.summaries) != sorted(want):
             raise VerificationError("payments", "§7.5",
-                                    f"round {rnd.round}: promotions differ from the "
-                                    "recomputation")
-    extra = set(st.promotions) - {r.round for r in st.rounds}
-    if extra:
-        raise VerificationError("payments", "§7.5",
-                                f"promotions for unknown rounds {sorted(extra)}")
-    if st.payments_closed is not None and (
-            st.payments_closed != len(st.rounds) or (st.rounds and not pay.ended)):
-        raise VerificationError("payments", "§7.5",
-                                "payments_closed before a round without promotions")
-    return f"{len(st.rounds)} rounds replayed"
+                                    f"round {rnd.number}: promotions logged for "
+                                    f"{sorted(rnd.summaries)}, due for {sorted(want)}")
+        for sid, w in want.items():
+            got = rnd.promotions.get(sid, [])
+            if got != list(w.promoted):
+                raise VerificationError("payments", "§7.5",
+                                        f"round {rnd.number}, school {sid}: promoted "
+                                        f"{[p.reg for p in got]}, recomputed "
+                                        f"{[p.reg for p in w.promoted]}")
+            counts = (w.freed, len(w.promoted), w.returned_to_bureau)
+            if rnd.summaries[sid] != counts:
+                raise VerificationError("payments", "§7.5",
+                                        f"round {rnd.number}, school {sid}: promotions "
+                                        f"(freed, promoted, returned) {rnd.summaries[sid]}, "
+                                        f"recomputed {counts}")
+    if st.payments_closed == 0 and pay.offers:
+        raise VerificationError("payments", "§7.5, §11.3 (5)",
+                                "payments_closed with zero rounds, but offers were made")
+    state = "closed" if st.payments_closed is not None else "open"
+    return (f"{len(st.rounds)} round(s) replayed, {len(pay.forfeited)} forfeits, "
+            f"{len(pay.promoted)} units promoted, {len(pay.locked)} locks; window {state}")
 
 
 def lock(ctx: Context) -> str:
-    """Step 14: nobody admitted here is locked elsewhere (§7.6)."""
+    """Step 16: nobody locked holds a place; no reg at two schools (§7.6)."""
     pay = ctx.payment_replay()
-    for reg in pay.offers:
-        if reg in pay.locked:
-            raise VerificationError("lock", "§7.6", f"{reg} is locked elsewhere yet admitted")
-    return f"{len(pay.offers)} admissions, each held once"
+    pay.check_lock()
+    return (f"{len(pay.offers)} places held, {len(pay.locked)} locked applicants, none "
+            "holding a place; every reg in one school's results (unique in the input)")
+

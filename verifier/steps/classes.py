@@ -1,40 +1,125 @@
-"""Step 15: class grouping recomputed (§9)."""
+"""Step 17: class grouping, public checks (§9, §17.4); step 23 recomputes it (§17.3).
+
+Without the openings the public sees each pupil's class and each class's counts
+(`grouping_summary`), not genders or strata: it checks that sizes equal the §9
+targets, together units are kept, classes exist, the per-class counts agree with
+the results and stay within the balance bounds §9 states. The exact §9 result
+needs the sealed openings (step 23).
+"""
 
 from __future__ import annotations
 
+import hashlib
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
 from verifier import grouping
 from verifier.errors import VerificationError
-from verifier.steps.allocation import parts_complete
+from verifier.log import ClassPlan, SchoolResults
+from verifier.steps.allocation import logged_schools
 from verifier.steps.context import Context
 
 
-def check(ctx: Context) -> str:
+@dataclass(frozen=True)
+class Grouped:
+    """One school's grouping as the log gives it."""
+
+    school: str
+    pupils: list[grouping.Pupil]
+    """The school's pupils, ascending reg."""
+    plan: ClassPlan
+    classes: dict[str, str]
+    """reg -> class, from the grouping_result entries."""
+    summary: dict[str, Any]
+
+
+def _fail(sid: str, message: str, section: str = "§9, §17.4") -> VerificationError:
+    return VerificationError("grouping", section, f"school {sid}: {message}")
+
+
+def grouped(ctx: Context) -> list[Grouped]:
+    """Every school's logged grouping, after the structural checks of §11.3 (6)."""
     st = ctx.state
-    if not st.grouping and not ctx.phase_order().grouping_results_final:
-        return "no grouping results yet"
+    final = ctx.phase_order().grouping_results_final
+    inp, seed = st.input_of("grouping"), st.seed_of("grouping")
+    if not st.grouping and not final:
+        return []
+    if inp is None or seed is None:
+        raise VerificationError("grouping", "§11.3", "grouping results without a seed")
     by_school: dict[str, list[grouping.Pupil]] = {}
-    for p in st.pupils:
+    for p in inp.pupils:
         by_school.setdefault(p.school, []).append(p)
-    if set(st.grouping) != set(by_school):
-        raise VerificationError("grouping", "§9", "grouping_results schools differ from "
-                                "the pupils' schools")
-    if not by_school:
-        return "no pupils to group"
-    seed = st.seed_of("grouping")
+    logged_schools(list(st.grouping), sorted(inp.plans), final, "grouping", "§9")
+    out = []
+    for sid in sorted(st.grouping):
+        res: SchoolResults = st.grouping[sid]
+        pupils = sorted(by_school.get(sid, []), key=lambda p: p.reg)
+        if res.count != len(pupils) and (final or sid != max(st.grouping)):
+            raise _fail(sid, f"{res.count} grouping results for {len(pupils)} pupils",
+                        "§9, §11.3")
+        h = hashlib.sha256()
+        for p in pupils[:res.count]:
+            h.update(p.reg.encode() + b"\n")
+        if h.digest() != res.digest.digest():
+            raise _fail(sid, "the grouping results do not name exactly its pupils",
+                        "§9, §11.3")
+        if res.summary is None:
+            raise _fail(sid, "no grouping_summary", "§11.3")
+        classes = dict(zip((p.reg for p in pupils), res.classes, strict=False))
+        out.append(Grouped(sid, pupils, inp.plans[sid], classes, res.summary))
+    return out
+
+
+def _public(seed: bytes, g: Grouped) -> str:
+    sid, plan = g.school, g.plan
+    ids = [c for c, _ in plan.classes]
+    rows = g.summary["classes"]
+    if [r["class"] for r in rows] != ids:
+        raise _fail(sid, f"grouping_summary lists classes {[r['class'] for r in rows]}, the "
+                    f"plan has {ids}")
+    unknown = sorted(set(g.classes.values()) - set(ids))
+    if unknown:
+        raise _fail(sid, f"class {unknown[0]} is not in the plan")
+    sizes = Counter(g.classes.values())
+    strata = set(rows[0]["strata"]) if rows else set()
+    for r in rows:
+        c = r["class"]
+        if r["pupils"] != sizes.get(c, 0):
+            raise _fail(sid, f"class {c}: summary counts {r['pupils']} pupils, the results "
+                        f"{sizes.get(c, 0)}")
+        if r["genders"]["F"] + r["genders"]["M"] != r["pupils"]:
+            raise _fail(sid, f"class {c}: genders do not add up to its pupils")
+        if set(r["strata"]) != strata or any(v > r["pupils"] for v in r["strata"].values()):
+            raise _fail(sid, f"class {c}: strata counts are not the school's strata, each at "
+                        "most its pupils (§11.2)")
+    want = grouping.targets(seed, sid, plan.record(), len(g.pupils))
+    if dict(sizes) != {c: t for c, t in want.items() if t}:
+        raise _fail(sid, f"class sizes {dict(sorted(sizes.items()))} are not the §9 targets "
+                    f"{want} (S8)")
+    together: dict[str, set[str]] = {}
+    for p in g.pupils:
+        if p.siblings is not None and p.siblings[1] == "together":
+            together.setdefault(p.siblings[0], set()).add(g.classes[p.reg])
+    split = sorted(grp for grp, cs in together.items() if len(cs) > 1)
+    if split:
+        raise _fail(sid, f"together group {split[0]} is split over classes (S4)")
+    try:
+        return grouping.public_bounds(sid, g.pupils, plan.record(), g.summary)
+    except grouping.GroupingError as exc:
+        raise _fail(sid, str(exc)) from None
+
+
+def check(ctx: Context) -> str:
+    """Step 17: the public grouping checks of §17.4."""
+    schools = grouped(ctx)
+    if not schools:
+        return "no grouping results yet"
+    seed = ctx.state.seed_of("grouping")
     if seed is None:
         raise VerificationError("grouping", "§11.3", "grouping results without a seed")
-    for sid, pupils in sorted(by_school.items()):
-        parts_complete(st.grouping_parts.get(sid, []), f"grouping_results {sid}")
-        plan = st.plans.get(sid)
-        if plan is None:
-            raise VerificationError("grouping", "§9", f"no class plan for school {sid}")
-        try:
-            want = grouping.group_school(seed, sid, pupils, plan.record())
-        except grouping.GroupingError as exc:
-            raise VerificationError("grouping", "§9", str(exc)) from None
-        logged = st.grouping.get(sid, {})
-        if want != logged:
-            bad = sorted(r for r in set(want) | set(logged) if want.get(r) != logged.get(r))
-            raise VerificationError("grouping", "§9",
-                                    f"school {sid}: classes differ for {bad[:5]}")
-    return f"{len(by_school)} schools, {len(st.pupils)} pupils recomputed"
+    notes = Counter(_public(seed, g) for g in schools if len(g.classes) == len(g.pupils))
+    pupils = sum(len(g.classes) for g in schools)
+    said = "; ".join(f"{n} school(s): {what}" for what, n in sorted(notes.items()))
+    return (f"{len(schools)} schools, {pupils} pupils: sizes = targets, together units kept, "
+            f"summaries agree with the results; {said}; the exact §9 result: step 23")

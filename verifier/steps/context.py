@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from verifier import draw, note, phases
+from verifier import beacon, draw, note, phases, policy
 from verifier.bundle import Bundle, load
-from verifier.errors import VerificationError
+from verifier.errors import NotChecked, VerificationError
 from verifier.log import LogState
+from verifier.openings import Openings
+
+NEEDS_OPENINGS = "not checked (needs the sealed openings, §17.4): pass --openings FILE"
 
 
 @dataclass(frozen=True)
@@ -17,6 +20,10 @@ class Options:
     """A pinned log verifier key (--key); else the bundle's keys/log.vkey (§13)."""
     trusted_text: str | None = None
     """A signed checkpoint trusted before (--trusted, §12)."""
+    policy_text: str | None = None
+    """A witness policy (--policy, §13.1); else the bundle's keys/tlog-policy.txt."""
+    openings_data: bytes | None = None
+    """The sealed openings (--openings, §17.3)."""
 
 
 @dataclass
@@ -28,11 +35,17 @@ class Context:
     state: LogState = field(default_factory=LogState)
     bundle: Bundle | None = None
     lines_read: bool = False
-    """entries.jsonl was read to its end, so state.leaves holds every entry's hash."""
+    """entries.jsonl was read to its end, so state.roots holds every asked-for root."""
     order: phases.Order | None = None
-    """The phase order of the log (step 5)."""
+    """The phase order of the log (step 5), when it holds."""
+    phase_error: phases.PhaseError | None = None
+    openings: Openings | None = None
+    openings_error: VerificationError | None = None
     checkpoints: dict[int, note.Checkpoint] = field(default_factory=dict)
     notes: dict[int, note.Note] = field(default_factory=dict)
+    quorum: policy.QuorumResult | None = None
+    """The latest checkpoint against the witness policy (step 2), when there is one."""
+    chain: beacon.Chain | None = None
     draws: dict[str, draw.SchoolDraw] = field(default_factory=dict)
     payments: draw.Payments | None = None
 
@@ -61,6 +74,14 @@ class Context:
         if self.order is None:
             raise VerificationError("phases", "§11.3", "the phase order was not established")
         return self.order
+
+    def sealed(self) -> Openings:
+        """The sealed openings, or NotChecked when none were given (§17.4)."""
+        if self.openings_error is not None:
+            raise self.openings_error
+        if self.openings is None:
+            raise NotChecked(NEEDS_OPENINGS)
+        return self.openings
 
     def payment_replay(self) -> draw.Payments:
         if self.payments is None:

@@ -1,4 +1,4 @@
-"""Step 8: participants, commitments and openings (§5.2, §5.3, §5.4)."""
+"""Step 10: participants, commitments, escrow keys and openings (§5.2, §5.3, §5.4)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,15 @@ def check(ctx: Context) -> str:
     n = 0
     checked: list[str] = []
     warnings: list[str] = []
+    keys: dict[bytes, str] = {}
     for name, cer in st.ceremonies.items():
         opened = cer.opened
         if opened is None:
             continue
+        other = keys.setdefault(opened.escrow_key, name)
+        if other != name:  # §5.4: one key per ceremony, so a release unseals nothing else
+            raise VerificationError("commitments", "§5.4",
+                                    f"{name}: escrow_key is the {other} ceremony's key")
         if ceremony.tagged_hash(ceremony.TAG_PARTICIPANTS,
                                 opened.participants_canon) != opened.participants_hash:
             raise VerificationError("commitments", "§5.2", f"{name}: participants_hash differs")

@@ -1,28 +1,14 @@
-"""Step 7: input trees (§3.3) and unique identifiers (§1)."""
+"""Step 8: input trees, amendments and identifiers (§3.3, §5.1, §11.1, §1, §17.2)."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 
+from verifier import merkle
 from verifier.errors import VerificationError
+from verifier.log import Freeze, part_is_full
 from verifier.steps.context import Context
-
-
-def check(ctx: Context) -> str:
-    """Each input root is the §3.3 tree of the records logged before it."""
-    out = []
-    for name, cer in ctx.state.ceremonies.items():
-        tree, frozen = cer.input_tree, cer.frozen
-        if frozen is None or tree is None:
-            continue
-        if tree.duplicate:
-            raise VerificationError("inputs", "§3.3", f"{name}: duplicate input record")
-        if frozen.size != tree.size or frozen.root != tree.root:
-            raise VerificationError("inputs", "§3.3",
-                                    f"{name}: input root/size differ from the records")
-        out.append(f"{name} {tree.size} records")
-    _unique_ids(ctx)
-    return ", ".join(out) or "no input frozen yet"
 
 
 def _repeated(ids: Iterable[str]) -> str | None:
@@ -34,13 +20,43 @@ def _repeated(ids: Iterable[str]) -> str | None:
     return None
 
 
-def _unique_ids(ctx: Context) -> None:
-    """§1: registration numbers and teacher ids are unique within the event."""
-    st = ctx.state
-    checks = (("applicant registration number", (a.reg for a in st.applicants)),
-              ("pupil registration number", (p.reg for p in st.pupils)),
-              ("teacher id", (t for ts in st.teachers.values() for t in ts)))
-    for what, ids in checks:
+def _freeze(name: str, f: Freeze) -> None:
+    inp = f.input
+    where = f"{name} input_frozen at entry {f.seq}"
+    if inp.disorder is not None:
+        raise VerificationError("inputs", "§3.3, §11.1", f"{where}: {inp.disorder}")
+    if inp.twice:
+        raise VerificationError("inputs", "§1, §3.2", f"{where}: {inp.twice[0]} given twice")
+    if f.size != inp.size or f.root != f.tree_root:
+        raise VerificationError("inputs", "§3.3",
+                                f"{where}: root/size differ from the {inp.size} records "
+                                "logged since the ceremony opened or its last input_withdrawn")
+    for a, b in itertools.pairwise(inp.parts):
+        if not part_is_full(a, b.first):
+            raise VerificationError("inputs", "§11.1",
+                                    f"{where}: the input_records part at entry {a.seq} ends "
+                                    f"early ({a.records} records, {a.size} bytes)")
+    # §1: registration numbers within the input, teacher ids within the event.
+    for what, ids in (("applicant registration number", (a.reg for a in inp.applicants)),
+                      ("pupil registration number", (p.reg for p in inp.pupils)),
+                      ("teacher id", (t.id for ts in inp.teachers.values() for t in ts))):
         dup = _repeated(ids)
         if dup is not None:
-            raise VerificationError("inputs", "§1", f"{what} {dup} appears twice")
+            raise VerificationError("inputs", "§1", f"{where}: {what} {dup} appears twice")
+    if f.rejections is not None:
+        count, root = f.rejections
+        if count == 0 and root != merkle.EMPTY_ROOT:
+            raise VerificationError("inputs", "§17.2", f"{where}: eligibility_rejections of "
+                                    "count 0 without the empty-tree root")
+
+
+def check(ctx: Context) -> str:
+    out = []
+    for name, cer in ctx.state.ceremonies.items():
+        for f in cer.freezes:
+            _freeze(name, f)
+        frozen = cer.frozen
+        if frozen is not None:
+            amended = f", {cer.withdrawals} amendment(s)" if cer.withdrawals else ""
+            out.append(f"{name} {frozen.size} records{amended}")
+    return ", ".join(out) or "no input frozen yet"

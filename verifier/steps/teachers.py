@@ -1,33 +1,37 @@
-"""Step 16: head-teacher matching recomputed (§10)."""
+"""Step 18: head-teacher matching recomputed (§10)."""
 
 from __future__ import annotations
 
 from verifier import matching
 from verifier.errors import VerificationError
+from verifier.steps.allocation import logged_schools
 from verifier.steps.context import Context
 
 
 def check(ctx: Context) -> str:
     st = ctx.state
-    if not st.matching and not ctx.phase_order().matching_results_final:
+    final = ctx.phase_order().matching_results_final
+    if not st.matching and not final:
         return "no matching results yet"
-    schools = set(st.teachers) | set(st.plans)
-    if set(st.matching) != schools:
-        raise VerificationError("matching", "§10, §11.2",
-                                "matching_results schools differ from the schools with "
-                                "teachers and class plans")
-    seed = st.seed_of("teachers")
-    if seed is None:
+    tinp, ginp, seed = st.input_of("teachers"), st.input_of("grouping"), st.seed_of("teachers")
+    if tinp is None or ginp is None or seed is None:
         raise VerificationError("matching", "§11.3", "matching results without a seed")
-    for sid in sorted(schools):
-        plan = st.plans.get(sid)
-        if plan is None:
-            raise VerificationError("matching", "§10", f"no class plan for school {sid}")
+    logged_schools(list(st.matching), sorted(ginp.plans), final, "matching", "§10")
+    n = 0
+    for sid in sorted(st.matching):
+        plan = ginp.plans[sid]
+        teachers = tinp.teachers.get(sid, [])
+        names = {t.id: t.name for t in teachers}
         try:
-            want = matching.match_school(seed, sid, st.teachers.get(sid, []),
-                                         [c for c, _ in plan.classes])
+            pairs = matching.match_school(seed, sid, [t.id for t in teachers],
+                                          [c for c, _ in plan.classes])
         except matching.MatchingError as exc:
             raise VerificationError("matching", "§10", str(exc)) from None
-        if want != list(st.matching.get(sid, ())):
-            raise VerificationError("matching", "§10", f"school {sid}: pairs differ")
-    return f"{len(schools)} schools recomputed"
+        want = [(c, t, names[t]) for c, t in pairs]
+        got = st.matching[sid]
+        if got != want[:len(got)] or (len(got) != len(want)
+                                      and (final or sid != max(st.matching))):
+            raise VerificationError("matching", "§10",
+                                    f"school {sid}: logged {got}, recomputed {want}")
+        n += len(got)
+    return f"{len(st.matching)} schools, {n} classes recomputed"

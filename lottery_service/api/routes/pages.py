@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 
 import segno
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
@@ -28,10 +28,12 @@ from ...errors import SunshineError
 from ...service.register_check import MAX_REGISTER
 from ...service.rehearsals import is_rehearsal_origin
 from ...service.snapshots import Snapshot
+from ...views import UnknownEventError
 from ...web import TEMPLATE_DIR
 from ..deps import ServiceDep
 from ..errors import status_of
 from ..i18n import LANGS, Lang, html_lang, js_strings, lang_of, t
+from .stream import HallDep, no_event
 
 STAGES = ("direct", "community", "district", "city")
 
@@ -56,10 +58,16 @@ def _render(request: Request, name: str, lang: Lang, status_code: int = 200,
                                        status_code=status_code)
 
 
+def _public_base(request: Request) -> str | None:
+    """Where the public reaches the service (SUNSHINE_PUBLIC_BASE_URL), never the Host."""
+    base: str | None = request.app.state.runtime.settings.public_base_url
+    return base
+
+
 def qr_svg(url: str, scale: int = 8) -> Markup:
     """A QR code as inline SVG, made on the server (segno), so phones need no scanner site."""
     svg = segno.make(url, error="m").svg_inline(scale=scale, dark="#000000", light="#ffffff",
-                                                border=2, omitsize=False)
+                                                border=4, omitsize=True)
     return Markup(svg)  # segno's own SVG; no user text in it
 
 
@@ -95,30 +103,43 @@ def overview(event_id: str, request: Request, service: ServiceDep,
 
 
 @router.get("/events/{event_id}/ceremony", response_class=HTMLResponse)
-def ceremony(event_id: str, request: Request, service: ServiceDep,
-             lang: str | None = None) -> HTMLResponse:
-    """The hall screen (G1, S7): the frame here, everything else from the log stream."""
+def ceremony(event_id: str, request: Request, hall: HallDep, lang: str | None = None,
+             auto: Annotated[int, Query(ge=0, le=600)] = 0) -> HTMLResponse:
+    """The hall screen in presenter mode (G1, S7): the frame here, the rest from the log.
+
+    The screen fetches the compact state and streams the entries since its size
+    (routes/stream.py); `?auto=N` turns the pages every N seconds. The QR code and
+    URL are built from SUNSHINE_PUBLIC_BASE_URL only, never from the Host header.
+    """
     language = lang_of(lang)
-    snap = service.snapshots.snapshot(event_id)
-    header = _event_header(snap)
-    rules = header["rules"]
-    base = str(request.base_url).rstrip("/")
-    check_url = f"{base}/events/{event_id}/check" + ("?lang=en" if language == "en" else "")
-    bundle_url = f"{base}/api/v1/events/{event_id}/bundle.zip"
-    rule_keys = ["rule.P4", "rule.P5",
-                 "rule.P7" if rules is None or rules.waitlist_promotion else "rule.P7_off",
+    try:
+        rules = hall.states.rules(event_id)
+    except UnknownEventError:
+        raise no_event(event_id) from None
+    check_url = None
+    if hall.public_base_url is not None:
+        check_url = f"{hall.public_base_url}/events/{event_id}/check" + (
+            "?lang=en" if language == "en" else "")
+    api = f"/api/v1/events/{event_id}"
+    promotion = rules is None or rules["waitlist_promotion"]
+    rule_keys = ["rule.P4", "rule.P5", "rule.P7" if promotion else "rule.P7_off",
                  "rule.P9", "rule.P10", "rule.P11"]
-    return _render(request, "ceremony.html", language, **header, rule_keys=rule_keys,
-                   check_url=check_url, bundle_url=bundle_url,
-                   qr_check=qr_svg(check_url, 6), qr_bundle=qr_svg(bundle_url, 3),
-                   config={"event": event_id,
-                           "stream": f"/api/v1/events/{event_id}/stream"})
+    return _render(request, "ceremony.html", language, event_id=event_id,
+                   title=rules["title"] if rules else event_id,
+                   rehearsal=bool(rules and rules.get("rehearsal")),
+                   check_url=check_url, qr_check=qr_svg(check_url, 6) if check_url else None,
+                   config={"event": event_id, "lang": language, "auto": auto,
+                           "state": f"{api}/ceremony-state",
+                           "page": f"{api}/ceremony-state/{{school}}/{{list}}/{{page}}",
+                           "stream": f"{api}/stream",
+                           "rules": [[key[5:], t(language, key)] for key in rule_keys]})
 
 
 # --------------------------------------------------------------- parents' page
 
 
 def parents_config(event_id: str, log_key: str, policy_text: str, *, drawn: bool,
+                   public_base_url: str | None,
                    env: Mapping[str, str] = os.environ) -> dict[str, Any]:
     """The parents' page's `#config` object (templates/check.html; read by static/check.js).
 
@@ -130,7 +151,8 @@ def parents_config(event_id: str, log_key: str, policy_text: str, *, drawn: bool
     - `source`: "api" (POST `api`/proof returns the receipt as text/plain) or "static"
       (`static_base` is the §18 publication root of this event: shards/, checkpoint);
     - `results_published`: false before the lottery results (the page says when, not why);
-    - `public_url`: this page's public address, for the receipt's QR code;
+    - `public_url`: this page's public address, for the receipt's QR code, built from
+      SUNSHINE_PUBLIC_BASE_URL (never from the request's Host header), else null;
     - `dates.results`, `payment.{deadline, where, amount}`, `next_step`: plain text;
     - `contact.{office, phone, hours, address}`: shown on every card and every failure.
     """
@@ -142,8 +164,7 @@ def parents_config(event_id: str, log_key: str, policy_text: str, *, drawn: bool
         "api": f"/api/v1/events/{event_id}",
         "static_base": f"{publication}/{event_id}/" if publication else None,
         "results_published": drawn,
-        "public_url": env.get("SUNSHINE_PUBLIC_URL", "").rstrip("/")
-        and f"{env['SUNSHINE_PUBLIC_URL'].rstrip('/')}/events/{event_id}/check",
+        "public_url": f"{public_base_url}/events/{event_id}/check" if public_base_url else None,
         "dates": {"results": env.get("SUNSHINE_RESULTS_DATE") or None},
         "payment": {"deadline": env.get("SUNSHINE_PAYMENT_DEADLINE") or None,
                     "where": env.get("SUNSHINE_PAYMENT_WHERE") or None,
@@ -163,7 +184,8 @@ def check(event_id: str, request: Request, service: ServiceDep,
     snap = service.snapshots.snapshot(event_id)
     key = service.witnesses.log_key(event_id)
     config = parents_config(event_id, key, service.witnesses.policy(event_id),
-                            drawn=bool(snap.state().results_schools))
+                            drawn=bool(snap.state().results_schools),
+                            public_base_url=request.app.state.runtime.settings.public_base_url)
     return _render(request, "check.html", lang_of(lang), **_event_header(snap), config=config)
 
 
@@ -230,7 +252,7 @@ def _dashboard(request: Request, service: ServiceDep, event_id: str, lang: Lang,
                    **_checkpoints(service, event_id), grouped_schools=sorted(grouping),
                    witness_alarms=service.witnesses.alarms(event_id),  # §12.4
                    bundle_url=f"/api/v1/events/{event_id}/bundle.zip",
-                   cosign_cmd=f"sunshine witness cosign {str(request.base_url).rstrip('/')} "
+                   cosign_cmd=f"sunshine witness cosign {_public_base(request) or '<server-url>'} "
                               f"<token> {event_id} <key-file> --log-key "
                               f"{service.witnesses.log_key(event_id)}",
                    # static/dashboard.js cosigns in the browser against this pinned log key (§12)
@@ -277,6 +299,17 @@ def operate(event_id: str, request: Request, service: ServiceDep,
                    import_kinds=("schools", "applicants", "community", "direct", "payments",
                                  "pupils", "class_plans", "teachers"),
                    config={"event": event_id, "api": f"/api/v1/events/{event_id}"})
+
+
+# ------------------------------------------------------------------- API docs
+
+
+@router.get("/api/v1/docs", response_class=HTMLResponse)
+def api_docs(request: Request, lang: str | None = None) -> HTMLResponse:
+    """Swagger UI over the OpenAPI document, from /static/vendor (swagger-ui-dist, no
+    CDN); started by static/api-docs.js, as the CSP allows no inline script."""
+    return _render(request, "api-docs.html", lang_of(lang),
+                   config={"openapi": request.app.openapi_url})
 
 
 # --------------------------------------------------------- ceremony participant

@@ -1,20 +1,25 @@
 // Sunshine Draw: a ceremony participant's commitment and escrow, made in the browser
 // (docs/PROTOCOL.md §5.3, §5.4).
 //
-// The JavaScript twin of lottery_service/core/seed.py's commitment() and
-// seal_escrow(): the secret is made on the participant's own device and only the
-// commitment and the sealed escrow leave it. Pure functions over WebCrypto
+// The JavaScript twin of lottery_service/core/seed.py's commitment(), seal_escrow()
+// and open_escrow(): the secret is made on the participant's own device and only the
+// commitment and the sealed escrow leave it; openEscrow() lets the escrow holder (the
+// notary office) open a withheld secret with a private key that never leaves its own
+// browser (§5.4). Each ceremony has its own escrow key, read from that ceremony's
+// `ceremony_opened` (§5.2, §5.4), never an event-wide key. Pure functions over WebCrypto
 // (globalThis.crypto.subtle, X25519 included), so the same file runs in the
 // browser and under Node 20's test runner against tests/vectors/{seed,escrow}.json.
 // Every failure throws CeremonyCryptoError with the PROTOCOL.md section it breaks.
 
-import { base64Encode, bytesToHex, canonicalJSON, concat, hexToBytes } from "./encoding.js";
+import {
+  base64Decode, base64Encode, bytesToHex, canonicalJSON, concat, hexToBytes,
+} from "./encoding.js";
 
 const subtle = globalThis.crypto.subtle;
 const encoder = new TextEncoder();
 
-export const COMMITMENT_TAG = "sunshine-draw/v1/commitment"; // §2.2
-export const ESCROW_TAG = "sunshine-draw/v1/escrow"; // §2.2 (HKDF info)
+export const COMMITMENT_TAG = "sunshine-draw/v2/commitment"; // §2.2
+export const ESCROW_TAG = "sunshine-draw/v2/escrow"; // §2.2 (HKDF info)
 export const CEREMONIES = Object.freeze(["lottery", "grouping", "teachers"]); // §5.1
 export const SECRET_SIZE = 32; // §5.3
 export const ESCROW_SIZE = 80; // E (32) ‖ ciphertext (32) ‖ GCM tag (16), §5.4
@@ -57,7 +62,7 @@ export function makeSecret() {
 }
 
 /**
- * commitment = H("sunshine-draw/v1/commitment", canon({ceremony, event, participant,
+ * commitment = H("sunshine-draw/v2/commitment", canon({ceremony, event, participant,
  * secret: hex})) (§5.3): binds the secret to this event, ceremony and participant.
  */
 export async function commitment(event, ceremony, participant, secretBytes) {
@@ -85,14 +90,36 @@ async function importPublic(raw) {
   return subtle.importKey("raw", raw, { name: "X25519" }, true, []);
 }
 
-/** An X25519 key pair from a fixed 32-byte private key (tests and vectors only). */
-export async function ephemeralFromPrivate(privateBytes) {
-  checkBytes(privateBytes, 32, "ephemeral private key", "5.4");
+async function keyPair(privateBytes, what) {
+  checkBytes(privateBytes, 32, what, "5.4");
   const privateKey = await subtle.importKey("pkcs8", concat(PKCS8_X25519_PREFIX, privateBytes),
     { name: "X25519" }, false, ["deriveBits"]);
   const publicRaw = new Uint8Array(await subtle.deriveBits(
     { name: "X25519", public: await importPublic(BASE_POINT) }, privateKey, 256));
-  return { privateKey, publicKey: await importPublic(publicRaw) };
+  return { privateKey, publicKey: await importPublic(publicRaw), publicRaw };
+}
+
+/** An X25519 key pair from a fixed 32-byte private key (tests and vectors only). */
+export async function ephemeralFromPrivate(privateBytes) {
+  const { privateKey, publicKey } = await keyPair(privateBytes, "ephemeral private key");
+  return { privateKey, publicKey };
+}
+
+/**
+ * The escrow holder's public key, base64, of a 32-byte X25519 private key: what the
+ * holder's browser compares with the ceremony's `escrow_key` before opening anything,
+ * and what a released key must give (§5.4).
+ */
+export async function escrowPublicKey(holderPrivateBytes) {
+  return base64Encode((await keyPair(holderPrivateBytes, "escrow private key")).publicRaw);
+}
+
+async function escrowKey(shared, E, P, commitmentBytes, usage) {
+  const ikm = await subtle.importKey("raw", shared, "HKDF", false, ["deriveKey"]);
+  return subtle.deriveKey(
+    { name: "HKDF", hash: "SHA-256", salt: concat(E, P),
+      info: concat(tagged(ESCROW_TAG), commitmentBytes) },
+    ikm, { name: "AES-GCM", length: 256 }, false, [usage]);
 }
 
 /**
@@ -122,13 +149,52 @@ export async function sealEscrow(secretBytes, commitmentBytes, holderPublicBytes
   } catch (e) { // low-order holder key: WebCrypto refuses the all-zero shared secret
     fail("5.4", `escrow public key is not usable (${e.message})`);
   }
-  const ikm = await subtle.importKey("raw", shared, "HKDF", false, ["deriveKey"]);
-  const key = await subtle.deriveKey(
-    { name: "HKDF", hash: "SHA-256", salt: concat(E, holderPublicBytes),
-      info: concat(tagged(ESCROW_TAG), commitmentBytes) },
-    ikm, { name: "AES-GCM", length: 256 }, false, ["encrypt"]);
+  const key = await escrowKey(shared, E, holderPublicBytes, commitmentBytes, "encrypt");
   const sealed = new Uint8Array(await subtle.encrypt(
     { name: "AES-GCM", iv: ZERO_NONCE, additionalData: commitmentBytes, tagLength: 128 },
     key, secretBytes));
   return base64Encode(concat(E, sealed));
+}
+
+/**
+ * The secret sealed in `escrow` (base64, §5.4), opened with the holder's 32-byte
+ * private key and checked against the participant's logged commitment (§5.3): what
+ * the service logs as `escrow_opened`. Throws CeremonyCryptoError when the escrow is
+ * not 80 bytes, does not decrypt, or opens to a secret that is not the committed one
+ * (the `escrow-invalid` cases of §5.4).
+ */
+export async function openEscrow(escrow, commitmentBytes, holderPrivateBytes,
+  { event, ceremony, participant }) {
+  checkBytes(commitmentBytes, HASH_SIZE, "commitment", "5.4");
+  let raw;
+  try {
+    raw = base64Decode(escrow, "escrow", "1");
+  } catch (e) {
+    fail("1", `escrow is not canonical base64 (${e.message})`);
+  }
+  if (raw.length !== ESCROW_SIZE) fail("5.4", `an escrow is ${ESCROW_SIZE} bytes before base64`);
+  const E = raw.slice(0, 32);
+  const holder = await keyPair(holderPrivateBytes, "escrow private key");
+  let shared;
+  try {
+    shared = await subtle.deriveBits({ name: "X25519", public: await importPublic(E) },
+      holder.privateKey, 256);
+  } catch (e) {
+    fail("5.4", `the escrow does not decrypt (${e.message})`);
+  }
+  const key = await escrowKey(shared, E, holder.publicRaw, commitmentBytes, "decrypt");
+  let secret;
+  try {
+    secret = new Uint8Array(await subtle.decrypt(
+      { name: "AES-GCM", iv: ZERO_NONCE, additionalData: commitmentBytes, tagLength: 128 },
+      key, raw.slice(32)));
+  } catch {
+    fail("5.4", "the escrow does not decrypt");
+  }
+  if (secret.length !== SECRET_SIZE) fail("5.4", "the plaintext does not match the commitment");
+  const again = await commitment(event, ceremony, participant, secret);
+  if (bytesToHex(again) !== bytesToHex(commitmentBytes)) {
+    fail("5.4", "the plaintext does not match the commitment");
+  }
+  return secret;
 }

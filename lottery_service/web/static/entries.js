@@ -77,7 +77,7 @@ export const RECORD_MEMBERS = Object.freeze({
   school: ["type", "id", "name", "district", "authority", "tuition", "quota", "community_quota", "nine_year"],
   applicant: ["type", "reg", "name", "school", "district", "reg_day", "direct", "community", "unit", "attrs"],
   pupil: ["type", "reg", "name", "school", "attrs", "siblings", "same_name"],
-  "class-plan": ["type", "school", "classes"],
+  "class-plan": ["type", "school", "name", "classes"],
   teacher: ["type", "school", "id", "name"],
 });
 

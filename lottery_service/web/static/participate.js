@@ -2,10 +2,18 @@
 // WebCrypto and never leaves this browser except sealed in the escrow. Only
 // {commitment, escrow} is sent at commit time; the secret itself is sent at the reveal,
 // after it has been checked here against the logged commitment.
+//
+// The secret is never put on screen unless the participant asks for it: a hall camera
+// films the participants' screens. It is kept in localStorage, downloaded as the same
+// one-line file the CLI writes, and revealed from that file or from this browser
+// without being shown. Each ceremony has its own escrow key, read from that ceremony
+// (its `ceremony_opened`, through the event API), never an event-wide key (§5.4).
 import { checkOpening, commitment, makeSecret, sealEscrow } from "./ceremony-crypto.js";
 import { base64Decode, bytesToHex, hexToBytes } from "./encoding.js";
-import { HttpError, pageData, request } from "./page.js";
-import { commitRefusal, revealRefusal, secretKey, secretText } from "./participate-view.js";
+import { HttpError, el, pageData, request } from "./page.js";
+import {
+  commitRefusal, otherEscrowKeys, revealRefusal, roleText, secretKey, secretText, standingKey,
+} from "./participate-view.js";
 
 const { S, cfg } = pageData();
 const $ = (id) => document.getElementById(id);
@@ -13,6 +21,7 @@ const TOKEN_KEY = "sunshine-draw/participant-token";
 const out = $("out");
 const kept = (ceremony, participant) => secretKey(cfg.event, ceremony, participant);
 let downloadUrl = null;
+let shown = false; // the participant pressed "show" for the secret on screen now
 const who = () => ({ participant: $("participant").value.trim(), ceremony: $("ceremony").value });
 
 function say(text, bad = false) {
@@ -21,35 +30,49 @@ function say(text, bad = false) {
   out.hidden = false;
 }
 
+/** The chosen ceremony and the escrow keys of the event's other ceremonies. */
 async function fetchCeremony() {
-  return (await request(cfg.api)).ceremonies[$("ceremony").value];
+  const { ceremonies } = await request(cfg.api);
+  const { ceremony } = who();
+  return { c: ceremonies[ceremony], others: otherEscrowKeys(ceremonies, ceremony) };
+}
+
+function drawPeople(c) {
+  $("participant-list").replaceChildren(...c.participants.map((p) =>
+    el("option", { value: p.id, label: `${p.id} · ${roleText(S, p.role)}` })));
+  $("people").replaceChildren(...c.participants.map((p) => el("tr", {},
+    el("td", {}, el("code", { text: p.id })),
+    el("td", { text: roleText(S, p.role) }),
+    el("td", { text: S[standingKey(c, p.id)] }))));
+  const me = c.participants.find((p) => p.id === who().participant);
+  $("role").textContent = me ? roleText(S, me.role) : "—";
 }
 
 async function refresh() {
   try {
-    const c = await fetchCeremony();
+    const { c, others } = await fetchCeremony();
     $("step").textContent = S[`cstep.${c.step}`] || c.step;
     $("escrow-key").textContent = c.escrow_key || "—";
-    $("participant-list").replaceChildren(...c.participants.map((p) => {
-      const o = document.createElement("option");
-      o.value = p.id;
-      return o;
-    }));
+    drawPeople(c);
     showSecret(c.commitments[who().participant]);
-    return c;
+    return { c, others };
   } catch (e) {
     say(S.error + e.message, true);
     return null;
   }
 }
 
-/** Show the kept secret, with its download file, for the chosen ceremony and id. */
+/**
+ * The kept secret's box for the chosen ceremony and id: its download file and the
+ * logged commitment. The secret's text is in the page only while `shown`.
+ */
 function showSecret(commitmentHex) {
   const { participant, ceremony } = who();
   const secret = participant ? localStorage.getItem(kept(ceremony, participant)) : null;
   $("secret-box").hidden = !secret;
+  if (!secret) shown = false;
+  drawShown(secret);
   if (!secret) return;
-  $("secret-hex").textContent = secret;
   $("commitment-hex").textContent = commitmentHex || "—";
   if (downloadUrl) URL.revokeObjectURL(downloadUrl);
   // The same one-line hex file as `sunshine participant commit` writes.
@@ -57,6 +80,20 @@ function showSecret(commitmentHex) {
   const link = $("secret-download");
   link.href = downloadUrl;
   link.download = `secret-${cfg.event}-${ceremony}-${participant}.txt`;
+}
+
+function drawShown(secret) {
+  const toggle = $("secret-toggle");
+  toggle.setAttribute("aria-pressed", String(shown));
+  toggle.textContent = shown ? S["p.hide_secret"] : S["p.show_secret"];
+  $("secret-shown").hidden = !shown;
+  $("secret-hex").textContent = shown && secret ? secret : "";
+}
+
+function toggleSecret() {
+  const { participant, ceremony } = who();
+  shown = !shown;
+  drawShown(localStorage.getItem(kept(ceremony, participant)));
 }
 
 async function post(path, body) {
@@ -78,16 +115,18 @@ function ready() {
 async function commit() {
   if (!ready()) return;
   const { participant, ceremony } = who();
-  const c = await refresh();
-  if (!c) return;
-  const refused = commitRefusal(c, participant);
+  const now = await refresh();
+  if (!now) return;
+  const refused = commitRefusal(now.c, participant, now.others);
   if (refused) return say(S[refused.key] + refused.extra, true);
   say(S["p.committing"]);
   const secret = makeSecret(); // §5.3: made on this device
   const com = await commitment(cfg.event, ceremony, participant, secret);
-  const escrow = await sealEscrow(secret, com, base64Decode(c.escrow_key, "escrow key", "5.2"));
+  // §5.4: sealed to this ceremony's own escrow key, as logged in its ceremony_opened
+  const escrow = await sealEscrow(secret, com, base64Decode(now.c.escrow_key, "escrow key", "5.2"));
   // Kept before sending, so a lost response never loses a logged secret.
   localStorage.setItem(kept(ceremony, participant), bytesToHex(secret));
+  shown = false;
   showSecret(bytesToHex(com));
   // `participant` is the token's own id: the server refuses a mismatch before logging.
   await post("commitments", { commitment: bytesToHex(com), escrow, participant });
@@ -107,11 +146,11 @@ async function readSecret() {
 async function reveal() {
   if (!ready()) return;
   const { participant, ceremony } = who();
-  const c = await refresh();
-  if (!c) return;
-  const refused = revealRefusal(c, participant);
+  const now = await refresh();
+  if (!now) return;
+  const refused = revealRefusal(now.c, participant);
   if (refused) return say(S[refused.key] + refused.extra, true);
-  const logged = c.commitments[participant];
+  const logged = now.c.commitments[participant];
   const secret = await readSecret();
   try {
     await checkOpening(cfg.event, ceremony, participant, secret, hexToBytes(logged, 32));
@@ -132,11 +171,18 @@ function guarded(button, action) {
   });
 }
 
+function fileChosen() {
+  const file = $("secret-file").files[0];
+  $("secret-file-name").textContent = file ? S["p.file_chosen"] + file.name : S["p.no_file"];
+}
+
 $("token").value = sessionStorage.getItem(TOKEN_KEY) || "";
 $("token").addEventListener("change", () => sessionStorage.setItem(TOKEN_KEY, $("token").value.trim()));
 $("who-form").addEventListener("submit", (ev) => ev.preventDefault());
-$("ceremony").addEventListener("change", refresh);
-$("participant").addEventListener("change", () => showSecret());
+$("ceremony").addEventListener("change", () => { shown = false; refresh(); });
+$("participant").addEventListener("change", () => { shown = false; refresh(); });
+$("secret-toggle").addEventListener("click", toggleSecret);
+$("secret-file").addEventListener("change", fileChosen);
 guarded($("commit"), commit);
 guarded($("reveal"), reveal);
 refresh();

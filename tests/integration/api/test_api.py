@@ -264,8 +264,8 @@ def test_stream_sends_entries_with_ids(drawn: tuple[Runtime, Season]) -> None:
             for line in response.iter_lines():
                 if not line:
                     if "id" in frame:
-                        events.append((int(frame["id"]), frame["event"],
-                                       json.loads(frame["data"])))
+                        entry = json.loads(frame["data"])  # the entry names its type
+                        events.append((int(frame["id"]), entry["type"], entry))
                     frame = {}
                     if len(events) == count:
                         break

@@ -1,15 +1,16 @@
 """Fuzzing the verifier (issue 14 item 4): every mutation of a valid bundle fails with
 exit 1 and at least one ✗, never a traceback, never a verifier bug.
 
-The bundle is a whole season built by hand (tests.bundle_builder.build_season, 51
-entries: every ceremony releases its escrow key, one lottery participant never
-commits, one contribution is an escrow opening). Each mutation is constructed so
+The bundle is a whole protocol-v2 season built by hand (tests.bundle_builder.build_season:
+windows, every ceremony releases its escrow key, one lottery participant never
+commits, one contribution is an escrow opening, a forfeit and a promotion), verified
+with its sealed openings so that every step runs. Each mutation is constructed so
 that the result is invalid by PROTOCOL.md itself, independently of the verifier:
 
 * raw mutations of files (no re-signing): any change to entries.jsonl changes the
   leaves under the latest signed root (§11.1, §12); a change to a checkpoint's
   text or to the log's signature line breaks that signature; a change inside a
-  key breaks its key id (§12);
+  key or of the witness policy breaks its key id or the policy (§12, §13.1);
 * entry mutations, renumbered and re-signed by the log key (an attacker holding
   it), so only the semantic steps can tell: deleting an entry the protocol
   requires, duplicating one §11.3 allows once, swapping two entries §11.3 orders
@@ -22,6 +23,7 @@ smaller set runs as `python -m verifier` to prove no traceback reaches stderr.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import io
 import json
@@ -34,6 +36,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import rfc8785
@@ -41,33 +44,45 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.bundle_builder import Builder, build_season, canon, signed_note, write_files
+from tests.bundle_builder import (
+    WITNESS,
+    Builder,
+    build_season,
+    canon,
+    openings_path,
+    signed_note,
+    write_files,
+)
 from tests.paths import ROOT
 from verifier.cli import main
 
 Files = dict[str, bytes]
 Obj = dict[str, Any]
 MUTATIONS = int(os.environ.get("FUZZ_N", "2000"))
+WITNESS_FILE = f"keys/witness-{quote(WITNESS, safe='')}.vkey"
 
-OPTIONAL = frozenset({"eligibility_rejections", "escrow_key_released", "notifications_sent",
-                      "published", "correction"})
-"""Types a log in order may lack (§5.4, §11.3): deleting or replacing one may keep it valid."""
-REPEATABLE = frozenset({"eligibility_rejections", "notifications_sent", "published",
-                        "correction"})
-"""Types §11.3 does not limit to one per event or ceremony: a duplicate may be valid."""
+OPTIONAL = frozenset({"window_set", "window_removed", "locks_recorded", "rehearsal_recorded",
+                      "escrow_key_released", "notifications_sent", "published", "correction"})
+"""Types a log in order may lack (§5.4, §11.3, §11.4): deleting or replacing one may keep it
+valid."""
+REPEATABLE = frozenset({"window_set", "locks_recorded", "rehearsal_recorded", "correction"})
+"""Types §11.3 does not limit to one per event, ceremony or (topic, round): a duplicate may
+be valid (a window_set again before its window opens replaces it)."""
 SPINE = frozenset({"event_created", "ceremony_opened", "input_frozen", "commitments_closed",
                    "physical_entropy", "seed", "bias_audit", "payments_closed"})
 """Entries §11.3 and §5.1 order strictly: each needs every earlier one before it."""
 FREE: tuple[tuple[str | None, tuple[str, ...]], ...] = (
-    (None, ("time",)),  # any valid time (§11.1 orders by seq, not time)
+    (None, ("time",)),  # times only need to stay in order and in their windows (§11.1,
+    #                     §11.4): a changed time may be valid; the phase vectors test them
     (None, ("type",)),  # a type change is a whole-entry replacement, below
-    ("eligibility_rejections", ("body",)),  # any rejection of a non-applicant stands
+    ("window_set", ("body",)),  # another window that still holds the steps is valid
+    ("locks_recorded", ("body", "count")),  # no registration numbers to check it against
     ("commitment", ("body", "escrow")),  # a junk escrow of a revealed secret: a warning (§5.4)
+    ("escrow_key_released", ("body", "private_key")),  # X25519 clamps 5 of its bits (RFC
+    #     7748 §5): another spelling of the same key is valid; a wrong key is tested apart
     ("physical_entropy", ("body", "witness")),  # the witness's id enters no hash
     ("bias_audit", ("body", "dimensions", "*", "p_ppm")),  # ±1 is tolerated (§8)
-    ("payment_round", ("body", "locked_elsewhere")),  # a waiting reg may be locked (§7.5)
-    ("notifications_sent", ("body", "count")),
-    ("published", ("body",)),  # publishing twice is not forbidden (§11.3 (5))
+    ("notifications_sent", ("body", "messages")),  # counts only (S6)
 )
 """Fields whose value the protocol does not fix; every other field's is fixed."""
 
@@ -78,16 +93,22 @@ class Base:
     files: Files
     entries: tuple[Obj, ...]
     sizes: tuple[int, ...]
+    openings: bytes
+
+
+def _sign(b: Builder, lines: list[bytes], size: int) -> str:
+    return signed_note(lines, size, b.log_key, b.witness_key, b.origin)
 
 
 @pytest.fixture(scope="module")
 def base() -> Iterator[Base]:
     with tempfile.TemporaryDirectory() as tmp:
         b = build_season(Path(tmp) / "b", settle={"notary-1": "escrow_opened"})
+        sealed = openings_path(Path(tmp) / "b").read_bytes()
     # Fewer checkpoints than the builder signs keep each run quick; keep three.
     sizes = (len(b.lines) // 3, 2 * len(b.lines) // 3, len(b.lines))
-    b.notes = {s: signed_note(b.lines, s, b.log_key, b.witness_key) for s in sizes}
-    yield Base(b, b.files(), tuple(json.loads(x) for x in b.lines), sizes)
+    b.notes = {s: _sign(b, b.lines, s) for s in sizes}
+    yield Base(b, b.files(), tuple(json.loads(x) for x in b.lines), sizes, sealed)
 
 
 class Scratch:
@@ -97,11 +118,14 @@ class Scratch:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.held: Files = {}
+        self.openings = root.parent / "openings.jsonl"
         for sub in ("checkpoints", "keys"):
             (root / sub).mkdir(parents=True, exist_ok=True)
 
-    def verify(self, files: Files) -> tuple[int, str]:
-        """The verifier's exit code and output on the bundle `files`."""
+    def verify(self, files: Files, sealed: bytes) -> tuple[int, str]:
+        """The verifier's exit code and output on the bundle `files`, with the openings."""
+        if not self.openings.is_file() or self.openings.read_bytes() != sealed:
+            self.openings.write_bytes(sealed)
         for name in set(self.held) - set(files):
             (self.root / name).unlink()
         for name, data in files.items():
@@ -110,7 +134,7 @@ class Scratch:
         self.held = dict(files)
         out = io.StringIO()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-            code = main([str(self.root)])
+            code = main([str(self.root), "--openings", str(self.openings)])
         return code, out.getvalue()
 
 
@@ -142,8 +166,7 @@ def resigned(base: Base, entries: list[Obj], *, renumber: bool = True) -> Files:
     files = {k: v for k, v in base.files.items() if not k.startswith("checkpoints/")}
     files["entries.jsonl"] = b"".join(x + b"\n" for x in lines)
     for size in {min(s, len(lines)) for s in base.sizes} | {len(lines)}:
-        files[f"checkpoints/{size}.note"] = signed_note(lines, size, base.builder.log_key,
-                                                        base.builder.witness_key).encode()
+        files[f"checkpoints/{size}.note"] = _sign(base.builder, lines, size).encode()
     return files
 
 
@@ -187,7 +210,8 @@ def raw_note(base: Base, d: st.DataObject) -> Files:
 
 def raw_key(base: Base, d: st.DataObject) -> Files:
     """A byte inside a verifier key (not its trailing newline, which is stripped)."""
-    name = d.draw(st.sampled_from(["keys/log.vkey", "keys/witness-w1.vkey"]), label="key")
+    name = d.draw(st.sampled_from(["keys/log.vkey", WITNESS_FILE, "keys/tlog-policy.txt"]),
+                  label="key")
     data = base.files[name]
     return {**base.files, name: _flip(data, 0, len(data.rstrip(b"\n")), d)}
 
@@ -216,7 +240,8 @@ def raw_layout(base: Base, d: st.DataObject) -> Files:
         lines = base.files["entries.jsonl"].splitlines()
         for k in notes:
             size = int(k.split("/")[1].split(".")[0])
-            files[k] = signed_note(lines, size, other, base.builder.witness_key).encode()
+            files[k] = signed_note(lines, size, other, base.builder.witness_key,
+                                   base.builder.origin).encode()
     return files
 
 
@@ -363,7 +388,7 @@ def assert_caught(code: int, out: str, what: str) -> None:
 
 
 def test_unmutated_bundle_passes(base: Base, scratch: Scratch) -> None:
-    code, out = scratch.verify(base.files)
+    code, out = scratch.verify(base.files, base.openings)
     assert code == 0 and "✗" not in out and "RESULT: all checks passed" in out, out
     assert "season published" in out
 
@@ -379,7 +404,7 @@ def test_every_mutation_fails_without_a_crash(base: Base, scratch: Scratch) -> N
     def mutate(d: st.DataObject) -> None:
         mutator = d.draw(st.sampled_from(MUTATORS), label="mutation")
         files = mutator(base, d)
-        code, out = scratch.verify(files)
+        code, out = scratch.verify(files, base.openings)
         ran.append(mutator.__name__)
         assert_caught(code, out, mutator.__name__)
 
@@ -396,7 +421,7 @@ def test_known_crashes_are_failures(base: Base, scratch: Scratch) -> None:
             continue
         es = _entries(base)
         es[k] = {**es[k], **CORRECTION}
-        code, out = scratch.verify(resigned(base, es))
+        code, out = scratch.verify(resigned(base, es), base.openings)
         assert_caught(code, out, f"correction for entry {k} ({e['type']})")
 
 
@@ -433,21 +458,29 @@ def _without(es: list[Obj], type_: str) -> list[Obj]:
 def test_what_the_fuzzer_leaves_alone_is_valid(base: Base, scratch: Scratch) -> None:
     """The exclusions are honest: changes the protocol allows (OPTIONAL, REPEATABLE,
     FREE) keep a re-signed bundle valid, so excluding them loosens nothing."""
+    present = {e["type"] for e in base.entries}
     allowed: list[tuple[str, list[Obj]]] = []
-    for type_ in sorted(OPTIONAL - {"correction"}):
+    for type_ in sorted(OPTIONAL & present):
         allowed.append((f"without {type_}", _without(_entries(base), type_)))
-    for type_ in sorted(REPEATABLE - {"correction"}):
+    for type_ in sorted(REPEATABLE & present):
         es = _entries(base)
         k = next(k for k, e in enumerate(es) if e["type"] == type_)
         allowed.append((f"{type_} twice", [*es[:k + 1], es[k], *es[k + 1:]]))
     es = _entries(base)
-    es[5]["time"] = "2027-01-01T00:00:00Z"
+    es[2]["time"] = es[3]["time"]  # still in order, before every window opens
     next(e for e in es if e["type"] == "physical_entropy")["body"]["witness"] = "supervisor-7"
-    next(e for e in es if e["type"] == "notifications_sent")["body"]["count"] = 9
+    next(e for e in es if e["type"] == "notifications_sent")["body"]["messages"] = 9
+    next(e for e in es if e["type"] == "locks_recorded")["body"]["count"] = 3
+    window = next(e for e in es if e["type"] == "window_set")["body"]
+    window["daily"], window["opens"] = None, "2026-06-02T00:00:00Z"
+    release = next(e for e in es if e["type"] == "escrow_key_released")["body"]
+    key = bytearray(base64.b64decode(release["private_key"]))
+    key[0] ^= 0x07  # the bits X25519 clears (RFC 7748 §5)
+    release["private_key"] = base64.b64encode(bytes(key)).decode()
     allowed.append(("free fields changed", es))
     es = _entries(base)
-    allowed.append(("a correction added", [*es, {**CORRECTION, "v": 1, "event": es[0]["event"],
-                                                 "time": es[0]["time"]}]))
+    allowed.append(("a correction added", [*es, {**CORRECTION, "v": 2, "event": es[0]["event"],
+                                                 "time": es[-1]["time"]}]))
     for what, entries in allowed:
-        code, out = scratch.verify(resigned(base, entries))
+        code, out = scratch.verify(resigned(base, entries), base.openings)
         assert code == 0 and "✗" not in out, f"{what}\n{out}"

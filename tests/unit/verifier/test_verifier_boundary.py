@@ -27,14 +27,14 @@ def _crash(ctx: Context) -> str:
 def test_unexpected_exception_in_a_step_is_its_failure(
         bundle: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    table = tuple(dataclasses.replace(s, check=_crash) if s.number == 8 else s
+    table = tuple(dataclasses.replace(s, check=_crash) if s.number == 10 else s
                   for s in steps.STEPS)
     monkeypatch.setattr(verify, "STEPS", table)
     assert main([str(bundle)]) == 1
     out = capsys.readouterr()
-    assert "✗ 8. Participants, commitments and openings" in out.out
+    assert "✗ 10. Participants, commitments, escrow keys and openings" in out.out
     assert "unexpected error in the verifier, KeyError: 'bureau-1'" in out.out
-    assert "✓ 9. Seeds" in out.out  # 9 does not need 8: it still runs
+    assert "✓ 12. Seeds" in out.out  # 12 does not need 10: it still runs
     assert "Traceback" not in out.out + out.err
 
 
@@ -47,9 +47,9 @@ def test_a_skipped_step_names_the_prerequisite(
     v.run()
     by = {r.number: r for r in v.results}
     assert by[5].status == "fail" and by[5].unexpected
-    assert all(by[n].status == "skipped" for n in range(6, 17))
+    assert all(by[n].status == "skipped" for n in range(6, 24))
     assert by[6].detail == "not run: needs step 5 (fail)"
-    assert by[12].detail == "not run: needs step 11 (skipped)"
+    assert by[14].detail == "not run: needs step 13 (skipped)"
 
 
 def test_unexpected_exception_outside_the_steps(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from pathlib import Path
 
@@ -69,3 +70,43 @@ def test_proofs_round_trip(data: list[bytes], draw: st.DataObject) -> None:
 
 def test_empty_root() -> None:
     assert merkle.root([]) == mth([])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 1100), st.data())
+def test_root_stream_gives_every_prefix_root(n: int, data: st.DataObject) -> None:
+    """The streamed root (log.Fold, input trees) is RFC 9162's MTH at any size."""
+    leaves = [hashlib.sha256(k.to_bytes(4, "big")).digest() for k in range(n)]
+    stops = set(data.draw(st.lists(st.integers(1, max(n, 1)), max_size=8))) | {n}
+    stream = merkle.RootStream()
+    if n == 0:
+        assert stream.root() == merkle.EMPTY_ROOT
+    for k, leaf in enumerate(leaves, 1):
+        stream.push(leaf)
+        if k in stops:
+            assert stream.root() == merkle.root(leaves[:k]) == mth_of(leaves[:k])
+
+
+def mth_of(hashes: list[bytes]) -> bytes:
+    """MTH over leaf hashes, recursive as RFC 9162 §2.1.1 writes it."""
+    if len(hashes) == 1:
+        return hashes[0]
+    k = 1
+    while k * 2 < len(hashes):
+        k *= 2
+    return hashlib.sha256(b"\x01" + mth_of(hashes[:k]) + mth_of(hashes[k:])).digest()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(0, 600), max_size=6))
+def test_root_stream_extend_is_push(batches: list[int]) -> None:
+    pushed, extended = merkle.RootStream(), merkle.RootStream()
+    leaves: list[bytes] = []
+    for n in batches:
+        batch = [hashlib.sha256(f"{len(leaves)}/{k}".encode()).digest() for k in range(n)]
+        for leaf in batch:
+            pushed.push(leaf)
+        extended.extend(batch)
+        leaves += batch
+        assert extended.size == pushed.size == len(leaves)
+        assert extended.root() == pushed.root() == merkle.root(leaves)

@@ -45,17 +45,35 @@ def test_hash_rejects(v: object) -> None:
         strict.hex_bytes(v)
 
 
+SEED = {"ceremony": "lottery", "seed": "00" * 32, "input_root": "00" * 32, "input_size": 0}
+
+
+def _entry(type_: str, body: dict[str, Any], v: int = 2) -> dict[str, Any]:
+    return {"v": v, "event": "e", "seq": 0, "time": "2026-01-01T00:00:00Z", "type": type_,
+            "body": body}
+
+
+def test_a_v2_entry_is_accepted() -> None:
+    records.entry(_entry("seed", SEED), None, 0)
+
+
 def test_unknown_member_rejected() -> None:
-    with pytest.raises(strict.StrictError):
-        records.entry({"v": 1, "event": "e", "seq": 0, "time": "2026-01-01T00:00:00Z",
-                       "type": "seed", "body": {"ceremony": "lottery", "seed": "00" * 32,
-                                                "extra": 1}}, None, 0)
+    with pytest.raises(strict.StrictError, match="unknown member extra"):
+        records.entry(_entry("seed", {**SEED, "extra": 1}), None, 0)
 
 
 def test_unknown_entry_type_rejected() -> None:
-    with pytest.raises(strict.StrictError):
-        records.entry({"v": 1, "event": "e", "seq": 0, "time": "2026-01-01T00:00:00Z",
-                       "type": "reseed", "body": {}}, None, 0)
+    with pytest.raises(strict.StrictError, match="unknown entry type"):
+        records.entry(_entry("reseed", {}), None, 0)
+
+
+def test_version_1_is_refused_as_such() -> None:
+    """v2 preamble: a v1 entry or rule set is not read as v2, and the message says why."""
+    with pytest.raises(records.VersionOneError, match="version 1 bundles are not supported"):
+        records.entry(_entry("seed", SEED, v=1), None, 0)
+    rules = {"type": "rules", "version": 1, "event": "e"}
+    with pytest.raises(records.VersionOneError):
+        records.rules(rules)
 
 
 _json = st.recursive(
@@ -68,7 +86,7 @@ _json = st.recursive(
 @settings(max_examples=200, deadline=None)
 @given(_json)
 def test_fast_canon_equals_rfc8785_in_domain(value: Any) -> None:
-    """§2.1: the fast serialiser yields RFC 8785's bytes on the v1 domain."""
+    """§2.1: the fast serialiser yields RFC 8785's bytes on the v2 domain."""
     try:
         ref = rfc8785.dumps(value)
     except rfc8785.CanonicalizationError:
