@@ -17,7 +17,6 @@ import json
 import socket
 import subprocess
 import sys
-from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +30,7 @@ from typer.core import TyperGroup
 
 from . import devices
 from .config import Settings
+from .core.beacon import protocol_time
 from .core.log import Entry
 from .core.seed import Ceremony
 from .errors import ConfigurationError, RejectedInputError, SunshineError
@@ -76,6 +76,8 @@ participant_app = _typer("For ceremony participants, on their own device.")
 witness_app = _typer("For supervisors cosigning checkpoints.")
 app.add_typer(participant_app, name="participant")
 app.add_typer(witness_app, name="witness")
+beacon_app = _typer("The drand beacon of a ceremony (PROTOCOL.md §5.6).")
+app.add_typer(beacon_app, name="beacon")
 
 DataDir = Annotated[Path | None, typer.Option(
     "--data", help="data directory (default: SUNSHINE_DATA, else ./data)")]
@@ -139,18 +141,21 @@ def init(data: DataDir = None) -> None:
 
 @app.command("create-event")
 def create_event(rules_file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
-                 escrow_key: Annotated[str, typer.Option(
-                     help="base64 X25519 public key of the escrow holder (see escrow-keygen)")],
                  data: DataDir = None) -> None:
-    """Create an event from a rule-set JSON file (PROTOCOL.md §3.1)."""
+    """Create an event from a rule-set JSON file (PROTOCOL.md §3.1): event, title, year,
+    grade and optionally high_fee_threshold, waitlist_promotion, dice, rehearsal and beacon
+    (null, a drand chain's info, or "quicknet"); the origin is this deployment's (§12.1)."""
     try:
         rules = json.loads(rules_file.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise RejectedInputError(f"{rules_file} is not a JSON rule set: {exc}",
                                  zh=f"{rules_file} 不是 JSON 格式的规则文件") from None
     service = _service(data)
-    _run("create event", lambda: service.lifecycle.create_event(rules, escrow_key))
-    console.print(f"log key: {service.witnesses.log_key(str(rules.get('event')))}")
+    _run("create event", lambda: service.lifecycle.create_event(rules))
+    state = service.lifecycle.state(str(rules.get("event")))
+    if state.rules is not None:
+        console.print(f"origin: {state.rules.origin}")
+        console.print(f"log key: {service.keys.verifier_key(state.rules.origin)}")
 
 
 def _participant(text: str) -> tuple[str, str]:
@@ -165,10 +170,17 @@ def _participant(text: str) -> tuple[str, str]:
 def participants(event: EventArg, ceremony: CeremonyArg,
                  people: Annotated[list[str], typer.Argument(
                      help="id:role …, roles: notary, supervisor, parent-rep, bureau")],
+                 escrow_key: Annotated[str, typer.Option(
+                     help="base64 X25519 public key of this ceremony's escrow holder "
+                          "(escrow-keygen); one key per ceremony (§5.4)")],
+                 physical_entropy_by: Annotated[str | None, typer.Option(
+                     help="with a beacon: the dice deadline, e.g. 2026-07-23T10:30+08:00 "
+                          "(§5.6)")] = None,
                  data: DataDir = None) -> None:
-    """Set a ceremony's participants (before it opens)."""
+    """Set a ceremony up before it opens: participants, its escrow key, its dice deadline."""
     parsed = [_participant(p) for p in people]
-    done = _service(data).lifecycle.set_participants(event, ceremony_of(ceremony), parsed)
+    done = _service(data).lifecycle.set_participants(event, ceremony_of(ceremony), parsed,
+                                                     escrow_key, physical_entropy_by)
     console.print(f"✓ {len(done)} participants for {ceremony}")
 
 
@@ -182,10 +194,51 @@ def import_(event: EventArg, kind: str,
     done = _call(f"import {kind}", lambda: service.imports.import_file(
         event, kind, file.read_bytes(), file.name))
     console.print(f"✓ imported {done.rows} {done.kind} rows from {file.name}")
+    for note in done.notes:
+        console.print(f"  {note}", markup=False)
+    if done.entries:
+        _logged(f"import {kind}", done.entries)
     if done.preview_note:
         console.print(f"  eligibility not checked yet: {done.preview_note}", markup=False)
-    for code, n in sorted(Counter(r.code for r in done.rejections).items()):
-        console.print(f"  {n} application(s) will be rejected under {code} (PROTOCOL.md §7.1)")
+    if done.preview is not None:
+        console.print(done.preview.text, markup=False)
+        console.print(f"  冻结名单时请确认：sunshine freeze-roster {event} --confirm "
+                      f"{done.preview.code}", markup=False)
+
+
+@app.command("freeze-roster")
+def freeze_roster(event: EventArg, confirm: Annotated[str | None, typer.Option(
+                      help="the code of the preview shown (without it: the preview)")] = None,
+                  data: DataDir = None) -> None:
+    """Open the lottery ceremony and freeze its input (§5.1, §7.1), after the operator
+    confirmed the preview: without --confirm it shows the preview and its code."""
+    service = _service(data)
+    if confirm is None:
+        shown = service.lifecycle.eligibility_preview(event)
+        console.print(shown.text, markup=False)
+        console.print(f"确认无误后运行 / to freeze, run: sunshine freeze-roster {event} "
+                      f"--confirm {shown.code}", markup=False)
+        raise typer.Exit(EXIT_FAILED)
+    _run("freeze roster", lambda: service.lifecycle.freeze_roster(event, confirm))
+
+
+@app.command("withdraw-input")
+def withdraw_input(event: EventArg, ceremony: CeremonyArg, reason: str,
+                   data: DataDir = None) -> None:
+    """Withdraw a ceremony's frozen input to amend it, before its first commitment (§5.1);
+    REASON is public (no personal data)."""
+    service = _service(data)
+    _run("withdraw input", lambda: service.lifecycle.withdraw_input(
+        event, ceremony_of(ceremony), reason))
+
+
+@app.command("withdraw-receipt")
+def withdraw_receipt(event: EventArg, reg: str, data: DataDir = None) -> None:
+    """Withdraw a bank receipt entered by mistake (P7), before the round confirming it."""
+    if _service(data).imports.withdraw_receipt(event, reg):
+        console.print(f"✓ receipt of {reg} withdrawn")
+    else:
+        raise RejectedInputError(f"no receipt for {reg}", zh=f"没有 {reg} 的缴费回单")
 
 
 def _step(name: str, step: Callable[[Lifecycle, str], list[Entry]]) -> None:
@@ -200,7 +253,7 @@ def _step(name: str, step: Callable[[Lifecycle, str], list[Entry]]) -> None:
 
 
 for _name, _lifecycle_step in (
-        ("freeze-roster", Lifecycle.freeze_roster), ("draw", Lifecycle.draw),
+        ("draw", Lifecycle.draw),
         ("payment-round", Lifecycle.payment_round), ("close-payments", Lifecycle.close_payments),
         ("freeze-grouping", Lifecycle.freeze_grouping), ("group", Lifecycle.group),
         ("freeze-teachers", Lifecycle.freeze_teachers), ("match", Lifecycle.match)):
@@ -279,11 +332,86 @@ def window(event: EventArg, phase: str, opens: str, closes: str,
            daily: Annotated[str | None, typer.Option(
                help="daily hours in Beijing time, e.g. 08:00-24:00")] = None,
            data: DataDir = None) -> None:
-    """Set a phase's calendar window (G3), e.g. registration 2026-06-11T08:00+08:00
-    2026-06-21T00:00+08:00 --daily 08:00-24:00."""
-    which = _service(data).windows.set(event, phase, opens, closes, daily)
-    console.print(f"✓ {which.value} window {opens} – {closes}"
-                  + (f", daily {daily}" if daily else ""))
+    """Log a phase's calendar window (G3, §11.4), e.g. registration 2026-06-11T08:00+08:00
+    2026-06-21T00:00+08:00 --daily 08:00-24:00; phases: registration, lottery_ceremony,
+    payment, cohort, grouping_ceremony, teachers, teacher_ceremony."""
+    service = _service(data)
+    _run(f"{phase} window", lambda: service.windows.set(event, phase, opens, closes, daily))
+
+
+@app.command()
+def windows(event: EventArg, data: DataDir = None) -> None:
+    """List the windows in force (§11.4)."""
+    for w in _service(data).windows.list(event):
+        daily = "" if w.daily is None else f", daily {w.daily.start}-{w.daily.end} Beijing"
+        console.print(f"{w.phase.value}: {w.opens} – {w.closes}{daily}")
+
+
+@app.command("remove-window")
+def remove_window(event: EventArg, phase: str, data: DataDir = None) -> None:
+    """Remove a phase's window; only before it opens (§11.3 rule 2)."""
+    service = _service(data)
+    _run(f"remove {phase} window", lambda: service.windows.remove(event, phase))
+
+
+@beacon_app.command("plan")
+def beacon_plan(event: EventArg, ceremony: CeremonyArg, data: DataDir = None) -> None:
+    """Show the drand round in force and when it is due (§5.6)."""
+    plan = _service(data).ceremonies.beacon_plan(event, ceremony_of(ceremony))
+    console.print(f"round {plan.round} of chain {plan.chain}, due {protocol_time(plan.round_time)}"
+                  f"; dice by {protocol_time(plan.physical_entropy_by)}; relay path "
+                  f"{plan.relay_path()}")
+
+
+@beacon_app.command("submit")
+def beacon_submit(event: EventArg, ceremony: CeremonyArg,
+                  file: Annotated[Path | None, typer.Option(
+                      exists=True, dir_okay=False, help="the round's JSON as a relay serves it")]
+                  = None,
+                  text: Annotated[str | None, typer.Option("--json", help="the JSON pasted")]
+                  = None,
+                  data: DataDir = None) -> None:
+    """Verify the round in force (BLS signature and every §5.6 check) and log it."""
+    if (file is None) == (text is None):
+        raise RejectedInputError("give the round with --file or --json",
+                                 zh="请用 --file 或 --json 给出轮次的 JSON")
+    raw = file.read_bytes() if file is not None else (text or "").encode()
+    service = _service(data)
+    _run("beacon", lambda: service.ceremonies.beacon(event, ceremony_of(ceremony), raw))
+
+
+@beacon_app.command("fetch")
+def beacon_fetch(event: EventArg, ceremony: CeremonyArg,
+                 relay: Annotated[str, typer.Option(help="a drand relay, e.g. "
+                                                         "https://api.drand.sh")],
+                 data: DataDir = None) -> None:
+    """Fetch the round in force from a drand relay, verify it and log it (§5.6)."""
+    service = _service(data)
+    _run("beacon", lambda: service.ceremonies.fetch_round(event, ceremony_of(ceremony), relay))
+
+
+@beacon_app.command("postpone")
+def beacon_postpone(event: EventArg, ceremony: CeremonyArg,
+                    reason: Annotated[str, typer.Argument(
+                        help="physical-entropy-late or round-not-published")],
+                    physical_entropy_by: Annotated[str | None, typer.Option(
+                        help="physical-entropy-late: the new dice deadline")] = None,
+                    data: DataDir = None) -> None:
+    """Postpone the beacon round by the written rule of §5.6 (never a re-draw)."""
+    service = _service(data)
+    _run("postpone beacon", lambda: service.ceremonies.postpone_beacon(
+        event, ceremony_of(ceremony), reason, physical_entropy_by))
+
+
+@app.command()
+def openings(event: EventArg, out: Path, data: DataDir = None) -> None:
+    """Write the sealed openings (openings.jsonl, §17.3) for the supervision group and the
+    notary: never publish this file."""
+    body = _service(data).openings.openings(event)
+    out.write_bytes(body)
+    out.chmod(0o600)
+    lines = body.count(b"\n")
+    console.print(f"✓ sealed openings in {out} ({lines} lines); do not publish")
 
 
 @app.command()
@@ -372,21 +500,18 @@ def demo(applicants: int = 5000, data: DataDir = None,
 
 def _print_results(service: Service, event: str) -> None:
     state = service.lifecycle.state(event)
-    if state.ceremony("lottery").seed is None:
+    if not state.lottery_summaries:
         return
-    draw = state.draw()
     table = Table(title=f"{event}: private-school lottery results")
-    for column in ("school", "quota", "applicants", "admitted", "stages (seats/applicants)",
+    for column in ("school", "quota", "applicants", "admitted", "stages (admitted/applicants)",
                    "to bureau"):
         table.add_column(column)
-    for school_id, result in sorted(draw.schools.items()):
-        summary = result.summary_json()
-        stages = ", ".join(f"{s['stage']} {s['admitted']}/{s['applicants']}"
-                           + (" lottery" if s["lottery"] else "") for s in summary["stages"])
-        applicants = sum(1 for o in draw.outcomes.values() if draw.school_of[o.reg] == school_id)
-        admitted = sum(s["admitted"] for s in summary["stages"])
-        table.add_row(school_id, str(summary["quota"]), str(applicants), str(admitted), stages,
-                      str(summary["returned_to_bureau"]))
+    for school_id, logged in sorted(state.lottery_summaries.items()):
+        s = logged.body
+        stages = ", ".join(f"{st.stage} {st.admitted}/{st.applicants}"
+                           + (" lottery" if st.lottery else "") for st in s.stages)
+        table.add_row(school_id, str(s.quota), str(s.applicants), str(s.admitted), stages,
+                      str(s.returned_to_bureau))
     console.print(table)
 
 

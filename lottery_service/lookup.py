@@ -15,6 +15,8 @@ from typing import Any
 from .core.canonical import canonical_json
 from .core.log import Entry
 from .core.merkle import MerkleTree, leaf_hash
+from .core.records import Applicant
+from .core.season import SeasonState
 
 
 @dataclass(frozen=True)
@@ -66,86 +68,55 @@ class ResultIndex:
     @classmethod
     def build(cls, event: str, entries: Sequence[Entry], size: int, note: str,
               school_names: Mapping[str, str] | None = None) -> ResultIndex:
-        """`school_names` adds the bureau's public school names the log does not carry
-        (public schools appear in it by id only)."""
+        """From the one fold of the log (`SeasonState`); `school_names` adds the bureau's
+        public school names the log does not carry for public schools."""
         entries = list(entries[:size])
+        state = SeasonState.replay(entries)
+        names = {**dict(school_names or {}), **{s.id: s.name for s in state.schools()},
+                 **{p.school: p.name for p in state.plans()}}
+        teacher_names = {(t.school, t.id): t.name for t in state.teachers()}
+        lottery = state.ceremonies["lottery"]
+        roster = [canonical_json(r.to_json()) for r in lottery.tree().records] \
+            if lottery.frozen is not None else []
+        roster_index = {r.reg: i for i, r in enumerate(lottery.tree().records)
+                        if isinstance(r, Applicant)} if lottery.frozen is not None else {}
+        common = [c.seq for c in (lottery.frozen, lottery.seed) if c is not None]
         people: dict[str, dict[str, Any]] = {}
         relevant: dict[str, list[int]] = {}
-        roster: list[bytes] = []
-        roster_index: dict[str, int] = {}
-        common: list[int] = []
-        cutoffs: dict[tuple[str, str], str | None] = {}
-        school_entries: dict[str, list[int]] = {}
-        summaries: dict[str, int] = {}  # school -> seq of its part 0 (stage cutoffs)
-        school_names = dict(school_names or {})
-        teacher_names: dict[tuple[str, str], str] = {}
-        for e in entries:
-            b = e.body
-            if e.type == "input_records" and b["ceremony"] == "lottery":
-                for record in b["records"]:
-                    raw = canonical_json(record)
-                    if record["type"] == "school":
-                        school_names[record["id"]] = record["name"]
-                    if record["type"] == "applicant":
-                        roster_index[record["reg"]] = len(roster)
-                        people.setdefault(record["reg"], {
-                            "reg": record["reg"], "name": record["name"],
-                            "school": record["school"]})
-                    roster.append(raw)
-            elif e.type == "input_records" and b["ceremony"] == "grouping":
-                for record in b["records"]:
-                    if record["type"] == "pupil":
-                        p = people.setdefault(record["reg"], {
-                            "reg": record["reg"], "name": record["name"],
-                            "school": record["school"]})
-                        p["school"] = record["school"]
-            elif e.type == "input_records" and b["ceremony"] == "teachers":
-                for record in b["records"]:
-                    teacher_names[(record["school"], record["id"])] = record["name"]
-            elif e.type in ("input_frozen", "seed") and b["ceremony"] == "lottery":
-                common.append(e.seq)
-            elif e.type == "lottery_results":
-                if b["summary"] is not None:
-                    summaries[b["school"]] = e.seq
-                    for stage in b["summary"]["stages"]:
-                        cutoffs[(b["school"], stage["stage"])] = stage["cutoff"]
-                for r in b["records"]:
-                    p = people[r["reg"]]
-                    p.update(outcome=r["outcome"], stage=r["stage"], rank=r["rank"],
-                             waiting=r["waiting"], number=r["number"])
-                    relevant.setdefault(r["reg"], []).append(e.seq)
-            elif e.type == "payment_round":
-                for reg in b["forfeited"]:
-                    people[reg]["forfeited"] = True
-                    relevant.setdefault(reg, []).append(e.seq)
-            elif e.type == "promotions":
-                for reg in b["promoted"]:
-                    people[reg].update(outcome="admitted", promoted_round=b["round"])
-                    relevant.setdefault(reg, []).append(e.seq)
-            elif e.type == "grouping_results":
-                for r in b["records"]:
-                    people[r["reg"]]["class_id"] = r["class"]
-                    relevant.setdefault(r["reg"], []).append(e.seq)
-            elif e.type == "matching_results":
-                school_entries.setdefault(b["school"], []).append(e.seq)
-                teacher_of = {p["class"]: p["teacher"] for p in b["pairs"]}
-                for p in people.values():
-                    if p["school"] == b["school"] and p.get("class_id") in teacher_of:
-                        p["teacher"] = teacher_of[p["class_id"]]
+        for a in state.applicants():
+            people[a.reg] = {"reg": a.reg, "name": a.name, "school": a.school}
+        for pupil in state.pupils():
+            people.setdefault(pupil.reg, {"reg": pupil.reg, "name": pupil.name,
+                                          "school": pupil.school})
+            people[pupil.reg]["school"] = pupil.school
+        for reg, r in state.lottery_results.items():
+            people[reg].update(outcome=r.body.outcome, stage=r.body.stage, rank=r.body.rank,
+                               waiting=r.body.waiting,
+                               cutoff=None if r.body.cutoff is None else r.body.cutoff.hex())
+            relevant.setdefault(reg, []).append(r.seq)
+            summary = state.lottery_summaries.get(r.body.school)
+            if summary is not None:
+                relevant[reg].append(summary.seq)
+        for reg, forfeits in state.forfeits_of.items():
+            people[reg]["forfeited"] = True
+            relevant.setdefault(reg, []).extend(f.seq for f in forfeits)
+        for reg, promotions in state.promotions_of.items():
+            people[reg].update(outcome="admitted", promoted_round=promotions[-1].body.round)
+            relevant.setdefault(reg, []).extend(p.seq for p in promotions)
+        for reg, g in state.grouping_results.items():
+            people[reg]["class_id"] = g.body.class_
+            relevant.setdefault(reg, []).append(g.seq)
+            m = state.matching_results.get((g.body.school, g.body.class_))
+            if m is not None:
+                people[reg]["teacher"] = m.body.teacher
+                people[reg]["teacher_name"] = teacher_names.get((m.body.school,
+                                                                 m.body.teacher))
+                relevant[reg].append(m.seq)
         results: dict[str, ApplicantResult] = {}
         for reg, p in people.items():
-            if "stage" in p:
-                p["cutoff"] = cutoffs.get((p["school"], p["stage"]))
-            p["school_name"] = school_names.get(p["school"])
-            if p.get("teacher") is not None:
-                p["teacher_name"] = teacher_names.get((p["school"], p["teacher"]))
+            p["school_name"] = names.get(p["school"])
             results[reg] = ApplicantResult(**p)
-            chain = [*common, *relevant.get(reg, [])]
-            if "stage" in p and p["school"] in summaries:
-                chain.append(summaries[p["school"]])
-            if p.get("teacher") is not None:
-                chain += school_entries.get(p["school"], [])
-            relevant[reg] = sorted(set(chain))
+            relevant[reg] = sorted({*common, *relevant.get(reg, [])})
         return cls(event=event, size=size, note=note, entries=entries, results=results,
                    relevant=relevant, roster_index=roster_index, roster_leaves=roster)
 

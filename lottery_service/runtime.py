@@ -34,7 +34,8 @@ def open_runtime(settings: Settings, *, gateway: SmsGateway | None = None) -> Ru
     engine = make_engine(settings.database_url)
     migrate(engine)
     service = Service.build(
-        engine, ServiceKeys.load(settings.data_dir), audit_dir=settings.audit_dir,
+        engine, ServiceKeys.load(settings.data_dir, settings.origin_prefix),
+        audit_dir=settings.audit_dir,
         gateway=gateway or FileGateway(settings.data_dir / "sms-outbox.jsonl"),
         operator_token=operator_token(settings.data_dir),
         follow_up=FollowUpSettings.from_env())

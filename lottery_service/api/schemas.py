@@ -7,7 +7,6 @@ malformed value is rejected there with the section it breaks.
 
 from __future__ import annotations
 
-from datetime import datetime, time
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -32,8 +31,11 @@ class Strict(BaseModel):
 
 
 class EventCreate(Strict):
-    rules: dict[str, Any] = Field(description="The rule set (PROTOCOL.md §3.1)")
-    escrow_key: str = Field(description="base64 X25519 public key of the escrow holder (§5.4)")
+    rules: dict[str, Any] = Field(
+        description="The rule set (PROTOCOL.md §3.1): event, title, year, grade and optionally "
+                    "high_fee_threshold, waitlist_promotion, dice, rehearsal, beacon (null, a "
+                    "drand chain's info or \"quicknet\"); the service adds type, version and "
+                    "this deployment's origin (§12.1)")
 
 
 class ParticipantIn(Strict):
@@ -42,7 +44,42 @@ class ParticipantIn(Strict):
 
 
 class ParticipantsIn(Strict):
+    """A ceremony's setup (§5.2, §5.6), before it opens."""
+
     participants: list[ParticipantIn] = Field(min_length=2)
+    escrow_key: str = Field(description="base64 X25519 public key of the escrow holder for "
+                                        "this ceremony only (§5.4: never another ceremony's)")
+    physical_entropy_by: str | None = Field(
+        default=None, description="with a beacon: the dice deadline, ISO 8601 with its zone "
+                                  "(§5.6)")
+
+
+class RosterFreezeIn(Strict):
+    confirm: str | None = Field(default=None, pattern=r"^[0-9a-f]{12}$",
+                                description="the code of the preview the operator saw "
+                                            "(GET …/roster/preview); without it the answer "
+                                            "is 409 with the preview")
+
+
+class WithdrawalIn(Strict):
+    reason: str = Field(min_length=1, max_length=500,
+                        description="why the input is amended (public: no personal data)")
+
+
+class BeaconRoundIn(Strict):
+    round_json: str = Field(max_length=4096, description="the round's JSON as a drand relay "
+                                                         "publishes it (§5.6)")
+
+
+class BeaconFetchIn(Strict):
+    relay: str = Field(pattern=r"^https?://[^\s]+$", description="a drand relay's base URL")
+
+
+class PostponeIn(Strict):
+    reason: Literal["physical-entropy-late", "round-not-published"]
+    physical_entropy_by: str | None = Field(
+        default=None, description="physical-entropy-late: the new dice deadline, ISO 8601 with "
+                                  "its zone")
 
 
 class CommitmentIn(Strict):
@@ -86,13 +123,21 @@ class CorrectionIn(Strict):
 
 
 class WindowIn(Strict):
-    """A phase's calendar window (G3); times with a zone, daily hours in Beijing time."""
+    """A phase's calendar window (G3, §11.4); times with a zone, daily hours Beijing time."""
 
+    phase: str = Field(description="registration, lottery_ceremony, payment, cohort, "
+                                   "grouping_ceremony, teachers or teacher_ceremony")
+    opens: str = Field(description="ISO 8601 with a zone, e.g. 2026-06-11T08:00+08:00")
+    closes: str = Field(description="ISO 8601 with a zone")
+    daily: str | None = Field(default=None, pattern=r"^[0-9]{2}:[0-9]{2}-[0-9]{2}:[0-9]{2}$",
+                              description="daily hours, Beijing time, e.g. 08:00-24:00")
+
+
+class WindowOut(BaseModel):
     phase: str
-    opens: datetime
-    closes: datetime
-    daily_from: time | None = None
-    daily_to: time | None = None
+    opens: str
+    closes: str
+    daily: str | None
 
 
 class CosignatureIn(Strict):
@@ -146,6 +191,20 @@ class ImportDone(BaseModel):
         default_factory=list,
         description="registration imports: the applications the roster freeze would reject, "
                     "with their rule codes (§7.1), as the data stand now")
+    preview: str | None = Field(default=None, description="the roster freeze preview (Chinese)")
+    confirm: str | None = Field(default=None, description="the code that confirms the preview "
+                                                          "at the roster freeze")
+    entries: list[EntryRef] = Field(default_factory=list,
+                                    description="what the import logged (locks_recorded)")
+
+
+class RosterPreviewOut(BaseModel):
+    applications: int
+    eligible: int
+    rejected: dict[str, int] = Field(description="code → count (§7.1)")
+    blocking: list[str]
+    text: str
+    confirm: str
 
 
 class RowErrorOut(BaseModel):
@@ -206,6 +265,13 @@ class CeremonyOut(BaseModel):
                                   "ceremony_opened (§5.2, §5.4); null before it opens")
     commitments: dict[str, str] = Field(
         default_factory=dict, description="participant → logged commitment, hex (§5.3)")
+    physical_entropy_by: str | None = Field(
+        default=None, description="with a beacon: the dice deadline in force (§5.6)")
+    beacon_round: int | None = Field(
+        default=None, description="with a beacon: the drand round in force and (below) when it "
+                                  "is due, Unix seconds (§5.6)")
+    beacon_round_time: int | None = None
+    withdrawals: int = Field(default=0, description="amendments of its input (§5.1 step 3)")
 
 
 class SchoolCount(BaseModel):
@@ -213,7 +279,9 @@ class SchoolCount(BaseModel):
     name: str
     quota: int
     applicants: int = Field(description="registered before the roster freeze, eligible after")
-    admitted: int | None
+    admitted: int | None = Field(description="places held now (not forfeited), once drawn")
+    returned: int | None = Field(default=None,
+                                 description="places returned to the bureau so far (§7.2)")
 
 
 class EventOut(BaseModel):
@@ -222,7 +290,7 @@ class EventOut(BaseModel):
     rules: dict[str, Any] | None
     ceremonies: dict[str, CeremonyOut]
     schools: list[SchoolCount]
-    rejections: int
+    rejections: int = Field(description="how many applications were rejected (§17.2: a count)")
     checkpoint: CheckpointOut | None
 
 

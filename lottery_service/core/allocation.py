@@ -24,16 +24,17 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import compress, count, repeat
 from operator import attrgetter
-from typing import Any, Literal, NamedTuple
+from typing import NamedTuple
 
+from .entries import LotteryResult, LotterySummary, Stage, StageSummary
+from .entries import Outcome as OutcomeKind
 from .errors import AllocationError
 from .lottery import number_list
 from .records import Applicant, School
 
 _NUMBER_SIZE = 32  # bytes of number(reg) (§6)
 
-Stage = Literal["direct", "community", "district", "city"]
-OutcomeKind = Literal["admitted", "not_admitted"]
+__all__ = ["Draw", "Outcome", "OutcomeKind", "SchoolResult", "Stage", "StageRun", "allocate"]
 
 
 @dataclass(frozen=True)
@@ -91,12 +92,10 @@ class StageRun:
         """Tickets not admitted, in lottery order."""
         return [*self.skipped, *self.tickets[self.stop:]]
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "stage": self.stage, "seats": self.seats, "applicants": self.applicants,
-            "admitted": self.admitted, "lottery": self.lottery,
-            "cutoff": None if self.cutoff is None else self.cutoff.hex(),
-        }
+    def summary(self) -> StageSummary:
+        """This run as its school's `lottery_summary` lists it (§7.4)."""
+        return StageSummary(self.stage, self.seats, self.applicants, self.admitted,
+                            self.lottery, self.cutoff)
 
 
 @dataclass(frozen=True)
@@ -104,9 +103,15 @@ class SchoolResult:
     """A school's stage runs, places returned to the bureau, and waiting order (§7.2, §7.4)."""
 
     school: str
+    name: str
     quota: int
+    applicants: int  # members of every unit applying here
     stages: tuple[StageRun, ...]
-    returned_to_bureau: int  # unused community places (P11)
+    returned_to_bureau: int  # unused community places (P11) and seats nobody could take (P13)
+
+    @property
+    def admitted(self) -> int:
+        return sum(run.admitted for run in self.stages)
 
     @cached_property
     def waiting(self) -> tuple[str, ...]:
@@ -114,12 +119,11 @@ class SchoolResult:
         return tuple(unit for run in self.stages if run.stage in ("district", "city")
                      for unit in run.holders.regs(run.losers))
 
-    def summary_json(self) -> dict[str, Any]:
-        """The lottery summary S of §11.2."""
-        return {
-            "quota": self.quota, "returned_to_bureau": self.returned_to_bureau,
-            "stages": [s.to_json() for s in self.stages],
-        }
+    def summary(self) -> LotterySummary:
+        """The school's `lottery_summary` (§7.4): admitted + returned_to_bureau = quota."""
+        return LotterySummary(self.school, self.name, self.quota, self.applicants,
+                              self.admitted, self.returned_to_bureau,
+                              tuple(run.summary() for run in self.stages))
 
 
 class Outcome(NamedTuple):
@@ -133,14 +137,12 @@ class Outcome(NamedTuple):
     stage: Stage  # where admitted, or the last stage taken part in
     rank: int  # 1-based position in that stage's lottery order
     waiting: int | None  # position in the waiting order when promotion is on
+    cutoff: bytes | None  # the cutoff of `stage` (§7.4)
 
-    def to_json(self) -> dict[str, Any]:
-        """The lottery record R of §11.2."""
-        return {
-            "reg": self.reg, "number": self.number.hex(), "unit": self.unit,
-            "outcome": self.outcome, "stage": self.stage, "rank": self.rank,
-            "waiting": self.waiting,
-        }
+    def entry(self) -> LotteryResult:
+        """This applicant's `lottery_result` (§7.4)."""
+        return LotteryResult(self.school, self.reg, self.unit, self.outcome, self.stage,
+                             self.rank, self.waiting, self.cutoff)
 
 
 @dataclass(frozen=True)
@@ -182,18 +184,19 @@ class Draw:
         out: dict[str, Outcome] = {}
         numbers, joint = self.numbers, self.joint
         for school_id, result in self.schools.items():
-            final: dict[str, tuple[Stage, int]] = {}
-            admitted: set[str] = set()
+            final: dict[str, tuple[StageRun, int]] = {}
+            admitted: dict[str, StageRun] = {}
             for run in result.stages:  # later stages overwrite earlier ones
-                final.update(zip(run.pool, zip(repeat(run.stage), count(1)), strict=False))
-                admitted.update(run.winners)
+                final.update(zip(run.pool, zip(repeat(run), count(1)), strict=False))
+                admitted.update(zip(run.winners, repeat(run)))
             waiting = dict(zip(result.waiting, count(1))) if self.waitlist_promotion else {}
-            for unit, (stage, rank) in final.items():
-                kind: OutcomeKind = "admitted" if unit in admitted else "not_admitted"
+            for unit, (last, rank) in final.items():
+                won = admitted.get(unit)  # a winner takes part in no later stage
+                kind: OutcomeKind = "admitted" if won is not None else "not_admitted"
                 position = waiting.get(unit)
                 for reg in joint.get(unit, (unit,)):
-                    out[reg] = Outcome(reg, school_id, numbers[reg], unit, kind, stage, rank,
-                                       position)
+                    out[reg] = Outcome(reg, school_id, numbers[reg], unit, kind, last.stage,
+                                       rank, position, last.cutoff)
         return out
 
     @cached_property
@@ -201,10 +204,17 @@ class Draw:
         """reg -> school."""
         return {reg: o.school for reg, o in self.outcomes.items()}
 
-    def records_json(self, school: str) -> list[dict[str, Any]]:
-        """The school's lottery records R, sorted by reg (§11.2)."""
-        return [o.to_json() for o in sorted(
-            (o for o in self.outcomes.values() if o.school == school), key=lambda o: o.reg)]
+    def entries(self) -> list[LotterySummary | LotteryResult]:
+        """Every school in ascending id: its `lottery_summary` then one `lottery_result` per
+        applicant in ascending reg (§7.4, §11.3 rule 4)."""
+        by_school: dict[str, list[Outcome]] = {s: [] for s in self.schools}
+        for o in self.outcomes.values():
+            by_school[o.school].append(o)
+        out: list[LotterySummary | LotteryResult] = []
+        for school_id, result in self.schools.items():
+            out.append(result.summary())
+            out += [o.entry() for o in sorted(by_school[school_id], key=lambda o: o.reg)]
+        return out
 
 
 def _run(stage: Stage, pool: list[bytes], seats: int, sizes: Mapping[bytes, int],
@@ -261,7 +271,8 @@ def _tickets(applicants: Sequence[Applicant], seed: bytes) -> tuple[list[bytes],
     dup = min((reg for reg, n in Counter(a.reg for a in applicants).items() if n > 1),
               default=None)
     if dup is not None:
-        raise AllocationError(f"registration number {dup} appears twice (P2, P8)")
+        raise AllocationError(f"a registration number appears twice: {dup}", section="1",
+                              rule="P2")
     return [n + a.reg.encode() for n, a in zip(numbers, applicants, strict=True)], True
 
 
@@ -290,7 +301,8 @@ def _file(applicants: Sequence[Applicant], tickets: Iterable[bytes],
         try:
             p = pools[a.school]
         except KeyError:
-            raise AllocationError(f"applicant {a.reg}: unknown school {a.school!r}") from None
+            raise AllocationError(f"{a.reg}: school {a.school} is not in the input",
+                                  section="3.4", rule="P13") from None
         if a.direct or a.community:
             (p.direct if a.direct else p.community).append(t)
             if a.district != p.district:
@@ -315,12 +327,12 @@ def _check_units(followers: Sequence[Applicant], unit_tickets: Sequence[bytes],
     for a, t in zip(followers, unit_tickets, strict=True):
         head = heads.get(t)
         if head is None or head.reg != a.unit or head.unit != head.reg:
-            raise AllocationError(f"applicant {a.reg}: unit {a.unit} is not the reg of an "
-                                  "applicant heading its own unit", section="3.2")
-        if (a.school != head.school or a.district != head.district
-                or a.direct != head.direct or a.community != head.community):
-            raise AllocationError(f"unit {a.unit}: member {a.reg} differs in school, district, "
-                                  "direct or community", section="3.2")
+            raise AllocationError(f"{a.reg}: the unit's head {a.unit} is not in the input",
+                                  section="3.2", rule="P13")
+        for what in ("school", "district", "direct", "community"):
+            if getattr(a, what) != getattr(head, what):
+                raise AllocationError(f"{a.reg}: members of unit {a.unit} differ in {what}",
+                                      section="3.2", rule="P13")
         sizes = pools[a.school].sizes
         sizes[t] = sizes.get(t, 1) + 1
 
@@ -341,12 +353,14 @@ def allocate(schools: Sequence[School], applicants: Sequence[Applicant], seed: b
         unit_tickets = [n + u.encode() for n, u in zip(unit_tickets, units, strict=True)]
     _check_units(followers, unit_tickets, holders, pools)
 
+    applying = Counter(a.school for a in applicants)
     results: dict[str, SchoolResult] = {}
     for school_id, school in school_by_id.items():
         p = pools[school_id]
         if school.authority == "district" and (p.foreign or p.away):
-            raise AllocationError(f"school {school_id} is district-approved but has applicants "
-                                  "from another district (P2, P9)")
+            reg = min(holders.regs([*p.foreign, *p.away]))
+            raise AllocationError(f"{reg}: another district at a district-approved school "
+                                  f"{school_id} (§7.2)", section="3.4", rule="P2")
         seats = school.quota
         # 1. direct promotion (P10)
         p.direct.sort()
@@ -369,8 +383,12 @@ def allocate(schools: Sequence[School], applicants: Sequence[Applicant], seed: b
         if school.authority == "city":
             p.foreign.extend(t for t in losers if t in p.away)
             p.foreign.sort()
-            runs.append(_run("city", p.foreign, seats, p.sizes, holders))
-        results[school_id] = SchoolResult(school_id, school.quota, tuple(runs), returned)
+            city = _run("city", p.foreign, seats, p.sizes, holders)
+            seats -= city.admitted
+            runs.append(city)
+        # Seats no remaining unit could take go back to the bureau too (§7.2, P13).
+        results[school_id] = SchoolResult(school_id, school.name, school.quota,
+                                          applying[school_id], tuple(runs), returned + seats)
 
     return Draw(waitlist_promotion, results, tuple(sorted(followers, key=attrgetter("reg"))),
                 holders)

@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Final
+from typing import Final
 
 from .allocation import Draw
+from .entries import DIMENSIONS, BiasAudit, BiasDimension, BiasValue
 from .errors import ProtocolError
-from .records import Applicant
+from .records import Applicant, Gender
 
-DIMENSIONS: Final = ("district", "gender", "reg_day")
 FLAG_PPM: Final = 1000  # p < 0.001
 
 _ITMAX: Final = 100_000
@@ -72,43 +73,65 @@ def half_up_milli(value: Fraction) -> int:
     return math.floor(value * 1000 + Fraction(1, 2))
 
 
-def bias_audit(draw: Draw, applicants: Sequence[Applicant]) -> list[dict[str, Any]]:
-    """The `bias_audit` dimensions of §8, in the order district, gender, reg_day."""
+@dataclass(frozen=True, slots=True)
+class PoolMember:
+    """One member of an over-subscribed stage run, with its three dimensions (§8)."""
+
+    district: str
+    gender: str
+    reg_day: str
+    admitted: bool
+
+    def value(self, dimension: str) -> str:
+        value: str = getattr(self, dimension)
+        return value
+
+
+def bias_audit(draw: Draw, applicants: Sequence[Applicant],
+               genders: Mapping[str, Gender]) -> BiasAudit:
+    """The `bias_audit` of a draw (§8). `genders`: reg → gender from the attribute
+    openings the service holds (§17.1); the records carry only the commitment."""
     by_reg = {a.reg: a for a in applicants}
-    pools: list[tuple[list[Applicant], list[Applicant]]] = []
+    missing = sorted(r for r in draw.numbers if r not in by_reg or r not in genders)
+    if missing:
+        raise ProtocolError(f"bias audit: applicant {missing[0]} of the draw is not given "
+                            "with its gender", section="8")
+    pools: list[list[PoolMember]] = []
     for result in draw.schools.values():
         for run in result.stages:
             if run.lottery:
-                members = [by_reg[r] for u in run.pool for r in draw.members(u)]
-                won = [by_reg[r] for u in run.pool if u in run.winners for r in draw.members(u)]
-                pools.append((members, won))
-    missing = sorted(r for r in draw.numbers if r not in by_reg)
-    if missing:
-        raise ProtocolError(f"bias audit: applicant {missing[0]} of the draw is not given",
-                            section="8")
-    return [_dimension(d, pools) for d in DIMENSIONS]
+                pools.append([
+                    PoolMember(by_reg[r].district, genders[r], by_reg[r].reg_day,
+                               u in run.winners)
+                    for u in run.pool for r in draw.members(u)])
+    return audit(pools)
 
 
-def _dimension(name: str, pools: list[tuple[list[Applicant], list[Applicant]]]
-               ) -> dict[str, Any]:
+def audit(pools: Sequence[Sequence[PoolMember]]) -> BiasAudit:
+    """§8 over the given pools (each the members of one over-subscribed stage run)."""
+    return BiasAudit(tuple(_dimension(d, pools) for d in DIMENSIONS))
+
+
+def _dimension(name: str, pools: Sequence[Sequence[PoolMember]]) -> BiasDimension:
     applicants: Counter[str] = Counter()
     winners: Counter[str] = Counter()
     expected: dict[str, Fraction] = {}
-    for members, won in pools:
-        share = Fraction(len(won), len(members))  # W_pool / M_pool
-        for value, m in Counter(getattr(a, name) for a in members).items():
+    for members in pools:
+        won = sum(1 for m in members if m.admitted)
+        share = Fraction(won, len(members))  # W_pool / M_pool
+        for value, m in Counter(p.value(name) for p in members).items():
             applicants[value] += m
             expected[value] = expected.get(value, Fraction(0)) + m * share
-        winners.update(getattr(a, name) for a in won)
+        winners.update(p.value(name) for p in members if p.admitted)
     values = sorted(applicants)
     positive = [v for v in values if expected[v] > 0]
     chi2 = sum(((winners[v] - expected[v]) ** 2 / expected[v] for v in positive), Fraction(0))
     df = max(len(positive) - 1, 0)
-    p = 1.0 if df == 0 else gamma_q(df / 2, float(chi2 / 2))
+    testable = df >= 1  # pools exist and at least two values have E_c > 0
+    p = gamma_q(df / 2, float(chi2) / 2) if testable else 1.0
     p_ppm = math.floor(1e6 * p + 0.5)
-    return {
-        "dimension": name, "df": df, "chi2_milli": half_up_milli(chi2), "p_ppm": p_ppm,
-        "flag": p_ppm < FLAG_PPM,
-        "values": [{"value": v, "applicants": applicants[v], "winners": winners[v],
-                    "expected_milli": half_up_milli(expected[v])} for v in values],
-    }
+    return BiasDimension(
+        dimension=name, df=df, chi2_milli=half_up_milli(chi2), p_ppm=p_ppm,
+        flag=testable and p_ppm < FLAG_PPM, testable=testable,
+        values=tuple(BiasValue(v, applicants[v], winners[v], half_up_milli(expected[v]))
+                     for v in values))

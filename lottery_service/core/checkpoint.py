@@ -17,7 +17,7 @@ from typing import Final
 from .errors import ProtocolError
 from .merkle import MerkleTree
 from .note import MAX_NAME_BYTES, Checkpoint, NoteError, Signer, check_key_name, sign_note
-from .records import EVENT_ID
+from .strict import EVENT_ID
 
 # The one path segment that marks a rehearsal (演练) log; refused inside prefixes
 # so that no deployment's official origin can equal another's rehearsal origin.

@@ -1,31 +1,50 @@
-"""Eligibility before the roster is frozen (PROTOCOL.md §7.1; rules P1–P3, P8, P10–P12).
+"""Eligibility before the roster is frozen (PROTOCOL.md §7.1; rules P1–P3, P8, P10–P13).
 
 The service holds private data per application (birth date, residence basis,
-defaulter status); only the outcome leaves this module: masked `Applicant`
-records for the lottery input and `{"reg","school","code"}` rejections. Each
-application gets exactly one of the two: the first failing rule in the order of
-the §7.1 table, or eligibility.
+defaulter status); only the outcome leaves this module. `check_eligibility`
+decides: each application gets the first failing rule in the order of the §7.1
+table, or is eligible (with its unit and community place). `commit_eligibility`
+then makes what is logged: masked `Applicant` records whose `attrs` commit to
+the gender (§17.1) and the committed rejection tree (§17.2), never a list of
+reasons, with the openings the service keeps.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Any, Literal
 
 from .errors import AllocationError, RecordError
+from .privacy import (
+    CODES,
+    AttributeOpening,
+    RejectionCode,
+    RejectionLeaf,
+    RejectionTree,
+    rejection_tree,
+)
 from .records import REG, Applicant, Gender, Rules, School, mask_name
 
 Basis = Literal["household", "permit", "none"]
 
-# The §7.1 codes in table order: the first failing one is reported.
-CODES: Final = (
-    "P1-residence", "P1-age", "P1-graduation", "P2-second-application", "P2-district",
-    "P3-defaulter", "P8-locked", "P10-not-approved",
-)
+__all__ = [
+    "CODES",
+    "Application",
+    "Basis",
+    "EligibilityResult",
+    "Eligible",
+    "LotteryInput",
+    "Rejection",
+    "age_cutoff",
+    "check_eligibility",
+    "check_lists",
+    "check_units",
+    "commit_eligibility",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +60,6 @@ class Application:
     basis: Basis  # household registration, guardian's residence permit, or neither (P1)
     city_resident: bool  # that registration / permit is in this city (P1: 本市户籍或居住证)
     defaulter: bool  # a guardian is a judgment defaulter (P3)
-    policy_care: bool  # informational: a policy-care placement arrives via `locked` (P12)
     direct_flag: bool  # claims direct promotion: the application says so (申请直升) or the
     # pupil is on the approved list; a claim without approval is `P10-not-approved`
     community_flag: bool  # claims a community place (P11)
@@ -65,18 +83,37 @@ class Rejection:
 
     reg: str
     school: str
-    code: str
+    code: RejectionCode
 
     def to_json(self) -> dict[str, Any]:
         return {"reg": self.reg, "school": self.school, "code": self.code}
 
 
 @dataclass(frozen=True, slots=True)
-class EligibilityResult:
-    """Eligible roster records (sorted by reg) and rejections (sorted by reg, school)."""
+class Eligible:
+    """An eligible application with what its record says beyond it (§7.1)."""
 
-    eligible: tuple[Applicant, ...]
+    application: Application
+    unit: str  # the smallest eligible reg of its sibling group at the same school
+    community: bool  # claims a community place and is on the school's list (P11)
+
+
+@dataclass(frozen=True, slots=True)
+class EligibilityResult:
+    """Eligible applications (sorted by reg) and rejections (sorted by reg, school)."""
+
+    eligible: tuple[Eligible, ...]
     rejections: tuple[Rejection, ...]
+
+
+@dataclass(frozen=True)
+class LotteryInput:
+    """What the lottery ceremony freezes of the applications (§7.1, §17): the applicant
+    records, the openings of their `attrs`, and the committed rejections."""
+
+    applicants: tuple[Applicant, ...]
+    openings: dict[str, AttributeOpening]  # reg -> opening (kept private, §17.3)
+    rejections: RejectionTree
 
 
 def age_cutoff(year: int) -> dt.date:
@@ -87,7 +124,7 @@ def age_cutoff(year: int) -> dt.date:
 def _first_failure(
     rules: Rules, school: School, app: Application, applications_of_child: int,
     locked: AbstractSet[str], approved_direct: AbstractSet[str],
-) -> str | None:
+) -> RejectionCode | None:
     # The checks run in the order of the §7.1 table.
     if app.basis == "none" or not app.city_resident:
         return "P1-residence"
@@ -108,6 +145,29 @@ def _first_failure(
     return None
 
 
+def check_lists(rules: Rules, schools: Mapping[str, School],
+                applications: Sequence[Application],
+                approved_direct: Mapping[str, AbstractSet[str]],
+                community_lists: Mapping[str, AbstractSet[str]]) -> None:
+    """The bureau's lists name only applicants of that school; direct promotion only at a
+    `nine_year` school of a grade-7 event (§7.1, P10, P11). The import refuses such rows
+    with their row numbers (`imports.check_lists`); this guards the freeze."""
+    applied = {a.reg: a.school for a in applications}
+    for kind, lists, rule in (("direct", approved_direct, "P10"),
+                              ("community", community_lists, "P11")):
+        for school_id, regs in sorted(lists.items()):
+            for reg in sorted(regs):
+                if applied.get(reg) != school_id:
+                    raise AllocationError(f"{kind} list of {school_id} names {reg}, not an "
+                                          "applicant of that school", section="7.1",
+                                          rule=rule)
+            school = schools.get(school_id)
+            if kind == "direct" and regs and (
+                    rules.grade != 7 or school is None or not school.nine_year):
+                raise AllocationError(f"direct promotion at {school_id} needs a nine_year "
+                                      "school in a grade-7 event", section="7.1", rule="P10")
+
+
 def check_eligibility(
     rules: Rules,
     schools: Mapping[str, School],
@@ -116,28 +176,34 @@ def check_eligibility(
     approved_direct: Mapping[str, AbstractSet[str]],
     community_lists: Mapping[str, AbstractSet[str]],
 ) -> EligibilityResult:
-    """Split applications into roster records and rejections (§7.1).
+    """Split applications into eligible ones and rejections (§7.1).
 
-    `locked`: regs with a recorded lock (the `locks` import: a confirmed place at
-    another school, a policy-care placement; P8, P12). `approved_direct`,
-    `community_lists`: the bureau's approved lists per school (P10, P11), already
-    checked against the applications at import (imports.check_lists).
+    `schools`: the private schools of the lottery (an application to any other
+    school is refused, P13). `locked`: regs with a recorded lock (a confirmed
+    place elsewhere, a policy-care placement; P8, P12). `approved_direct`,
+    `community_lists`: the bureau's approved lists per school (P10, P11).
 
-    A child is identified by `child` (the service derives it from the ID number
-    data it holds; it defaults to `reg`); a child with two applications has every
-    one rejected (P2). Joint applications (a sibling group applying to the same
-    school) form one unit whose id is the smallest eligible member's reg (§3.2,
-    §6); a unit whose members differ in district, direct or community cannot be
-    drawn and raises AllocationError.
+    A child is identified by `child` (a keyed hash the service derives; default
+    the reg); a child with two applications has every one rejected (P2). Joint
+    applications (a sibling group at the same school) form one unit named by its
+    smallest eligible reg (§3.2, §6); a unit whose members differ in district,
+    direct or community cannot be drawn and raises AllocationError (P13).
     """
+    seen: set[str] = set()
+    for app in applications:
+        if app.reg in seen:
+            raise AllocationError("a registration number appears twice", section="1",
+                                  rule="P2")
+        seen.add(app.reg)
+        if app.school not in schools:
+            raise AllocationError(f"{app.reg}: {app.school} is not a private school of this "
+                                  "lottery", section="7.1", rule="P13")
+    check_lists(rules, schools, applications, approved_direct, community_lists)
     per_child = Counter(app.child for app in applications)
     eligible: list[Application] = []
     rejections: list[Rejection] = []
     for app in applications:
-        school = schools.get(app.school)
-        if school is None:
-            raise AllocationError(f"application {app.reg}: unknown school {app.school!r}")
-        code = _first_failure(rules, school, app, per_child[app.child], locked,
+        code = _first_failure(rules, schools[app.school], app, per_child[app.child], locked,
                               approved_direct.get(app.school, frozenset()))
         if code is None:
             eligible.append(app)
@@ -154,21 +220,37 @@ def check_eligibility(
         unit = min(m.reg for m in members)
         for m in members:
             unit_of[m.reg] = unit
-
-    records = [
-        Applicant(
-            reg=app.reg, name=mask_name(app.name), school=app.school, district=app.district,
-            gender=app.gender, reg_day=app.reg_day.isoformat(), direct=app.direct_flag,
-            community=app.community_flag
-            and app.reg in community_lists.get(app.school, frozenset()),  # P11
-            unit=unit_of.get(app.reg, app.reg),
-        )
-        for app in eligible
-    ]
-    records.sort(key=lambda a: a.reg)
-    check_units(records)
+    chosen = tuple(sorted(
+        (Eligible(app, unit_of.get(app.reg, app.reg), app.community_flag
+                  and app.reg in community_lists.get(app.school, frozenset()))  # P11
+         for app in eligible), key=lambda e: e.application.reg))
+    check_units([_record(e, "0" * 64) for e in chosen])
     rejections.sort(key=lambda r: (r.reg, r.school, r.code))
-    return EligibilityResult(tuple(records), tuple(rejections))
+    return EligibilityResult(chosen, tuple(rejections))
+
+
+def _record(e: Eligible, attrs: str) -> Applicant:
+    app = e.application
+    return Applicant(reg=app.reg, name=mask_name(app.name), school=app.school,
+                     district=app.district, reg_day=app.reg_day.isoformat(), attrs=attrs,
+                     direct=app.direct_flag, community=e.community, unit=e.unit)
+
+
+def commit_eligibility(event: str, result: EligibilityResult,
+                       salt_of: Callable[[str], bytes]) -> LotteryInput:
+    """The committed form of an eligibility result (§7.1, §17.1, §17.2). `salt_of(reg)`:
+    the service's private salt of that application (one per reg, serving its attribute
+    commitment when eligible and its rejection leaf when rejected)."""
+    openings: dict[str, AttributeOpening] = {}
+    records: list[Applicant] = []
+    for e in result.eligible:
+        opening = AttributeOpening(e.application.reg, e.application.gender, (),
+                                   salt_of(e.application.reg))
+        openings[opening.reg] = opening
+        records.append(_record(e, opening.attrs))
+    tree = rejection_tree(RejectionLeaf(event, r.reg, r.school, r.code, salt_of(r.reg))
+                          for r in result.rejections)
+    return LotteryInput(tuple(records), openings, tree)
 
 
 def check_units(applicants: Sequence[Applicant]) -> None:
@@ -179,10 +261,9 @@ def check_units(applicants: Sequence[Applicant]) -> None:
             continue
         head = heads.get(a.unit)
         if head is None:
-            raise AllocationError(f"applicant {a.reg}: unit {a.unit} is not an applicant "
-                                  "heading its own unit", section="3.2")
-        if (a.school, a.district, a.direct, a.community) != (
-                head.school, head.district, head.direct, head.community):
-            raise AllocationError(
-                f"unit {a.unit}: member {a.reg} differs in school, district, direct or "
-                "community (a joint application must be drawn as one)", section="3.2")
+            raise AllocationError(f"{a.reg}: the joint application's head {a.unit} is not "
+                                  "eligible", section="3.2", rule="P13")
+        for what in ("school", "district", "direct", "community"):
+            if getattr(a, what) != getattr(head, what):
+                raise AllocationError(f"{a.reg}: members of the joint application {a.unit} "
+                                      f"differ in {what}", section="3.2", rule="P13")

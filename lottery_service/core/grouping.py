@@ -31,7 +31,7 @@ from .hashing import (
     TAG_GROUPING_ROUND,
     keyed,
 )
-from .records import ClassPlan, Pupil
+from .records import ClassPlan, OpenedPupil
 
 __all__ = [
     "Grouping",
@@ -157,7 +157,7 @@ def class_sizes(capacities: Sequence[int], n: int) -> tuple[list[int], int]:
     return class_targets(capacities, n), 0
 
 
-def stratum(pupil: Pupil) -> str:
+def stratum(pupil: OpenedPupil) -> str:
     """gender + "|" + ",".join(strata) (§9 step 5)."""
     return pupil.gender + "|" + ",".join(pupil.strata)
 
@@ -276,7 +276,7 @@ def preference_order(quota: Sequence[int], targets: Sequence[int],
 
 @dataclass(slots=True)
 class _Unit:
-    members: list[Pupil]
+    members: list[OpenedPupil]
     key: bytes
     lead: str
     strata: list[tuple[int, int]]  # (stratum index, members of that stratum)
@@ -288,7 +288,7 @@ class _Unit:
         self.size = len(self.members)
 
 
-def _marks(pupil: Pupil) -> list[str]:
+def _marks(pupil: OpenedPupil) -> list[str]:
     # §9 step 7: "a/<group>" for an apart sibling group, "n/<same_name>" for a
     # 同名 group; "/" cannot occur in an id, so the two kinds never collide.
     out: list[str] = []
@@ -531,7 +531,7 @@ def _repair(q: list[list[int]], free: list[list[int]], counts: Sequence[int],
         moves += 1
 
 
-def _group(plan: ClassPlan, pupils: Sequence[Pupil], seed: bytes) -> SchoolGrouping:
+def _group(plan: ClassPlan, pupils: Sequence[OpenedPupil], seed: bytes) -> SchoolGrouping:
     school = plan.school
     seen: set[str] = set()
     for p in pupils:
@@ -588,7 +588,7 @@ def _group(plan: ClassPlan, pupils: Sequence[Pupil], seed: bytes) -> SchoolGroup
         for t in _marks(p):
             holders[t] = holders.get(t, 0) + 1
     mark_index: dict[str, int] = {}
-    together: dict[str, list[Pupil]] = {}
+    together: dict[str, list[OpenedPupil]] = {}
     for p in pupils:
         if p.siblings is not None and p.siblings.mode == "together":
             together.setdefault(p.siblings.group, []).append(p)
@@ -659,7 +659,7 @@ def _group(plan: ClassPlan, pupils: Sequence[Pupil], seed: bytes) -> SchoolGroup
     )
 
 
-def _check_modes(pupils: Sequence[Pupil]) -> None:
+def _check_modes(pupils: Sequence[OpenedPupil]) -> None:
     modes: dict[tuple[str, str], str] = {}
     for p in pupils:
         if p.siblings is not None:
@@ -669,17 +669,18 @@ def _check_modes(pupils: Sequence[Pupil]) -> None:
                                     f"apart requests (§9)")
 
 
-def group_school(plan: ClassPlan, pupils: Sequence[Pupil], seed: bytes) -> dict[str, str]:
+def group_school(plan: ClassPlan, pupils: Sequence[OpenedPupil], seed: bytes) -> dict[str, str]:
     """reg -> class id for one school (§9 steps 1-11); raises GroupingError (S3, S4)."""
     return dict(_group(plan, pupils, seed).assignments)
 
 
-def group_school_detail(plan: ClassPlan, pupils: Sequence[Pupil], seed: bytes) -> SchoolGrouping:
+def group_school_detail(plan: ClassPlan, pupils: Sequence[OpenedPupil],
+                        seed: bytes) -> SchoolGrouping:
     """One school's grouping with its intermediate values (§9)."""
     return _group(plan, pupils, seed)
 
 
-def group_all(plans: Sequence[ClassPlan], pupils: Sequence[Pupil], seed: bytes) -> Grouping:
+def group_all(plans: Sequence[ClassPlan], pupils: Sequence[OpenedPupil], seed: bytes) -> Grouping:
     """Group every school of the `grouping` ceremony (§9); raises GroupingError.
 
     Rejects a pupil whose school has no plan, a school with two plans, a reg
@@ -692,7 +693,7 @@ def group_all(plans: Sequence[ClassPlan], pupils: Sequence[Pupil], seed: bytes) 
         if plan.school in plan_of:
             raise GroupingError(f"school {plan.school} has two class plans (S3)")
         plan_of[plan.school] = plan
-    by_school: dict[str, list[Pupil]] = {s: [] for s in plan_of}
+    by_school: dict[str, list[OpenedPupil]] = {s: [] for s in plan_of}
     seen: set[str] = set()
     for p in pupils:
         if p.reg in seen:
@@ -744,7 +745,8 @@ class GroupingProblem:
     classes: tuple[str, ...] = ()
 
 
-def check_feasible(plans: Sequence[ClassPlan], pupils: Sequence[Pupil]) -> list[GroupingProblem]:
+def check_feasible(plans: Sequence[ClassPlan],
+                   pupils: Sequence[OpenedPupil]) -> list[GroupingProblem]:
     """Every problem that would make §9 fail or leave a class empty, before the seed.
 
     If the list is empty, `group_all(plans, pupils, seed)` completes for every
@@ -762,7 +764,7 @@ def check_feasible(plans: Sequence[ClassPlan], pupils: Sequence[Pupil]) -> list[
                 f"school {plan.school} has two class plans; keep one."))
         else:
             plan_of[plan.school] = plan
-    by_school: dict[str, list[Pupil]] = {}
+    by_school: dict[str, list[OpenedPupil]] = {}
     seen: set[str] = set()
     twice: dict[str, list[str]] = {}
     for p in pupils:
@@ -790,7 +792,7 @@ def check_feasible(plans: Sequence[ClassPlan], pupils: Sequence[Pupil]) -> list[
     return out
 
 
-def _school_problems(plan: ClassPlan, pupils: Sequence[Pupil]) -> list[GroupingProblem]:
+def _school_problems(plan: ClassPlan, pupils: Sequence[OpenedPupil]) -> list[GroupingProblem]:
     school = plan.school
     out: list[GroupingProblem] = []
     modes: dict[str, set[str]] = {}

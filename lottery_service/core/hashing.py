@@ -1,4 +1,10 @@
-"""Domain-separated hashing (PROTOCOL.md §2.2). Every tag lives here, once."""
+"""Domain-separated hashing (PROTOCOL.md §2.2). Every tag lives here, once.
+
+The four grouping tags are still `sunshine-draw/v1/…`: the v2 grouping vectors
+(tests/vectors/grouping.json, generate_grouping.py) and the standalone verifier
+use them, although §2.2's table lists `v2` (reported to the lead; one of the two
+changes, the code follows the vectors until then).
+"""
 
 from __future__ import annotations
 
@@ -6,17 +12,18 @@ import hashlib
 from collections.abc import Callable, Iterable
 from typing import Final
 
-TAG_RULES: Final = "sunshine-draw/v1/rules"
-TAG_PARTICIPANTS: Final = "sunshine-draw/v1/participants"
-TAG_COMMITMENT: Final = "sunshine-draw/v1/commitment"
-TAG_ESCROW: Final = "sunshine-draw/v1/escrow"
-TAG_SEED: Final = "sunshine-draw/v1/seed"
-TAG_LOTTERY_NUMBER: Final = "sunshine-draw/v1/lottery-number"
+TAG_RULES: Final = "sunshine-draw/v2/rules"
+TAG_PARTICIPANTS: Final = "sunshine-draw/v2/participants"
+TAG_COMMITMENT: Final = "sunshine-draw/v2/commitment"
+TAG_ESCROW: Final = "sunshine-draw/v2/escrow"
+TAG_SEED: Final = "sunshine-draw/v2/seed"
+TAG_LOTTERY_NUMBER: Final = "sunshine-draw/v2/lottery-number"
 TAG_GROUPING_KEY: Final = "sunshine-draw/v1/grouping-key"
 TAG_CLASS_ORDER: Final = "sunshine-draw/v1/class-order"
 TAG_GROUPING_ROUND: Final = "sunshine-draw/v1/grouping-round"
 TAG_GROUPING_PREFERENCE: Final = "sunshine-draw/v1/grouping-preference"
-TAG_TEACHER_KEY: Final = "sunshine-draw/v1/teacher-key"
+TAG_TEACHER_KEY: Final = "sunshine-draw/v2/teacher-key"
+TAG_ATTRIBUTES: Final = "sunshine-draw/v2/attributes"
 
 _BLOCK = 64
 

@@ -20,12 +20,15 @@ from .records import InputRecord
 
 def input_leaves(records: Iterable[InputRecord]) -> list[bytes]:
     """canon(record) for every record, ascending bytewise; a duplicate is an error (§3.3)."""
-    leaves = [canonical_json(record.to_json()) for record in records]
-    leaves.sort()
-    for i in range(1, len(leaves)):
-        if leaves[i] == leaves[i - 1]:
-            raise RecordError(f"duplicate input record {leaves[i].decode()}", section="3.3")
-    return leaves
+    return [leaf for leaf, _ in _sorted(records)]
+
+
+def _sorted(records: Iterable[InputRecord]) -> list[tuple[bytes, InputRecord]]:
+    pairs = sorted(((canonical_json(r.to_json()), r) for r in records), key=lambda p: p[0])
+    for i in range(1, len(pairs)):
+        if pairs[i][0] == pairs[i - 1][0]:
+            raise RecordError(f"duplicate input record {pairs[i][0].decode()}", section="3.3")
+    return pairs
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,7 @@ class InputTree:
     """The frozen input of one ceremony: sorted leaves and their RFC 9162 root (§3.3, §4)."""
 
     leaves: tuple[bytes, ...]
+    records: tuple[InputRecord, ...]  # records[i] is the record of leaves[i]
     root: bytes
     size: int
     _tree: MerkleTree = field(repr=False, compare=False)
@@ -53,7 +57,9 @@ class InputTree:
 
 def build_input_tree(records: Iterable[InputRecord]) -> InputTree:
     """Build the input tree of a ceremony from its records, in any order."""
-    leaves = input_leaves(records)
+    pairs = _sorted(records)
+    leaves = tuple(leaf for leaf, _ in pairs)
     tree = MerkleTree([leaf_hash(leaf) for leaf in leaves])
     size = len(leaves)
-    return InputTree(leaves=tuple(leaves), root=tree.root(size), size=size, _tree=tree)
+    return InputTree(leaves=leaves, records=tuple(r for _, r in pairs), root=tree.root(size),
+                     size=size, _tree=tree)

@@ -1,6 +1,6 @@
 """Lottery numbers (PROTOCOL.md §6).
 
-number(reg) = K(seed, "sunshine-draw/v1/lottery-number", reg): a family can
+number(reg) = K(seed, "sunshine-draw/v2/lottery-number", reg): a family can
 recompute its own number from the published seed and its registration number
 alone; nothing else (roster order, registration time) enters it.
 """

@@ -1,163 +1,168 @@
-"""Records of PROTOCOL.md §3: the rule set and the ceremony input records.
+"""Records of PROTOCOL.md §3 (version 2): the rule set and the ceremony input records.
 
 Each record is a frozen dataclass with `to_json()` (the value whose canonical
-encoding is hashed) and a strict `from_json()`. None carries personal data:
-names are masked before a record is made (`mask_name`).
+encoding is hashed) and a strict `from_json()` (`core.strict`). None carries
+personal data or a sensitive attribute: names are masked before a record is
+made (`mask_name`), and gender and balancing strata are committed to (`attrs`,
+§17.1), never published. `OpenedPupil` is a pupil record together with its
+opened attributes: what the grouping (§9) computes on, held by the service
+and, in the sealed openings (§17.3), by the supervision group.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Final, Literal, get_args
 
-from .errors import RecordError
+from .beacon import BeaconChain
+from .checkpoint import REHEARSAL_SEGMENT, check_origin_prefix
+from .errors import ProtocolError, RecordError
+from .strict import (
+    EVENT_ID,
+    HEX32,
+    ID,
+    REG,
+    StrictError,
+    boolean,
+    date,
+    integer,
+    is_masked_name,
+    items,
+    literal,
+    members,
+    pattern,
+    text,
+)
 
-EVENT_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
-REG = re.compile(r"[A-Z0-9]{4,32}")
-ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-HEX32 = re.compile(r"[0-9a-f]{64}")
+__all__ = [
+    "EVENT_ID", "HEX32", "ID", "REG", "VERSION", "Applicant", "Authority", "ClassPlan",
+    "ClassSpec", "Gender", "InputRecord", "OpenedPupil", "Pupil", "Rules", "School",
+    "SiblingMode", "Siblings", "Teacher", "mask_name", "parse_origin", "record_from_json",
+]
+
+VERSION: Final = 2  # PROTOCOL.md version 2; a version 1 value is refused (preamble)
 
 Gender = Literal["F", "M"]
 Authority = Literal["city", "district"]
 SiblingMode = Literal["together", "apart"]
+GENDERS: Final[tuple[Gender, ...]] = get_args(Gender)
 
 
 def mask_name(name: str) -> str:
-    """张三丰 → 张*丰, 张三 → 张*, 欧阳娜娜 → 欧*娜 (PROTOCOL.md §3.2)."""
+    """张三丰 → 张*丰, 张三 → 张*, 欧阳娜娜 → 欧*娜, 赵 → 赵* (§3.2, code points)."""
     name = name.strip()
-    if len(name) <= 1:
-        return name + "*" if name else "*"
-    if len(name) == 2:
+    if not name:
+        raise RecordError("a name is needed to make a masked name (§3.2)")
+    if len(name) <= 2:
         return name[0] + "*"
     return name[0] + "*" + name[-1]
 
 
-def _fields(obj: Any, what: str, names: set[str]) -> dict[str, Any]:
-    if not isinstance(obj, dict):
-        raise RecordError(f"{what}: expected an object")
-    keys = set(obj)
-    if keys != names:
-        missing, extra = sorted(names - keys), sorted(keys - names)
-        raise RecordError(f"{what}: missing {missing}, unknown {extra}")
-    return obj
-
-
-def _str(obj: dict[str, Any], key: str, what: str, pattern: re.Pattern[str] | None = None) -> str:
-    value = obj[key]
-    if type(value) is not str:
-        raise RecordError(f"{what}.{key}: expected a string")
-    if pattern is not None and not pattern.fullmatch(value):
-        raise RecordError(f"{what}.{key}: {value!r} does not match {pattern.pattern}")
+def _masked(obj: dict[str, Any], what: str) -> str:
+    value = text(obj, "name", what)
+    if not is_masked_name(value):
+        raise StrictError(f"{what}.name: not a masked name (§3.2): {value!r}", section="3.2")
     return value
 
 
-def _int(obj: dict[str, Any], key: str, what: str, minimum: int = 0) -> int:
-    value = obj[key]
-    if type(value) is not int or value < minimum:
-        raise RecordError(f"{what}.{key}: expected an integer ≥ {minimum}")
-    return value
+def _ident(obj: dict[str, Any], key: str, what: str) -> str:
+    return pattern(obj, key, what, ID, "id")
 
 
-def _bool(obj: dict[str, Any], key: str, what: str) -> bool:
-    value = obj[key]
-    if type(value) is not bool:
-        raise RecordError(f"{what}.{key}: expected true or false")
-    return value
+def _reg(obj: dict[str, Any], key: str, what: str) -> str:
+    return pattern(obj, key, what, REG, "reg")
 
 
-def _gender(obj: dict[str, Any], key: str, what: str) -> Gender:
-    value = obj[key]
-    if value == "F":
-        return "F"
-    if value == "M":
-        return "M"
-    raise RecordError(f"{what}.{key}: expected \"F\" or \"M\"")
-
-
-def check_date(value: str, what: str) -> str:
-    if not DATE.fullmatch(value):
-        raise RecordError(f"{what}: {value!r} is not YYYY-MM-DD")
+def parse_origin(origin: str) -> tuple[str, bool, str]:
+    """A §12.1 log origin as (prefix, rehearsal, event id), or RecordError."""
+    head, _, event = origin.rpartition("/")
+    rehearsal = head.endswith("/" + REHEARSAL_SEGMENT)
+    prefix = head.removesuffix("/" + REHEARSAL_SEGMENT) if rehearsal else head
+    if not EVENT_ID.fullmatch(event) or len(origin.encode("utf-8")) > 255:
+        raise RecordError(f"origin {origin!r} is not <prefix>/<event> (§12.1)", section="1")
     try:
-        dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise RecordError(f"{what}: {value!r} is not a valid date") from exc
-    return value
+        check_origin_prefix(prefix)
+    except ProtocolError as exc:
+        raise RecordError(f"origin prefix: {exc.message}", section="1") from None
+    return prefix, rehearsal, event
 
 
-@dataclass(frozen=True, slots=True)
-class Beacon:
-    chain: str
-    period: int
+# ------------------------------------------------------------------ rule set
 
-    def to_json(self) -> dict[str, Any]:
-        return {"chain": self.chain, "period": self.period}
+_RULES: Final = frozenset({"type", "version", "event", "origin", "rehearsal", "title", "year",
+                           "grade", "high_fee_threshold", "waitlist_promotion", "dice",
+                           "beacon"})
 
 
 @dataclass(frozen=True, slots=True)
 class Rules:
-    """The rule set (§3.1); its hash enters every seed."""
+    """The rule set (§3.1); its hash enters every seed (§5.7)."""
 
     event: str
+    origin: str
     title: str
     year: int
     grade: int
+    rehearsal: bool = False
     high_fee_threshold: int = 6000
     waitlist_promotion: bool = True
     dice: int = 20
-    beacon: Beacon | None = None
+    beacon: BeaconChain | None = None
 
     def __post_init__(self) -> None:
         if not EVENT_ID.fullmatch(self.event):
-            raise RecordError(f"rules.event: {self.event!r} is not an event id")
+            raise RecordError(f"rules.event: {self.event!r} is not an event id", section="1")
+        _, rehearsal, event = parse_origin(self.origin)
+        if event != self.event:
+            raise RecordError(f"rules.origin {self.origin!r} does not end with /{self.event}",
+                              section="3.1")
+        if rehearsal != self.rehearsal:
+            raise RecordError("rules.origin has the /rehearsal/ form exactly when rehearsal "
+                              "is true", section="3.1, §19")
         if self.grade not in (1, 7):
-            raise RecordError("rules.grade: must be 1 or 7 (S1)")
+            raise RecordError("rules.grade: must be 1 or 7 (S1)", section="3.1", rule="S1")
         if self.dice < 20:
-            raise RecordError("rules.dice: at least 20 dice")
+            raise RecordError("rules.dice: at least 20 dice", section="3.1")
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "type": "rules",
-            "version": 1,
-            "event": self.event,
-            "title": self.title,
-            "year": self.year,
-            "grade": self.grade,
-            "high_fee_threshold": self.high_fee_threshold,
-            "waitlist_promotion": self.waitlist_promotion,
-            "dice": self.dice,
+            "type": "rules", "version": VERSION, "event": self.event, "origin": self.origin,
+            "rehearsal": self.rehearsal, "title": self.title, "year": self.year,
+            "grade": self.grade, "high_fee_threshold": self.high_fee_threshold,
+            "waitlist_promotion": self.waitlist_promotion, "dice": self.dice,
             "beacon": None if self.beacon is None else self.beacon.to_json(),
         }
 
     @classmethod
     def from_json(cls, obj: Any) -> Rules:
-        what = "rules"
-        o = _fields(obj, what, {"type", "version", "event", "title", "year", "grade",
-                                "high_fee_threshold", "waitlist_promotion", "dice", "beacon"})
-        if o["type"] != "rules" or o["version"] != 1:
-            raise RecordError("rules: type must be \"rules\" and version 1")
-        beacon = None
-        if o["beacon"] is not None:
-            b = _fields(o["beacon"], "rules.beacon", {"chain", "period"})
-            beacon = Beacon(_str(b, "chain", "rules.beacon", HEX32),
-                            _int(b, "period", "rules.beacon", 1))
+        w = "rules"
+        if type(obj) is dict and obj.get("version") == 1 and type(obj["version"]) is int:
+            raise RecordError("version 1 is not supported (PROTOCOL.md version 2)",
+                              section="preamble")
+        o = members(obj, _RULES, w)
+        if o["type"] != "rules" or o["version"] != VERSION or type(o["version"]) is not int:
+            raise RecordError(f"rules: type must be \"rules\" and version {VERSION}",
+                              section="3.1")
         return cls(
-            event=_str(o, "event", what, EVENT_ID),
-            title=_str(o, "title", what),
-            year=_int(o, "year", what, 2000),
-            grade=_int(o, "grade", what, 1),
-            high_fee_threshold=_int(o, "high_fee_threshold", what),
-            waitlist_promotion=_bool(o, "waitlist_promotion", what),
-            dice=_int(o, "dice", what, 20),
-            beacon=beacon,
+            event=pattern(o, "event", w, EVENT_ID, "event id"),
+            origin=text(o, "origin", w), rehearsal=boolean(o, "rehearsal", w),
+            title=text(o, "title", w), year=integer(o, "year", w),
+            grade=integer(o, "grade", w), high_fee_threshold=integer(o, "high_fee_threshold", w),
+            waitlist_promotion=boolean(o, "waitlist_promotion", w),
+            dice=integer(o, "dice", w),
+            beacon=None if o["beacon"] is None else BeaconChain.from_json(o["beacon"]),
         )
+
+
+# ------------------------------------------------------------ input records
+
+_SCHOOL: Final = frozenset({"type", "id", "name", "district", "authority", "tuition", "quota",
+                            "community_quota", "nine_year"})
 
 
 @dataclass(frozen=True, slots=True)
 class School:
-    """A private school taking part in the lottery (§3.2)."""
+    """A private school taking part in the lottery (§3.2, P13)."""
 
     id: str
     name: str
@@ -170,9 +175,10 @@ class School:
 
     def __post_init__(self) -> None:
         if not ID.fullmatch(self.id):
-            raise RecordError(f"school.id: {self.id!r} is not an id")
+            raise RecordError(f"school.id: {self.id!r} is not an id", section="1")
         if not 0 <= self.community_quota <= self.quota:
-            raise RecordError(f"school {self.id}: need 0 ≤ community_quota ≤ quota (P11)")
+            raise RecordError(f"{self.id}: 0 <= community_quota <= quota", section="3.2",
+                              rule="P11")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -183,62 +189,65 @@ class School:
 
     @classmethod
     def from_json(cls, obj: Any) -> School:
-        what = "school"
-        o = _fields(obj, what, {"type", "id", "name", "district", "authority", "tuition",
-                                "quota", "community_quota", "nine_year"})
-        authority = o["authority"]
-        if authority not in ("city", "district"):
-            raise RecordError("school.authority: expected \"city\" or \"district\"")
+        w = "school"
+        o = members(obj, _SCHOOL, w)
+        authority: Authority = "city" if literal(o, "authority", w, get_args(Authority)) \
+            == "city" else "district"
         return cls(
-            id=_str(o, "id", what, ID), name=_str(o, "name", what),
-            district=_str(o, "district", what, ID), authority=authority,
-            tuition=_int(o, "tuition", what), quota=_int(o, "quota", what),
-            community_quota=_int(o, "community_quota", what),
-            nine_year=_bool(o, "nine_year", what),
+            id=_ident(o, "id", w), name=text(o, "name", w), district=_ident(o, "district", w),
+            authority=authority, tuition=integer(o, "tuition", w), quota=integer(o, "quota", w),
+            community_quota=integer(o, "community_quota", w),
+            nine_year=boolean(o, "nine_year", w),
         )
+
+
+_APPLICANT: Final = frozenset({"type", "reg", "name", "school", "district", "reg_day",
+                               "direct", "community", "unit", "attrs"})
 
 
 @dataclass(frozen=True, slots=True)
 class Applicant:
-    """An eligible applicant in the frozen lottery roster (§3.2)."""
+    """An eligible applicant in the frozen lottery input (§3.2); `attrs` commits to the
+    gender (§17.1). `unit` is the smallest reg of a joint application, else `reg`."""
 
     reg: str
     name: str
     school: str
     district: str
-    gender: Gender
     reg_day: str
+    attrs: str
     direct: bool = False
     community: bool = False
     unit: str = ""
 
     def __post_init__(self) -> None:
         if not REG.fullmatch(self.reg):
-            raise RecordError(f"applicant.reg: {self.reg!r} is not a registration number")
+            raise RecordError(f"applicant.reg: {self.reg!r} is not a registration number",
+                              section="1")
         if not self.unit:
             object.__setattr__(self, "unit", self.reg)
         elif not REG.fullmatch(self.unit) or self.unit > self.reg:
-            raise RecordError(f"applicant {self.reg}: unit must be the smallest reg of the unit")
+            raise RecordError(f"applicant {self.reg}: unit must be the smallest reg of the "
+                              "unit", section="3.2")
+        if not HEX32.fullmatch(self.attrs):
+            raise RecordError(f"applicant {self.reg}: attrs is not a hex32", section="17.1")
 
     def to_json(self) -> dict[str, Any]:
         return {
             "type": "applicant", "reg": self.reg, "name": self.name, "school": self.school,
-            "district": self.district, "gender": self.gender, "reg_day": self.reg_day,
-            "direct": self.direct, "community": self.community, "unit": self.unit,
+            "district": self.district, "reg_day": self.reg_day, "direct": self.direct,
+            "community": self.community, "unit": self.unit, "attrs": self.attrs,
         }
 
     @classmethod
     def from_json(cls, obj: Any) -> Applicant:
-        what = "applicant"
-        o = _fields(obj, what, {"type", "reg", "name", "school", "district", "gender",
-                                "reg_day", "direct", "community", "unit"})
+        w = "applicant"
+        o = members(obj, _APPLICANT, w)
         return cls(
-            reg=_str(o, "reg", what, REG), name=_str(o, "name", what),
-            school=_str(o, "school", what, ID), district=_str(o, "district", what, ID),
-            gender=_gender(o, "gender", what),
-            reg_day=check_date(_str(o, "reg_day", what), f"{what}.reg_day"),
-            direct=_bool(o, "direct", what), community=_bool(o, "community", what),
-            unit=_str(o, "unit", what, REG),
+            reg=_reg(o, "reg", w), name=_masked(o, w), school=_ident(o, "school", w),
+            district=_ident(o, "district", w), reg_day=date(o["reg_day"], f"{w}.reg_day"),
+            attrs=pattern(o, "attrs", w, HEX32, "hex32"), direct=boolean(o, "direct", w),
+            community=boolean(o, "community", w), unit=_reg(o, "unit", w),
         )
 
 
@@ -250,10 +259,73 @@ class Siblings:
     def to_json(self) -> dict[str, Any]:
         return {"group": self.group, "mode": self.mode}
 
+    @classmethod
+    def from_json(cls, obj: Any) -> Siblings | None:
+        if obj is None:
+            return None
+        w = "pupil.siblings"
+        o = members(obj, ("group", "mode"), w)
+        mode: SiblingMode = "together" if literal(o, "mode", w, get_args(SiblingMode)) \
+            == "together" else "apart"
+        return cls(_ident(o, "group", w), mode)
+
+
+def _same_name(o: dict[str, Any], what: str) -> str | None:
+    return None if o["same_name"] is None else _ident(o, "same_name", what)
+
+
+_PUPIL: Final = frozenset({"type", "reg", "name", "school", "attrs", "siblings", "same_name"})
+
 
 @dataclass(frozen=True, slots=True)
 class Pupil:
-    """A pupil of the locked cohort (S2), input to grouping (§3.2, §9)."""
+    """A pupil of the locked cohort (S2), input to grouping (§3.2); `attrs` commits to the
+    gender and balancing strata (§17.1)."""
+
+    reg: str
+    name: str
+    school: str
+    attrs: str
+    siblings: Siblings | None = None
+    same_name: str | None = None
+
+    def __post_init__(self) -> None:
+        if not REG.fullmatch(self.reg):
+            raise RecordError(f"pupil.reg: {self.reg!r} is not a registration number",
+                              section="1")
+        if not HEX32.fullmatch(self.attrs):
+            raise RecordError(f"pupil {self.reg}: attrs is not a hex32", section="17.1")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "type": "pupil", "reg": self.reg, "name": self.name, "school": self.school,
+            "attrs": self.attrs,
+            "siblings": None if self.siblings is None else self.siblings.to_json(),
+            "same_name": self.same_name,
+        }
+
+    @classmethod
+    def from_json(cls, obj: Any) -> Pupil:
+        w = "pupil"
+        o = members(obj, _PUPIL, w)
+        return cls(reg=_reg(o, "reg", w), name=_masked(o, w), school=_ident(o, "school", w),
+                   attrs=pattern(o, "attrs", w, HEX32, "hex32"),
+                   siblings=Siblings.from_json(o["siblings"]), same_name=_same_name(o, w))
+
+
+_OPENED_PUPIL: Final = frozenset({"type", "reg", "name", "school", "gender", "strata",
+                                  "siblings", "same_name"})
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedPupil:
+    """A pupil with its opened attributes (§9: gender and strata from the opening, §17.1).
+
+    Never logged: the log holds the `Pupil` record; this is what the service and,
+    with the sealed openings, the supervision group group on. Its JSON form (the
+    grouping vectors' input) is the record with `gender` and `strata` in place of
+    `attrs`.
+    """
 
     reg: str
     name: str
@@ -265,9 +337,15 @@ class Pupil:
 
     def __post_init__(self) -> None:
         if not REG.fullmatch(self.reg):
-            raise RecordError(f"pupil.reg: {self.reg!r} is not a registration number")
+            raise RecordError(f"pupil.reg: {self.reg!r} is not a registration number",
+                              section="1")
         if list(self.strata) != sorted(set(self.strata)):
-            raise RecordError(f"pupil {self.reg}: strata must be sorted and distinct")
+            raise RecordError(f"pupil {self.reg}: strata must be sorted and distinct",
+                              section="17.1")
+
+    def record(self, attrs: str) -> Pupil:
+        """The §3.2 record, with the commitment to this pupil's attributes."""
+        return Pupil(self.reg, self.name, self.school, attrs, self.siblings, self.same_name)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -278,30 +356,16 @@ class Pupil:
         }
 
     @classmethod
-    def from_json(cls, obj: Any) -> Pupil:
-        what = "pupil"
-        o = _fields(obj, what, {"type", "reg", "name", "school", "gender", "strata",
-                                "siblings", "same_name"})
-        strata = o["strata"]
-        if not isinstance(strata, list) or any(
-            type(s) is not str or not ID.fullmatch(s) for s in strata
-        ):
-            raise RecordError("pupil.strata: expected a list of ids")
-        siblings = None
-        if o["siblings"] is not None:
-            s = _fields(o["siblings"], "pupil.siblings", {"group", "mode"})
-            mode = s["mode"]
-            if mode not in ("together", "apart"):
-                raise RecordError("pupil.siblings.mode: expected \"together\" or \"apart\"")
-            siblings = Siblings(_str(s, "group", "pupil.siblings", ID), mode)
-        same_name = o["same_name"]
-        if same_name is not None:
-            same_name = _str(o, "same_name", what, ID)
-        return cls(
-            reg=_str(o, "reg", what, REG), name=_str(o, "name", what),
-            school=_str(o, "school", what, ID), gender=_gender(o, "gender", what),
-            strata=tuple(strata), siblings=siblings, same_name=same_name,
-        )
+    def from_json(cls, obj: Any) -> OpenedPupil:
+        w = "pupil"
+        o = members(obj, _OPENED_PUPIL, w)
+        strata = items(o, "strata", w)
+        if any(type(s) is not str or not ID.fullmatch(s) for s in strata):
+            raise StrictError("pupil.strata: not a list of ids", section="17.1")
+        gender: Gender = "F" if literal(o, "gender", w, GENDERS) == "F" else "M"
+        return cls(reg=_reg(o, "reg", w), name=text(o, "name", w),
+                   school=_ident(o, "school", w), gender=gender, strata=tuple(strata),
+                   siblings=Siblings.from_json(o["siblings"]), same_name=_same_name(o, w))
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,45 +374,59 @@ class ClassSpec:
     capacity: int
 
 
+_PLAN: Final = frozenset({"type", "school", "name", "classes"})
+
+
 @dataclass(frozen=True, slots=True)
 class ClassPlan:
-    """A school's approved class plan (S3)."""
+    """A school's approved class plan (S3): classes sorted by id, none without seats.
+    `name` is the school's public name (public schools have no lottery record, §3.2)."""
 
     school: str
+    name: str
     classes: tuple[ClassSpec, ...]
 
     def __post_init__(self) -> None:
         ids = [c.id for c in self.classes]
         if not ids:
-            raise RecordError(f"class plan {self.school}: no classes (S3)")
+            raise RecordError(f"class plan {self.school}: no classes (S3)", section="3.2",
+                              rule="S3")
         if ids != sorted(set(ids)):
-            raise RecordError(f"class plan {self.school}: class ids must be sorted and distinct")
+            raise RecordError(f"class plan {self.school}: class ids must be sorted and "
+                              "distinct", section="3.2", rule="S3")
         for c in self.classes:
             if not ID.fullmatch(c.id) or c.capacity < 1:
-                raise RecordError(f"class plan {self.school}: bad class {c.id!r}")
+                raise RecordError(f"class plan {self.school}: bad class {c.id!r}",
+                                  section="3.2", rule="S3")
+
+    @property
+    def seats(self) -> int:
+        return sum(c.capacity for c in self.classes)
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "type": "class-plan", "school": self.school,
+            "type": "class-plan", "school": self.school, "name": self.name,
             "classes": [{"id": c.id, "capacity": c.capacity} for c in self.classes],
         }
 
     @classmethod
     def from_json(cls, obj: Any) -> ClassPlan:
-        what = "class-plan"
-        o = _fields(obj, what, {"type", "school", "classes"})
-        if not isinstance(o["classes"], list):
-            raise RecordError("class-plan.classes: expected a list")
+        w = "class-plan"
+        o = members(obj, _PLAN, w)
         classes = []
-        for c in o["classes"]:
-            f = _fields(c, "class-plan.classes[]", {"id", "capacity"})
-            classes.append(ClassSpec(_str(f, "id", "class", ID), _int(f, "capacity", "class", 1)))
-        return cls(school=_str(o, "school", what, ID), classes=tuple(classes))
+        for c in items(o, "classes", w, nonempty=True):
+            f = members(c, ("id", "capacity"), f"{w}.classes[]")
+            classes.append(ClassSpec(_ident(f, "id", "class"), integer(f, "capacity", "class", 1)))
+        return cls(school=_ident(o, "school", w), name=text(o, "name", w),
+                   classes=tuple(classes))
+
+
+_TEACHER: Final = frozenset({"type", "school", "id", "name"})
 
 
 @dataclass(frozen=True, slots=True)
 class Teacher:
-    """A head teacher named by a school (S5)."""
+    """A head teacher named by a school (S5); ids are unique within the event (§1)."""
 
     school: str
     id: str
@@ -359,23 +437,32 @@ class Teacher:
 
     @classmethod
     def from_json(cls, obj: Any) -> Teacher:
-        what = "teacher"
-        o = _fields(obj, what, {"type", "school", "id", "name"})
-        return cls(school=_str(o, "school", what, ID), id=_str(o, "id", what, ID),
-                   name=_str(o, "name", what))
+        w = "teacher"
+        o = members(obj, _TEACHER, w)
+        return cls(school=_ident(o, "school", w), id=_ident(o, "id", w), name=_masked(o, w))
 
 
 InputRecord = School | Applicant | Pupil | ClassPlan | Teacher
 
-_PARSERS: dict[str, Any] = {
-    "school": School.from_json, "applicant": Applicant.from_json, "pupil": Pupil.from_json,
-    "class-plan": ClassPlan.from_json, "teacher": Teacher.from_json,
+INPUT_TYPES: Final[dict[str, dict[str, Any]]] = {
+    "lottery": {"school": School.from_json, "applicant": Applicant.from_json},
+    "grouping": {"pupil": Pupil.from_json, "class-plan": ClassPlan.from_json},
+    "teachers": {"teacher": Teacher.from_json},
 }
+"""The record types each ceremony takes (§5.1), by `type` member."""
 
 
-def record_from_json(obj: Any) -> InputRecord:
-    """Parse any input record by its `type` member."""
-    if not isinstance(obj, dict) or obj.get("type") not in _PARSERS:
-        raise RecordError("record: unknown or missing type")
-    result: InputRecord = _PARSERS[obj["type"]](obj)
-    return result
+def record_from_json(obj: Any, ceremony: str | None = None) -> InputRecord:
+    """Parse an input record by its `type` member; with `ceremony`, only that ceremony's
+    types (§5.1)."""
+    if type(obj) is not dict or type(obj.get("type")) is not str:
+        raise StrictError("input record: not an object with a type")
+    tables = [INPUT_TYPES[ceremony]] if ceremony in INPUT_TYPES else list(INPUT_TYPES.values())
+    for table in tables:
+        parse = table.get(obj["type"])
+        if parse is not None:
+            record: InputRecord = parse(obj)
+            return record
+    where = f"a {ceremony} input" if ceremony else "an input record"
+    raise StrictError(f"record type {obj['type']!r} is not {where} (§5.1)")
+

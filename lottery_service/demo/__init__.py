@@ -6,6 +6,8 @@ participants. `sunshine demo` runs both.
 """
 
 from .season import (
+    BEACON_ROUNDS,
+    DemoClock,
     DemoRun,
     base64_key,
     escrow_holder_key,
@@ -16,5 +18,5 @@ from .season import (
     simulated_secret,
 )
 
-__all__ = ["DemoRun", "base64_key", "escrow_holder_key", "public_bytes", "run_demo",
-           "sample_lookups", "simulated_dice", "simulated_secret"]
+__all__ = ["BEACON_ROUNDS", "DemoClock", "DemoRun", "base64_key", "escrow_holder_key",
+           "public_bytes", "run_demo", "sample_lookups", "simulated_dice", "simulated_secret"]

@@ -19,21 +19,21 @@ from __future__ import annotations
 import bisect
 import csv
 import datetime as dt
+import hashlib
 import io
 import math
 import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
-from typing import Final
+from typing import Any, Final
 
 from ..core.records import (
     Applicant,
     ClassPlan,
     ClassSpec,
     Gender,
-    Pupil,
-    Rules,
+    OpenedPupil,
     School,
     SiblingMode,
     Siblings,
@@ -69,10 +69,11 @@ MIN_APPLICANTS: Final = 1000  # below this some special cases would not fit
 REG_DAYS: Final = tuple(dt.date(YEAR, 6, d).isoformat() for d in range(11, 21))
 _REG_DAY_CUM: Final = tuple(accumulate((20, 14, 11, 9, 8, 7, 7, 7, 8, 9)))
 
-# P1 (grade 1): six on or before 31 August 2026, i.e. born on or before 2020-08-31.
-_BORN_FIRST: Final = dt.date(YEAR - 7, 9, 1).toordinal()
-_BORN_LAST: Final = dt.date(YEAR - 6, 8, 31).toordinal()
-_TOO_YOUNG_LAST: Final = dt.date(YEAR - 6, 12, 31).toordinal()
+# The demo admits to grade 7 (初一): direct promotion (P10) exists only there. Pupils
+# leaving primary school in 2026 were born from September 2013 to August 2014; P1 asks
+# that they graduate this year (小学毕业), whatever their age.
+_BORN_FIRST: Final = dt.date(YEAR - 13, 9, 1).toordinal()
+_BORN_LAST: Final = dt.date(YEAR - 12, 8, 31).toordinal()
 
 # ---------------------------------------------------------------------- names
 
@@ -179,6 +180,7 @@ class _App:
         "defaulter",
         "district",
         "gender",
+        "graduating",
         "group",
         "last4",
         "name",
@@ -198,6 +200,7 @@ class _App:
         self.birth = dt.date.fromordinal(rng.randint(_BORN_FIRST, _BORN_LAST))
         self.basis = "户籍" if rng.random() < 0.7 else "居住证"
         self.defaulter = False
+        self.graduating = True
         self.policy_care = False
         self.group = ""
         self.reg_day = _reg_day(rng)
@@ -217,12 +220,12 @@ class DemoDistrict:
     `cases` maps a case name to the registration numbers planted for it: the
     §7.1 rejection codes (what eligibility must reject) and the allowed special
     cases (`defaulter-low-fee`, `policy-care`, `out-of-district-city`, `joint`,
-    `same-name`, `direct`, `community`, `age-boundary`), so a demo run can
+    `same-name`, `direct`, `community`), so a demo run can
     check its outcome against what was planted.
     """
 
     files: dict[str, tuple[str, bytes]]
-    rules: Rules
+    rules: dict[str, Any]  # the operator's rule set (§3.1); the service adds its origin
     participants: dict[str, tuple[Participant, ...]]
     cases: dict[str, tuple[str, ...]]
     schools: tuple[School, ...]  # the private schools as lottery records (§3.2)
@@ -230,10 +233,13 @@ class DemoDistrict:
     witness: str = "notary-1"  # reads the dice (§5.5)
 
 
-def demo_rules(event_id: str = "demo-2026") -> Rules:
-    """The demo rule set (§3.1): grade 1 of 2026, waiting-order promotion on (P7), 20 dice."""
-    return Rules(event=event_id, title=TITLE, year=YEAR, grade=1, high_fee_threshold=6000,
-                 waitlist_promotion=True, dice=20)
+def demo_rules(event_id: str = "demo-2026", *, beacon: bool = True) -> dict[str, Any]:
+    """The demo rule set (§3.1) as an operator writes it: grade 7 of 2026, waiting-order
+    promotion on (P7), 20 dice and, by default, drand quicknet as the beacon (§5.6). The
+    service adds type, version and its origin (§12.1)."""
+    return {"event": event_id, "title": TITLE, "year": YEAR, "grade": 7,
+            "high_fee_threshold": 6000, "waitlist_promotion": True, "dice": 20,
+            "beacon": "quicknet" if beacon else None}
 
 
 def demo_participants() -> dict[str, tuple[Participant, ...]]:
@@ -333,16 +339,11 @@ def generate_district(seed: int = 2026, applicants: int = 5000,
     def plant(case: str, row: _App) -> None:
         cases.setdefault(case, []).append(row.reg)
 
-    # P1-age: born after 31 August 2020; the first exactly on 1 September (boundary).
-    for i in range(k):
+    # P1-graduation: not leaving primary school this year (grade 7).
+    for _ in range(k):
         row = take(all_private)
-        lo = _BORN_LAST + 1
-        row.birth = dt.date.fromordinal(lo if i == 0 else rng.randint(lo, _TOO_YOUNG_LAST))
-        plant("P1-age", row)
-    for born in (_BORN_LAST, _BORN_FIRST):  # oldest and youngest eligible: allowed
-        row = take(all_private)
-        row.birth = dt.date.fromordinal(born)
-        plant("age-boundary", row)
+        row.graduating = False
+        plant("P1-graduation", row)
     # P1-residence: neither household registration nor residence permit in the city.
     for _ in range(k):
         row = take(all_private)
@@ -502,7 +503,7 @@ def generate_district(seed: int = 2026, applicants: int = 5000,
         [a.reg, a.name, "男" if a.gender == "M" else "女", _slash(a.birth), a.district, a.basis,
          _yes(a.basis != "无"),  # P1: the registration or permit is in the city
          _yes(a.defaulter), _yes(a.policy_care), a.school, a.group,
-         _slash(dt.date.fromisoformat(a.reg_day)), a.last4, a.phone]
+         _slash(dt.date.fromisoformat(a.reg_day)), a.last4, a.phone, _yes(a.graduating)]
         for a in apps
     ]
     files = {
@@ -512,7 +513,8 @@ def generate_district(seed: int = 2026, applicants: int = 5000,
         "applicants": ("民办学校报名数据.csv", _csv(
             ("报名号", "姓名", "性别", "出生日期", "区县", "户籍类型", "本市户籍或居住证",
              "失信被执行人", "政策照顾",
-             "申请学校", "多胞胎组", "报名日期", "身份证后四位", "手机"), app_rows, "gb18030")),
+             "申请学校", "多胞胎组", "报名日期", "身份证后四位", "手机", "小学毕业"), app_rows,
+            "gb18030")),
         "community": ("小区配套名单.csv", _csv(
             ("学校代码", "报名号"), ([a.school, a.reg] for a in community), "utf-8")),
         "direct": ("直升名单.csv", _csv(
@@ -562,9 +564,10 @@ class CityScale:
 
     schools: tuple[School, ...]
     applicants: tuple[Applicant, ...]
-    pupils: tuple[Pupil, ...]
+    pupils: tuple[OpenedPupil, ...]  # with their attributes, as the grouping reads them
     class_plans: tuple[ClassPlan, ...]
     teachers: tuple[Teacher, ...]
+    genders: dict[str, Gender]  # applicants' opened gender (the bias audit's, §8)
 
 
 def city_scale_records(seed: int, districts: int = 10, schools: int = 120,
@@ -598,6 +601,7 @@ def city_scale_records(seed: int, districts: int = 10, schools: int = 120,
 
     school_records: list[School] = []
     apps: list[Applicant] = []
+    genders_of: dict[str, Gender] = {}
     for i in range(schools):
         sid = f"S{i + 1:04d}"
         district = dists[i % districts]
@@ -627,8 +631,10 @@ def city_scale_records(seed: int, districts: int = 10, schools: int = 120,
             surname = _surname(rng)
             for reg in unit_regs:
                 g = _gender(rng)
-                apps.append(Applicant(reg, mask_name(surname + _given(rng, g)), sid, home, g,
-                                      day, is_direct, is_community, unit_regs[0]))
+                genders_of[reg] = g
+                attrs = hashlib.sha256(f"{reg}/{g}".encode()).hexdigest()  # stand-in (§17.1)
+                apps.append(Applicant(reg, mask_name(surname + _given(rng, g)), sid, home, day,
+                                      attrs, is_direct, is_community, unit_regs[0]))
             j += size
 
     # Grouping: the private schools' cohorts first, then public schools up to the count.
@@ -637,7 +643,7 @@ def city_scale_records(seed: int, districts: int = 10, schools: int = 120,
     per = [pupils // grouping_schools] * grouping_schools
     for i in range(pupils - sum(per)):
         per[i] += 1
-    pupil_records: list[Pupil] = []
+    pupil_records: list[OpenedPupil] = []
     plans: list[ClassPlan] = []
     teachers: list[Teacher] = []
     group_no = same_no = 0
@@ -669,14 +675,15 @@ def city_scale_records(seed: int, districts: int = 10, schools: int = 120,
             else:
                 i += 1
         for m in range(size):
-            pupil_records.append(Pupil(next(reg_iter), mask_name(names[m]), sid, genders[m],
-                                       sen if rng.random() < 0.02 else (), sib[m], same[m]))
+            pupil_records.append(OpenedPupil(next(reg_iter), mask_name(names[m]), sid,
+                                             genders[m], sen if rng.random() < 0.02 else (),
+                                             sib[m], same[m]))
         classes = max(1, math.ceil(size / CLASS_SIZE))
         width = max(2, len(str(classes)))
-        plans.append(ClassPlan(sid, tuple(ClassSpec(f"{c:0{width}d}", CLASS_SIZE)
-                                          for c in range(1, classes + 1))))
+        plans.append(ClassPlan(sid, f"示范学校{sid}", tuple(
+            ClassSpec(f"{c:0{width}d}", CLASS_SIZE) for c in range(1, classes + 1))))
         for _ in range(classes):
             teachers.append(Teacher(sid, f"T{len(teachers) + 1:04d}",
                                     mask_name(_adult_name(rng))))
     return CityScale(tuple(school_records), tuple(apps), tuple(pupil_records), tuple(plans),
-                     tuple(teachers))
+                     tuple(teachers), genders_of)

@@ -1,27 +1,40 @@
-"""The whole season on a generated district, with simulated participants.
+"""The whole season on a generated district, with simulated participants (protocol v2).
 
 Every step is idempotent and the state lives in the database, so running the
 demo again after a crash (even `kill -9`) resumes where the log ends and ends
 with the same results: the simulated participants' secrets, dice and payments
-are derived from the demo seed. Wall-clock time only appears in entry `time`
-fields. `SUNSHINE_DEMO_KILL_AFTER=<step>` kills the process with SIGKILL right
-after that step (used by the crash tests).
+are derived from the demo seed. `SUNSHINE_DEMO_KILL_AFTER=<step>` kills the
+process with SIGKILL right after that step (used by the crash tests).
+
+The rules name drand quicknet (§5.6), and each ceremony's beacon is a real,
+recorded quicknet round (`quicknet_rounds.json`: rounds 1000, 13335 and 65536,
+from tests/vectors/beacon.json and their public sources), verified by its BLS
+signature before it is logged. For those rounds to be the ones in force, the
+demo runs on its own clock (`DemoClock`) in August 2023: each ceremony opens
+half an hour before its round, its dice deadline is the round before, and the
+entries carry those times. (The rule set still says 2026: only the log's
+clock is simulated; nothing else in the season depends on it.) Each ceremony
+has its own escrow key (§5.4), released only after that ceremony's seed.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 import signal
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
+from typing import Final
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from .. import imports
+from ..core.beacon import QUICKNET, protocol_time
 from ..core.season import Phase, SeasonState
 from ..core.seed import CEREMONIES, Ceremony, commitment, seal_escrow
 from ..lookup import ResultIndex
@@ -31,14 +44,19 @@ from .district import DemoDistrict, generate_district, payments_csv
 from .witnesses import start_demo_witnesses
 
 WITHHOLDER = "parent-rep-1"  # simulated: never reveals; the notary opens the escrow (§5.4)
+BEACON_ROUNDS: Final[dict[Ceremony, int]] = {"lottery": 1000, "grouping": 13335,
+                                             "teachers": 65536}
+"""The recorded quicknet round each ceremony's beacon is (§5.6)."""
+OPEN_BEFORE: Final = 1800  # a ceremony opens half an hour before its round is due
 
 
 def _derive(*parts: str) -> bytes:
     return hashlib.sha256("\x00".join(("sunshine-demo", *parts)).encode()).digest()
 
 
-def escrow_holder_key(event_id: str) -> X25519PrivateKey:
-    return X25519PrivateKey.from_private_bytes(_derive(event_id, "escrow-holder"))
+def escrow_holder_key(event_id: str, ceremony: Ceremony) -> X25519PrivateKey:
+    """The notary's escrow key of one ceremony: a key per ceremony (§5.4)."""
+    return X25519PrivateKey.from_private_bytes(_derive(event_id, ceremony, "escrow-holder"))
 
 
 def public_bytes(key: X25519PrivateKey) -> bytes:
@@ -58,6 +76,37 @@ def simulated_dice(event_id: str, ceremony: str, count: int) -> list[int]:
     return [1 + b % 6 for b in stream[:count]]
 
 
+def recorded_round(number: int) -> str:
+    """A recorded quicknet round's JSON, as relays publish it."""
+    data = json.loads(resources.files(__package__).joinpath("quicknet_rounds.json")
+                      .read_text(encoding="utf-8"))
+    text: str = data["rounds"][str(number)]["json"]
+    return text
+
+
+def round_time(number: int) -> int:
+    return QUICKNET.round_time(number)
+
+
+@dataclass
+class DemoClock:
+    """The demo's clock: it runs from a set moment, one second a reading, never back."""
+
+    now: int = field(default_factory=lambda: round_time(BEACON_ROUNDS["lottery"]) - 2 * 86400)
+
+    def __call__(self) -> str:
+        self.now += 1
+        return protocol_time(self.now)
+
+    def at(self, moment: int) -> None:
+        self.now = max(self.now, moment)
+
+
+def deadline(ceremony: Ceremony) -> str:
+    """The dice deadline: the time of the round before the one in force (§5.6)."""
+    return protocol_time(round_time(BEACON_ROUNDS[ceremony] - 1))
+
+
 @dataclass
 class DemoRun:
     """The demo's steps, each safe to repeat."""
@@ -65,10 +114,14 @@ class DemoRun:
     runtime: Runtime
     district: DemoDistrict
     say: Callable[[str], None] = print
+    clock: DemoClock = field(default_factory=DemoClock)
+
+    def __post_init__(self) -> None:
+        self.service.db.clock = self.clock  # the demo's log runs on the demo clock
 
     @property
     def event(self) -> str:
-        return self.district.rules.event
+        return str(self.district.rules["event"])
 
     @property
     def service(self) -> Service:
@@ -81,20 +134,20 @@ class DemoRun:
         steps: list[tuple[str, Callable[[], object]]] = [
             ("setup", self.setup),
             ("registration", self.registration),
-            ("freeze-roster", lambda: self.service.lifecycle.freeze_roster(self.event)),
+            ("freeze-roster", self.freeze_roster),
         ]
         steps += self.ceremony_steps("lottery")
         steps += [
             ("draw", lambda: self.service.lifecycle.draw(self.event)),
             ("payments", self.payments),
             ("cohort-and-plans", self.cohort_and_plans),
-            ("freeze-grouping", lambda: self.service.lifecycle.freeze_grouping(self.event)),
+            ("freeze-grouping", lambda: self.freeze("grouping")),
         ]
         steps += self.ceremony_steps("grouping")
         steps += [
             ("group", lambda: self.service.lifecycle.group(self.event)),
             ("teachers", self.teachers),
-            ("freeze-teachers", lambda: self.service.lifecycle.freeze_teachers(self.event)),
+            ("freeze-teachers", lambda: self.freeze("teachers")),
         ]
         steps += self.ceremony_steps("teachers")
         steps += [
@@ -117,15 +170,17 @@ class DemoRun:
     # -------------------------------------------------------------- steps
 
     def setup(self) -> None:
-        holder = base64_key(public_bytes(escrow_holder_key(self.event)))
-        self.service.lifecycle.create_event(self.district.rules.to_json(), holder)
+        self.service.lifecycle.create_event(self.district.rules)
         start_demo_witnesses(self.service, self.event, self.runtime.settings.data_dir)
         state = self.state()
+        beacon = state.rules is not None and state.rules.beacon is not None
         for ceremony in CEREMONIES:
-            if not state.ceremony(ceremony).frozen:
+            if state.ceremony(ceremony).opened is None:
                 self.service.lifecycle.set_participants(
                     self.event, ceremony,
-                    [(p.id, p.role) for p in self.district.participants[ceremony]])
+                    [(p.id, p.role) for p in self.district.participants[ceremony]],
+                    base64_key(public_bytes(escrow_holder_key(self.event, ceremony))),
+                    f"{deadline(ceremony)[:-1]}+00:00" if beacon else None)
 
     def _import(self, kinds: tuple[str, ...], phase: Phase) -> None:
         if self.state().phase is not phase:
@@ -138,6 +193,27 @@ class DemoRun:
     def registration(self) -> None:
         self._import(("schools", "applicants", "community", "direct"), Phase.REGISTRATION)
 
+    def _opening(self, ceremony: Ceremony) -> None:
+        """Set the clock to the ceremony's opening: half an hour before its round."""
+        self.clock.at(round_time(BEACON_ROUNDS[ceremony]) - OPEN_BEFORE)
+
+    def freeze_roster(self) -> None:
+        if self.state().ceremony("lottery").frozen is not None:
+            return
+        shown = self.service.lifecycle.eligibility_preview(self.event)
+        self.say("    " + shown.text.replace("\n", "\n    "))
+        self._opening("lottery")
+        self.service.lifecycle.freeze_roster(self.event, shown.code)  # the operator confirms
+
+    def freeze(self, ceremony: Ceremony) -> None:
+        if self.state().ceremony(ceremony).frozen is not None:
+            return
+        self._opening(ceremony)
+        if ceremony == "grouping":
+            self.service.lifecycle.freeze_grouping(self.event)
+        else:
+            self.service.lifecycle.freeze_teachers(self.event)
+
     def ceremony_steps(self, ceremony: Ceremony) -> list[tuple[str, Callable[[], object]]]:
         return [
             (f"{ceremony}-commitments", lambda: self.commitments(ceremony)),
@@ -149,7 +225,7 @@ class DemoRun:
         steps, c = self.service.ceremonies, self.state().ceremony(ceremony)
         if c.closed:
             return
-        holder = public_bytes(escrow_holder_key(self.event))
+        holder = public_bytes(escrow_holder_key(self.event, ceremony))
         for p in c.participants:
             secret = simulated_secret(self.event, ceremony, p.id)
             com = commitment(self.event, ceremony, p.id, secret)
@@ -167,26 +243,34 @@ class DemoRun:
             if p.id != WITHHOLDER and p.id not in c.openings:
                 steps.reveal(self.event, ceremony, p.id,
                              simulated_secret(self.event, ceremony, p.id))
-        steps.open_escrows(self.event, ceremony, escrow_holder_key(self.event))
+        steps.open_escrows(self.event, ceremony, escrow_holder_key(self.event, ceremony))
 
     def entropy_and_seed(self, ceremony: Ceremony) -> None:
-        steps, rules = self.service.ceremonies, self.district.rules
+        steps = self.service.ceremonies
+        rules = self.state().rules
+        if rules is None:
+            return
         steps.physical_entropy(self.event, ceremony, "notary-1",
                                simulated_dice(self.event, ceremony, rules.dice))
+        if rules.beacon is not None:
+            # The round is published at its time; the operator pastes it as a relay serves it.
+            self.clock.at(round_time(BEACON_ROUNDS[ceremony]) + 5)
+            steps.beacon(self.event, ceremony, recorded_round(BEACON_ROUNDS[ceremony]))
         steps.derive_seed(self.event, ceremony)
-        # §5.4, §16: the notary publishes its key once the seed is out (idempotent).
-        steps.release_escrow_key(self.event, ceremony, escrow_holder_key(self.event))
+        # §5.4, §16: the notary publishes this ceremony's key once its seed is out.
+        steps.release_escrow_key(self.event, ceremony, escrow_holder_key(self.event, ceremony))
 
     def payments(self) -> None:
         lifecycle = self.service.lifecycle
         while self.state().phase is Phase.DRAWN:
-            pay = self.state().payment_state()
-            offers = [(reg, pay.school_of[reg]) for reg in pay.unconfirmed()]
-            if not offers:
+            state = self.state()
+            pay = state.payment_state()
+            if pay.closed or not pay.status:
                 lifecycle.close_payments(self.event)
                 break
-            share = 0.03 if not self.state().payment_rounds else 0.0
-            data = payments_csv(offers, share, rng_seed=len(self.state().payment_rounds))
+            offers = [(reg, pay.school_of[reg]) for reg in pay.unconfirmed()]
+            share = 0.03 if not state.payments else 0.0
+            data = payments_csv(offers, share, rng_seed=len(state.payments))
             self.service.imports.import_file(self.event, "payments", data, "bank-receipts.csv")
             lifecycle.payment_round(self.event)
 
@@ -223,10 +307,15 @@ def sample_lookups(service: Service, event: str, applicants: int) -> dict[str, s
     outcome → "reg / ID last 4" (demo data only)."""
     filename, data = generate_district(applicants=applicants).files["applicants"]
     last4 = {row.reg: row.id_last4 for row in imports.parse("applicants", data, filename).rows}
-    draw = service.lifecycle.state(event).draw()
+    state = service.lifecycle.state(event)
     shown: dict[str, str] = {}
-    for outcome in sorted(draw.outcomes.values(), key=lambda o: o.reg):
-        label = outcome.outcome if outcome.waiting is None else "waiting"
-        if label not in shown and outcome.reg in last4:
-            shown[label] = f"{outcome.reg} / {last4[outcome.reg]}"
+    for reg, result in sorted(state.lottery_results.items()):
+        label = result.body.outcome if result.body.waiting is None else "waiting"
+        if label not in shown and reg in last4:
+            shown[label] = f"{reg} / {last4[reg]}"
     return shown
+
+
+__all__ = ["BEACON_ROUNDS", "DemoClock", "DemoRun", "base64_key", "deadline",
+           "escrow_holder_key", "public_bytes", "recorded_round", "run_demo", "sample_lookups",
+           "simulated_dice", "simulated_secret"]

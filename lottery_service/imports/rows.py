@@ -21,7 +21,7 @@ from ..core.records import (
     ClassPlan,
     ClassSpec,
     Gender,
-    Pupil,
+    OpenedPupil,
     School,
     SiblingMode,
     Siblings,
@@ -108,7 +108,7 @@ class ApplicantRow:
             reg=self.reg, name=self.name, school=self.school, gender=self.gender,
             birth_date=dt.date.fromisoformat(self.birth_date), district=self.district,
             basis=self.basis, city_resident=self.city_resident, defaulter=self.defaulter,
-            policy_care=self.policy_care, direct_flag=self.direct or direct,
+            direct_flag=self.direct or direct,
             community_flag=community, sibling_group=self.sibling_group,
             reg_day=dt.date.fromisoformat(self.reg_day), graduating=self.graduating,
             child=child,
@@ -198,12 +198,13 @@ class PupilRow:
     phone: str | None = field(default=None, repr=False)  # for the S6 message
     row: int = _row()
 
-    def record(self, same_name: str | None = None) -> Pupil:
-        """The grouping record (§3.2); `same_name` is assigned by the service."""
+    def record(self, same_name: str | None = None) -> OpenedPupil:
+        """The grouping pupil with its attributes (§3.2, §9); `same_name` is assigned by the
+        service."""
         siblings = None
         if self.sibling_group is not None and self.sibling_mode is not None:
             siblings = Siblings(self.sibling_group, self.sibling_mode)
-        return Pupil(
+        return OpenedPupil(
             reg=self.reg, name=mask_name(self.name), school=self.school, gender=self.gender,
             strata=("sen",) if self.sen else (), siblings=siblings, same_name=same_name,
         )
@@ -218,6 +219,6 @@ def plans_from_rows(rows: Iterable[ClassPlanRow]) -> list[ClassPlan]:
             raise RecordError(f"class plan {r.school}: class {r.class_id} twice (S3)")
         classes[r.class_id] = r.capacity
     return [
-        ClassPlan(school, tuple(ClassSpec(c, classes[c]) for c in sorted(classes)))
+        ClassPlan(school, school, tuple(ClassSpec(c, classes[c]) for c in sorted(classes)))
         for school, classes in sorted(by_school.items())
     ]

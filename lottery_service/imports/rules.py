@@ -56,7 +56,7 @@ def check_receipts(result: ImportResult[PaymentRow], state: PaymentState,
                 reason = _p7("a waiting applicant holds no offer to pay for",
                              "该报名号在候补名单中，尚未获得名额，不能缴费",
                              "候补递补后才能缴费；请从回单文件中删除此行")
-            elif r.reg in state.locked_elsewhere:
+            elif r.reg in state.locked:
                 reason = _p7("the applicant is locked elsewhere (P8)",
                              "该学生已被其他学校锁定，不能缴费", "请核对回单")
             else:

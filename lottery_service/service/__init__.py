@@ -4,13 +4,18 @@ The HTTP routes, the CLI and the demo are adapters: they parse, call one of
 these and render the answer. Sessions are opened and committed only in
 `unit_of_work.py`; errors are `lottery_service.errors` classes.
 
-    service.lifecycle      create_event, set_participants, freeze_roster, eligibility_preview,
-                           draw, payment_round, close_payments, freeze_grouping, group,
-                           freeze_teachers, match, correct, publish, state
+    service.lifecycle      create_event, set_participants (with the ceremony's escrow key and
+                           dice deadline), eligibility_preview, freeze_roster (confirmed),
+                           withdraw_input, draw, payment_round, close_payments,
+                           freeze_grouping, group, freeze_teachers, match, correct, publish,
+                           state
     service.ceremonies     commit, close_commitments, reveal, open_escrows, escrow_opening,
-                           void, physical_entropy, derive_seed, release_escrow_key
-    service.windows        set (G3)
-    service.imports        import_file (with the §7.1 preview)
+                           void, physical_entropy, beacon_plan, beacon, fetch_round,
+                           postpone_beacon, derive_seed, release_escrow_key
+    service.windows        set, remove, list (G3, P6; logged)
+    service.imports        import_file (validated at the door; the §7.1 preview),
+                           withdraw_receipt
+    service.openings       openings (openings.jsonl, §17.3), family (a family's own, §17)
     service.notifications  notify (S6)
     service.exports        export, bundle_zip (§13), the sealed openings beside the bundle (§17.3)
     service.witnesses      add_witness, register_witness, cosign, checkpoint, sizes, summaries,
@@ -43,6 +48,7 @@ from .keys import ServiceKeys
 from .lifecycle import Lifecycle
 from .lookup import Lookup
 from .notifications import Notifications, SmsGateway
+from .openings import Openings
 from .overview import Overview
 from .publication import Publication
 from .push import Pusher
@@ -66,6 +72,7 @@ class Service:
     ceremonies: Ceremonies
     windows: Windows
     imports: Imports
+    openings: Openings
     notifications: Notifications
     exports: Exports
     witnesses: Witnesses
@@ -95,8 +102,9 @@ class Service:
         after.tasks = [push.push, publication.publish]  # §12.4 first: publish cosigned notes
         db.committed.append(after.notify)
         return cls(
-            db=db, keys=keys, snapshots=cache, lifecycle=Lifecycle(db),
+            db=db, keys=keys, snapshots=cache, lifecycle=Lifecycle(db, keys),
             ceremonies=Ceremonies(db), windows=Windows(db), imports=Imports(db, keys),
+            openings=Openings(db),
             notifications=Notifications(db, cache, gateway),
             exports=exports, witnesses=witnesses,
             lookup=Lookup(cache, keys), register=RegisterCheck(cache),

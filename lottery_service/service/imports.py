@@ -1,27 +1,43 @@
-"""Import use case: a spreadsheet stored all or nothing (G2), with the rule preview.
+"""Import use case: a spreadsheet stored all or nothing (G2), validated at the door.
 
-Parsing (encodings, headers, limits) is `lottery_service.imports`; this module
-decides whether the file may be stored now (phase, window, the school's own
-rows only), stores it in one unit of work, and answers with what the roster
-freeze would reject as the data now stand (§7.1, the same code the freeze runs).
+Parsing (encodings, headers, limits, per-row rules) is `lottery_service.imports`;
+this module checks what needs the stored context, decides whether the file may
+be stored now (phase, window, the school's own rows only), stores it in one
+unit of work, and answers with what the roster freeze would do as the data now
+stand (§7.1, the very code the freeze runs). Every refusal names the row, the
+column as written, the value and the rule, and stores nothing:
+
+- schools are named by code or name (`SchoolDirectory`); an application to a
+  public school is refused (P13);
+- the approved lists name applicants of that school only, direct promotion only
+  at nine-year schools of a grade-7 event (P10, P11: `imports.check_lists`);
+- a bank receipt must pay an unconfirmed offer, at that school, inside the
+  payment window (P7: `imports.check_receipts`); a wrong receipt is withdrawn
+  with `withdraw_receipt`;
+- a class plan must seat the school's pupils (S3), a head-teacher list must
+  give exactly one teacher per class of a school with a plan, and a teacher id
+  is used by one school only (S5); the freeze checks all of it again (§3.4);
+- locks (P8, P12) are stored and their number logged (`locks_recorded`).
 
 Two imports of one kind that run at once are serialised by the event lock, and
-the one stored second is refused (`ImportBusyError`): each import remembers the
-kind's stamp it started from, and storing moves the stamp on.
+the one stored second is refused (`ImportBusyError`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from sqlalchemy import delete
 from sqlmodel import SQLModel, col, select
 
 from .. import imports as parsing
-from ..core.eligibility import Rejection
+from ..core.entries import WindowPhase
 from ..core.errors import ProtocolError
+from ..core.log import Entry
 from ..core.season import Phase, PhaseError
 from ..errors import (
     ConflictError,
@@ -39,6 +55,7 @@ from ..storage.models import (
     EventTable,
     ImportStampTable,
     ListKind,
+    LockTable,
     PaymentTable,
     PupilTable,
     SchoolListTable,
@@ -46,9 +63,9 @@ from ..storage.models import (
     TeacherTable,
 )
 from .keys import ServiceKeys
-from .lifecycle import eligibility
+from .lifecycle import RosterPreview, eligibility_preview_of
 from .unit_of_work import Database, EventWork
-from .windows import require_window
+from .windows import CHINA, require_import_window
 
 __all__ = ["KINDS", "REGISTRATION_KINDS", "SCHOOL_KINDS", "ImportOutcome", "Imports"]
 
@@ -64,9 +81,10 @@ def _school(event_id: str, r: parsing.SchoolRow, keys: ServiceKeys) -> SQLModel:
 def _applicant(event_id: str, r: parsing.ApplicantRow, keys: ServiceKeys) -> SQLModel:
     return ApplicationTable(
         event_id=event_id, reg=r.reg, name=r.name, gender=r.gender, birth_date=r.birth_date,
-        district=r.district, basis=r.basis, defaulter=r.defaulter, policy_care=r.policy_care,
-        school=r.school, sibling_group=r.sibling_group, reg_day=r.reg_day,
-        graduating=r.graduating, id_last4_hash=keys.lookup_hash(event_id, r.reg, r.id_last4),
+        district=r.district, basis=r.basis, city_resident=r.city_resident,
+        defaulter=r.defaulter, policy_care=r.policy_care, school=r.school,
+        sibling_group=r.sibling_group, reg_day=r.reg_day, graduating=r.graduating,
+        direct=r.direct, id_last4_hash=keys.lookup_hash(event_id, r.reg, r.id_last4),
         child_key=keys.child_key(r.name, r.birth_date, r.id_last4), phone=r.phone)
 
 
@@ -74,6 +92,11 @@ def _list_entry(kind: ListKind) -> Build:
     def build(event_id: str, r: parsing.ListRow, keys: ServiceKeys) -> SQLModel:
         return SchoolListTable(event_id=event_id, kind=kind, school=r.school, reg=r.reg)
     return build
+
+
+def _lock(event_id: str, r: parsing.LockRow, keys: ServiceKeys) -> SQLModel:
+    return LockTable(event_id=event_id, reg=r.reg, kind=r.lock.value, locked_on=r.locked_on,
+                     authority=r.authority, school=r.school)
 
 
 def _payment(event_id: str, r: parsing.PaymentRow, keys: ServiceKeys) -> SQLModel:
@@ -101,40 +124,50 @@ def _teacher(event_id: str, r: parsing.TeacherRow, keys: ServiceKeys) -> SQLMode
 
 @dataclass(frozen=True)
 class Kind:
-    """How one kind of import is stored: the phase it belongs to, its table, and whether
-    a new file replaces the stored rows (receipts accumulate: P7)."""
+    """How one kind of import is stored: the phases it is accepted in with the window of
+    each, its table, and whether a new file replaces the stored rows (receipts and locks
+    accumulate: P7, P8)."""
 
-    phase: Phase
+    phases: dict[Phase, WindowPhase]
     table: type[SQLModel]
     build: Build
     replaces: bool = True
     key: str = "reg"  # the row field a school's scope report names
 
 
+REGISTRATION: Final = {Phase.REGISTRATION: WindowPhase.REGISTRATION}
 KINDS: Final[dict[str, Kind]] = {
-    "schools": Kind(Phase.REGISTRATION, SchoolTable, _school, key="id"),
-    "applicants": Kind(Phase.REGISTRATION, ApplicationTable, _applicant),
-    "community": Kind(Phase.REGISTRATION, SchoolListTable, _list_entry("community")),
-    "direct": Kind(Phase.REGISTRATION, SchoolListTable, _list_entry("direct")),
-    "payments": Kind(Phase.DRAWN, PaymentTable, _payment, replaces=False),
-    "pupils": Kind(Phase.CONFIRMED, PupilTable, _pupil),
-    "class-plans": Kind(Phase.CONFIRMED, ClassTable, _class, key="class_id"),
-    "teachers": Kind(Phase.GROUPED, TeacherTable, _teacher, key="teacher_id"),
+    "schools": Kind(REGISTRATION, SchoolTable, _school, key="id"),
+    "applicants": Kind(REGISTRATION, ApplicationTable, _applicant),
+    "community": Kind(REGISTRATION, SchoolListTable, _list_entry("community")),
+    "direct": Kind(REGISTRATION, SchoolListTable, _list_entry("direct")),
+    "locks": Kind({**REGISTRATION, Phase.DRAWN: WindowPhase.PAYMENT}, LockTable, _lock,
+                  replaces=False),
+    "payments": Kind({Phase.DRAWN: WindowPhase.PAYMENT}, PaymentTable, _payment,
+                     replaces=False),
+    "pupils": Kind({Phase.CONFIRMED: WindowPhase.COHORT}, PupilTable, _pupil),
+    "class-plans": Kind({Phase.CONFIRMED: WindowPhase.COHORT}, ClassTable, _class,
+                        key="class_id"),
+    "teachers": Kind({Phase.GROUPED: WindowPhase.TEACHERS}, TeacherTable, _teacher,
+                     key="teacher_id"),
 }
 # What a school's own staff may send; every row must be of that school.
 SCHOOL_KINDS: Final = ("class-plans", "teachers", "pupils")
-# Imports that change who is eligible: their answer previews the §7.1 rejections.
-REGISTRATION_KINDS: Final = ("schools", "applicants", "community", "direct")
+# Imports that change who is eligible: their answer previews the roster freeze (§7.1).
+REGISTRATION_KINDS: Final = ("schools", "applicants", "community", "direct", "locks")
 
 
 @dataclass(frozen=True)
 class ImportOutcome:
     kind: str
     rows: int
-    rejections: tuple[Rejection, ...] = ()
-    """Registration kinds: the applications the roster freeze would reject now (§7.1)."""
+    preview: RosterPreview | None = None
+    """Registration kinds: what the roster freeze would freeze now, and its code."""
     preview_note: str = ""
     """Why no preview could be made yet (e.g. applicants imported before schools)."""
+    entries: tuple[Entry, ...] = field(default=())
+    """What the import logged (`locks_recorded` for locks)."""
+    notes: tuple[str, ...] = ()
 
 
 def kind_of(value: str) -> str:
@@ -164,26 +197,55 @@ class Imports:
         with self._db.read() as session:
             if session.get(EventTable, event_id) is None:
                 raise EventNotFoundError(event_id)
-            known = {r.id for r in session.exec(select(SchoolTable).where(
-                SchoolTable.event_id == event_id))}
+            directory = parsing.SchoolDirectory.of(session.exec(select(SchoolTable).where(
+                SchoolTable.event_id == event_id)).all())
             stamp = session.get(ImportStampTable, (event_id, kind))
             started_from = stamp.generation if stamp else 0
-        rows = _parse(kind, data, filename, known)
+        result = _parse(kind, data, filename, directory)
+        rows = result.rows
         if school is not None:
             _require_scope(KINDS[kind], school, rows)
         with self._db.event(event_id) as work:
             _require_phase(work, kind)
+            errors = _validate(work, kind, result, school)
+            if errors:
+                checked = result.with_errors(errors)
+                raise ImportRejectedError(parsing.format_report(checked), checked.errors)
             _advance_stamp(work, kind, started_from)
             if kind == "pupils":
                 _require_pupils_free(work, rows, school)
             self._store(work, kind, rows, school)
-            if kind not in REGISTRATION_KINDS:
-                return ImportOutcome(kind, len(rows))
+            entries: list[Entry] = []
+            if kind == "locks":
+                count = len(work.session.exec(select(LockTable.reg).where(
+                    LockTable.event_id == event_id)).all())
+                entries = work.emit(work.state.record_locks(count))
+            notes = tuple(n.zh for n in result.notes)
+            if kind not in REGISTRATION_KINDS or work.state.phase is not Phase.REGISTRATION:
+                return ImportOutcome(kind, len(rows), entries=tuple(entries), notes=notes)
             try:
-                rejections = tuple(eligibility(work)[1].rejections)
+                preview = eligibility_preview_of(work, self._keys)
             except ProtocolError as exc:  # e.g. applicants before schools: the freeze says so
-                return ImportOutcome(kind, len(rows), preview_note=exc.diagnostics())
-            return ImportOutcome(kind, len(rows), rejections)
+                return ImportOutcome(kind, len(rows), preview_note=exc.diagnostics(),
+                                     entries=tuple(entries), notes=notes)
+            return ImportOutcome(kind, len(rows), preview, entries=tuple(entries), notes=notes)
+
+    def withdraw_receipt(self, event_id: str, reg: str) -> bool:
+        """Withdraw a bank receipt entered by mistake (P7), before the round that would
+        confirm it; True when one was withdrawn."""
+        with self._db.event(event_id) as work:
+            if work.state.phase is not Phase.DRAWN:
+                raise PhaseError("receipts are withdrawn during the payment window")
+            require_import_window(work, WindowPhase.PAYMENT)
+            row = work.session.get(PaymentTable, (event_id, reg))
+            if row is None:
+                return False
+            if work.state.payment_state().status.get(reg) == "confirmed":
+                raise ConflictError(
+                    f"{reg}'s place was confirmed in an earlier round: its receipt stands",
+                    zh=f"{reg} 的名额已在此前的缴费轮次确认，回单不能撤回", rule="P7")
+            work.session.delete(row)
+            return True
 
     def _store(self, work: EventWork, kind: str, rows: Sequence[Any],
                school: str | None) -> None:
@@ -202,16 +264,124 @@ class Imports:
                 s.merge(spec.build(event_id, r, self._keys))
 
 
-def _parse(kind: str, data: bytes, filename: str, known: set[str]) -> Sequence[Any]:
+def _parse(kind: str, data: bytes, filename: str,
+           directory: parsing.SchoolDirectory) -> parsing.ImportResult[Any]:
     try:
         result = parsing.parse(kind, data, filename,
-                               known_schools=None if kind == "schools" else known)
+                               known_schools=None if kind == "schools" else directory)
     except ValueError as exc:  # a file the reader does not take (e.g. .xls)
         error = parsing.RowError(0, "file", str(exc), "文件", f"无法读取此文件：{exc}")
         raise ImportRejectedError(f"文件: 无法读取此文件 / file: {exc}", [error]) from None
     if result.errors:
         raise ImportRejectedError(parsing.format_report(result), result.errors)
-    return result.rows
+    return result
+
+
+# ------------------------------------------------------------ rules at the door
+
+
+def _validate(work: EventWork, kind: str, result: parsing.ImportResult[Any],
+              school: str | None) -> tuple[parsing.RowError, ...]:
+    """The checks that need what is stored or logged (P7, P10, P11, S3, S5)."""
+    s, event_id, state = work.session, work.event_id, work.state
+    if kind in ("direct", "community"):
+        if state.rules is None:
+            return ()
+        schools = parsing.SchoolDirectory.of(s.exec(select(SchoolTable).where(
+            SchoolTable.event_id == event_id)).all())
+        applications = dict(s.exec(select(ApplicationTable.reg, ApplicationTable.school).where(
+            ApplicationTable.event_id == event_id)).all())
+        return parsing.check_lists(result, "direct" if kind == "direct" else "community",
+                                   applications=applications, schools=schools,
+                                   grade=state.rules.grade)
+    if kind == "payments":
+        w = state.window(WindowPhase.PAYMENT)
+        window = None if w is None else (_local_date(w.opens), _local_date(w.closes, end=True))
+        return parsing.check_receipts(result, state.payment_state(), window)
+    if kind == "class-plans":
+        return _check_plans(work, result, school)
+    if kind == "teachers":
+        return _check_teachers(work, result, school)
+    return ()
+
+
+def _local_date(value: str, *, end: bool = False) -> dt.date:
+    """The Beijing date of a §1 time; a window closing at midnight ends the day before."""
+    moment = dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+    local = moment.astimezone(CHINA)
+    if end and local.time() == dt.time(0):
+        local -= dt.timedelta(days=1)
+    return local.date()
+
+
+def _reason(en: str, zh: str, hint: str, rule: str) -> parsing.Reason:
+    return parsing.Reason(en, zh, hint, "", rule)
+
+
+def _check_plans(work: EventWork, result: parsing.ImportResult[Any],
+                 school: str | None) -> tuple[parsing.RowError, ...]:
+    """S3: a plan seats the pupils already known for its school (the imported pupils and
+    the confirmed lottery admissions); §9.3 is checked in full at the freeze."""
+    s, event_id = work.session, work.event_id
+    pupils = Counter(r for r in s.exec(select(PupilTable.school).where(
+        PupilTable.event_id == event_id)))
+    if work.state.payments_closed is not None:
+        pupils.update(work.state.payment_state().confirmed().values())
+    seats: Counter[str] = Counter()
+    last_row: dict[str, int] = {}
+    for r in result.rows:
+        seats[r.school] += r.capacity
+        last_row[r.school] = max(last_row.get(r.school, 0), r.row)
+    columns = dict(result.columns)
+    errors = []
+    for sid, total in sorted(seats.items()):
+        if pupils[sid] > total:
+            errors.append(parsing.RowError.of(
+                last_row[sid], "capacity", "班额", _reason(
+                    f"school {sid} has {pupils[sid]} pupils but its plan seats {total}",
+                    f"学校 {sid} 有 {pupils[sid]} 名新生，分班计划只有 {total} 个学位",
+                    "请增加班级或班额，使计划能容纳全部新生", "S3"),
+                column=columns.get("capacity", "班额"), value=str(total)))
+    return tuple(errors)
+
+
+def _check_teachers(work: EventWork, result: parsing.ImportResult[Any],
+                    school: str | None) -> tuple[parsing.RowError, ...]:
+    """S5: one head teacher per class of every school with a frozen class plan, none for
+    a school without one, and a teacher id used by one school only."""
+    plans = {p.school: len(p.classes) for p in work.state.plans()}
+    columns = dict(result.columns)
+    errors = []
+    others = dict(work.session.exec(select(TeacherTable.teacher_id, TeacherTable.school).where(
+        TeacherTable.event_id == work.event_id)).all()) if school is not None else {}
+    count: Counter[str] = Counter()
+    last_row: dict[str, int] = {}
+    for r in result.rows:
+        count[r.school] += 1
+        last_row[r.school] = max(last_row.get(r.school, 0), r.row)
+        taken = others.get(r.teacher_id)
+        if taken is not None and taken != r.school:
+            errors.append(parsing.RowError.of(r.row, "teacher_id", "班主任编号", _reason(
+                f"teacher id {r.teacher_id} is already used by school {taken}",
+                f"班主任编号 {r.teacher_id} 已被学校 {taken} 使用",
+                "班主任编号在全市须唯一", "S5"),
+                column=columns.get("teacher_id", "班主任编号"), value=r.teacher_id))
+        if r.school not in plans:
+            errors.append(parsing.RowError.of(r.row, "school", "学校代码", _reason(
+                f"school {r.school} has no class plan in the frozen grouping input",
+                f"学校 {r.school} 没有已冻结的分班计划", "只有有分班计划的学校需要班主任", "S5"),
+                column=columns.get("school", "学校代码"), value=r.school))
+    wanted = [sid for sid in plans if school is None or sid == school]
+    for sid in sorted(wanted):
+        if count[sid] != plans[sid]:
+            errors.append(parsing.RowError.of(last_row.get(sid, 0), "school", "学校代码",
+                                              _reason(
+                f"school {sid} has {plans[sid]} classes but the file names {count[sid]} "
+                "head teacher(s)",
+                f"学校 {sid} 有 {plans[sid]} 个班，文件中有 {count[sid]} 名班主任",
+                "每个班恰好一名班主任", "S5"),
+                column=columns.get("school", "学校代码"), value=sid))
+    return tuple(sorted(errors, key=lambda e: e.row))
 
 
 def _require_scope(spec: Kind, school: str, rows: Sequence[Any]) -> None:
@@ -222,13 +392,16 @@ def _require_scope(spec: Kind, school: str, rows: Sequence[Any]) -> None:
 
 
 def _require_phase(work: EventWork, kind: str) -> None:
-    needs, phase = KINDS[kind].phase, work.state.phase
-    if phase is not needs:
-        if needs is Phase.REGISTRATION:
+    spec, phase = KINDS[kind], work.state.phase
+    window = spec.phases.get(phase)
+    if window is None:
+        needs = ", ".join(p.value for p in spec.phases)
+        if Phase.REGISTRATION in spec.phases and phase is not Phase.SETUP:
             raise RosterFrozenError(f"the roster is frozen (phase {phase.value}); "
-                                    f"{kind} can no longer change")
-        raise PhaseError(f"{kind} are imported in phase {needs.value}, not {phase.value}")
-    require_window(work, needs, inside=True)
+                                    f"{kind} can no longer change (withdraw the input to "
+                                    "amend it, before the first commitment)")
+        raise PhaseError(f"{kind} are imported in phase {needs}, not {phase.value}")
+    require_import_window(work, window)
 
 
 def _advance_stamp(work: EventWork, kind: str, started_from: int) -> None:
@@ -245,7 +418,16 @@ def _advance_stamp(work: EventWork, kind: str, started_from: int) -> None:
 
 
 def _require_pupils_free(work: EventWork, rows: Sequence[Any], school: str | None) -> None:
-    """S2: a pupil belongs to one school; a school's upload may not take another's pupil."""
+    """S2: a pupil belongs to one school; a school's upload may not take another's pupil,
+    nor a pupil the lottery admitted (P8)."""
+    confirmed = work.state.payment_state().confirmed() if work.state.payments_closed else {}
+    admitted = sorted((r.reg, confirmed[r.reg]) for r in rows if r.reg in confirmed)
+    if admitted:
+        listed = ", ".join(f"{reg} ({at})" for reg, at in admitted[:20])
+        raise ConflictError(
+            f"{len(admitted)} pupil(s) were admitted by the lottery: {listed}; nothing was "
+            "stored", zh=f"有 {len(admitted)} 名学生已由摇号录取：{listed}；本文件未导入",
+            rule="P8", pupils=[{"reg": reg, "school": at} for reg, at in admitted])
     if school is None:
         return  # the bureau's file replaces every school's pupils at once
     others = dict(work.session.exec(select(PupilTable.reg, PupilTable.school).where(

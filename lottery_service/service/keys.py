@@ -4,9 +4,10 @@
 (§12); `rehearsal-signing.key` that of rehearsals (演练, §19), never the same
 key, so no rehearsal checkpoint verifies under an official log key;
 `lookup.key` keys the hashes of the families' look-up second factor and of each
-child's identity across applications (P2), so neither is stored in clear. The
-signer's memory of what it signed (`auditlog.SignedHistory`) lives beside them
-in `signed-history/`.
+child's identity across applications (P2), so neither is stored in clear, and the
+salts of the attribute and rejection commitments (§17), so nobody can try them.
+The signer's memory of what it signed (`auditlog.SignedHistory`) lives beside
+them in `signed-history/`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ..auditlog import SignedHistory, is_rehearsal_origin
+from ..config import default_origin_prefix
+from ..core.checkpoint import log_origin
 from ..core.note import Signer
 from ..errors import ConfigurationError
 
@@ -57,6 +60,7 @@ class ServiceKeys:
     rehearsal_key: Ed25519PrivateKey
     lookup_key: bytes
     data_dir: Path
+    origin_prefix: str  # this deployment's (Settings.origin_prefix, §12.1)
 
     def __post_init__(self) -> None:
         if _public(self.log_key) == _public(self.rehearsal_key):
@@ -66,15 +70,23 @@ class ServiceKeys:
                 zh=f"{REHEARSAL_KEY_FILE} 与正式日志密钥相同；演练必须使用另一把密钥签名（§19）")
 
     @classmethod
-    def load(cls, data_dir: Path) -> ServiceKeys:
+    def load(cls, data_dir: Path, origin_prefix: str | None = None) -> ServiceKeys:
+        """The keys of the data directory; without a configured prefix the deployment's
+        default one, derived from its log key (`config.default_origin_prefix`)."""
         log, rehearsal = (Ed25519PrivateKey.from_private_bytes(load_or_create_secret(
             data_dir / name)) for name in (LOG_KEY_FILE, REHEARSAL_KEY_FILE))
-        return cls(log, rehearsal, load_or_create_secret(data_dir / LOOKUP_KEY_FILE), data_dir)
+        prefix = origin_prefix or default_origin_prefix(_public(log))
+        return cls(log, rehearsal, load_or_create_secret(data_dir / LOOKUP_KEY_FILE), data_dir,
+                   prefix)
 
     @property
     def history(self) -> SignedHistory:
         """The signer's append-only record of every checkpoint it signed (§12.2)."""
         return SignedHistory(self.data_dir / HISTORY_DIR)
+
+    def origin(self, event_id: str, *, rehearsal: bool = False) -> str:
+        """The event's log origin under this deployment's prefix (§12.1, §19)."""
+        return log_origin(self.origin_prefix, event_id, rehearsal=rehearsal)
 
     def signer(self, origin: str) -> Signer:
         """The signer of the log of `origin` (its key name, §12.1): the rehearsal key for a
@@ -87,6 +99,12 @@ class ServiceKeys:
     def verifier_key(self, origin: str) -> str:
         """The verifier key text of the log of `origin` (what auditors pin)."""
         return self.signer(origin).verifier_key()
+
+    def attribute_salt(self, event_id: str, ceremony: str, reg: str) -> bytes:
+        """The salt of one record's attribute commitment and rejection leaf (§17.1, §17.2):
+        derived from the service's private key, so it cannot be guessed from public data."""
+        msg = f"salt\x00{event_id}\x00{ceremony}\x00{reg}".encode()
+        return hmac.new(self.lookup_key, msg, hashlib.sha256).digest()
 
     def child_key(self, name: str, birth_date: str, id_last4: str) -> str:
         """One child's identity across applications (P2), without storing the ID number."""

@@ -17,6 +17,7 @@ from typing import Protocol
 
 from sqlmodel import Session, select
 
+from ..core.entries import Topic
 from ..core.log import Entry
 from ..core.season import Phase, PhaseError
 from ..lookup import ResultIndex
@@ -85,7 +86,7 @@ class Notifications:
             queued = _fill_outbox(session, event_id, state.rules.title, snap.index())
         sent = self._send_pending(event_id)
         with self._db.event(event_id) as work:
-            entries = work.emit(work.state.notifications_sent(sent))
+            entries = work.emit(work.state.notifications_sent(Topic.CLASS, None, sent))
         return NotificationOutcome(queued=queued, sent=sent, entries=entries)
 
     def _send_pending(self, event_id: str) -> int:

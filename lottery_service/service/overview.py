@@ -1,7 +1,11 @@
 """What anyone may see of the events: which exist, and each school's counts.
 
 Before the roster freeze the counts come from the bureau's imports (schools and
-registrations so far); after it, from the log alone.
+registrations so far); after it, from the log alone. Once the results are logged,
+`admitted` counts only the places held now (an offer not forfeited, or a
+confirmed one: issue 8 item 12) and `returned` the places given back to the
+bureau (unused community places, seats no unit could take, forfeits nobody
+took: §7.2, §7.5, issue 8 item 13).
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ class SchoolCount:
     name: str
     quota: int
     applicants: int  # registered before the roster freeze, eligible after
-    admitted: int | None  # once the lottery results are logged
+    admitted: int | None  # places held now, once the lottery results are logged
+    returned: int | None = None  # places returned to the bureau so far
 
 
 class Overview:
@@ -41,12 +46,13 @@ class Overview:
         state = snap.state()
         if state.ceremony("lottery").frozen:
             applicants = Counter(a.school for a in state.applicants())
-            admitted: Counter[str] | None = None
-            if state.results_schools:
-                admitted = Counter(r.school for r in snap.index().results.values()
-                                   if r.outcome == "admitted")
-            return [SchoolCount(s.id, s.name, s.quota, applicants[s.id],
-                                admitted[s.id] if admitted is not None else None)
+            if state.bias is None:
+                return [SchoolCount(s.id, s.name, s.quota, applicants[s.id], None)
+                        for s in sorted(state.schools(), key=lambda s: s.id)]
+            pay = state.payment_state()
+            held = Counter(pay.holders().values())
+            return [SchoolCount(s.id, s.name, s.quota, applicants[s.id], held[s.id],
+                                pay.returned_to_bureau[s.id])
                     for s in sorted(state.schools(), key=lambda s: s.id)]
         with self._db.read() as session:
             schools = session.exec(select(SchoolTable).where(

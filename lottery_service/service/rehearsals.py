@@ -16,11 +16,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from sqlmodel import col, select
 
 from ..auditlog import is_rehearsal_origin, latest_checkpoint
+from ..core.entries import RehearsalRecorded
 from ..core.log import Entry
 from ..core.note import Checkpoint, NoteError, Verifier, open_note, split_note
 from ..errors import CheckpointNotFoundError, ConflictError, EventNotFoundError, RejectedInputError
@@ -29,8 +29,6 @@ from .keys import ServiceKeys
 from .unit_of_work import Database
 
 __all__ = ["RehearsalCheckpoint", "Rehearsals", "is_rehearsal_origin", "rehearsal_recorded_body"]
-
-ENTRY_TYPE = "rehearsal_recorded"
 
 
 @dataclass(frozen=True)
@@ -44,10 +42,10 @@ class RehearsalCheckpoint:
     key: str  # the rehearsal log's verifier key text
 
 
-def rehearsal_recorded_body(rehearsal: RehearsalCheckpoint) -> dict[str, Any]:
+def rehearsal_recorded_body(rehearsal: RehearsalCheckpoint) -> RehearsalRecorded:
     """The `rehearsal_recorded` body (§11.2)."""
-    return {"event": rehearsal.event, "origin": rehearsal.origin, "size": rehearsal.size,
-            "root": rehearsal.root.hex(), "key": rehearsal.key}
+    return RehearsalRecorded(rehearsal.event, rehearsal.origin, rehearsal.size, rehearsal.root,
+                             rehearsal.key)
 
 
 def _refused(message: str, zh: str) -> RejectedInputError:
@@ -115,10 +113,10 @@ class Rehearsals:
             body = rehearsal_recorded_body(done)
             recorded = work.session.exec(select(LogEntryTable.raw).where(
                 LogEntryTable.event_id == official_event,
-                col(LogEntryTable.type) == ENTRY_TYPE)).all()
-            if any(json.loads(raw)["body"] == body for raw in recorded):
+                col(LogEntryTable.type) == RehearsalRecorded.TYPE.value)).all()
+            if any(json.loads(raw)["body"] == body.to_json() for raw in recorded):
                 return []
-            return work.emit([(ENTRY_TYPE, body)])
+            return work.emit([body])
 
     def _from_bundle(self, folder: Path) -> RehearsalCheckpoint:
         try:

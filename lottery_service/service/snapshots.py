@@ -100,34 +100,25 @@ class Snapshot:
         return self._factors
 
     def school_results(self) -> dict[str, dict[str, Any]]:
-        """Per school: the logged lottery summary and its records, names masked (§11.2)."""
+        """Per school: the logged lottery summary and its records, names masked (§7.4)."""
         if self._school_results is None:
-            index = self.index()
-            out: dict[str, dict[str, Any]] = {}
-            for e in self.entries:
-                if e.type != "lottery_results":
-                    continue
-                b = e.body
-                school = out.setdefault(b["school"], {"school": b["school"], "summary": {},
-                                                      "records": []})
-                if b["summary"] is not None:
-                    school["summary"] = b["summary"]
-                school["records"] += [{
-                    "reg": r["reg"], "name": index.results[r["reg"]].name,
-                    "outcome": r["outcome"], "stage": r["stage"], "rank": r["rank"],
-                    "waiting": r["waiting"]} for r in b["records"]]
+            index, state = self.index(), self.state()
+            out: dict[str, dict[str, Any]] = {
+                school: {"school": school, "summary": s.body.to_json(), "records": []}
+                for school, s in state.lottery_summaries.items()}
+            for reg, r in sorted(state.lottery_results.items()):
+                out[r.body.school]["records"].append({
+                    "reg": reg, "name": index.results[reg].name, "outcome": r.body.outcome,
+                    "stage": r.body.stage, "rank": r.body.rank, "waiting": r.body.waiting})
             self._school_results = out
         return self._school_results
 
-
     def grouping(self) -> dict[str, dict[str, str]]:
-        """school → reg → class, from the logged `grouping_results` (§11.2)."""
+        """school → reg → class, from the logged `grouping_result`s (§11.2)."""
         if self._grouping is None:
             out: dict[str, dict[str, str]] = {}
-            for e in self.entries:
-                if e.type == "grouping_results":
-                    school = out.setdefault(e.body["school"], {})
-                    school.update({r["reg"]: r["class"] for r in e.body["records"]})
+            for reg, g in sorted(self.state().grouping_results.items()):
+                out.setdefault(g.body.school, {})[reg] = g.body.class_
             self._grouping = out
         return self._grouping
 

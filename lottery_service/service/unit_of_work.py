@@ -35,8 +35,9 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, select
 
 from .. import auditlog
+from ..core.entries import Body
 from ..core.log import Entry
-from ..core.season import Body, PhaseError, SeasonState
+from ..core.season import PhaseError, SeasonState
 from ..errors import ConflictError, EventNotFoundError, RejectedInputError
 from ..storage.models import EventTable
 from .keys import ServiceKeys
@@ -50,13 +51,15 @@ def utc_now() -> str:
 
 @dataclass
 class EventWork:
-    """One step's transaction: the session, the locked event row and the season state."""
+    """One step's transaction: the session, the locked event row, the season state and
+    `now`, the time every entry of the step carries (never before the log's last time,
+    §11.1: times never decrease)."""
 
     session: Session
     event: EventTable
     state: SeasonState
     keys: ServiceKeys
-    clock: Callable[[], str]
+    now: str
     log: auditlog.SignedLog
 
     @property
@@ -65,8 +68,9 @@ class EventWork:
 
     def emit(self, bodies: Sequence[Body]) -> list[Entry]:
         """Append `bodies` to the log and sign a checkpoint of it, in this transaction."""
-        entries = self.log.append(self.session, self.event, self.state.size, bodies,
-                                  self.clock(), self.keys.signer(self.event.origin))
+        entries = self.log.append(self.session, self.event, self.state.size,
+                                  [(b.TYPE.value, b.to_json()) for b in bodies], self.now,
+                                  self.keys.signer(self.event.origin))
         for entry in entries:
             self.state.apply(entry)
         self.event.log_size = self.state.size
@@ -123,8 +127,9 @@ class Database:
                     raise EventNotFoundError(event_id)
                 state = self._state(session, row)
                 self.log.check(session, row, state.size)
+                now = max(self.clock(), state.last_time)
                 try:
-                    yield EventWork(session, row, state, self.keys, self.clock, self.log)
+                    yield EventWork(session, row, state, self.keys, now, self.log)
                 except PhaseError as exc:
                     exc.context.setdefault("phase", state.phase.value)
                     raise
@@ -154,7 +159,7 @@ class Database:
 
 def _insert_if_absent(session: Session, row: EventTable) -> None:
     """INSERT … ON CONFLICT DO NOTHING on either backend (no UniqueViolation on a race)."""
-    values = {"id": row.id, "origin": row.origin, "escrow_key": row.escrow_key, "log_size": 0}
+    values = {"id": row.id, "origin": row.origin, "log_size": 0}
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     session.execute(insert(EventTable).values(**values).on_conflict_do_nothing())

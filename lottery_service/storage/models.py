@@ -17,10 +17,11 @@ from sqlmodel import Field, SQLModel
 
 from ..core.eligibility import Basis
 from ..core.records import Authority, Gender, SiblingMode
-from ..core.season import Phase
 from ..core.seed import Ceremony, Role
 
 SchoolKind = Literal["public", "private"]
+LockKind = Literal["public-school", "private-school", "policy-care"]  # P8, P12 (imports.LockKind)
+OpeningKind = Literal["attributes", "rejection"]  # §17.1, §17.2
 ListKind = Literal["community", "direct"]  # P11 community list, P10 direct promotion
 TokenRole = Literal["admin", "school", "participant", "supervisor"]  # docs/ROLES.md
 OutboxKind = Literal["class"]  # S6: the class-and-head-teacher message
@@ -28,13 +29,17 @@ OutboxStatus = Literal["pending", "sent", "failed"]
 
 __all__ = [
     "ApplicationTable",
+    "CeremonySetupTable",
     "CheckpointTable",
     "Choice",
     "ClassTable",
     "EventTable",
     "ImportStampTable",
     "ListKind",
+    "LockKind",
+    "LockTable",
     "LogEntryTable",
+    "OpeningKind",
     "OutboxKind",
     "OutboxStatus",
     "OutboxTable",
@@ -44,10 +49,10 @@ __all__ = [
     "SchoolKind",
     "SchoolListTable",
     "SchoolTable",
+    "SealedOpeningTable",
     "TeacherTable",
     "TokenRole",
     "TokenTable",
-    "WindowTable",
     "WitnessTable",
 ]
 
@@ -80,8 +85,7 @@ class EventTable(SQLModel, table=True):
     __tablename__ = "event"
 
     id: str = Field(primary_key=True)
-    origin: str
-    escrow_key: str = ""  # base64 X25519 public key of the escrow holder (§5.4)
+    origin: str  # rules.origin: the checkpoint origin and log key name (§3.1, §12.1)
     log_size: int = 0
 
 
@@ -127,6 +131,18 @@ class ParticipantTable(SQLModel, table=True):
     role: Role = Field(sa_type=_of(Role))
 
 
+class CeremonySetupTable(SQLModel, table=True):
+    """A ceremony as set up before it opens (§5.2, §5.6): the escrow holder's public key for
+    this ceremony alone, and with a beacon the dice deadline. Logged at `ceremony_opened`."""
+
+    __tablename__ = "ceremony_setup"
+
+    event_id: str = Field(primary_key=True, foreign_key="event.id")
+    ceremony: Ceremony = Field(primary_key=True, sa_type=_of(Ceremony))
+    escrow_key: str  # base64 of the 32-byte X25519 public key (§5.4: one per ceremony)
+    physical_entropy_by: str | None = None  # §1 time; set exactly when rules name a beacon
+
+
 class SchoolTable(SQLModel, table=True):
     __tablename__ = "school"
 
@@ -165,16 +181,46 @@ class ApplicationTable(SQLModel, table=True):
     birth_date: str
     district: str
     basis: Basis = Field(sa_type=_of(Basis))
+    city_resident: bool = True  # P1: the registration or permit is in this city
     defaulter: bool
     policy_care: bool
     school: str
     sibling_group: str | None = None
     reg_day: str
     graduating: bool = False
+    direct: bool = False  # the application claims direct promotion (P10)
     id_last4_hash: str  # keyed hash of the look-up second factor
     child_key: str = ""  # keyed hash identifying the child across applications (P2)
     phone: str | None = None
-    locked_elsewhere: bool = False
+
+
+class LockTable(SQLModel, table=True):
+    """A child already placed elsewhere (P8, P12): rejected at the roster freeze
+    (`P8-locked`) or, when waiting, logged as a `lock` in the next payment round (§7.5).
+    The log holds only how many are on record (`locks_recorded`)."""
+
+    __tablename__ = "lock"
+
+    event_id: str = Field(primary_key=True, foreign_key="event.id")
+    reg: str = Field(primary_key=True)
+    kind: LockKind = Field(sa_type=_of(LockKind))
+    locked_on: str  # date
+    authority: str  # the issuing authority, as written
+    school: str = ""  # where the child is placed, as written (may be outside this event)
+
+
+class SealedOpeningTable(SQLModel, table=True):
+    """What the frozen commitments open to (§17): an attribute opening or a rejection leaf
+    per reg and ceremony, as canonical JSON. Written at each freeze, never published; the
+    family gets its own, the supervision group all (`openings.jsonl`, §17.3)."""
+
+    __tablename__ = "sealed_opening"
+
+    event_id: str = Field(primary_key=True, foreign_key="event.id")
+    ceremony: Ceremony = Field(primary_key=True, sa_type=_of(Ceremony))
+    reg: str = Field(primary_key=True)
+    kind: OpeningKind = Field(sa_type=_of(OpeningKind))
+    body: str
 
 
 class PaymentTable(SQLModel, table=True):
@@ -253,19 +299,6 @@ class OutboxTable(SQLModel, table=True):
     status: OutboxStatus = Field(default="pending", sa_type=_of(OutboxStatus))
     attempts: int = 0
     last_error: str = ""
-
-
-class WindowTable(SQLModel, table=True):
-    """A phase's calendar window (G3): imports inside it, the closing step after it."""
-
-    __tablename__ = "phase_window"
-
-    event_id: str = Field(primary_key=True, foreign_key="event.id")
-    phase: Phase = Field(primary_key=True, sa_type=Choice((p.value for p in Phase), Phase))
-    opens: str  # ISO 8601 UTC
-    closes: str
-    daily_from: str | None = None  # HH:MM:SS Beijing time, e.g. 08:00:00
-    daily_to: str | None = None  # 00:00:00 means midnight (to 24:00)
 
 
 class ImportStampTable(SQLModel, table=True):

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from ..core.eligibility import Application
-from ..core.records import ClassPlan, ClassSpec, Pupil, School, Siblings, Teacher, mask_name
+from ..core.records import ClassPlan, ClassSpec, OpenedPupil, School, Siblings, Teacher, mask_name
 from .models import (
     ApplicationTable,
     ClassTable,
@@ -55,9 +55,8 @@ def application(row: ApplicationTable, lists: ApprovedLists) -> Application:
     return Application(
         reg=row.reg, name=row.name, school=row.school, gender=row.gender,
         birth_date=dt.date.fromisoformat(row.birth_date), district=row.district,
-        basis=row.basis, city_resident=row.basis != "none", defaulter=row.defaulter,
-        policy_care=row.policy_care,
-        direct_flag=row.reg in lists.direct.get(row.school, set()),
+        basis=row.basis, city_resident=row.city_resident, defaulter=row.defaulter,
+        direct_flag=row.direct or row.reg in lists.direct.get(row.school, set()),
         community_flag=row.reg in lists.community.get(row.school, set()),
         sibling_group=row.sibling_group, reg_day=dt.date.fromisoformat(row.reg_day),
         graduating=row.graduating, child=row.child_key,
@@ -65,19 +64,20 @@ def application(row: ApplicationTable, lists: ApprovedLists) -> Application:
 
 
 def cohort(confirmed: Mapping[str, str], applications: Mapping[str, ApplicationTable],
-           pupils: Sequence[PupilTable]) -> list[Pupil]:
-    """The locked cohort (S2): lottery admissions confirmed by payment (their siblings
-    together, P10) and the pupils admitted outside the lottery, with same-name groups."""
-    people: list[tuple[str, str, str, Pupil]] = []
+           pupils: Sequence[PupilTable]) -> list[OpenedPupil]:
+    """The locked cohort (S2) with its attributes: lottery admissions confirmed by payment
+    (joint applicants together) and the pupils admitted outside the lottery, with same-name
+    groups (同名)."""
+    people: list[tuple[str, str, str, OpenedPupil]] = []
     for reg, at in sorted(confirmed.items()):
         a = applications[reg]
         siblings = Siblings(a.sibling_group, "together") if a.sibling_group else None
-        people.append((at, a.name, reg, Pupil(reg=reg, name=mask_name(a.name), school=at,
-                                               gender=a.gender, siblings=siblings)))
+        people.append((at, a.name, reg, OpenedPupil(
+            reg=reg, name=mask_name(a.name), school=at, gender=a.gender, siblings=siblings)))
     for p in pupils:
         siblings = (Siblings(p.sibling_group, p.sibling_mode)
                     if p.sibling_group and p.sibling_mode else None)
-        people.append((p.school, p.name, p.reg, Pupil(
+        people.append((p.school, p.name, p.reg, OpenedPupil(
             reg=p.reg, name=mask_name(p.name), school=p.school, gender=p.gender,
             strata=("sen",) if p.sen else (), siblings=siblings)))
     same = _same_name_groups([(school_id, name, reg) for school_id, name, reg, _ in people])
@@ -100,12 +100,14 @@ def _same_name_groups(people: Sequence[tuple[str, str, str]]) -> dict[str, str]:
     return groups
 
 
-def class_plans(rows: Iterable[ClassTable]) -> list[ClassPlan]:
-    """Class plans by school id, classes sorted by id (S3, §3.2)."""
+def class_plans(rows: Iterable[ClassTable], names: Mapping[str, str]) -> list[ClassPlan]:
+    """Class plans by school id, classes sorted by id, with the school's public name
+    (S3, §3.2); `names`: school id → name from the school list."""
     plans: dict[str, list[ClassSpec]] = {}
     for row in rows:
         plans.setdefault(row.school, []).append(ClassSpec(row.class_id, row.capacity))
-    return [ClassPlan(school_id, tuple(sorted(classes, key=lambda c: c.id)))
+    return [ClassPlan(school_id, names.get(school_id, school_id),
+                      tuple(sorted(classes, key=lambda c: c.id)))
             for school_id, classes in sorted(plans.items())]
 
 

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from types import ModuleType
 
-from lottery_service.core.records import ClassPlan, ClassSpec, Pupil
+from lottery_service.core.records import ClassPlan, ClassSpec, OpenedPupil
 from tests.paths import VECTORS
 
 
@@ -25,10 +25,11 @@ def load_reference() -> ModuleType:
 
 
 def plan_of(school: str, caps: Sequence[int]) -> ClassPlan:
-    return ClassPlan(school, tuple(ClassSpec(f"{i + 1:02d}", c) for i, c in enumerate(caps)))
+    return ClassPlan(school, f"{school}校", tuple(ClassSpec(f"{i + 1:02d}", c)
+                                              for i, c in enumerate(caps)))
 
 
-def marks(p: Pupil) -> list[str]:
+def marks(p: OpenedPupil) -> list[str]:
     out = []
     if p.siblings is not None and p.siblings.mode == "apart":
         out.append("apart:" + p.siblings.group)
@@ -37,28 +38,28 @@ def marks(p: Pupil) -> list[str]:
     return out
 
 
-def pairs_sharing(assignment: Mapping[str, str], pupils: Sequence[Pupil]) -> int:
+def pairs_sharing(assignment: Mapping[str, str], pupils: Sequence[OpenedPupil]) -> int:
     """Pairs of pupils in one class with one apart group or one 同名 group (§9.2 (a))."""
     count = Counter((m, assignment[p.reg]) for p in pupils for m in marks(p))
     return sum(c * (c - 1) // 2 for c in count.values())
 
 
-def together_units(pupils: Sequence[Pupil]) -> list[list[Pupil]]:
-    groups: dict[str, list[Pupil]] = {}
+def together_units(pupils: Sequence[OpenedPupil]) -> list[list[OpenedPupil]]:
+    groups: dict[str, list[OpenedPupil]] = {}
     for p in pupils:
         if p.siblings is not None and p.siblings.mode == "together":
             groups.setdefault(p.siblings.group, []).append(p)
     return [ms for ms in groups.values() if len(ms) >= 2]
 
 
-def request_units(pupils: Sequence[Pupil]) -> list[list[Pupil]]:
+def request_units(pupils: Sequence[OpenedPupil]) -> list[list[OpenedPupil]]:
     """Together units and the other pupils with a mark, as units of one."""
     units = together_units(pupils)
     in_unit = {p.reg for u in units for p in u}
     return units + [[p] for p in pupils if p.reg not in in_unit and marks(p)]
 
 
-def least_pairs(pupils: Sequence[Pupil], targets: Sequence[int]) -> int | None:
+def least_pairs(pupils: Sequence[OpenedPupil], targets: Sequence[int]) -> int | None:
     """The least pairs sharing a mark over ALL assignments with class sizes exactly
     `targets` and every together unit in one class; None if there is none.
 
@@ -80,7 +81,7 @@ def least_pairs(pupils: Sequence[Pupil], targets: Sequence[int]) -> int | None:
     return best
 
 
-def stratum_of(p: Pupil) -> str:
+def stratum_of(p: OpenedPupil) -> str:
     return p.gender + "|" + ",".join(p.strata)
 
 
@@ -93,7 +94,7 @@ def rounded_sizes(capacities: Sequence[int], targets: Mapping[str, int]) -> dict
     return dict(targets)
 
 
-def distances(assignment: Mapping[str, str], pupils: Sequence[Pupil],
+def distances(assignment: Mapping[str, str], pupils: Sequence[OpenedPupil],
               targets: Mapping[str, int], capacities: Sequence[int]) -> list[tuple[str, str, int]]:
     """(group, class, distance) for every stratum and gender count outside
     [⌊share⌋, ⌈share⌉], share = count_in_school × τ_j / Στ (§9.2 (b))."""

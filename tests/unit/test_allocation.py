@@ -13,8 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lottery_service.core.allocation import Draw, allocate
-from lottery_service.core.errors import AllocationError
-from lottery_service.core.payments import apply_payment_round, initial_payment_state
+from lottery_service.core.entries import PaymentsClosed
+from lottery_service.core.errors import AllocationError, ProtocolError
+from lottery_service.core.payments import PaymentState, initial_payment_state, payment_round
 from lottery_service.core.records import Applicant, School
 from tests.paths import VECTORS as VECTOR_DIR
 
@@ -29,16 +30,15 @@ def sch(sid: str = "S001", quota: int = 5, community_quota: int = 0,
 
 
 def app(reg: str, school: str = "S001", district: str = "D01", direct: bool = False,
-        community: bool = False, unit: str = "", reg_day: str = "2026-06-11",
-        gender: str = "F") -> Applicant:
-    return Applicant(reg=reg, name="张*", school=school, district=district,
-                     gender=gender, reg_day=reg_day, direct=direct,  # type: ignore[arg-type]
+        community: bool = False, unit: str = "", reg_day: str = "2026-06-11") -> Applicant:
+    return Applicant(reg=reg, name="张*", school=school, district=district, reg_day=reg_day,
+                     attrs=hashlib.sha256(reg.encode()).hexdigest(), direct=direct,
                      community=community, unit=unit)
 
 
 def plain_number(seed: bytes, reg: str) -> bytes:
     """§6 with the standard library's HMAC, independent of lottery_service.core.hashing."""
-    return hmac.new(seed, b"sunshine-draw/v1/lottery-number\x00" + reg.encode(),
+    return hmac.new(seed, b"sunshine-draw/v2/lottery-number\x00" + reg.encode(),
                     hashlib.sha256).digest()
 
 
@@ -48,42 +48,91 @@ def by_lottery(seed: bytes, regs: list[str]) -> list[str]:
 
 # --- conformance vectors ---------------------------------------------------------------
 
-def run_vector(inp: dict[str, Any]) -> dict[str, Any]:
+def run_vector(inp: dict[str, Any]) -> tuple[Draw, list[dict[str, Any]], list[PaymentState]]:
+    """The draw and every logged body of the lottery results and the payment rounds, in log
+    order (§7.4, §7.5): `payments_closed` after the first round without a promotion, or at
+    once when no offer was made."""
     draw = allocate([School.from_json(s) for s in inp["schools"]],
                     [Applicant.from_json(a) for a in inp["applicants"]],
                     bytes.fromhex(inp["seed"]), inp["waitlist_promotion"])
-    results = [{"school": sid, "summary": r.summary_json(), "records": draw.records_json(sid),
-                "waiting": list(r.waiting)} for sid, r in draw.schools.items()]
+    bodies: list[Any] = list(draw.entries())
     state = initial_payment_state(draw)
-    promotions = []
-    for body in inp["payment_rounds"]:
-        state, proms = apply_payment_round(state, body["round"], frozenset(body["forfeited"]),
-                                           frozenset(body["locked_elsewhere"]),
-                                           inp["waitlist_promotion"])
-        promotions.append([p.to_json() for p in proms])
-    return {"results": results, "promotions": promotions, "window_closed": state.closed,
-            "confirmed": sorted(state.confirmed())}
+    states = []
+    for number, r in enumerate(inp["rounds"], start=1):
+        state, logged = payment_round(state, number, frozenset(r["unpaid"]),
+                                      frozenset(r["declined"]), frozenset(r["locks"]))
+        bodies += logged
+        states.append(state)
+        if state.closed:
+            bodies.append(PaymentsClosed(number))
+    if not state.status and not inp["rounds"]:
+        bodies.append(PaymentsClosed(0))
+    return draw, [{"type": b.TYPE.value, "body": b.to_json()} for b in bodies], states
 
 
 CASES = json.loads(VECTORS.read_text(encoding="utf-8"))["cases"]
+VALID = [c for c in CASES if "expected" in c]
+REFUSED = [c for c in CASES if "error" in c and "claimed_entries" not in c["input"]]
+CLAIMED = [c for c in CASES if "claimed_entries" in c["input"]]
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+@pytest.mark.parametrize("case", VALID, ids=[c["name"] for c in VALID])
 def test_vectors(case: dict[str, Any]) -> None:
-    if "error" in case:
-        with pytest.raises(AllocationError):
-            run_vector(case["input"])
-        assert case["error"] == "AllocationError"
-    else:
-        assert run_vector(case["input"]) == case["expected"]
+    draw, entries, states = run_vector(case["input"])
+    exp = case["expected"]
+    assert entries == exp["entries"]
+    for school in exp["schools"]:
+        result = draw.schools[school["school"]]
+        assert [{"stage": run.stage, "seats": run.seats, "pool": [
+            {"unit": u, "members": list(draw.members(u)),
+             "number": plain_number(bytes.fromhex(case["input"]["seed"]), u).hex(),
+             "rank": i, "admitted": u in run.winners} for i, u in enumerate(run.pool, 1)]}
+            for run in result.stages] == school["stages"]
+        assert [{"unit": u, "members": list(draw.members(u)), "position": i}
+                for i, u in enumerate(result.waiting, 1)] == school["waiting_order"]
+    for state, want in zip(states, exp["rounds"], strict=True):
+        after = want["after"]
+        assert state.unconfirmed() == after["unconfirmed"]
+        assert sorted(state.confirmed()) == after["confirmed"]
+        assert sorted(r for r, s in state.status.items() if s == "forfeited") == \
+            after["forfeited"]
+        assert sorted(state.locked) == after["locked"]
+        holders: dict[str, list[str]] = {s: [] for s in draw.schools}
+        for reg, school_id in state.holders().items():
+            holders.setdefault(school_id, []).append(reg)
+        assert {k: sorted(v) for k, v in holders.items()} == after["holders_by_school"]
+        assert after["global_lock"] == {"holders_locked": [], "regs_holding_two_places": []}
+    assert exp["payments_closed"] == (entries[-1]["type"] == "payments_closed")
+
+
+@pytest.mark.parametrize("case", REFUSED, ids=[c["name"] for c in REFUSED])
+def test_refusals(case: dict[str, Any]) -> None:
+    """Each refusal names the vector's section and rule (and says what the vector says)."""
+    with pytest.raises(ProtocolError) as caught:
+        run_vector(case["input"])
+    error = caught.value
+    assert (error.section, error.rule) == (case["error"]["section"].removeprefix("§"),
+                                           case["error"]["rule"])
+    assert error.message.startswith(case["error"]["reason"].split(" (§")[0].split(":")[0])
+
+
+@pytest.mark.parametrize("case", CLAIMED, ids=[c["name"] for c in CLAIMED])
+def test_claimed_logs_differ_from_the_recomputation(case: dict[str, Any]) -> None:
+    """A verifier refuses these logs because the service never writes them (§7.3–§7.6)."""
+    _, entries, _ = run_vector(case["input"])
+    assert entries != case["input"]["claimed_entries"]
 
 
 def test_vector_numbers_match_plain_hmac() -> None:
-    for case in CASES:
+    for case in VALID:
         seed = bytes.fromhex(case["input"]["seed"])
-        for result in case.get("expected", {}).get("results", []):
-            for rec in result["records"]:
-                assert rec["number"] == plain_number(seed, rec["reg"]).hex()
+        for e in case["expected"]["entries"]:
+            if e["type"] == "lottery_summary":
+                for st_ in e["body"]["stages"]:
+                    if st_["cutoff"] is not None:
+                        units = {a["unit"] for a in case["input"]["applicants"]
+                                 if a["school"] == e["body"]["school"]}
+                        assert st_["cutoff"] in {plain_number(seed, u).hex() for u in units}
 
 
 def test_worked_case_hand_derived() -> None:
@@ -93,26 +142,27 @@ def test_worked_case_hand_derived() -> None:
     direct, c1, c2, t1, t2, single, out1, out2 = (
         "2026000001", "2026000002", "2026000003", "2026000004", "2026000005", "2026000006",
         "2026000007", "2026000008")
-    # The seed was chosen so that the single draws before the twins (unit t1).
     assert by_lottery(seed, [single, t1]) == [single, t1]
     city_win, city_lose = by_lottery(seed, [out1, out2])
     n = {r: plain_number(seed, r).hex() for r in (single, city_win)}
-    res = case["expected"]["results"][0]
+    entries = case["expected"]["entries"]
     # quota 5: direct 1 (P4) -> 4 left; community min(2,4)=2, both admitted (P4) -> 2 left;
     # district pool {single, twins} = 3 members > 2 seats: single admitted, twins need 2 of
     # the 1 left and are skipped (P13) -> 1 left; city pool {out1, out2}: 2 > 1, one wins.
-    assert res["summary"] == {"quota": 5, "returned_to_bureau": 0, "stages": [
-        {"stage": "direct", "seats": 5, "applicants": 1, "admitted": 1, "lottery": False,
-         "cutoff": None},
-        {"stage": "community", "seats": 2, "applicants": 2, "admitted": 2, "lottery": False,
-         "cutoff": None},
-        {"stage": "district", "seats": 2, "applicants": 3, "admitted": 1, "lottery": True,
-         "cutoff": n[single]},
-        {"stage": "city", "seats": 1, "applicants": 2, "admitted": 1, "lottery": True,
-         "cutoff": n[city_win]},
-    ]}
-    outcome = {r["reg"]: (r["outcome"], r["stage"], r["rank"], r["waiting"], r["unit"])
-               for r in res["records"]}
+    assert entries[0]["body"] == {
+        "school": "S001", "name": "阳光实验学校", "quota": 5, "applicants": 8, "admitted": 5,
+        "returned_to_bureau": 0, "stages": [
+            {"stage": "direct", "seats": 5, "applicants": 1, "admitted": 1, "lottery": False,
+             "cutoff": None},
+            {"stage": "community", "seats": 2, "applicants": 2, "admitted": 2,
+             "lottery": False, "cutoff": None},
+            {"stage": "district", "seats": 2, "applicants": 3, "admitted": 1, "lottery": True,
+             "cutoff": n[single]},
+            {"stage": "city", "seats": 1, "applicants": 2, "admitted": 1, "lottery": True,
+             "cutoff": n[city_win]}]}
+    outcome = {e["body"]["reg"]: (e["body"]["outcome"], e["body"]["stage"], e["body"]["rank"],
+                                  e["body"]["waiting"], e["body"]["unit"])
+               for e in entries if e["type"] == "lottery_result"}
     c_first, c_second = by_lottery(seed, [c1, c2])
     assert outcome == {
         direct: ("admitted", "direct", 1, None, direct),
@@ -124,13 +174,16 @@ def test_worked_case_hand_derived() -> None:
         city_win: ("admitted", "city", 1, None, city_win),
         city_lose: ("not_admitted", "city", 2, 2, city_lose),
     }
-    assert res["waiting"] == [t1, city_lose]
     # Round 1: the single forfeits 1 place; the twins (2) do not fit; the city loser does.
-    assert case["expected"]["promotions"][0] == [
-        {"round": 1, "school": "S001", "promoted": [city_lose], "returned_to_bureau": 0}]
-    assert case["expected"]["promotions"][1] == []
-    assert case["expected"]["window_closed"] is True
-    assert case["expected"]["confirmed"] == sorted([direct, c1, c2, city_win, city_lose])
+    round1 = [e for e in entries if e["type"] in ("forfeit", "promotion", "promotions")]
+    assert round1 == [
+        {"type": "forfeit", "body": {"round": 1, "reg": single, "school": "S001",
+                                     "reason": "unpaid"}},
+        {"type": "promotion", "body": {"round": 1, "school": "S001", "reg": city_lose,
+                                       "unit": city_lose, "waiting": 2}},
+        {"type": "promotions", "body": {"round": 1, "school": "S001", "freed": 1,
+                                        "promoted": 1, "returned_to_bureau": 0}}]
+    assert entries[-1] == {"type": "payments_closed", "body": {"rounds": 2}}
 
 
 # --- one test per rule -------------------------------------------------------------------
@@ -177,7 +230,7 @@ def test_P9_district_authority_school_has_no_city_stage() -> None:
     draw = allocate([sch(quota=1, authority="district")], [app("R0001"), app("R0002")],
                     SEED, True)
     assert [s.stage for s in draw.schools["S001"].stages] == ["direct", "community", "district"]
-    with pytest.raises(AllocationError, match="P2, P9"):
+    with pytest.raises(AllocationError, match="another district"):
         allocate([sch(authority="district")], [app("R0003", district="D02")], SEED, True)
 
 
@@ -202,6 +255,7 @@ def test_P11_community_leftovers_returned_not_redrawn() -> None:
     draw = allocate([sch(quota=5, community_quota=3)], apps, SEED, True)
     result = draw.schools["S001"]
     assert result.returned_to_bureau == 2
+    assert result.admitted + result.returned_to_bureau == result.quota
     assert stage(draw, "community").admitted == 1
     assert stage(draw, "district").seats == 2  # 5 − 3 community places, leftovers not re-drawn
     assert sum(o.outcome == "admitted" for o in draw.outcomes.values()) == 3
@@ -217,14 +271,18 @@ def test_P11_community_loser_competes_in_district_stage() -> None:
     assert stage(draw, "district").applicants == 4  # 3 community losers + R0001
 
 
-def test_P13_twins_skipped_when_one_seat_left() -> None:
-    case = next(c for c in CASES if c["name"] == "twins-skipped-one-seat-left-P13")
-    res = case["expected"]["results"][0]
-    out = {r["reg"]: r["outcome"] for r in res["records"]}
-    assert out == {"2026400001": "admitted", "2026400002": "admitted",
-                   "2026400003": "admitted", "2026400004": "not_admitted",
-                   "2026400005": "not_admitted"}
-    assert res["summary"]["stages"][2]["admitted"] == 3  # never 4 (no over-plan, P13)
+def test_P13_seat_left_empty_is_returned_to_the_bureau() -> None:
+    """Issue 8 item 13: a seat no remaining unit can take is returned and reported."""
+    apps = [app("R0001"), app("T0001", unit="T0001"), app("T0002", unit="T0001")]
+    for seed in (hashlib.sha256(f"P13/{i}".encode()).digest() for i in range(40)):
+        draw = allocate([sch(quota=2)], apps, seed, True)
+        if by_lottery(seed, ["R0001", "T0001"])[0] == "R0001":
+            break
+    result = draw.schools["S001"]
+    assert draw.outcomes["R0001"].outcome == "admitted"
+    assert draw.outcomes["T0001"].outcome == draw.outcomes["T0002"].outcome == "not_admitted"
+    assert (result.admitted, result.returned_to_bureau) == (1, 1)
+    assert result.summary().returned_to_bureau == 1
 
 
 def test_joint_unit_draws_one_ticket() -> None:
@@ -236,10 +294,10 @@ def test_joint_unit_draws_one_ticket() -> None:
 
 
 @pytest.mark.parametrize("apps, match", [
-    ([app("T0001", unit="T0001"), app("T0002", unit="T0001", district="D02")], "differs"),
-    ([app("T0002", unit="T0001")], "not the reg"),
+    ([app("T0001", unit="T0001"), app("T0002", unit="T0001", district="D02")], "differ in"),
+    ([app("T0002", unit="T0001")], "head"),
     ([app("R0001"), app("R0001")], "twice"),
-    ([app("R0001", school="S404")], "unknown school"),
+    ([app("R0001", school="S404")], "not in the input"),
 ])
 def test_rejects_inconsistent_input(apps: list[Applicant], match: str) -> None:
     with pytest.raises(AllocationError, match=match):
@@ -264,8 +322,7 @@ def random_city(rng: random.Random, n_schools: int = 3, n_apps: int = 40
         community = not direct and rng.random() < 0.15
         unit = f"R{i:05d}"
         for _ in range(2 if rng.random() < 0.15 else 1):
-            apps.append(app(f"R{i:05d}", s.id, district, direct, community, unit,
-                            gender=rng.choice("FM")))
+            apps.append(app(f"R{i:05d}", s.id, district, direct, community, unit))
             i += 1
     return schools, apps
 
@@ -282,8 +339,7 @@ def test_property_deterministic_and_order_independent(k: int, seed: bytes) -> No
     again = allocate(shuffled_schools, shuffled_apps, seed, True)
     assert again == draw
     assert again.outcomes == draw.outcomes
-    assert [draw.records_json(s) for s in draw.schools] == \
-        [again.records_json(s) for s in again.schools]
+    assert draw.entries() == again.entries()
 
 
 @settings(max_examples=60, deadline=None)
@@ -296,8 +352,8 @@ def test_property_quota_outcomes_and_community(k: int, seed: bytes, promotion: b
         result = draw.schools[school.id]
         admitted = [o for o in draw.outcomes.values()
                     if o.school == school.id and o.outcome == "admitted"]
-        # P13: never over the plan, counting returned community places
-        assert len(admitted) + result.returned_to_bureau <= school.quota
+        # P13: never over the plan; every seat is admitted or returned (§7.2)
+        assert len(admitted) + result.returned_to_bureau == school.quota
         assert sum(s.admitted for s in result.stages) == len(admitted)
         for s in result.stages:
             assert s.admitted <= s.seats
@@ -306,7 +362,9 @@ def test_property_quota_outcomes_and_community(k: int, seed: bytes, promotion: b
         # left over from the community plan is re-drawn.
         direct = result.stages[0]
         assert result.stages[2].seats == school.quota - direct.admitted - community.seats
-        assert result.returned_to_bureau == community.seats - community.admitted
+        stage_left = school.quota - sum(r.admitted for r in result.stages) - (
+            community.seats - community.admitted)
+        assert result.returned_to_bureau == community.seats - community.admitted + stage_left
         waiting = set(result.waiting)
         for o in draw.outcomes.values():
             if o.school != school.id:

@@ -30,7 +30,7 @@ from lottery_service.core.grouping import (
     preference_order,
     round_quotas,
 )
-from lottery_service.core.records import ClassPlan, Gender, Pupil, Siblings
+from lottery_service.core.records import ClassPlan, Gender, OpenedPupil, Siblings
 from tests.paths import VECTORS
 from tests.unit.grouping_checks import (
     distances,
@@ -70,7 +70,7 @@ seeds = st.binary(min_size=32, max_size=32)
 def school_case(
     draw: st.DrawFn, *, school: str = "S1", equal_caps: bool = False, roomy: bool = False,
     requests: bool = True, max_n: int = 30, max_requests: int = 8,
-) -> tuple[ClassPlan, list[Pupil]]:
+) -> tuple[ClassPlan, list[OpenedPupil]]:
     """A school and its cohort; `roomy`: every capacity ≥ ceil(N/k)."""
     k = draw(st.integers(1, 5))
     n = draw(st.integers(0, max_n))
@@ -99,12 +99,12 @@ def school_case(
             if kind == "together" and draw(st.booleans()):
                 same = f"N{draw(st.integers(0, 2))}"
         strata = tuple(sorted(draw(st.sets(st.sampled_from(["ell", "sen"]), max_size=2))))
-        pupils.append(Pupil(f"X{i:04d}{school[1:]}", "张*", school,
+        pupils.append(OpenedPupil(f"X{i:04d}{school[1:]}", "张*", school,
                             draw(st.sampled_from(GENDERS)), strata, siblings, same))
     return plan_of(school, caps), pupils
 
 
-def grouped(plan: ClassPlan, pupils: Sequence[Pupil], seed: bytes) -> dict[str, str]:
+def grouped(plan: ClassPlan, pupils: Sequence[OpenedPupil], seed: bytes) -> dict[str, str]:
     """group_school, skipping the example when random together units cannot fit (S4)."""
     try:
         return group_school(plan, pupils, seed)
@@ -129,7 +129,7 @@ def test_grouping_vectors(case: Json) -> None:
     inp = case["input"]
     seed = bytes.fromhex(inp["seed"])
     plans = [ClassPlan.from_json(p) for p in inp["plans"]]
-    pupils = [Pupil.from_json(p) for p in inp["pupils"]]
+    pupils = [OpenedPupil.from_json(p) for p in inp["pupils"]]
     if "error" in case:
         assert case["error"] == "GroupingError"
         with pytest.raises(GroupingError):
@@ -193,7 +193,7 @@ def test_worked_example_by_hand() -> None:
     seed = bytes.fromhex(case["input"]["seed"])
     assert seed == bytes(range(32))
     plan = ClassPlan.from_json(case["input"]["plans"][0])
-    pupils = [Pupil.from_json(p) for p in case["input"]["pupils"]]
+    pupils = [OpenedPupil.from_json(p) for p in case["input"]["pupils"]]
     assert class_order(plan, seed) == ("03", "02", "01")
     detail = group_school_detail(plan, pupils, seed)
     assert dict(detail.targets) == {"03": 3, "02": 4, "01": 3}
@@ -219,7 +219,7 @@ def test_worked_example_by_hand() -> None:
 
 
 def test_S3_plan_smaller_than_cohort_is_rejected() -> None:
-    pupils = [Pupil(f"R{i:04d}", "x", "S1", "F") for i in range(5)]
+    pupils = [OpenedPupil(f"R{i:04d}", "x", "S1", "F") for i in range(5)]
     with pytest.raises(GroupingError, match="S3"):
         group_school(plan_of("S1", [2, 2]), pupils, bytes(32))
     with pytest.raises(GroupingError, match="S3"):
@@ -228,7 +228,7 @@ def test_S3_plan_smaller_than_cohort_is_rejected() -> None:
 
 
 def test_S3_pupil_without_plan_and_two_plans_are_rejected() -> None:
-    p = Pupil("R0001", "x", "S2", "F")
+    p = OpenedPupil("R0001", "x", "S2", "F")
     with pytest.raises(GroupingError, match="no class plan"):
         group_all([plan_of("S1", [3])], [p], bytes(32))
     with pytest.raises(GroupingError, match="two class plans"):
@@ -238,7 +238,7 @@ def test_S3_pupil_without_plan_and_two_plans_are_rejected() -> None:
 
 
 def test_S2_pupil_twice_is_rejected() -> None:
-    p = Pupil("R0001", "x", "S1", "F")
+    p = OpenedPupil("R0001", "x", "S1", "F")
     with pytest.raises(GroupingError, match="twice"):
         group_all([plan_of("S1", [3])], [p, p], bytes(32))
     with pytest.raises(GroupingError, match="twice"):
@@ -248,13 +248,13 @@ def test_S2_pupil_twice_is_rejected() -> None:
 def test_S4_together_units_that_cannot_fit_are_rejected() -> None:
     twins = Siblings("T", "together")
     # capacity would hold three together, but balanced targets are [2, 2] (S8 first)
-    pupils = [Pupil(f"R{i:04d}", "x", "S1", "F", siblings=twins if i < 3 else None)
+    pupils = [OpenedPupil(f"R{i:04d}", "x", "S1", "F", siblings=twins if i < 3 else None)
               for i in range(4)]
     with pytest.raises(GroupingError, match="S4"):
         group_all([plan_of("S1", [5, 5])], pupils, bytes(32))
     assert len(set(group_school(plan_of("S1", [5]), pupils, bytes(32)).values())) == 1
     # three pairs, two classes of three: each pair fits, all three do not
-    pairs = [Pupil(f"R{i:04d}", "x", "S1", "F", siblings=Siblings(f"T{i // 2}", "together"))
+    pairs = [OpenedPupil(f"R{i:04d}", "x", "S1", "F", siblings=Siblings(f"T{i // 2}", "together"))
              for i in range(6)]
     with pytest.raises(GroupingError, match="S4"):
         group_school(plan_of("S1", [3, 3]), pairs, bytes(32))
@@ -263,7 +263,7 @@ def test_S4_together_units_that_cannot_fit_are_rejected() -> None:
 def test_S4_together_units_packed_where_greedy_placement_would_fail() -> None:
     """Targets 6 and 4, units 3, 3, 2, 2: the largest-room-first greedy puts a 3
     in each class and then cannot place both 2s; the exact search packs 3+3, 2+2."""
-    pupils = [Pupil(f"R{i:04d}", "x", "S1", "FM"[i % 2],
+    pupils = [OpenedPupil(f"R{i:04d}", "x", "S1", "FM"[i % 2],
                     siblings=Siblings(f"T{0 if i < 3 else 1 if i < 6 else 2 if i < 8 else 3}",
                                       "together")) for i in range(10)]
     result = group_school(plan_of("S1", [6, 4]), pupils, bytes(32))
@@ -272,8 +272,8 @@ def test_S4_together_units_packed_where_greedy_placement_would_fail() -> None:
 
 
 def test_S4_lone_together_pupil_is_grouped_normally() -> None:
-    pupils = [Pupil("R0001", "x", "S1", "F", siblings=Siblings("T", "together")),
-              Pupil("R0002", "x", "S1", "F")]
+    pupils = [OpenedPupil("R0001", "x", "S1", "F", siblings=Siblings("T", "together")),
+              OpenedPupil("R0002", "x", "S1", "F")]
     result = group_school(plan_of("S1", [1, 1]), pupils, bytes(32))
     assert sorted(result.values()) == ["01", "02"]
 
@@ -282,8 +282,8 @@ def test_mixed_sibling_modes_rejected() -> None:
     """§9.3 condition 5: one sibling group cannot ask both together and apart."""
     plan = plan_of("S1", [3, 3])
     pupils = [
-        Pupil("R0000001", "x", "S1", "F", (), Siblings("G1", "together")),
-        Pupil("R0000002", "x", "S1", "M", (), Siblings("G1", "apart")),
+        OpenedPupil("R0000001", "x", "S1", "F", (), Siblings("G1", "together")),
+        OpenedPupil("R0000002", "x", "S1", "M", (), Siblings("G1", "apart")),
     ]
     with pytest.raises(GroupingError, match="mixes"):
         group_all([plan], pupils, bytes(32))
@@ -383,7 +383,7 @@ def test_preference_lists_seat_classes_first(
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(school_case(max_n=40, max_requests=12), seeds)
 def test_standalone_verifier_recomputes_the_same_classes(
-    case: tuple[ClassPlan, list[Pupil]], seed: bytes
+    case: tuple[ClassPlan, list[OpenedPupil]], seed: bytes
 ) -> None:
     """verifier.grouping (stdlib only, written separately) agrees with the service."""
     plan, pupils = case
@@ -401,7 +401,7 @@ def test_standalone_verifier_recomputes_the_same_classes(
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(school_case(max_n=16, max_requests=6), seeds)
-def test_matches_literal_reference(case: tuple[ClassPlan, list[Pupil]], seed: bytes) -> None:
+def test_matches_literal_reference(case: tuple[ClassPlan, list[OpenedPupil]], seed: bytes) -> None:
     """The fast implementation equals the word-for-word transcription of §9."""
     plan, pupils = case
     try:
@@ -423,7 +423,7 @@ def test_matches_literal_reference(case: tuple[ClassPlan, list[Pupil]], seed: by
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(school_case(), seeds, st.randoms(use_true_random=False))
 def test_deterministic_and_independent_of_pupil_order(
-    case: tuple[ClassPlan, list[Pupil]], seed: bytes, rnd: random.Random
+    case: tuple[ClassPlan, list[OpenedPupil]], seed: bytes, rnd: random.Random
 ) -> None:
     plan, pupils = case
     first = grouped(plan, pupils, seed)
@@ -437,7 +437,7 @@ def test_deterministic_and_independent_of_pupil_order(
 @given(school_case(school="S1"), school_case(school="S2"), seeds,
        st.randoms(use_true_random=False))
 def test_group_all_independent_of_plan_and_pupil_order(
-    a: tuple[ClassPlan, list[Pupil]], b: tuple[ClassPlan, list[Pupil]], seed: bytes,
+    a: tuple[ClassPlan, list[OpenedPupil]], b: tuple[ClassPlan, list[OpenedPupil]], seed: bytes,
     rnd: random.Random,
 ) -> None:
     plans = [a[0], b[0]]
@@ -457,7 +457,7 @@ def test_group_all_independent_of_plan_and_pupil_order(
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(school_case(), seeds)
 def test_S4_sizes_equal_targets_and_together_units_stay_together(
-    case: tuple[ClassPlan, list[Pupil]], seed: bytes
+    case: tuple[ClassPlan, list[OpenedPupil]], seed: bytes
 ) -> None:
     """§9.2 (c)."""
     plan, pupils = case
@@ -478,7 +478,7 @@ def test_S4_sizes_equal_targets_and_together_units_stay_together(
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(school_case(roomy=True), seeds)
 def test_S8_sizes_differ_by_at_most_one_when_capacities_allow(
-    case: tuple[ClassPlan, list[Pupil]], seed: bytes
+    case: tuple[ClassPlan, list[OpenedPupil]], seed: bytes
 ) -> None:
     plan, pupils = case
     result = grouped(plan, pupils, seed)
@@ -489,7 +489,7 @@ def test_S8_sizes_differ_by_at_most_one_when_capacities_allow(
 @settings(max_examples=200, deadline=None)
 @given(school_case(requests=False, max_n=80), seeds)
 def test_S8_within_one_of_share_without_requests(
-    case: tuple[ClassPlan, list[Pupil]], seed: bytes
+    case: tuple[ClassPlan, list[OpenedPupil]], seed: bytes
 ) -> None:
     """§9.2 (b) with any capacities: every stratum's and gender's count per class
     is the floor or ceiling of count × τ_j / N′ (τ_j = t_j unless all classes
@@ -504,7 +504,7 @@ def test_S8_within_one_of_share_without_requests(
 @settings(max_examples=200, deadline=None)
 @given(school_case(equal_caps=True, requests=False, max_n=50), seeds)
 def test_S8_equal_capacities_counts_at_most_one_apart(
-    case: tuple[ClassPlan, list[Pupil]], seed: bytes
+    case: tuple[ClassPlan, list[OpenedPupil]], seed: bytes
 ) -> None:
     """The v1 guarantee still holds: equal capacities, no requests, each gender's
     and each stratum's counts over classes differ by at most one."""
@@ -521,7 +521,7 @@ def test_S8_equal_capacities_counts_at_most_one_apart(
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(school_case(max_n=24, max_requests=6), seeds)
 def test_separation_is_least_possible_and_balance_kept_without_exchanges(
-    case: tuple[ClassPlan, list[Pupil]], seed: bytes
+    case: tuple[ClassPlan, list[OpenedPupil]], seed: bytes
 ) -> None:
     """§9.2 (a) against brute force over all assignments, and (b): within one of
     every share when no exchange was made, total distance ≤ 8E otherwise."""

@@ -26,7 +26,7 @@ from functools import cache
 
 from lottery_service.core.errors import GroupingError
 from lottery_service.core.grouping import ProblemKind, check_feasible, group_school_detail
-from lottery_service.core.records import Gender, Pupil, Siblings
+from lottery_service.core.records import Gender, OpenedPupil, Siblings
 from tests.unit.grouping_checks import (
     distances,
     least_pairs,
@@ -103,7 +103,7 @@ def structures() -> list[tuple[Label, ...]]:
     return list(out.values())
 
 
-def _pupils(structure: tuple[Label, ...], free: int, variant: int) -> list[Pupil]:
+def _pupils(structure: tuple[Label, ...], free: int, variant: int) -> list[OpenedPupil]:
     genders: tuple[Gender, ...] = ("F", "M")
     out = []
     for i in range(len(structure) + free):
@@ -115,7 +115,7 @@ def _pupils(structure: tuple[Label, ...], free: int, variant: int) -> list[Pupil
             if s is not None:
                 siblings = Siblings(f"{s[0]}{s[1]}", "apart" if s[0] == "A" else "together")
             same = None if n is None else f"N{n}"
-        out.append(Pupil(f"P{i:04d}", "张*", "S1", gender, strata, siblings, same))
+        out.append(OpenedPupil(f"P{i:04d}", "张*", "S1", gender, strata, siblings, same))
     return out
 
 
@@ -181,7 +181,7 @@ def test_balance_for_every_small_school_without_requests() -> None:
                 if sum(split) > n:
                     continue
                 counts = [*split, n - sum(split)]
-                pupils = [Pupil(f"Q{i:04d}", "张*", "S1", g, st)
+                pupils = [OpenedPupil(f"Q{i:04d}", "张*", "S1", g, st)
                           for i, (g, st) in enumerate(lab for lab, c in zip(labels, counts,
                                                                              strict=True)
                                                       for _ in range(c))]
@@ -203,7 +203,7 @@ def test_balance_for_every_small_school_without_requests() -> None:
 def test_issue_case_apart_pair_in_two_full_classes_of_two() -> None:
     """The reported failure: 2 classes × 2 seats, 4 girls, one apart pair. A
     separating assignment exists, so every seed separates the pair."""
-    pupils = [Pupil(f"R{i:04d}", "张*", "S1", "F",
+    pupils = [OpenedPupil(f"R{i:04d}", "张*", "S1", "F",
                     siblings=Siblings("A", "apart") if i < 2 else None) for i in range(4)]
     plan = plan_of("S1", [2, 2])
     for i in range(500):

@@ -20,7 +20,7 @@ from lottery_service.core.grouping import (
     check_feasible,
     group_all,
 )
-from lottery_service.core.records import ClassPlan, Gender, Pupil, Siblings
+from lottery_service.core.records import ClassPlan, Gender, OpenedPupil, Siblings
 from tests.unit.grouping_checks import (
     distances,
     least_pairs,
@@ -34,10 +34,10 @@ GENDERS: tuple[Gender, ...] = ("F", "M")
 
 
 def pupil(reg: str, school: str = "S1", gender: Gender = "F", *, together: str | None = None,
-          apart: str | None = None, same: str | None = None) -> Pupil:
+          apart: str | None = None, same: str | None = None) -> OpenedPupil:
     siblings = (Siblings(together, "together") if together else
                 Siblings(apart, "apart") if apart else None)
-    return Pupil(reg, "张*", school, gender, (), siblings, same)
+    return OpenedPupil(reg, "张*", school, gender, (), siblings, same)
 
 
 def kinds(problems: list[GroupingProblem]) -> list[ProblemKind]:
@@ -111,7 +111,7 @@ def test_S4_together_units_that_cannot_all_fit() -> None:
 
 def test_problems_carry_no_names() -> None:
     """Problems name regs, schools, groups and classes only (no personal data)."""
-    pupils = [Pupil("R0001", "王*明", "S1", "F"), Pupil("R0001", "王*明", "S1", "F")]
+    pupils = [OpenedPupil("R0001", "王*明", "S1", "F"), OpenedPupil("R0001", "王*明", "S1", "F")]
     for p in check_feasible([plan_of("S1", [1])], pupils):
         assert "王" not in p.zh + p.en
 
@@ -120,11 +120,11 @@ def test_problems_carry_no_names() -> None:
 
 
 @st.composite
-def cohort(draw: st.DrawFn) -> tuple[list[ClassPlan], list[Pupil]]:
+def cohort(draw: st.DrawFn) -> tuple[list[ClassPlan], list[OpenedPupil]]:
     """One to three schools with random plans, near full or not, and requests;
     now and then a school without a plan, a reg twice or a mixed sibling group."""
     plans: list[ClassPlan] = []
-    pupils: list[Pupil] = []
+    pupils: list[OpenedPupil] = []
     reg = 0
     for s in range(draw(st.integers(1, 3))):
         school = f"S{s}"
@@ -144,7 +144,7 @@ def cohort(draw: st.DrawFn) -> tuple[list[ClassPlan], list[Pupil]]:
                     siblings = Siblings("T0", "apart")  # mixes with together group T0
             same = f"N{draw(st.integers(0, 1))}" if kind == "name" or draw(
                 st.integers(0, 5)) == 0 else None
-            pupils.append(Pupil(f"R{reg:05d}", "张*", school, draw(st.sampled_from(GENDERS)),
+            pupils.append(OpenedPupil(f"R{reg:05d}", "张*", school, draw(st.sampled_from(GENDERS)),
                                 ("sen",) if draw(st.integers(0, 4)) == 0 else (),
                                 siblings, same))
         if draw(st.integers(0, 15)) == 0 and pupils:
@@ -155,7 +155,7 @@ def cohort(draw: st.DrawFn) -> tuple[list[ClassPlan], list[Pupil]]:
 @settings(max_examples=400, deadline=None)
 @given(cohort(), st.lists(st.binary(min_size=32, max_size=32), min_size=2, max_size=2))
 def test_passing_the_check_means_the_grouping_completes_for_every_seed(
-    case: tuple[list[ClassPlan], list[Pupil]], seeds: list[bytes]
+    case: tuple[list[ClassPlan], list[OpenedPupil]], seeds: list[bytes]
 ) -> None:
     plans, pupils = case
     problems = check_feasible(plans, pupils)

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from lottery_service.core.grouping import class_order, group_school_detail, round_quotas
-from lottery_service.core.records import Gender, Pupil, Siblings
+from lottery_service.core.records import Gender, OpenedPupil, Siblings
 from tests.unit.grouping_checks import plan_of
 
 FALSE_ALARM = 0.001
@@ -49,9 +49,9 @@ def chi2(counts: Counter[str], expected: dict[str, float]) -> float:
     return sum((counts[c] - e) ** 2 / e for c, e in expected.items())
 
 
-def cohort(girls: int, boys: int, sen: Sequence[int] = ()) -> list[Pupil]:
+def cohort(girls: int, boys: int, sen: Sequence[int] = ()) -> list[OpenedPupil]:
     genders: list[Gender] = ["F"] * girls + ["M"] * boys
-    return [Pupil(f"R{i:04d}", "张*", "S1", g, ("sen",) if i in sen else ())
+    return [OpenedPupil(f"R{i:04d}", "张*", "S1", g, ("sen",) if i in sen else ())
             for i, g in enumerate(genders)]
 
 
@@ -128,18 +128,18 @@ def test_S4_uniform_over_equal_classes_with_requests() -> None:
     and a 同名 pair: by symmetry every pupil, request or not, is uniform; 300
     seeds, chi-square df 2 for 10 pupils and the first class of π."""
     pupils = [
-        Pupil("R0001", "x", "S1", "F"), Pupil("R0002", "x", "S1", "M"),
-        Pupil("R0003", "x", "S1", "F", ("sen",)),
-        Pupil("R0004", "x", "S1", "M", siblings=Siblings("T1", "together")),
-        Pupil("R0005", "x", "S1", "M", siblings=Siblings("T1", "together")),
-        Pupil("R0006", "x", "S1", "F", siblings=Siblings("A1", "apart")),
-        Pupil("R0007", "x", "S1", "F", siblings=Siblings("A1", "apart")),
-        Pupil("R0008", "x", "S1", "M", same_name="N1"),
-        Pupil("R0009", "x", "S1", "M", same_name="N1"),
-        Pupil("R0010", "x", "S1", "F"),
+        OpenedPupil("R0001", "x", "S1", "F"), OpenedPupil("R0002", "x", "S1", "M"),
+        OpenedPupil("R0003", "x", "S1", "F", ("sen",)),
+        OpenedPupil("R0004", "x", "S1", "M", siblings=Siblings("T1", "together")),
+        OpenedPupil("R0005", "x", "S1", "M", siblings=Siblings("T1", "together")),
+        OpenedPupil("R0006", "x", "S1", "F", siblings=Siblings("A1", "apart")),
+        OpenedPupil("R0007", "x", "S1", "F", siblings=Siblings("A1", "apart")),
+        OpenedPupil("R0008", "x", "S1", "M", same_name="N1"),
+        OpenedPupil("R0009", "x", "S1", "M", same_name="N1"),
+        OpenedPupil("R0010", "x", "S1", "F"),
     ]
     plan = plan_of("S001", [4, 4, 4])
-    pupils = [Pupil(p.reg, p.name, "S001", p.gender, p.strata, p.siblings, p.same_name)
+    pupils = [OpenedPupil(p.reg, p.name, "S001", p.gender, p.strata, p.siblings, p.same_name)
               for p in pupils]
     runs = 300
     tally: dict[str, Counter[str]] = {p.reg: Counter() for p in pupils}
@@ -209,7 +209,7 @@ def test_S4_request_pupils_roughly_proportional_40_45_45_50_30() -> None:
         0: Siblings("A1", "apart"), 1: Siblings("A1", "apart"),
         120: Siblings("T1", "together"), 121: Siblings("T1", "together"),
     }
-    pupils = [Pupil(p.reg, p.name, p.school, p.gender, p.strata, marked.get(i),
+    pupils = [OpenedPupil(p.reg, p.name, p.school, p.gender, p.strata, marked.get(i),
                     "N1" if i in (50, 150) else None) for i, p in enumerate(pupils)]
     plan = plan_of("S1", CAPS)
     watched = ["R0000", "R0001", "R0120", "R0121", "R0050", "R0150"]

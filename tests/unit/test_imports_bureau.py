@@ -334,7 +334,8 @@ def test_template_round_trips_and_is_formula_safe(kind: str) -> None:
 
 # --------------------------------------------------------------------------- freeze preview
 
-RULES7 = Rules(event="demo-2026", title="t", year=2026, grade=7)
+RULES7 = Rules(event="demo-2026", origin="draw.example.cn/yunyan/demo-2026", title="t",
+               year=2026, grade=7)
 PRIVATE = {"S001": School("S001", "一中", "D01", "city", 9800, 120, 20, True),
            "S002": School("S002", "实验", "D02", "district", 4500, 60, 0, False)}
 

@@ -14,8 +14,8 @@ from lottery_service import imports as im
 from lottery_service.core.allocation import allocate
 from lottery_service.core.payments import (
     PaymentState,
-    apply_payment_round,
     initial_payment_state,
+    payment_round,
 )
 from lottery_service.core.records import Applicant, Rules, School
 from tests.unit.imports_support import applicant, applicants_header, csv_bytes, errors_of
@@ -27,8 +27,10 @@ DIRECTORY = im.SchoolDirectory([
 ])
 PRIVATE = {"S001": School("S001", "一中", "D01", "city", 9800, 120, 20, True),
            "S002": School("S002", "实验", "D02", "district", 4500, 60, 0, False)}
-RULES1 = Rules(event="demo-2026", title="t", year=2026, grade=1)
-RULES7 = Rules(event="demo-2026", title="t", year=2026, grade=7)
+RULES1 = Rules(event="demo-2026", origin="draw.example.cn/yunyan/demo-2026", title="t",
+               year=2026, grade=1)
+RULES7 = Rules(event="demo-2026", origin="draw.example.cn/yunyan/demo-2026", title="t",
+               year=2026, grade=7)
 
 
 def rows_of(*rows: list[str]) -> bytes:
@@ -100,7 +102,7 @@ SEED = hashlib.sha256(b"test-imports-receipts").digest()
 def payment_state() -> tuple[PaymentState, list[str], list[str]]:
     school = School("S001", "一中", "D01", "city", 5000, 3)
     apps = [Applicant(reg=f"2026000000{i:02d}", name="张*", school="S001", district="D01",
-                      gender="F", reg_day="2026-06-11") for i in range(7)]
+                      reg_day="2026-06-11", attrs="00" * 32) for i in range(7)]
     draw = allocate([school], apps, SEED, True)
     state = initial_payment_state(draw)
     winners = state.unconfirmed()
@@ -136,7 +138,7 @@ def test_P7_receipts_must_match_a_held_offer_inside_the_window() -> None:
 
 def test_P7_receipt_before_the_window_and_after_a_forfeit() -> None:
     state, winners, _ = payment_state()
-    after, _ = apply_payment_round(state, 1, frozenset({winners[0]}), frozenset(), True)
+    after, _ = payment_round(state, 1, frozenset({winners[0]}), frozenset(), frozenset())
     result = receipts([winners[0], "S001", "R1", "2026-07-24"],
                       [winners[1], "S001", "R2", "2026-07-20"],
                       [winners[2], "S001", "R3", "2026-07-25"])

@@ -7,15 +7,18 @@ import itertools
 import json
 import random
 from collections import Counter
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lottery_service.core import feasibility
 from lottery_service.core.errors import MatchingError
 from lottery_service.core.hashing import TAG_TEACHER_KEY, keyed
 from lottery_service.core.matching import match_all, match_school, teacher_order
 from lottery_service.core.records import ClassPlan, ClassSpec, Teacher
+from lottery_service.core.season import matching_entries
 from tests.paths import VECTORS as VECTOR_DIR
 
 VECTORS = VECTOR_DIR
@@ -23,45 +26,49 @@ CHI2_DF5_P001 = 20.515  # chi-square critical value, df = 5, p = 0.001
 
 
 def plan_of(school: str, k: int) -> ClassPlan:
-    return ClassPlan(school, tuple(ClassSpec(f"{i + 1:02d}", 40) for i in range(k)))
+    return ClassPlan(school, f"{school}校", tuple(ClassSpec(f"{i + 1:02d}", 40) for i in range(k)))
 
 
 def teachers_of(school: str, k: int) -> list[Teacher]:
     return [Teacher(school, f"{school}T{i:02d}", "李*") for i in range(k)]
 
 
-def test_matching_vectors() -> None:
-    data = json.loads((VECTORS / "matching.json").read_text(encoding="utf-8"))
-    assert data["spec"] == "PROTOCOL.md §10"
-    assert any(c["name"] == "worked" for c in data["cases"])
-    assert any("error" in c for c in data["cases"])
-    for case in data["cases"]:
-        inp = case["input"]
-        seed = bytes.fromhex(inp["seed"])
-        plans = [ClassPlan.from_json(p) for p in inp["plans"]]
-        teachers = [Teacher.from_json(t) for t in inp["teachers"]]
-        if "error" in case:
-            assert case["error"] == "MatchingError"
-            with pytest.raises(MatchingError):
-                match_all(plans, teachers, seed)
-            continue
-        result = match_all(plans, teachers, seed)
-        want = case["expected"]["schools"]
-        assert list(result) == [s["school"] for s in want], case["name"]
-        for s in want:
-            key = keyed(seed, TAG_TEACHER_KEY)
-            assert {t: key(s["school"] + "/" + t).hex() for t in s["teacher_keys"]} \
-                == s["teacher_keys"]
-            assert [{"class": c, "teacher": t} for c, t in result[s["school"]]] == s["pairs"]
+DATA = json.loads((VECTORS / "matching.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", DATA["cases"], ids=lambda c: c["name"])
+def test_matching_vectors(case: dict[str, Any]) -> None:
+    inp = case["input"]
+    seed = bytes.fromhex(inp["seed"])
+    plans = [ClassPlan.from_json(p) for p in inp["plans"]]
+    teachers = [Teacher.from_json(t) for t in inp["teachers"]]
+    if "error" in case:
+        # refused before the seed by the §3.4 feasibility check (S5), and by the matching
+        problems = feasibility.teachers(plans, teachers)
+        assert problems and {p.rule for p in problems} == {case["error"]["rule"]}
+        with pytest.raises(MatchingError):
+            match_all(plans, teachers, seed)
+        return
+    assert feasibility.teachers(plans, teachers) == []
+    result = match_all(plans, teachers, seed)
+    want = case["expected"]["schools"]
+    assert list(result) == [s["school"] for s in want], case["name"]
+    for s in want:
+        key = keyed(seed, TAG_TEACHER_KEY)
+        assert {t: key(s["school"] + "/" + t).hex() for t in s["teacher_keys"]} \
+            == s["teacher_keys"]
+        assert [{"class": c, "teacher": t} for c, t in result[s["school"]]] == s["pairs"]
+    assert [{"type": b.TYPE.value, "body": b.to_json()}
+            for b in matching_entries(plans, teachers, seed)] == case["expected"]["entries"]
 
 
 def test_worked_example_by_hand() -> None:
-    """`worked`: keys T0003 09d9… < T0002 6926… < T0001 d867…, so classes 01, 02,
-    03 (by id) get T0003, T0002, T0001."""
+    """`worked` (Appendix A): keys T0002 039c… < T0003 1041… < T0001 6197…, so classes 01,
+    02, 03 (by id) get T0002, T0003, T0001."""
     teachers = [Teacher("S001", f"T000{i}", "李*") for i in (1, 2, 3)]
     seed = bytes(range(32))
     assert match_school("S001", ["03", "01", "02"], teachers, seed) == (
-        ("01", "T0003"), ("02", "T0002"), ("03", "T0001"))
+        ("01", "T0002"), ("02", "T0003"), ("03", "T0001"))
 
 
 def test_S5_count_mismatch_is_rejected() -> None:

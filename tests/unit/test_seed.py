@@ -20,8 +20,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lottery_service.core import errors
+from lottery_service.core.beacon import PostponeReason
+from lottery_service.core.entries import VoidReason
 from lottery_service.core.inputs import build_input_tree
+from lottery_service.core.log import encode_entry
+from lottery_service.core.privacy import rejection_tree
 from lottery_service.core.records import Rules, record_from_json
+from lottery_service.core.season import SeasonState
 from lottery_service.core.seed import (
     Ceremony,
     Contribution,
@@ -87,71 +92,180 @@ def ref_hkdf(ikm: bytes, salt: bytes, info: bytes) -> bytes:
 
 # --- vectors --------------------------------------------------------------------------------
 
+TIME = "2026-07-01T01:00:00Z"
+
+
+def _participants(inp: dict[str, Any]) -> list[Participant]:
+    return [Participant(p["id"], p["role"]) for p in inp["participants"]]
+
+
+def run_ceremony(inp: dict[str, Any]) -> list[dict[str, Any]]:
+    """Drive the lottery ceremony of a `seed.json` case through `SeasonState` commands, the
+    way the service does, and return every logged body (§5.1)."""
+    event, kind = inp["event"], inp["ceremony"]
+    holder = private(inp["escrow_holder_private"])
+    state = SeasonState()
+    out: list[dict[str, Any]] = []
+
+    def log(bodies: list[Any]) -> None:
+        for b in bodies:
+            state.apply(encode_entry(event, state.size, TIME, b.TYPE, b.to_json()))
+            out.append({"type": b.TYPE.value, "body": b.to_json()})
+
+    log(state.create_event(Rules.from_json(inp["rules"])))
+    out.clear()  # the vector lists the ceremony's bodies only
+    log(state.open_ceremony(kind, _participants(inp), public(holder), TIME))
+    records = [record_from_json(r) for r in inp["records"]]
+    log(state.freeze_input(kind, records, TIME, rejections=rejection_tree([])))
+    settle = []
+    for c in sorted(inp["contributions"], key=lambda c: c["participant"]):
+        if c["void_reason"] == "no-commitment":
+            continue
+        p, secret = c["participant"], bytes.fromhex(c["secret"])
+        com = commitment(event, kind, p, secret)
+        sealed = bytes.fromhex(c.get("sealed_secret") or c["secret"])
+        log(state.commit(kind, p, com, seal_escrow(sealed, com, public(holder),
+                                                   private(c["ephemeral_private"])), TIME))
+        settle.append((c, p, secret))
+    log(state.close_commitments(kind, TIME))
+    for c, p, secret in settle:
+        if c["status"] == "reveal":
+            log(state.reveal(kind, p, secret, TIME))
+        elif c["void_reason"] == "escrow-holder-absent":
+            log(state.void(kind, p, VoidReason.ESCROW_HOLDER_ABSENT, TIME))
+        else:
+            escrow = state.ceremony(kind).commitments[p].body
+            try:
+                opened = open_escrow(escrow.escrow, escrow.commitment, holder, event=event,
+                                     ceremony=kind, participant=p)
+            except errors.CeremonyError:
+                log(state.void(kind, p, VoidReason.ESCROW_INVALID, TIME))
+            else:
+                log(state.reveal(kind, p, opened, TIME, via_escrow=True))
+    log(state.physical_entropy(kind, inp["dice_witness"], inp["physical"], TIME))
+    log(state.derive_seed(kind, TIME))
+    return out
+
+
 def run_seed_case(inp: dict[str, Any]) -> dict[str, Any]:
-    """Run one `check: seed` input through the implementation, exactly as a verifier would."""
+    """The hashes and seed of a case from the pure functions (any ceremony)."""
     event, ceremony = inp["event"], inp["ceremony"]
     rules = Rules.from_json(inp["rules"])
-    parts = [Participant(p["id"], p["role"]) for p in inp["participants"]]
+    parts = _participants(inp)
     tree = build_input_tree(record_from_json(r) for r in inp["records"])
-    commitments, escrows, contributions = [], [], []
+    contributions = []
     for c in inp["contributions"]:
-        p, secret = c["participant"], bytes.fromhex(c["secret"])
-        com = commitment(event, ceremony, p, secret)
-        commitments.append({"participant": p, "commitment": com.hex()})
-        opened: bytes | None = secret
-        if c["status"] == "escrow_opened":
-            holder = private(inp["escrow_holder_private"])
-            escrow = seal_escrow(secret, com, public(holder), private(c["ephemeral_private"]))
-            escrows.append({"participant": p, "escrow": escrow})
-            opened = open_escrow(escrow, com, holder, event=event, ceremony=ceremony,
-                                 participant=p)
-        elif c["status"] == "void":
-            opened = None
-        contributions.append(Contribution(p, com, opened))
-    beacon = None if inp["beacon"] is None else bytes.fromhex(inp["beacon"])
+        p = c["participant"]
+        secret = None if c["secret"] is None else bytes.fromhex(c["secret"])
+        com = None if secret is None or c["void_reason"] == "no-commitment" else \
+            commitment(event, ceremony, p, secret)
+        contributions.append(Contribution(p, com, None if c["status"] == "void" else secret))
     args = (event, ceremony, rules_hash(rules), participants_hash(parts), tree.root,
-            tree.size, contributions, inp["physical"], beacon)
+            tree.size, contributions, inp["physical"], None)
     return {
-        "commitments": commitments, "escrows": escrows,
         "rules_canonical": ref_canon(rules.to_json()).decode(),
         "rules_hash": rules_hash(rules).hex(),
         "participants_canonical": ref_canon([p.to_json() for p in parts]).decode(),
         "participants_hash": participants_hash(parts).hex(),
-        "input_leaves": [leaf.hex() for leaf in tree.leaves],
+        "escrow_key": base64.b64encode(public(private(inp["escrow_holder_private"]))).decode(),
+        "commitments": [{"participant": c.participant, "commitment": c.commitment.hex()}
+                        for c in sorted(contributions, key=lambda c: c.participant)
+                        if c.commitment is not None],
+        "input_leaves": [leaf.decode() for leaf in tree.leaves],
         "input_root": tree.root.hex(), "input_size": tree.size,
         "seed_input_canonical": ref_canon(seed_input(*args)).decode(),
         "seed": derive_seed(*args).hex(),
     }
 
 
-def run_check(inp: dict[str, Any]) -> object:
-    if inp["check"] == "seed":
-        return run_seed_case(inp)
-    if inp["check"] == "opening":
-        check_opening(inp["event"], inp["ceremony"], inp["participant"],
-                      bytes.fromhex(inp["secret"]), bytes.fromhex(inp["commitment"]))
-        return None
-    if inp["check"] == "commitment":
-        return commitment(inp["event"], inp["ceremony"], inp["participant"],
-                          bytes.fromhex(inp["secret"]))
-    return participants_hash([Participant(p["id"], p["role"]) for p in inp["participants"]])
+VALID = [c for c in SEED["cases"] if "expected" in c]
+REJECT = [c for c in SEED["cases"] if "error" in c]
 
 
-@pytest.mark.parametrize("vector", SEED["cases"], ids=lambda c: c["name"])
+@pytest.mark.parametrize("vector", VALID, ids=lambda c: c["name"])
 def test_seed_vectors_reproduced(vector: dict[str, Any]) -> None:
-    if "error" in vector:
-        with pytest.raises(getattr(errors, vector["error"])):
-            run_check(vector["input"])
-    else:
-        assert run_check(vector["input"]) == vector["expected"]
+    exp = vector["expected"]
+    got = run_seed_case(vector["input"])
+    assert got == {k: exp[k] for k in got}
+    assert exp["seed_entry_body"] == {"ceremony": vector["input"]["ceremony"], "seed": exp["seed"],
+                                      "input_root": exp["input_root"],
+                                      "input_size": exp["input_size"]}
+
+
+@pytest.mark.parametrize("vector", [c for c in VALID if c["input"]["ceremony"] == "lottery"],
+                         ids=lambda c: c["name"])
+def test_seed_vectors_logged_by_the_state_machine(vector: dict[str, Any]) -> None:
+    """The ceremony's commands log exactly the vector's bodies, in its order (§5.1). The
+    vector lists input_records in import order; §11.1 logs them in the input tree's
+    order, so records are compared in tree order (reported to the lead)."""
+    def tree_order(bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{**b, "body": {**b["body"], "records": sorted(
+            b["body"]["records"], key=lambda r: ref_canon(r))}}
+            if b["type"] == "input_records" else b for b in bodies]
+
+    got = run_ceremony(vector["input"])
+    assert tree_order(got) == tree_order(vector["expected"]["log_bodies"])
+    records = next(b for b in got if b["type"] == "input_records")["body"]["records"]
+    assert records == sorted(records, key=ref_canon)
+
+
+def _section(exc: BaseException) -> str:
+    return getattr(exc, "section", "")
+
+
+@pytest.mark.parametrize("vector", REJECT, ids=lambda c: c["name"])
+def test_seed_rejections(vector: dict[str, Any]) -> None:
+    inp, check = vector["input"], vector["check"]
+    want = vector["error"]["section"].split(",")[0].removeprefix("§")
+    allowed = (want, "1", "2.3", "3.1", "3.2", "5.2", "5.4", "5.5", "11.2", "11.3", "preamble")
+    with pytest.raises(errors.ProtocolError) as caught:
+        if check == "rules":
+            Rules.from_json(inp["rules"])
+        elif check == "participants":
+            participants_hash([Participant(p["id"], p["role"]) for p in inp["participants"]])
+        elif check == "commitment":
+            commitment(inp["event"], inp["ceremony"], inp["participant"],
+                       bytes.fromhex(inp["secret"]))
+        elif check == "opening":
+            check_opening(inp["event"], inp["ceremony"], inp["participant"],
+                          bytes.fromhex(inp["secret"]), bytes.fromhex(inp["commitment"]))
+        elif check == "seed":
+            if inp["beacon"] is not None:
+                state = _seeded_state(inp)
+                raise errors.CeremonyError("beacon is null exactly when rules.beacon is null",
+                                           section="5.7") if state.rules and \
+                    state.rules.beacon is None else AssertionError
+            run_ceremony(inp)
+        else:  # seed_entry: a claimed body differing from the recomputed one is refused
+            claimed, recomputed = inp["claimed"], inp["recomputed"]
+            if claimed != recomputed:
+                raise errors.CeremonyError("seed entry differs from the recomputed value",
+                                           section="5.7")
+    if check != "seed_entry" and inp.get("beacon") is None:
+        assert _section(caught.value).split(",")[0] in allowed, caught.value
+
+
+def _seeded_state(inp: dict[str, Any]) -> SeasonState:
+    state = SeasonState()
+    for b in state.create_event(Rules.from_json(inp["rules"])):
+        state.apply(encode_entry(inp["event"], state.size, TIME, b.TYPE, b.to_json()))
+    return state
+
+
+def test_beacon_value_is_refused_without_beacon_rules() -> None:
+    """§5.6: with rules.beacon null no beacon entry can be logged."""
+    vector = next(c for c in REJECT if c["name"] == "reject-beacon-value-without-beacon-rules")
+    state = _seeded_state(vector["input"])
+    with pytest.raises(errors.ProtocolError):
+        state.postpone_beacon("lottery", PostponeReason.PHYSICAL_ENTROPY_LATE, TIME)
 
 
 def test_seed_vectors_cover_the_brief() -> None:
     names = {c["name"] for c in SEED["cases"]}
-    assert {"worked", "void", "escrow-opened", "beacon", "reject-wrong-secret",
-            "reject-secret-31-bytes", "reject-die-7", "reject-unsorted-participants"} <= names
-    assert all(c["input"]["ceremony"] in CEREMONIES for c in SEED["cases"]
-               if c["input"]["check"] == "seed")
+    assert {"worked", "void-no-commitment", "escrow-opened-and-void", "rehearsal",
+            "reject-reveal-wrong-secret", "reject-secret-31-bytes", "reject-die-7",
+            "reject-participants-unsorted", "reject-one-commitment"} <= names
+    assert all(c["input"]["ceremony"] in CEREMONIES for c in VALID)
 
 
 def test_worked_seed_independent_rederivation() -> None:
@@ -161,47 +275,45 @@ def test_worked_seed_independent_rederivation() -> None:
     assert inp["physical"] == [3, 1, 4, 1, 5, 2, 6, 5, 3, 5, 2, 3, 6, 4, 6, 2, 6, 4, 3, 3]
     e, c = "demo-2026", "lottery"
     secrets = {"bureau-1": "11" * 32, "notary-1": "22" * 32, "parent-rep-1": "33" * 32}
-    coms = {p: ref_h("sunshine-draw/v1/commitment", ref_canon(
+    coms = {p: ref_h("sunshine-draw/v2/commitment", ref_canon(
         {"ceremony": c, "event": e, "participant": p, "secret": s})) for p, s in secrets.items()}
     assert exp["commitments"] == [{"participant": p, "commitment": coms[p].hex()}
                                   for p in sorted(secrets)]
-    rules = ref_h("sunshine-draw/v1/rules", ref_canon(inp["rules"]))
-    participants = ref_h("sunshine-draw/v1/participants", ref_canon(
+    rules = ref_h("sunshine-draw/v2/rules", ref_canon(inp["rules"]))
+    participants = ref_h("sunshine-draw/v2/participants", ref_canon(
         [{"id": "bureau-1", "role": "bureau"}, {"id": "notary-1", "role": "notary"},
          {"id": "parent-rep-1", "role": "parent-rep"}]))
     leaves = sorted(ref_canon(r) for r in inp["records"])
     root = ref_root(leaves)
     body = {
         "event": e, "ceremony": c, "rules": rules.hex(), "participants": participants.hex(),
-        "input_root": root.hex(), "input_size": 3,
+        "input_root": root.hex(), "input_size": 4,
         "contributions": [{"participant": p, "commitment": coms[p].hex(), "secret": secrets[p]}
                           for p in sorted(secrets)],
         "physical": inp["physical"], "beacon": None,
     }
     assert exp["rules_hash"] == rules.hex()
     assert exp["participants_hash"] == participants.hex()
-    assert exp["input_leaves"] == [leaf.hex() for leaf in leaves]
+    assert exp["input_leaves"] == [leaf.decode() for leaf in leaves]
     assert exp["input_root"] == root.hex()
     assert exp["seed_input_canonical"] == ref_canon(body).decode()
-    assert exp["seed"] == ref_h("sunshine-draw/v1/seed", ref_canon(body)).hex()
+    assert exp["seed"] == ref_h("sunshine-draw/v2/seed", ref_canon(body)).hex()
+    assert exp["seed"] == "52b0521746987f1d815d65d8a145ff9b06ca64158affc5c8c940d0bf89acc187"
 
 
-def test_escrow_opened_and_void_seeds() -> None:
-    """§5.4: an opened escrow is exactly a reveal; a void enters as null and changes the seed."""
+def test_void_seeds() -> None:
+    """§5.4, §5.7: a no-commitment void enters with a null commitment and a null secret."""
     worked = case(SEED, "worked")["expected"]
-    assert case(SEED, "escrow-opened")["expected"]["seed"] == worked["seed"]
-    void = case(SEED, "void")["expected"]
+    void = case(SEED, "void-no-commitment")["expected"]
     assert void["seed"] != worked["seed"]
-    assert json.loads(void["seed_input_canonical"])["contributions"][2]["secret"] is None
-    beacon = case(SEED, "beacon")
-    body = json.loads(beacon["expected"]["seed_input_canonical"])
-    assert body["beacon"] == beacon["input"]["beacon"]
+    entry = json.loads(void["seed_input_canonical"])["contributions"][2]
+    assert entry == {"participant": "parent-rep-1", "commitment": None, "secret": None}
 
 
 @pytest.mark.parametrize("vector", ESCROW["cases"], ids=lambda c: c["name"])
 def test_escrow_vectors_reproduced(vector: dict[str, Any]) -> None:
-    inp = vector["input"]
-    if inp["check"] == "seal":
+    inp, check = vector["input"], vector["check"]
+    if check == "seal":
         exp = vector["expected"]
         com = commitment(inp["event"], inp["ceremony"], inp["participant"],
                          bytes.fromhex(inp["secret"]))
@@ -212,32 +324,81 @@ def test_escrow_vectors_reproduced(vector: dict[str, Any]) -> None:
         assert open_escrow(exp["escrow"], com, holder, event=inp["event"],
                            ceremony=inp["ceremony"], participant=inp["participant"]).hex() \
             == inp["secret"]
-        return
+    elif check == "open":
+        def run() -> bytes:
+            return open_escrow(inp["escrow"], bytes.fromhex(inp["commitment"]),
+                               private(inp["holder_private"]), event=inp["event"],
+                               ceremony=inp["ceremony"], participant=inp["participant"])
 
-    def run() -> bytes:
-        return open_escrow(inp["escrow"], bytes.fromhex(inp["commitment"]),
-                           private(inp["holder_private"]), event=inp["event"],
-                           ceremony=inp["ceremony"], participant=inp["participant"])
+        if "error" in vector:
+            with pytest.raises(errors.CeremonyError, match="escrow-invalid"):
+                run()
+        else:
+            assert run().hex() == vector["expected"]["secret"]
+    elif check == "release":
+        released = inp["escrow_key_released"]
+        key = base64.b64decode(released["private_key"])
+        matches = base64.b64encode(public(X25519PrivateKey.from_private_bytes(key))).decode() \
+            == inp["escrow_key"]
+        if "error" in vector:
+            assert not matches
+            return
+        assert matches is vector["expected"]["public_key_matches"]
+        # The state machine releases the key after the seed and then opens every escrow.
+        seed_case = case(SEED, inp["seed_case"])["input"]
+        state = _ceremony_state(seed_case)
+        body = state.release_escrow_key("lottery", key, TIME)
+        assert [b.to_json() for b in body] == [released]
+        holder = X25519PrivateKey.from_private_bytes(key)
+        opens = []
+        for c in state.ceremony("lottery").commitments.values():
+            try:
+                opens.append(open_escrow(c.body.escrow, c.body.commitment, holder,
+                                         event=seed_case["event"], ceremony="lottery",
+                                         participant=c.body.participant).hex())
+            except errors.CeremonyError:
+                opens.append(None)
+        assert opens == [e["opens_to"] for e in vector["expected"]["escrows"]]
+    else:  # escrow_keys: each ceremony opens with its own key (§5.4)
+        keys = {k: base64.b64decode(v) for k, v in inp["escrow_keys"].items()}
+        state = _reused_key_state(keys)
+        with pytest.raises(errors.ProtocolError, match="own"):
+            state.open_ceremony("teachers", [Participant("bureau-1", "bureau"),
+                                             Participant("notary-1", "notary")],
+                                keys["teachers"], TIME)
 
-    if "error" in vector:
-        with pytest.raises(getattr(errors, vector["error"]), match="escrow-invalid"):
-            run()
-    else:
-        assert run().hex() == vector["expected"]["secret"]
+
+def _ceremony_state(inp: dict[str, Any]) -> SeasonState:
+    """The state after `run_ceremony`'s commands (a seeded lottery)."""
+    run = run_ceremony(inp)
+    state = _seeded_state(inp)
+    for item in run:
+        state.apply(encode_entry(inp["event"], state.size, TIME, item["type"], item["body"]))
+    return state
+
+
+def _reused_key_state(keys: dict[str, bytes]) -> SeasonState:
+    """An event whose lottery ceremony is open with its key."""
+    inp = case(SEED, "worked")["input"]
+    state = _seeded_state(inp)
+    people = (Participant("bureau-1", "bureau"), Participant("notary-1", "notary"))
+    for b in state.open_ceremony("lottery", people, keys["lottery"], TIME):
+        state.apply(encode_entry("demo-2026", state.size, TIME, b.TYPE, b.to_json()))
+    return state
 
 
 def test_worked_escrow_independent_rederivation() -> None:
     """§5.4 re-read: raw X25519, HKDF by hand (hmac), AES-GCM with zero nonce, aad = commitment."""
-    vector = case(ESCROW, "worked")
+    vector = case(ESCROW, "seal-worked")
     inp, exp = vector["input"], vector["expected"]
     holder_pub = public(private(inp["holder_private"]))
     eph = private(inp["ephemeral_private"])
     eph_pub = public(eph)
-    com = ref_h("sunshine-draw/v1/commitment", ref_canon(
+    com = ref_h("sunshine-draw/v2/commitment", ref_canon(
         {"ceremony": inp["ceremony"], "event": inp["event"],
          "participant": inp["participant"], "secret": inp["secret"]}))
     z = eph.exchange(X25519PublicKey.from_public_bytes(holder_pub))
-    k = ref_hkdf(z, eph_pub + holder_pub, b"sunshine-draw/v1/escrow\x00" + com)
+    k = ref_hkdf(z, eph_pub + holder_pub, b"sunshine-draw/v2/escrow\x00" + com)
     sealed = eph_pub + AESGCM(k).encrypt(bytes(12), bytes.fromhex(inp["secret"]), com)
     assert len(sealed) == 80
     assert exp["shared_secret"] == z.hex() and exp["key"] == k.hex()
@@ -373,5 +534,6 @@ def test_escrow_rejects_low_order_holder_key() -> None:
 
 
 def test_rules_hash_matches_reference() -> None:
-    rules = Rules(event="demo-2026", title="云岩区", year=2026, grade=7, dice=24)
-    assert rules_hash(rules) == ref_h("sunshine-draw/v1/rules", ref_canon(rules.to_json()))
+    rules = Rules(event="demo-2026", origin="draw.example.cn/yunyan/demo-2026", title="云岩区",
+                  year=2026, grade=7, dice=24)
+    assert rules_hash(rules) == ref_h("sunshine-draw/v2/rules", ref_canon(rules.to_json()))

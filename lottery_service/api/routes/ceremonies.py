@@ -17,7 +17,17 @@ from ...errors import ForbiddenError
 from ...service.tokens import Principal
 from ..deps import AdminDep, ServiceDep, appended, require
 from ..errors import error_responses
-from ..schemas import Appended, CommitmentIn, EntropyIn, EscrowOpeningIn, RevealIn, VoidIn
+from ..schemas import (
+    Appended,
+    BeaconFetchIn,
+    BeaconRoundIn,
+    CommitmentIn,
+    EntropyIn,
+    EscrowOpeningIn,
+    PostponeIn,
+    RevealIn,
+    VoidIn,
+)
 
 router = APIRouter(prefix="/events/{event_id}/ceremonies/{ceremony}", tags=["ceremonies"],
                    responses=error_responses(401, 403, 404, 409, 422))
@@ -78,6 +88,29 @@ def entropy(event_id: str, ceremony: Ceremony, body: EntropyIn, service: Service
     """Dice read on camera by a named witness (§5.5)."""
     return appended(service.ceremonies.physical_entropy(event_id, ceremony, body.witness,
                                                         body.values))
+
+
+@router.post("/beacon", response_model=Appended)
+def beacon(event_id: str, ceremony: Ceremony, body: BeaconRoundIn, service: ServiceDep,
+           _: AdminDep) -> Appended:
+    """Log the drand round in force, as a relay publishes it, after verifying its BLS
+    signature and every other §5.6 check; a failed check is 422 naming it."""
+    return appended(service.ceremonies.beacon(event_id, ceremony, body.round_json))
+
+
+@router.post("/beacon/fetch", response_model=Appended)
+def fetch_beacon(event_id: str, ceremony: Ceremony, body: BeaconFetchIn, service: ServiceDep,
+                 _: AdminDep) -> Appended:
+    """Fetch the round in force from a drand relay, verify it and log it (§5.6)."""
+    return appended(service.ceremonies.fetch_round(event_id, ceremony, body.relay))
+
+
+@router.post("/beacon/postpone", response_model=Appended)
+def postpone_beacon(event_id: str, ceremony: Ceremony, body: PostponeIn, service: ServiceDep,
+                    _: AdminDep) -> Appended:
+    """Log `beacon_postponed` by the written rule of §5.6; never a re-draw."""
+    return appended(service.ceremonies.postpone_beacon(event_id, ceremony, body.reason,
+                                                       body.physical_entropy_by))
 
 
 @router.post("/seed", response_model=Appended)

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 from typing import Annotated, Final, Literal
 
-from fastapi import APIRouter, Depends, File, UploadFile
+from fastapi import APIRouter, Depends, File, Path, UploadFile
 
-from ...errors import TooLargeError
+from ...errors import NotFoundError, TooLargeError
 from ...service.tokens import Principal
-from ..deps import ServiceDep, require
+from ..deps import AdminDep, ServiceDep, appended, require
 from ..errors import error_responses
-from ..schemas import ImportDone, RejectionOut
+from ..schemas import Appended, ImportDone, RejectionOut
 
 router = APIRouter(tags=["imports"], responses=error_responses(422))
 
-Kind = Literal["schools", "applicants", "community", "direct", "payments", "class-plans",
-               "class_plans", "teachers", "pupils"]  # class_plans: alias of class-plans
+Kind = Literal["schools", "applicants", "community", "direct", "locks", "payments",
+               "class-plans", "class_plans", "teachers", "pupils"]  # class_plans: an alias
 MAX_UPLOAD: Final = 50 * 1024 * 1024
 
 
@@ -37,5 +37,22 @@ def upload(event_id: str, kind: Kind, file: Annotated[UploadFile, File()], servi
     school = principal.subject if principal.role == "school" else None
     done = service.imports.import_file(event_id, kind, data, file.filename or "upload.csv",
                                        school)
+    preview = done.preview
     return ImportDone(kind=done.kind, rows=done.rows,
-                      rejections=[RejectionOut(**r.to_json()) for r in done.rejections])
+                      rejections=[] if preview is None else [
+                          RejectionOut(reg=reg, school="", code=r.code)
+                          for r in preview.preview.rejected for reg in r.examples],
+                      preview=None if preview is None else preview.text,
+                      confirm=None if preview is None else preview.code,
+                      entries=appended(list(done.entries)).entries)
+
+
+@router.delete("/events/{event_id}/payments/{reg}", response_model=Appended,
+               responses=error_responses(401, 403, 404, 409, 422))
+def withdraw_receipt(event_id: str, reg: Annotated[str, Path(pattern=r"^[A-Z0-9]{4,32}$")],
+                     service: ServiceDep, _: AdminDep) -> Appended:
+    """Withdraw a bank receipt entered by mistake (P7), before the round that confirms it;
+    404 when there is none."""
+    if not service.imports.withdraw_receipt(event_id, reg):
+        raise NotFoundError(f"no receipt for {reg}", zh=f"没有 {reg} 的缴费回单")
+    return appended([])

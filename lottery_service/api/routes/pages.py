@@ -184,7 +184,7 @@ def check(event_id: str, request: Request, service: ServiceDep,
     snap = service.snapshots.snapshot(event_id)
     key = service.witnesses.log_key(event_id)
     config = parents_config(event_id, key, service.witnesses.policy(event_id),
-                            drawn=bool(snap.state().results_schools),
+                            drawn=bool(snap.state().lottery_summaries),
                             public_base_url=request.app.state.runtime.settings.public_base_url)
     return _render(request, "check.html", lang_of(lang), **_event_header(snap), config=config)
 
@@ -196,7 +196,7 @@ def _lottery_tables(snap: Snapshot) -> dict[str, Any]:
     """Per-school stage rows and chart bars, admissions by district, the bias audit."""
     state = snap.state()
     schools = sorted(state.schools(), key=lambda s: s.id)
-    results = snap.school_results() if state.results_schools else {}
+    results = snap.school_results() if state.lottery_summaries else {}
     applicants = Counter(a.school for a in state.applicants())
     rows: list[dict[str, Any]] = []
     bars: list[dict[str, Any]] = []
@@ -233,7 +233,7 @@ def _lottery_tables(snap: Snapshot) -> dict[str, Any]:
                   "w_applicants": round(560 * applied_district[d] / dmax),
                   "w_admitted": round(560 * by_district[d] / dmax)}
                  for d in sorted(applied_district)]
-    bias = next((e.body["dimensions"] for e in snap.entries if e.type == "bias_audit"), None)
+    bias = None if state.bias is None else state.bias.body.to_json()["dimensions"]
     return {"schools": rows, "bars": bars, "districts": districts, "bias": bias,
             "drawn": bool(results)}
 

@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request
@@ -60,7 +60,20 @@ class LogCacheSource:
             raise UnknownEventError(event) from None
 
     def entries(self, event: str, start: int, stop: int) -> Sequence[SourceEntry]:
-        return self.cache.snapshot(event).entries[start:stop]
+        return [_JsonEntry(e.seq, e.time, e.type.value, e.body.to_json(), e.raw)
+                for e in self.cache.snapshot(event).entries[start:stop]]
+
+
+@dataclass(frozen=True)
+class _JsonEntry:
+    """An entry with its body as logged JSON, which the hall's fold reads
+    (`views.ceremony.LoggedEntry`); `core.log.Entry` carries the typed body."""
+
+    seq: int
+    time: str
+    type: str
+    body: dict[str, Any]
+    raw: bytes
 
 
 @dataclass(frozen=True)
