@@ -11,38 +11,43 @@ import httpx
 import pytest
 
 from lottery_service.api import create_app
-from lottery_service.core.log import ENTRY_TYPES
+from lottery_service.config import Settings
 from lottery_service.core.note import Verifier, open_note
+from lottery_service.core.records import Rules
 from lottery_service.demo.district import generate_district
-from lottery_service.demo.season import base64_key, escrow_holder_key, public_bytes
-from lottery_service.errors import ConfigurationError, ConflictError, RejectedInputError
+from lottery_service.errors import (
+    ConfigurationError,
+    ConflictError,
+    EventNotFoundError,
+    RejectedInputError,
+)
 from lottery_service.publish import PublishError, RootKind, root_kind
-from lottery_service.runtime import Runtime
+from lottery_service.runtime import Runtime, open_runtime
 from lottery_service.service.followup import FollowUpSettings
 from lottery_service.service.keys import LOG_KEY_FILE, REHEARSAL_KEY_FILE, ServiceKeys
 from lottery_service.storage.models import EventTable
-from tests.support import make_runtime, served
+from tests.support import database_url, served
 
 OFFICIAL = "demo-2026"
 REHEARSAL = "mock-2026"
 PREFIX = "zsb.example.gov.cn/sunshine"
 
 
-def create(rt: Runtime, event: str, origin: str) -> None:
-    """An event created as `lifecycle.create_event` does, under `origin` (a v2 rule set
-    names its origin; this branch's v1 rules do not, so the row is made here)."""
+def create(rt: Runtime, event: str, *, rehearsal: bool = False) -> None:
+    """An event created by the operator's rule set (§3.1): the service adds the origin."""
     rules = generate_district(applicants=1000, event_id=event).rules
-    holder = base64_key(public_bytes(escrow_holder_key(event)))
-    row = EventTable(id=event, origin=origin, escrow_key=holder)
-    with rt.service.db.event(event, create=row) as work:
-        work.emit(work.state.create_event(rules))
+    rt.service.lifecycle.create_event({**rules, "rehearsal": rehearsal})
 
 
 @pytest.fixture
 def rt(tmp_path: Path, backend: str) -> Runtime:
-    runtime = make_runtime(tmp_path / "svc", backend)
-    create(runtime, OFFICIAL, f"{PREFIX}/{OFFICIAL}")
-    create(runtime, REHEARSAL, f"{PREFIX}/rehearsal/{REHEARSAL}")
+    path = tmp_path / "svc"
+    path.mkdir()
+    runtime = open_runtime(Settings(data_dir=path, audit_dir=path / "audit",
+                                    database_url=database_url(backend, path),
+                                    origin_prefix=PREFIX))
+    create(runtime, OFFICIAL)
+    create(runtime, REHEARSAL, rehearsal=True)
     yield runtime  # type: ignore[misc]
     runtime.close()
 
@@ -106,28 +111,34 @@ def test_only_a_rehearsal_is_recorded_and_only_into_an_official_event(rt: Runtim
         rt.service.rehearsals.final_checkpoint(official_bundle)
 
 
-@pytest.mark.skipif("rehearsal_recorded" not in ENTRY_TYPES,
-                    reason="the v2 entry vocabulary (portcore) does not have rehearsal_recorded "
-                           "on this branch yet")
 def test_the_official_log_records_the_rehearsal_once(rt: Runtime) -> None:
     entries = rt.service.rehearsals.record_rehearsal(OFFICIAL, REHEARSAL)
     assert [e.type for e in entries] == ["rehearsal_recorded"]
     final = rt.service.rehearsals.final_checkpoint(REHEARSAL)
-    assert entries[0].body == {"event": REHEARSAL, "origin": final.origin, "size": final.size,
-                               "root": final.root.hex(), "key": final.key}
+    assert entries[0].body.to_json() == {
+        "event": REHEARSAL, "origin": final.origin, "size": final.size,
+        "root": final.root.hex(), "key": final.key}
     assert rt.service.rehearsals.record_rehearsal(OFFICIAL, REHEARSAL) == []
 
 
 def test_official_rules_never_take_a_rehearsal_origin(rt: Runtime) -> None:
-    """§3.1, §19: the rules' origin and rehearsal flag must be the log's own."""
-    rules = generate_district(applicants=1000, event_id="other-2026").rules.to_json()
-    holder = base64_key(public_bytes(escrow_holder_key("other-2026")))
+    """§3.1, §12.1, §19: the rules' origin is the deployment's own for their form; and
+    below the lifecycle, a log never takes rules of another origin."""
+    rules = generate_district(applicants=1000, event_id="other-2026").rules
     for forged in ({"origin": f"{PREFIX}/rehearsal/other-2026", "rehearsal": False},
-                   {"origin": f"{PREFIX}/other-2026", "rehearsal": True}):
-        row = EventTable(id="other-2026", origin=f"{PREFIX}/other-2026", escrow_key=holder)
-        with pytest.raises(RejectedInputError, match="§19"), \
-                rt.service.db.event("other-2026", create=row) as work:
-            work.emit([("event_created", {"rules": {**rules, **forged}, "rules_hash": "00"})])
+                   {"origin": f"{PREFIX}/other-2026", "rehearsal": True},
+                   {"origin": "elsewhere.example.cn/other-2026"}):
+        with pytest.raises(RejectedInputError, match=r"12\.1|rehearsal"):
+            rt.service.lifecycle.create_event({**rules, **forged})
+    mock = Rules.from_json({**rules, "type": "rules", "version": 2, "high_fee_threshold": 6000,
+                            "waitlist_promotion": True, "dice": 20, "beacon": None,
+                            "origin": f"{PREFIX}/rehearsal/other-2026", "rehearsal": True})
+    row = EventTable(id="other-2026", origin=f"{PREFIX}/other-2026")
+    with pytest.raises(RejectedInputError, match="§19"), \
+            rt.service.db.event("other-2026", create=row) as work:
+        work.emit(work.state.create_event(mock))
+    with pytest.raises(EventNotFoundError):  # nothing was kept, not even the row
+        rt.service.lifecycle.state("other-2026")
 
 
 def test_the_rehearsal_key_is_never_the_official_key(tmp_path: Path) -> None:

@@ -1,7 +1,9 @@
 """pushed witnesses: their endpoints and acknowledged sizes, and their alarms (§12.4)
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0005
+Revises: 0004
+
+(Branch `trust`; the families work adds 0003: the lead orders the chain at merge.)
 """
 
 from alembic import op
@@ -9,8 +11,8 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision = '0003'
-down_revision = '0002'
+revision = '0005'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
