@@ -459,8 +459,18 @@ class SignedLog:
         if not bodies:
             return []
         _check_created(event, bodies)
-        last = self.check(session, event, start_seq)
-        self.history.start(event.id)
+        with self._lock:
+            pending = self._pending.get(event.id)
+        if pending is None:
+            last = self.check(session, event, start_seq)
+            self.history.start(event.id)
+        else:  # a second emit of one step: the first one's checkpoint is not committed yet,
+            last = Checkpoint.parse(split_note(pending.notes[-1])[0])  # so not in the history
+            tree = self.tree(event.id)
+            if tree is None or tree.size != start_seq or last.size != start_seq:
+                raise ConflictError(f"event {event.id}: this process lost track of the log "
+                                    "it is writing; the step was not run (repeat it)",
+                                    zh="本进程写入的日志状态不完整，步骤未执行，请重试")
         entries = [encode_entry(event.id, start_seq + i, time, t, b)
                    for i, (t, b) in enumerate(bodies)]
         for e in entries:

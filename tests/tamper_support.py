@@ -19,13 +19,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from lottery_service.config import Settings
 from lottery_service.core.canonical import canonical_json
 from lottery_service.core.merkle import MerkleTree, leaf_hash
-from lottery_service.core.note import Checkpoint, Signer, sign_note
+from lottery_service.core.note import Checkpoint, Signer, Verifier, sign_note
 from lottery_service.demo import run_demo
 from lottery_service.runtime import open_runtime
 from verifier.verify import Options, StepResult, Verification
 
 Obj = dict[str, Any]
-ORIGIN = "sunshine-draw/demo-2026"  # §12: key name = checkpoint origin
 
 
 @dataclass(frozen=True)
@@ -66,9 +65,10 @@ def build_demo(work: Path) -> Demo:
     finally:
         rt.engine.dispose()
     seed = bytes.fromhex((work / "data" / "log-signing.key").read_text().strip())
-    signer = Signer(name=ORIGIN, private_key=Ed25519PrivateKey.from_private_bytes(seed))
     bundle = link.resolve()
     vkey_text = (bundle / "keys" / "log.vkey").read_text("utf-8")
+    origin = Verifier.from_text(vkey_text.strip()).name  # §12.1: key name = origin
+    signer = Signer(name=origin, private_key=Ed25519PrivateKey.from_private_bytes(seed))
     assert vkey_text.strip() == signer.verifier_key(), "log-signing.key is not the bundle's key"
     return Demo(bundle, signer, vkey_text)
 

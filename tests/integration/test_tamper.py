@@ -24,7 +24,6 @@ from lottery_service.core.canonical import canonical_json
 from lottery_service.core.merkle import MerkleTree, leaf_hash
 from lottery_service.core.note import Signer
 from tests.tamper_support import (
-    ORIGIN,
     Demo,
     Obj,
     Report,
@@ -210,7 +209,7 @@ def test_g1_resigned_with_other_key_fails_only_when_key_is_pinned(
         demo: Demo, bundle: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """§13: an attacker with a fresh key under the same name and a replaced
     keys/log.vkey passes every step, unless the auditor pins the key (--key)."""
-    resign(bundle, Signer.generate(ORIGIN))
+    resign(bundle, Signer.generate(demo.signer.name))
     unpinned = verify(bundle)
     assert unpinned.ok and not unpinned.key_pinned
     assert "NOT pinned" in unpinned.results[1].detail

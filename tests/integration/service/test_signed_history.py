@@ -19,13 +19,16 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from lottery_service.core.canonical import canonical_json
+from lottery_service.core.entries import WindowPhase
+from lottery_service.core.log import Entry
 from lottery_service.core.merkle import MerkleTree, leaf_hash
-from lottery_service.core.note import Signer, sign_note
+from lottery_service.core.note import Checkpoint, Signer, sign_note, split_note
 from lottery_service.demo import DemoRun
 from lottery_service.demo.district import generate_district
 from lottery_service.demo.season import simulated_dice
 from lottery_service.errors import SignedHistoryError
 from lottery_service.runtime import Runtime
+from lottery_service.service.unit_of_work import EventWork
 from lottery_service.storage.models import CheckpointTable, EventTable, LogEntryTable
 from tests.support import make_runtime
 
@@ -198,5 +201,37 @@ def test_a_missing_signed_history_is_refused(tmp_path: Path) -> None:
         _restart(rt)
         with pytest.raises(SignedHistoryError, match="missing"):
             rt.service.lifecycle.state(EVENT)
+    finally:
+        rt.close()
+
+
+def _window(work: EventWork, phase: WindowPhase) -> list[Entry]:
+    return work.emit(work.state.set_window(phase, "2026-12-31T16:00:00Z",
+                                           "2027-01-01T16:00:00Z", None, work.now))
+
+
+def test_a_step_that_signs_twice_is_recorded_whole_or_not_at_all(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """§12.2: a step may emit twice (open the ceremony, then freeze): its second
+    checkpoint follows its first, uncommitted one; a step that fails after signing
+    twice leaves neither in the signed history, so the next step still runs."""
+    rt = make_runtime(tmp_path)
+    try:
+        DemoRun(rt, generate_district(applicants=1000), quiet).setup()
+        history = rt.service.keys.history
+        before = history.notes(EVENT)
+        with pytest.raises(RuntimeError), rt.service.db.event(EVENT) as work:
+            _window(work, WindowPhase.REGISTRATION)
+            _window(work, WindowPhase.PAYMENT)
+            raise RuntimeError("the step fails after signing twice")
+        assert history.notes(EVENT) == before
+        with rt.service.db.event(EVENT) as work:
+            _window(work, WindowPhase.REGISTRATION)
+            _window(work, WindowPhase.PAYMENT)
+        assert "could not record" not in caplog.text
+        sizes = [size for size, _note in _signed(rt)]
+        assert [Checkpoint.parse(split_note(n)[0]).size for n in history.notes(EVENT)] == sizes
+        _restart(rt)
+        assert rt.service.windows.remove(EVENT, "payment")  # the next step runs
     finally:
         rt.close()
