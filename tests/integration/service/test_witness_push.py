@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from unittest.mock import patch
 
 import httpx
 import pytest
@@ -36,9 +37,9 @@ from lottery_service.core.policy import Policy
 from lottery_service.demo import DemoRun
 from lottery_service.demo.district import generate_district
 from lottery_service.demo.season import (
-    base64_key,
+    BEACON_ROUNDS,
     escrow_holder_key,
-    public_bytes,
+    recorded_round,
     simulated_dice,
 )
 from lottery_service.runtime import Runtime
@@ -68,11 +69,8 @@ class Served:
 def begin(rt: Runtime) -> DemoRun:
     """The demo's setup without its in-process witnesses: this test brings its own."""
     run = DemoRun(rt, generate_district(applicants=1000), quiet)
-    rt.service.lifecycle.create_event(run.district.rules.to_json(),
-                                      base64_key(public_bytes(escrow_holder_key(EVENT))))
-    for ceremony, people in run.district.participants.items():
-        rt.service.lifecycle.set_participants(EVENT, ceremony,  # type: ignore[arg-type]
-                                              [(p.id, p.role) for p in people])
+    with patch("lottery_service.demo.season.start_demo_witnesses"):
+        run.setup()
     return run
 
 
@@ -84,7 +82,7 @@ def season(tmp_path: Path, backend: str) -> Iterator[tuple[Runtime, DemoRun, lis
             run = begin(rt)
             log = Verifier.from_text(rt.service.witnesses.log_key(EVENT))
             keys: list[Cosigner] = [MLDSA44Signer.generate("notary.example.cn/w1"),
-                                    Signer.generate("supervision.example.cn/w2")]
+                                    Signer.generate("witness.example.com/w1")]
             witnesses = []
             for i, key in enumerate(keys):
                 config = WitnessConfig(keys=(key,), logs=(log,), state_dir=tmp_path / f"w{i}")
@@ -113,7 +111,7 @@ def test_two_witnesses_cosign_every_checkpoint_and_meet_the_quorum(
         season: tuple[Runtime, DemoRun, list[Served]]) -> None:
     rt, run, witnesses = season
     step(rt, run.registration)
-    step(rt, lambda: rt.service.lifecycle.freeze_roster(EVENT))
+    step(rt, run.freeze_roster)
     step(rt, lambda: run.commitments("lottery"))
     step(rt, lambda: run.reveals("lottery"))
     step(rt, lambda: run.entropy_and_seed("lottery"))
@@ -172,19 +170,26 @@ def test_a_fork_after_a_restored_backup_is_refused_by_the_witnesses(
         season: tuple[Runtime, DemoRun, list[Served]]) -> None:
     rt, run, witnesses = season
     step(rt, run.registration)
-    step(rt, lambda: rt.service.lifecycle.freeze_roster(EVENT))
+    step(rt, run.freeze_roster)
     step(rt, lambda: run.commitments("lottery"))
     step(rt, lambda: run.reveals("lottery"))
-    backup = max(notes(rt))
+    backup, backup_time = max(notes(rt)), run.clock.now
     acked = {w.endpoint.name: w.acked_size for w in rt.service.witnesses.pushed(EVENT)}
     step(rt, lambda: run.entropy_and_seed("lottery"))
     seen = max(notes(rt))
     _restore_backup(rt, backup, acked)
+    run.clock.now = backup_time  # the restored machine's clock, before the dice deadline
     # Other dice: the restored signer cannot tell, and signs another history.
-    dice = [(v % 6) + 1 for v in simulated_dice(EVENT, "lottery", run.district.rules.dice)]
-    step(rt, lambda: rt.service.ceremonies.physical_entropy(EVENT, "lottery", "notary-1",
-                                                            dice))
-    step(rt, lambda: rt.service.ceremonies.derive_seed(EVENT, "lottery"))
+    rules = rt.service.lifecycle.state(EVENT).rules
+    assert rules is not None
+    dice = [(v % 6) + 1 for v in simulated_dice(EVENT, "lottery", rules.dice)]
+    steps = rt.service.ceremonies
+    step(rt, lambda: steps.physical_entropy(EVENT, "lottery", "notary-1", dice))
+    if rules.beacon is not None:  # the same public round: only the dice differ
+        step(rt, lambda: steps.beacon(EVENT, "lottery", recorded_round(BEACON_ROUNDS["lottery"])))
+    step(rt, lambda: steps.derive_seed(EVENT, "lottery"))
+    step(rt, lambda: steps.release_escrow_key(EVENT, "lottery",
+                                              escrow_holder_key(EVENT, "lottery")))
     step(rt, lambda: rt.service.lifecycle.draw(EVENT))
     alarms = rt.service.witnesses.alarms(EVENT)
     assert {a.witness for a in alarms} == {w.name for w in witnesses}
@@ -223,7 +228,7 @@ def test_an_unreachable_or_misconfigured_witness_never_blocks_a_step(tmp_path: P
             rt.service.witnesses.register_witness(EVENT, stranger.name, url,
                                                   [stranger.verifier_key(0x04)])
             step(rt, run.registration)
-            step(rt, lambda: rt.service.lifecycle.freeze_roster(EVENT))
+            step(rt, run.freeze_roster)
         assert rt.service.lifecycle.state(EVENT).ceremony("lottery").frozen
         state = {w.endpoint.name: w for w in rt.service.witnesses.pushed(EVENT)}
         assert state[down.name].last_outcome == "failed" and state[down.name].acked_size == 0
