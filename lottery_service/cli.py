@@ -38,6 +38,7 @@ from .runtime import Runtime, open_runtime
 from .service import Service
 from .service.lifecycle import Lifecycle, ceremony_of
 from .service.tokens import operator_token
+from .witness.cli import register as register_witness_commands
 
 T = TypeVar("T")
 EXIT_FAILED = 1  # the request was refused (bad input, wrong phase, …): the message says why
@@ -73,7 +74,8 @@ def _typer(help_text: str) -> typer.Typer:
 
 app = _typer("Sunshine Draw: auditable admission lottery and class grouping.")
 participant_app = _typer("For ceremony participants, on their own device.")
-witness_app = _typer("For supervisors cosigning checkpoints.")
+witness_app = _typer("For supervisors: cosign checkpoints, or host a tlog-witness (§12.5).")
+register_witness_commands(witness_app)  # `sunshine witness init` and `serve`
 app.add_typer(participant_app, name="participant")
 app.add_typer(witness_app, name="witness")
 beacon_app = _typer("The drand beacon of a ceremony (PROTOCOL.md §5.6).")
