@@ -123,10 +123,11 @@ def phase_grouping() -> dict[str, Any]:
     # The standalone verifier recomputing every school (§14 step "grouping").
     by_school: dict[str, list[Any]] = {}
     for p in city.pupils:
-        by_school.setdefault(p.school, []).append(recompute.pupil_of(p.to_json()))
+        by_school.setdefault(p.school, []).append(
+            recompute.pupil_of(p.to_json(), p.gender, p.strata))
     plans = {p.school: p.to_json() for p in city.class_plans}
     start = time.perf_counter()
-    same = all(recompute.group_school(SEED, sid, ps, plans[sid])
+    same = all(recompute.group_school(SEED, sid, ps, plans[sid]).classes
                == dict(result.schools[sid].assignments) for sid, ps in by_school.items())
     verify_s = time.perf_counter() - start
     # Dense requests: the slowest school of a stress cohort.

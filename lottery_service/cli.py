@@ -480,7 +480,13 @@ def demo(applicants: int = 5000, data: DataDir = None,
     console.print(f"Sunshine Draw demo: {applicants} applicants, data in {rt.settings.data_dir}")
     bundle = run_demo(rt, applicants=applicants, say=console.print)
     _print_results(rt.service, bundle.name)
-    code = subprocess.call([sys.executable, "-m", "verifier", str(bundle)])
+    # The demo plays the supervision group too: its sealed openings (§17.3) stay in the
+    # data directory, never beside the public bundle, and the verifier recomputes with them.
+    sealed = rt.settings.data_dir / "sealed" / f"{bundle.name}-openings.jsonl"
+    sealed.parent.mkdir(parents=True, exist_ok=True)
+    sealed.write_bytes(rt.service.openings.openings(bundle.name))
+    code = subprocess.call([sys.executable, "-m", "verifier", str(bundle),
+                            "--openings", str(sealed)])
     if code != 0:
         errors.print("✗ 验证程序拒绝了演示审计包\n✗ the verifier rejected the demo bundle")
         raise typer.Exit(code)
@@ -518,11 +524,17 @@ def _print_results(service: Service, event: str) -> None:
 
 
 @app.command()
-def verify(bundle: Path, key: Path | None = None) -> None:
-    """Run the standalone verifier on a bundle."""
+def verify(bundle: Path, key: Path | None = None,
+           openings: Annotated[Path | None, typer.Option(
+               help="the sealed openings (sunshine openings): steps 20-23")] = None,
+           policy: Annotated[Path | None, typer.Option(
+               help="a witness policy (tlog-policy) to hold the checkpoints to")] = None,
+           ) -> None:
+    """Run the standalone verifier on a bundle (exit 3: a rehearsal, §19)."""
     args = [sys.executable, "-m", "verifier", str(bundle)]
-    if key is not None:
-        args += ["--key", str(key)]
+    for option, value in (("--key", key), ("--openings", openings), ("--policy", policy)):
+        if value is not None:
+            args += [option, str(value)]
     raise typer.Exit(subprocess.call(args))
 
 

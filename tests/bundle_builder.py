@@ -4,9 +4,13 @@ Independent of the verifier and the service: canonical JSON via ``rfc8785``,
 hashes and HMACs via ``hashlib``/``hmac``, signatures and escrows via
 ``cryptography``. The draw is kept hand-checkable: school S001 (district
 approved, quota 2) is over-subscribed in its district stage, so the two lowest
-numbers win; S002 (quota 10) is under-subscribed and returns 8 seats. Every
-class plan has one class and every school one head teacher, so grouping (§9)
-and matching (§10) are fixed by hand too.
+numbers win; S002 (quota 10) is under-subscribed and returns 8 seats. The
+lottery schools' cohorts have one class each; two public schools (no lottery
+record, §3.2) bring the §9 v2 cases: S003 unequal capacities (public targets) with
+together twins, apart siblings, a 同名 pair and small strata, S004 alike classes
+with an empty seat. Their classes, E and grouping_summary come from the reference
+of tests/vectors/generate_grouping.py (a literal §9 transcription independent of
+the verifier and the service); matching (§10) is computed here.
 
 `build_season` logs a whole season (windows, three ceremonies, results, two
 payment rounds, notifications, publication) and writes the sealed openings
@@ -37,6 +41,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from tests.paths import VECTORS
+from tests.vectors.generate_grouping import reference_group
 
 EVENT = "demo-2026"
 PREFIX = "draw.example.cn/test"
@@ -204,6 +209,7 @@ SCHOOLS = [
      "nine_year": False},
 ]
 GENDER = {f"R00{k}": "FM"[k % 2] for k in range(1, 6)} | {"R101": "F", "R102": "M"}
+SCHOOL_NAME = {s["id"]: s["name"] for s in SCHOOLS}
 
 
 def _salt(ceremony: str, reg: str) -> bytes:
@@ -523,10 +529,53 @@ def build_lottery_event(root: Path, *, tamper: str | None = None,
     return b
 
 
-def pupil(b: Builder, reg: str, school: str, strata: list[str]) -> Obj:
+PUBLIC_SCHOOLS = {"S003": ("实验小学", [4, 6, 6]), "S004": ("育才小学", [45, 45])}
+"""Public schools taking part in grouping only: name and class capacities."""
+PUBLIC_PUPILS: list[tuple[str, str, str, list[str], tuple[str, str] | None, str | None]] = [
+    # reg, school, gender, strata, siblings (group, mode), same_name
+    ("R201", "S003", "F", ["sen"], ("T1", "together"), None),
+    ("R202", "S003", "F", ["sen"], ("T1", "together"), None),
+    ("R203", "S003", "M", [], ("A1", "apart"), None),
+    ("R204", "S003", "F", [], ("A1", "apart"), None),
+    ("R205", "S003", "M", [], None, "N1"),
+    ("R206", "S003", "M", [], None, "N1"),
+    ("R207", "S003", "F", [], None, None),
+    ("R208", "S003", "M", ["ell"], None, None),
+    ("R209", "S003", "F", [], None, None),
+    ("R210", "S003", "M", [], None, None),
+    ("R211", "S003", "F", [], None, None),
+    ("R212", "S003", "M", ["ell", "sen"], None, None),
+    ("R213", "S003", "F", [], None, None),
+    ("R301", "S004", "F", [], None, None),
+    ("R302", "S004", "M", [], ("A2", "apart"), None),
+    ("R303", "S004", "M", [], ("A2", "apart"), None),
+    ("R304", "S004", "F", ["sen"], None, None),
+    ("R305", "S004", "M", [], None, None),
+]
+
+
+def pupil(b: Builder, reg: str, school: str, gender: str, strata: list[str],
+          siblings: tuple[str, str] | None = None, same_name: str | None = None) -> Obj:
+    """The §3.2 record, its opening kept; `opened` below is the same pupil with its
+    gender and strata, as the reference grouping takes it."""
     return {"type": "pupil", "reg": reg, "name": "张*明", "school": school,
-            "attrs": attrs(b, "grouping", reg, GENDER[reg], strata), "siblings": None,
-            "same_name": None}
+            "attrs": attrs(b, "grouping", reg, gender, strata),
+            "siblings": None if siblings is None else {"group": siblings[0],
+                                                       "mode": siblings[1]},
+            "same_name": same_name}
+
+
+def opened(record: Obj, gender: str, strata: list[str]) -> Obj:
+    return {k: v for k, v in record.items() if k != "attrs"} | {"gender": gender,
+                                                                "strata": strata}
+
+
+def match(seed: bytes, school: str, teachers: list[str], classes: list[str]
+          ) -> list[tuple[str, str]]:
+    """§10: classes by id, teachers by (K(t, teacher-key, school/id), id), pairwise."""
+    order = sorted(teachers, key=lambda t: (K(seed, "sunshine-draw/v2/teacher-key",
+                                              f"{school}/{t}"), t))
+    return list(zip(sorted(classes), order, strict=True))
 
 
 def build_season(root: Path, *, absent: frozenset[str] = frozenset({"parent-rep-1"}),
@@ -567,30 +616,43 @@ def build_season(root: Path, *, absent: frozenset[str] = frozenset({"parent-rep-
     b.add("payments_closed", {"rounds": 2})
     b.checkpoint()
     cohort = {"S001": sorted([second, promoted]), "S002": ["R101", "R102"]}
-    pupils = [pupil(b, reg, s, ["sen"] if reg == "R101" else [])
-              for s, regs in cohort.items() for reg in regs]
-    plans = [{"type": "class-plan", "school": s, "classes": [{"id": "01", "capacity": 40}]}
-             for s in cohort]
-    b.at("2026-08-10T10:00:00Z")
-    run_ceremony(b, "grouping", pupils + plans, rules_hash, release="after-seed",
-                 commit_at="2026-08-15T01:00:00Z")
+    pupils, reference = [], []
     for s, regs in cohort.items():
-        genders = {g: sum(GENDER[x] == g for x in regs) for g in ("F", "M")}
-        strata = {"sen": 1} if s == "S002" else {}
-        b.add("grouping_summary", {"school": s, "classes": [{
-            "class": "01", "pupils": len(regs), "genders": genders, "strata": strata}]})
         for reg in regs:
-            b.add("grouping_result", {"school": s, "reg": reg, "class": "01"})
+            strata = ["sen"] if reg == "R101" else []
+            pupils.append(pupil(b, reg, s, GENDER[reg], strata))
+            reference.append(opened(pupils[-1], GENDER[reg], strata))
+    for reg, s, gender, strata, siblings, same in PUBLIC_PUPILS:
+        pupils.append(pupil(b, reg, s, gender, strata, siblings, same))
+        reference.append(opened(pupils[-1], gender, strata))
+    plans = [{"type": "class-plan", "school": s, "name": SCHOOL_NAME[s],
+              "classes": [{"id": "01", "capacity": 40}]} for s in cohort]
+    plans += [{"type": "class-plan", "school": s, "name": name,
+               "classes": [{"id": f"{k:02d}", "capacity": c} for k, c in enumerate(caps, 1)]}
+              for s, (name, caps) in PUBLIC_SCHOOLS.items()]
+    b.at("2026-08-10T10:00:00Z")
+    gseed = run_ceremony(b, "grouping", pupils + plans, rules_hash, release="after-seed",
+                         commit_at="2026-08-15T01:00:00Z")
+    grouped = reference_group(plans, reference, gseed)["schools"]
+    for school in grouped:  # §11.3 (6): schools ascending, each summary then its results
+        b.add("grouping_summary", school["summary"])
+        for reg, klass in school["assignments"].items():
+            b.add("grouping_result", {"school": school["school"], "reg": reg, "class": klass})
     b.add("published", {"ceremony": "grouping"})
-    teachers = [{"type": "teacher", "school": s, "id": f"T{k:04d}", "name": "李*"}
-                for k, s in enumerate(cohort, 1)]
+    staff: dict[str, list[str]] = {}
+    for plan in plans:
+        staff[plan["school"]] = [f"T{len(staff) + 1}{k:02d}"
+                                 for k in range(1, len(plan["classes"]) + 1)]
+    teachers = [{"type": "teacher", "school": s, "id": t, "name": "李*"}
+                for s, ids in staff.items() for t in ids]
     b.at("2026-08-20T10:00:00Z")
-    run_ceremony(b, "teachers", teachers, rules_hash, release="after-seed",
-                 commit_at="2026-08-21T01:00:00Z")
-    for t in teachers:
-        b.add("matching_result", {"school": t["school"], "class": "01", "teacher": t["id"],
-                                  "name": t["name"]})
-    b.add("notifications_sent", {"topic": "class", "round": None, "messages": 4})
+    tseed = run_ceremony(b, "teachers", teachers, rules_hash, release="after-seed",
+                         commit_at="2026-08-21T01:00:00Z")
+    for plan in sorted(plans, key=lambda p: p["school"]):
+        s = plan["school"]
+        for klass, t in match(tseed, s, staff[s], [c["id"] for c in plan["classes"]]):
+            b.add("matching_result", {"school": s, "class": klass, "teacher": t, "name": "李*"})
+    b.add("notifications_sent", {"topic": "class", "round": None, "messages": len(pupils)})
     b.add("published", {"ceremony": "teachers"})
     b.checkpoint()
     b.write(root)

@@ -1,13 +1,22 @@
-"""Sunshine class grouping recomputed, protocol version 2 (PROTOCOL.md §9; S1–S8).
+"""Sunshine class grouping, protocol version 2 (PROTOCOL.md §9; S1–S8).
 
-Standard library only. The step numbers below are those of §9.1.
+Three readers of one cohort, all pure and standard library only:
+
+* `group_school` recomputes §9.1 (steps 1–11, numbered below) and `summary` the
+  `grouping_summary` it implies; both need every pupil's opened gender and strata
+  (§17.1), which only the sealed openings give (§17.3);
+* `school_problems` and `mixed_modes` are the §9.3 feasibility conditions, from
+  public records alone, checked at `input_frozen` (§3.4);
+* `public_sizes`, `check_sizes`, `check_summary` and `public_bounds` are what
+  §17.4 lets anyone check of a logged grouping without the openings.
 """
 
 from __future__ import annotations
 
 import heapq
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from enum import StrEnum
 from typing import Any, NamedTuple
 
 from verifier.ceremony import TAG_CLASS_ORDER, TAG_GROUPING_KEY, keyed
@@ -16,43 +25,56 @@ from verifier.ceremony import TAG_CLASS_ORDER, TAG_GROUPING_KEY, keyed
 TAG_GROUPING_ROUND = "sunshine-draw/v1/grouping-round"
 TAG_GROUPING_PREFERENCE = "sunshine-draw/v1/grouping-preference"
 
+GENDERS = ("F", "M")
+"""The genders of §17.1, as grouping_summary lists them (§11.2)."""
+
 
 class GroupingError(ValueError):
-    """The plan cannot hold the pupils or the together units (S3, S4)."""
+    """The plan cannot hold the pupils or the together units (S3, S4), or a logged
+    grouping breaks what §9 guarantees."""
 
 
 class Pupil(NamedTuple):
     """What §9 uses of a §3.2 pupil record; a tuple, since a city has 10^5 pupils.
 
     `gender` and `stratum` come from the pupil's opened attributes (§17.1); they are
-    None when the sealed openings were not given (the public record commits to them).
+    None when the sealed openings were not given (the public record only commits to
+    them).
     """
 
     reg: str
     school: str
-    gender: str
-    stratum: str
-    """gender + "|" + ",".join(strata) (step 5)."""
+    gender: str | None
+    stratum: str | None
+    """gender + "|" + ",".join(strata) (step 5); None without the openings."""
     siblings: tuple[str, str] | None
     """(group, mode) of a sibling request."""
     marks: tuple[str, ...]
-    """The step 7 marks: "apart:<group>", "name:<same_name>"."""
+    """The step 7 marks: "a/<group>" for apart siblings, "n/<same_name>"."""
 
 
-def pupil_of(record: dict[str, Any], gender: str | None = None,
+def pupil_of(record: Mapping[str, Any], gender: str | None = None,
              strata: Sequence[str] | None = None) -> Pupil:
-    """The compact form of a pupil record already checked by records.pupil, with its
-    opened gender and strata when known (§17.1)."""
+    """The compact form of a v2 pupil record (§3.2, already checked by records.pupil),
+    with its opened gender and strata when known (§17.1)."""
     sib = record["siblings"]
     siblings = None if sib is None else (sib["group"], sys.intern(sib["mode"]))
     marks = []
     if siblings is not None and siblings[1] == "apart":
-        marks.append("apart:" + siblings[0])
+        marks.append("a/" + siblings[0])
     if record["same_name"] is not None:
-        marks.append("name:" + record["same_name"])
+        marks.append("n/" + record["same_name"])
     stratum = None if gender is None else sys.intern(gender + "|" + ",".join(strata or ()))
     return Pupil(record["reg"], sys.intern(record["school"]), gender, stratum, siblings,
                  tuple(marks))
+
+
+def strata_ids(p: Pupil) -> list[str]:
+    """The pupil's opened strata ids (§17.1), [] for none; the openings are needed."""
+    if p.stratum is None:
+        raise GroupingError(f"pupil {p.reg}: its strata need the sealed openings (§17.3)")
+    tail = p.stratum.partition("|")[2]
+    return tail.split(",") if tail else []
 
 
 def _draw(k: Callable[[str], bytes], prefix: str) -> Callable[[int], int]:
@@ -143,27 +165,6 @@ def _preference(q_row: list[int], t: list[int], rnd: Callable[[int], int]) -> li
             order.append(tier.pop(x)[0])
         order += [j for j, _ in tier]
     return order
-
-
-def _fits(sizes: list[int], rooms: list[int]) -> bool:
-    """Can the together units of `sizes` (descending) go into `rooms`? Exact."""
-    dead: set[tuple[int, tuple[int, ...]]] = set()
-    todo = [(0, tuple(sorted(rooms, reverse=True)))]
-    while todo:
-        d, rs = todo.pop()
-        if d == len(sizes):
-            return True
-        if (d, rs) in dead:
-            continue
-        dead.add((d, rs))
-        nexts = []
-        for r in sorted(set(rs)):  # pushed smallest first: the largest room is tried first
-            if r >= sizes[d]:
-                x = rs.index(r)
-                nexts.append((d + 1, tuple(sorted((*rs[:x], r - sizes[d], *rs[x + 1:]),
-                                                  reverse=True))))
-        todo += nexts
-    return False
 
 
 class _Unit(NamedTuple):
@@ -280,9 +281,10 @@ def _place(units: list[_Unit], t: list[int], q: list[list[int]], n_marks: int) -
 
 
 def _exchange(q: list[list[int]], free: list[list[int]], strata: list[str], n_s: list[int],
-              t: list[int], n: int) -> None:
-    """Step 9: move quota until no free_sj is negative, least total distance first.
-    Distances are from the shares step 6 rounded: n_s·τ_j/N′ (`t` = τ, `n` = N′)."""
+              t: list[int], n: int) -> int:
+    """Step 9: move quota until no free_sj is negative, least total distance first;
+    returns E. Distances are from the shares step 6 rounded: n_s·τ_j/N′ (`t` = τ,
+    `n` = N′)."""
     k = len(t)
     gender = [s.partition("|")[0] for s in strata]
 
@@ -299,10 +301,12 @@ def _exchange(q: list[list[int]], free: list[list[int]], strata: list[str], n_s:
                           n_g[g] * t[j])
         return d
 
+    exchanges = 0
     while True:
         bad = [(s, j) for s in range(len(strata)) for j in range(k) if free[s][j] < 0]
         if not bad:
-            return
+            return exchanges
+        exchanges += 1
         s, j = bad[0]
         choice: tuple[int, int, int] | None = None
         for j2 in range(k):
@@ -324,49 +328,73 @@ def _exchange(q: list[list[int]], free: list[list[int]], strata: list[str], n_s:
             free[a][b] += d
 
 
-def group_school(seed: bytes, school: str, pupils: Sequence[Pupil],
-                 plan: dict[str, Any]) -> dict[str, str]:
-    """reg -> class id for one school (§9.1)."""
-    classes = plan["classes"]
-    n = len(pupils)
-    if n > sum(c["capacity"] for c in classes):  # step 1
-        raise GroupingError(f"school {school}: {n} pupils exceed the plan's capacity (S3)")
-    modes: dict[str, str] = {}
-    for p in pupils:
-        if p.siblings is not None and modes.setdefault(*p.siblings) != p.siblings[1]:
-            raise GroupingError(f"school {school}: sibling group {p.siblings[0]} mixes "
-                                "together and apart requests (§9)")
-    order_key = keyed(seed, TAG_CLASS_ORDER)  # step 2
-    pi = sorted(classes, key=lambda c: (order_key(f"{school}/{c['id']}"), c["id"]))
-    ids = [c["id"] for c in pi]
-    tau, empty = _sizes([c["capacity"] for c in pi], n)  # step 3
-    k = len(pi)
-    key_of = keyed(seed, TAG_GROUPING_KEY)  # step 4
-    key = {p.reg: key_of(p.reg) for p in pupils}
-    strata = sorted({p.stratum for p in pupils})  # step 5
-    s_of = {s: i for i, s in enumerate(strata)}
-    n_s = [0] * len(strata)
-    for p in pupils:
-        n_s[s_of[p.stratum]] += 1
-    round_key = keyed(seed, TAG_GROUPING_ROUND)  # step 6; "*", the empty seats, sorts first
-    q = _quotas(["*", *strata] if empty else strata, [empty, *n_s] if empty else n_s, tau,
-                _draw(round_key, school))
-    t = [a - b for a, b in zip(tau, q.pop(0), strict=True)] if empty else tau
+class SchoolGrouping(NamedTuple):
+    """One school's §9 result."""
 
-    # Step 7.
+    classes: dict[str, str]
+    """reg -> class id (step 11)."""
+    exchanges: int
+    """E, the quota exchanges of step 9 (grouping_summary's `exchanges`, §11.2)."""
+
+
+def _order(seed: bytes, school: str, plan: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Step 2: π, the classes sorted by (K(g, class-order, school/class), class id)."""
+    order_key = keyed(seed, TAG_CLASS_ORDER)
+    return sorted(plan["classes"], key=lambda c: (order_key(f"{school}/{c['id']}"), c["id"]))
+
+
+def _request_units(pupils: Sequence[Pupil]) -> tuple[list[tuple[Pupil, ...]], set[str]]:
+    """Step 7 without the preferences: the request units (together units first, then
+    the singles holding a counting mark, each in pupil order) and the counting marks."""
     holders: dict[str, int] = {}
     for p in pupils:
         for mk in p.marks:
             holders[mk] = holders.get(mk, 0) + 1
     counting = {mk for mk, c in holders.items() if c >= 2}
-    mark_no = {mk: i for i, mk in enumerate(sorted(counting))}
     groups: dict[str, list[Pupil]] = {}
     for p in pupils:
         if p.siblings is not None and p.siblings[1] == "together":
             groups.setdefault(p.siblings[0], []).append(p)
-    member_sets = [tuple(ms) for ms in groups.values() if len(ms) >= 2]
-    in_sets = {p.reg for ms in member_sets for p in ms}
-    member_sets += [(p,) for p in pupils if p.reg not in in_sets and counting.intersection(p.marks)]
+    units = [tuple(ms) for ms in groups.values() if len(ms) >= 2]
+    in_units = {p.reg for ms in units for p in ms}
+    units += [(p,) for p in pupils if p.reg not in in_units and counting.intersection(p.marks)]
+    return units, counting
+
+
+def group_school(seed: bytes, school: str, pupils: Sequence[Pupil],
+                 plan: Mapping[str, Any]) -> SchoolGrouping:
+    """One school's classes and E (§9.1); `pupils` must carry their opened attributes."""
+    closed = [p.reg for p in pupils if p.stratum is None]
+    if closed:
+        raise GroupingError(f"school {school}: pupil {closed[0]} has no opened gender and "
+                            "strata; §9 needs the sealed openings (§17.3)")
+    stratum_of: dict[str, str] = {p.reg: p.stratum for p in pupils if p.stratum is not None}
+    classes = plan["classes"]
+    n = len(pupils)
+    if n > sum(c["capacity"] for c in classes):  # step 1
+        raise GroupingError(f"school {school}: {n} pupils exceed the plan's capacity (S3)")
+    mixed = mixed_modes(pupils)
+    if mixed:
+        raise GroupingError(f"school {school}: sibling group {mixed[0]} mixes together and "
+                            "apart requests (§9.3 (5))")
+    pi = _order(seed, school, plan)  # step 2
+    ids = [c["id"] for c in pi]
+    tau, empty = _sizes([c["capacity"] for c in pi], n)  # step 3
+    k = len(pi)
+    key_of = keyed(seed, TAG_GROUPING_KEY)  # step 4
+    key = {p.reg: key_of(p.reg) for p in pupils}
+    strata = sorted(set(stratum_of.values()))  # step 5
+    s_of = {s: i for i, s in enumerate(strata)}
+    n_s = [0] * len(strata)
+    for p in pupils:
+        n_s[s_of[stratum_of[p.reg]]] += 1
+    round_key = keyed(seed, TAG_GROUPING_ROUND)  # step 6; "*", the empty seats, sorts first
+    q = _quotas(["*", *strata] if empty else strata, [empty, *n_s] if empty else n_s, tau,
+                _draw(round_key, school))
+    t = [a - b for a, b in zip(tau, q.pop(0), strict=True)] if empty else tau
+
+    member_sets, counting = _request_units(pupils)  # step 7
+    mark_no = {mk: i for i, mk in enumerate(sorted(counting))}
     pref_key = keyed(seed, TAG_GROUPING_PREFERENCE)
     ranked = []
     for ms in member_sets:
@@ -374,12 +402,13 @@ def group_school(seed: bytes, school: str, pupils: Sequence[Pupil],
         st: dict[int, int] = {}
         mk_count: dict[int, int] = {}
         for p in ms:
-            st[s_of[p.stratum]] = st.get(s_of[p.stratum], 0) + 1
+            si = s_of[stratum_of[p.reg]]
+            st[si] = st.get(si, 0) + 1
             for mk in p.marks:
                 if mk in counting:
                     mk_count[mark_no[mk]] = mk_count.get(mark_no[mk], 0) + 1
         reg = lead.reg
-        pref = _preference(q[s_of[lead.stratum]], t, _draw(pref_key, reg))
+        pref = _preference(q[s_of[stratum_of[reg]]], t, _draw(pref_key, reg))
         ranked.append(((-len(ms), key[reg], reg),
                        _Unit(ms, tuple(sorted(st.items())), tuple(sorted(mk_count.items())),
                              tuple(pref))))
@@ -395,15 +424,274 @@ def group_school(seed: bytes, school: str, pupils: Sequence[Pupil],
     for u, j in zip(units, placement, strict=True):
         for p in u.members:
             out[p.reg] = j
-            free[s_of[p.stratum]][j] -= 1
-    _exchange(q, free, strata, n_s, tau, n + empty)  # step 9
+            free[s_of[stratum_of[p.reg]]][j] -= 1
+    exchanges = _exchange(q, free, strata, n_s, tau, n + empty)  # step 9
     rest: dict[int, list[tuple[bytes, str]]] = {}
     for p in pupils:  # step 10
         if p.reg not in out:
-            rest.setdefault(s_of[p.stratum], []).append((key[p.reg], p.reg))
-    for s, members in rest.items():
+            rest.setdefault(s_of[stratum_of[p.reg]], []).append((key[p.reg], p.reg))
+    for si, members in rest.items():
         members.sort()
-        seats = [j for j in range(k) for _ in range(free[s][j])]
+        seats = [j for j in range(k) for _ in range(free[si][j])]
         for (_, reg), j in zip(members, seats, strict=True):
             out[reg] = j
-    return {reg: ids[j] for reg, j in out.items()}
+    return SchoolGrouping({reg: ids[j] for reg, j in out.items()}, exchanges)
+
+
+def summary(school: str, pupils: Sequence[Pupil], plan: Mapping[str, Any],
+            result: SchoolGrouping) -> dict[str, Any]:
+    """The grouping_summary body (§11.2): every class of the plan by id, its pupils,
+    genders and every stratum id of the school's pupils (zero counts included), and E.
+    Needs the opened attributes."""
+    ids = [c["id"] for c in plan["classes"]]
+    own = {p.reg: strata_ids(p) for p in pupils}
+    every = sorted({x for xs in own.values() for x in xs})
+    rows = {c: {"class": c, "pupils": 0, "genders": dict.fromkeys(GENDERS, 0),
+                "strata": dict.fromkeys(every, 0)} for c in ids}
+    for p in pupils:
+        row = rows[result.classes[p.reg]]
+        row["pupils"] += 1
+        row["genders"][p.gender] += 1
+        for x in own[p.reg]:
+            row["strata"][x] += 1
+    return {"school": school, "exchanges": result.exchanges,
+            "classes": [rows[c] for c in sorted(ids)]}
+
+
+# --- §9.3: feasibility before the seed, from public records -------------------------
+
+
+class Problem(StrEnum):
+    """The §9.3 conditions a school's cohort and plan can fail, by their names there."""
+
+    OVER_CAPACITY = "over-capacity"  # (3), S3
+    EMPTY_CLASS = "empty-class"  # (4), S3
+    MIXED_SIBLING_MODES = "mixed-sibling-modes"  # (5), S4
+    TOGETHER_TOO_LARGE = "together-too-large"  # (6), S4
+    TOGETHER_CANNOT_FIT = "together-cannot-fit"  # (6), S4
+
+
+class Infeasible(NamedTuple):
+    """One failed §9.3 condition: the school, the rule, why, and the regs concerned."""
+
+    problem: Problem
+    rule: str
+    school: str
+    message: str
+    regs: tuple[str, ...] = ()
+
+
+def mixed_modes(pupils: Sequence[Pupil]) -> list[str]:
+    """§9.3 (5) over `pupils`: the sibling groups (ascending) asking both together and
+    apart; §3.2 wants one mode per group, so the feasibility check passes the cohort."""
+    modes: dict[str, set[str]] = {}
+    for p in pupils:
+        if p.siblings is not None:
+            modes.setdefault(p.siblings[0], set()).add(p.siblings[1])
+    return sorted(g for g, ms in modes.items() if len(ms) > 1)
+
+
+def target_multiset(capacities: Sequence[int], n: int) -> list[int]:
+    """§9 step 3's targets as a multiset, largest first; π does not change it (§9.3).
+
+    Alike classes: `m = k·u − N` targets of `u − 1` (the classes whose empty seat the
+    rounding draws) and the rest `u`; otherwise the balanced rule's.
+    """
+    k = len(capacities)
+    u = -(-n // k)
+    if min(capacities) >= u:
+        m = k * u - n
+        return [u] * (k - m) + [u - 1] * m
+    return sorted(_sizes(list(capacities), n)[0], reverse=True)
+
+
+def _fits(sizes: Sequence[int], rooms: Sequence[int]) -> bool:
+    """Can units of `sizes` (descending) all go into bins of `rooms` at once? Exact."""
+    dead: set[tuple[int, tuple[int, ...]]] = set()
+    todo = [(0, tuple(sorted(rooms, reverse=True)))]
+    while todo:
+        d, rs = todo.pop()
+        if d == len(sizes):
+            return True
+        if (d, rs) in dead:
+            continue
+        dead.add((d, rs))
+        nexts = []
+        for r in sorted(set(rs)):  # pushed smallest first: the largest room is tried first
+            if r >= sizes[d]:
+                x = rs.index(r)
+                nexts.append((d + 1, tuple(sorted((*rs[:x], r - sizes[d], *rs[x + 1:]),
+                                                  reverse=True))))
+        todo += nexts
+    return False
+
+
+def school_problems(school: str, pupils: Sequence[Pupil],
+                    plan: Mapping[str, Any]) -> list[Infeasible]:
+    """§9.3 conditions (3), (4) and (6) for one school's pupils and its plan, in that
+    order. (1), (2) and (5) concern the whole cohort: registration numbers and plans are
+    the input step's, `mixed_modes` takes the cohort. No attribute is needed."""
+    n = len(pupils)
+    caps = [c["capacity"] for c in plan["classes"]]
+    if n > sum(caps):
+        return [Infeasible(Problem.OVER_CAPACITY, "S3", school,
+                           f"{n} pupils, the plan seats {sum(caps)}")]
+    out = []
+    if n < len(caps):
+        out.append(Infeasible(Problem.EMPTY_CLASS, "S3", school,
+                              f"{n} pupils for {len(caps)} classes: a class would stay empty"))
+    targets = target_multiset(caps, n)
+    together: dict[str, list[str]] = {}
+    for p in pupils:
+        if p.siblings is not None and p.siblings[1] == "together":
+            together.setdefault(p.siblings[0], []).append(p.reg)
+    units = sorted(((len(regs), g, tuple(sorted(regs))) for g, regs in together.items()
+                    if len(regs) >= 2), key=lambda u: (-u[0], u[1]))
+    large = [u for u in units if u[0] > targets[0]]
+    for size, g, regs in large:
+        out.append(Infeasible(Problem.TOGETHER_TOO_LARGE, "S4", school,
+                              f"together group {g} has {size} pupils, the largest target "
+                              f"is {targets[0]}", regs))
+    if units and not _fits([u[0] for u in units], targets):  # also when one is too large
+        out.append(Infeasible(Problem.TOGETHER_CANNOT_FIT, "S4", school,
+                              "together groups of sizes "
+                              f"{', '.join(f'{g}: {size}' for size, g, _ in units)} cannot all "
+                              f"be placed in classes of targets {targets}",
+                              tuple(r for _, _, regs in units for r in regs)))
+    return out
+
+
+# --- §17.4: what anyone can check of a logged grouping -----------------------------
+
+
+class PublicSizes(NamedTuple):
+    """§9 step 3 from public data (plan, pupil count, seed): the sizes each class is
+    drawn for and what that fixes of its final size."""
+
+    tau: dict[str, int]
+    """Class id -> τ_j."""
+    empty: int
+    """m, the empty seats (alike classes only; 0 otherwise)."""
+    alike: bool
+    """Every class can hold ⌈N/k⌉: τ_j = u everywhere, `empty` classes end at u − 1,
+    which ones the rounding of the unpublished strata draws. Otherwise the targets
+    t_j = τ_j are public."""
+
+
+def public_sizes(seed: bytes, school: str, plan: Mapping[str, Any], n: int) -> PublicSizes:
+    pi = _order(seed, school, plan)
+    caps = [c["capacity"] for c in pi]
+    u = -(-n // len(caps))
+    tau, empty = _sizes(caps, n)
+    return PublicSizes({c["id"]: t for c, t in zip(pi, tau, strict=True)}, empty,
+                       min(caps) >= u)
+
+
+def check_sizes(sizes: PublicSizes, counts: Mapping[str, int]) -> None:
+    """§17.4 class sizes: the §9 targets where public; with alike classes each `u` or
+    `u − 1`, exactly `m` of `u − 1` (§9.2 (c)). `counts`: class id -> pupils placed."""
+    got = {c: counts.get(c, 0) for c in sorted(sizes.tau)}
+    if not sizes.alike:
+        want = dict(sorted(sizes.tau.items()))
+        if got != want:
+            raise GroupingError(f"class sizes {got} are not the §9 step 3 targets {want} "
+                                "(S8)")
+        return
+    u = max(sizes.tau.values())
+    short = sorted(c for c, v in got.items() if v == u - 1)
+    odd = sorted(c for c, v in got.items() if v not in (u, u - 1))
+    if odd or len(short) != sizes.empty:
+        raise GroupingError(f"class sizes {got}: alike classes of {u} seats for "
+                            f"{sum(sizes.tau.values()) - sizes.empty} pupils must hold {u} "
+                            f"or {u - 1}, exactly {sizes.empty} of them {u - 1} (§9 step 3, "
+                            "S8)")
+
+
+def check_summary(plan: Mapping[str, Any], rows: Sequence[Mapping[str, Any]],
+                  counts: Mapping[str, int]) -> None:
+    """grouping_summary against the results (§11.2): every class of the plan by id, its
+    pupils those the results place there, genders adding up to them, the same strata
+    ids in every class, none counting more than the class, each held by some pupil."""
+    ids = sorted(c["id"] for c in plan["classes"])
+    listed = [r["class"] for r in rows]
+    if listed != ids:
+        raise GroupingError(f"grouping_summary lists classes {listed}, the plan has {ids} "
+                            "(§11.2)")
+    strata = set(rows[0]["strata"]) if rows else set()
+    for r in rows:
+        c = r["class"]
+        if r["pupils"] != counts.get(c, 0):
+            raise GroupingError(f"class {c}: the summary counts {r['pupils']} pupils, the "
+                                f"results {counts.get(c, 0)}")
+        if sum(r["genders"][g] for g in GENDERS) != r["pupils"]:
+            raise GroupingError(f"class {c}: genders do not add up to its pupils")
+        if set(r["strata"]) != strata or any(v > r["pupils"] for v in r["strata"].values()):
+            raise GroupingError(f"class {c}: strata counts are not the school's strata ids, "
+                                "each at most the class's pupils (§11.2)")
+    unheld = sorted(x for x in strata if not sum(r["strata"][x] for r in rows))
+    if unheld:
+        raise GroupingError(f"stratum {unheld[0]} is listed but no pupil holds it (§11.2)")
+
+
+def request_pupils(pupils: Sequence[Pupil]) -> int:
+    """The pupils in request units (§9 step 7), from public records (siblings, 同名)."""
+    return sum(len(u) for u in _request_units(pupils)[0])
+
+
+def _dist(v: int, num: int, den: int, slack: int = 0) -> int:
+    """dist(v, x) of §9 step 9 for x = num/den, the interval widened by `slack`."""
+    return max(0, num // den - slack - v, v - -(-num // den) - slack)
+
+
+def public_bounds(sizes: PublicSizes, rows: Sequence[Mapping[str, Any]], exchanges: int,
+                  requests: int) -> str:
+    """§9.2 (b) from the summary alone, given E (§17.4); a note on what was checked.
+
+    Shares count in units of 1/N′: gender g in class j has share y = n_g·τ_j/N′. Before
+    step 9 every count is on the floor or ceiling of its share; an exchange moves four
+    stratum counts by one and at most four gender counts by one (§9.2 (b)): none when
+    its two strata share a gender, else two classes' counts of each of the two, so:
+
+    * genders: Σ_j dist(c_gj, y_gj) ≤ 2E for each gender (E = 0: each ⌊y⌋ or ⌈y⌉);
+    * a strata id is held by up to C §9 strata (gender | strata list), each within one
+      of its share before step 9, so its count lies within C − 1 beyond ⌊share⌋ and
+      ⌈share⌉ and moves by one in at most two classes per exchange: Σ_j dist ≤ 2E.
+      C is not public; it is at most the id's pupils and the genders present times
+      the 2^(r−1) lists of the school's r ids that hold it.
+    * E ≤ the request pupils (each exchange lowers Σ max(0, −f) by one, which starts at
+      most at the request pupils), so E = 0 without requests.
+    """
+    if exchanges > requests:
+        raise GroupingError(f"exchanges {exchanges} exceed the {requests} pupils with "
+                            "requests (§9 step 9: each exchange repairs one request seat)")
+    n_prime = sum(sizes.tau.values())
+    if n_prime == 0:
+        return "no pupils"
+    tau = [sizes.tau[r["class"]] for r in rows]
+    totals = {g: sum(r["genders"][g] for r in rows) for g in GENDERS}
+    for g, n_g in totals.items():
+        d = sum(_dist(r["genders"][g], n_g * t, n_prime) for r, t in zip(rows, tau,
+                                                                          strict=True))
+        if d > 2 * exchanges:
+            raise GroupingError(_balance(f"gender {g}", rows, tau, n_g, n_prime, exchanges,
+                                         d, 2))
+    ids = sorted(rows[0]["strata"]) if rows else []
+    present = sum(1 for n_g in totals.values() if n_g)
+    for x in ids:
+        n_x = sum(r["strata"][x] for r in rows)
+        c = min(n_x, present << (len(ids) - 1)) if n_x else 1
+        d = sum(_dist(r["strata"][x], n_x * t, n_prime, c - 1)
+                for r, t in zip(rows, tau, strict=True))
+        if d > 2 * exchanges:
+            raise GroupingError(_balance(f"stratum {x}", rows, tau, n_x, n_prime, exchanges,
+                                         d, 2))
+    return "E = 0: every count within its share" if exchanges == 0 else (
+        f"E = {exchanges}: counts within the §9.2 distance bound")
+
+
+def _balance(what: str, rows: Sequence[Mapping[str, Any]], tau: Sequence[int], n: int,
+             n_prime: int, exchanges: int, d: int, per: int) -> str:
+    shares = ", ".join(f"{r['class']}: {n * t}/{n_prime}" for r, t in zip(rows, tau,
+                                                                          strict=True))
+    return (f"{what}: counts are {d} beyond their shares ({shares}), more than {per}·E = "
+            f"{per * exchanges} allows with {exchanges} exchanges (§9.2 (b), S8)")

@@ -112,12 +112,14 @@ class Opened:
 
 class ClassPlan(NamedTuple):
     school: str
+    name: str
+    """The school's public name (§3.2)."""
     classes: tuple[tuple[str, int], ...]
     """(class id, capacity), sorted by id (§3.2)."""
 
     def record(self) -> Obj:
-        """The plan as a §3.2 record again, the shape grouping.group_school takes."""
-        return {"type": "class-plan", "school": self.school,
+        """The plan as a §3.2 record again, the shape the grouping functions take."""
+        return {"type": "class-plan", "school": self.school, "name": self.name,
                 "classes": [{"id": c, "capacity": n} for c, n in self.classes]}
 
 
@@ -632,7 +634,8 @@ class Fold:
                 inp.twice.append(f"class plan of {r['school']}")
             else:
                 inp.plans[r["school"]] = ClassPlan(
-                    r["school"], tuple((_intern(c["id"]), c["capacity"]) for c in r["classes"]))
+                    r["school"], r["name"],
+                    tuple((_intern(c["id"]), c["capacity"]) for c in r["classes"]))
         elif t == "teacher":
             inp.teachers.setdefault(_intern(r["school"]), []).append(Teacher(r["id"],
                                                                              r["name"]))

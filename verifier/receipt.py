@@ -415,9 +415,8 @@ def _fields(rc: _Receipt, primary: Obj, support: list[Obj], got: dict[str, Obj],
                name=got["lottery:applicant"]["name"], outcome=body["outcome"],
                stage=body["stage"], rank=body["rank"], waiting=body["waiting"],
                cutoff=body["cutoff"], unit=body["unit"], forfeits=forfeits,
-               promotion=promotion, status=status, **numbers)
-    if locks:
-        out["locked_in_round"] = locks[0]
+               promotion=promotion, lock={"round": locks[0]} if locks else None,
+               status=status, **numbers)
     return out
 
 

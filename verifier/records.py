@@ -285,7 +285,7 @@ _SCHOOL = frozenset({"type", "id", "name", "district", "authority", "tuition", "
 _APPLICANT = frozenset({"type", "reg", "name", "school", "district", "reg_day", "direct",
                         "community", "unit", "attrs"})
 _PUPIL = frozenset({"type", "reg", "name", "school", "attrs", "siblings", "same_name"})
-_PLAN = frozenset({"type", "school", "classes"})
+_PLAN = frozenset({"type", "school", "name", "classes"})
 _TEACHER = frozenset({"type", "school", "id", "name"})
 _SIBLINGS = frozenset({"group", "mode"})
 _CLASS = frozenset({"id", "capacity"})
@@ -343,6 +343,7 @@ def class_plan(o: Obj) -> Obj:
     w = "class-plan"
     fields(o, _PLAN, w)
     ident(o, "school", w)
+    s(o, "name", w)  # the school's public name (§3.2)
     cl = array(o, "classes", w, nonempty=True)
     for c in cl:
         fields(c, _CLASS, "class-plan.classes[]")
@@ -700,9 +701,10 @@ _GENDER_COUNTS = frozenset(GENDERS)
 
 def _b_grouping_summary(o: Obj) -> None:
     w = "body"
-    fields(o, _body("school classes"), w)
+    fields(o, _body("school exchanges classes"), w)
     ident(o, "school", w)
-    classes = array(o, "classes", w)
+    i(o, "exchanges", w)  # §9 step 9's E
+    classes = array(o, "classes", w, nonempty=True)  # every class of a non-empty plan
     for c in classes:
         fields(c, _SUMMARY_CLASS, "body.classes[]")
         ident(c, "class", "class")

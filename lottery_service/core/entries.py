@@ -930,6 +930,7 @@ class ClassSummary:
 class GroupingSummary(_Body):
     TYPE: ClassVar = EntryType.GROUPING_SUMMARY
     school: str
+    exchanges: int  # §9 step 9's E: the public balance bounds widen by it (§17.4)
     classes: tuple[ClassSummary, ...]
 
     @classmethod
@@ -937,10 +938,11 @@ class GroupingSummary(_Body):
         classes = tuple(ClassSummary.from_json(c) for c in items(o, "classes", "body",
                                                                  nonempty=True))
         ascending([c.cls for c in classes], "body.classes ids")
-        return cls(_id(o, "school"), classes)
+        return cls(_id(o, "school"), integer(o, "exchanges", "body"), classes)
 
     def to_json(self) -> Obj:
-        return {"school": self.school, "classes": [c.to_json() for c in self.classes]}
+        return {"school": self.school, "exchanges": self.exchanges,
+                "classes": [c.to_json() for c in self.classes]}
 
 
 @dataclass(frozen=True, slots=True)

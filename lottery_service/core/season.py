@@ -1019,7 +1019,7 @@ def grouping_entries(plans: Sequence[ClassPlan], pupils: Sequence[OpenedPupil],
                 spec.id, len(members),
                 tuple((g, sum(1 for p in members if p.gender == g)) for g in ("F", "M")),
                 tuple((s, sum(1 for p in members if s in p.strata)) for s in strata)))
-        out.append(GroupingSummary(school, tuple(classes)))
+        out.append(GroupingSummary(school, grouping.schools[school].exchanges, tuple(classes)))
         out += [GroupingResult(school, p.reg, grouping.assignments[p.reg][1])
                 for p in sorted(mine, key=lambda p: p.reg)]
     return out

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ..core.eligibility import Application, Basis
@@ -210,8 +210,10 @@ class PupilRow:
         )
 
 
-def plans_from_rows(rows: Iterable[ClassPlanRow]) -> list[ClassPlan]:
-    """Class plans by school id, classes sorted by id (§3.2); a repeated class is an error."""
+def plans_from_rows(rows: Iterable[ClassPlanRow],
+                    names: Mapping[str, str] | None = None) -> list[ClassPlan]:
+    """Class plans by school id, classes sorted by id (§3.2); a repeated class is an error.
+    `names`: school id -> the school's public name (the plan's `name`); default its id."""
     by_school: dict[str, dict[str, int]] = {}
     for r in rows:
         classes = by_school.setdefault(r.school, {})
@@ -219,6 +221,7 @@ def plans_from_rows(rows: Iterable[ClassPlanRow]) -> list[ClassPlan]:
             raise RecordError(f"class plan {r.school}: class {r.class_id} twice (S3)")
         classes[r.class_id] = r.capacity
     return [
-        ClassPlan(school, school, tuple(ClassSpec(c, classes[c]) for c in sorted(classes)))
+        ClassPlan(school, (names or {}).get(school, school),
+                  tuple(ClassSpec(c, classes[c]) for c in sorted(classes)))
         for school, classes in sorted(by_school.items())
     ]

@@ -1,16 +1,19 @@
 """What the grouping tests check, written from PROTOCOL.md §9.2 and sharing no
-code with lottery_service.core.grouping: brute-force least conflicts, shares,
-distances, and the literal reference generator."""
+code with lottery_service.core.grouping or verifier.grouping: brute-force least
+conflicts, shares, distances, the literal reference generator, and the small cases
+both exhaustive tests walk."""
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import itertools
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from functools import cache
 from types import ModuleType
 
-from lottery_service.core.records import ClassPlan, ClassSpec, OpenedPupil
+from lottery_service.core.records import ClassPlan, ClassSpec, Gender, OpenedPupil, Siblings
 from tests.paths import VECTORS
 
 
@@ -113,3 +116,98 @@ def distances(assignment: Mapping[str, str], pupils: Sequence[OpenedPupil],
                 if d:
                     out.append((group, cls, d))
     return out
+
+
+# --- the small cases of the exhaustive tests (issue 8: ≤ 3 classes, ≤ 8 pupils) ----
+
+MAX_PUPILS = 8
+MAX_REQUESTS = 5
+CAPACITIES = [caps for k in range(1, 4)
+              for caps in itertools.combinations_with_replacement(range(1, 5), k)]
+SEEDS = [hashlib.sha256(f"exhaustive-{i}".encode()).digest() for i in range(3)]
+
+# A request pupil: (sibling label, 同名 label); a sibling label is ("A", i) for
+# apart group i or ("T", i) for together group i.
+Label = tuple[tuple[str, int] | None, int | None]
+
+
+def _raw_structures(r: int) -> Iterator[tuple[Label, ...]]:
+    """Labellings of r request pupils with labels numbered by first use, every
+    label held by two or more pupils and every pupil holding one."""
+    def rec(seq: list[Label], na: int, nt: int, nn: int) -> Iterator[tuple[Label, ...]]:
+        if len(seq) == r:
+            sibs = Counter(s for s, _ in seq if s is not None)
+            names = Counter(n for _, n in seq if n is not None)
+            if all(c >= 2 for c in sibs.values()) and all(c >= 2 for c in names.values()):
+                yield tuple(seq)
+            return
+        sib_options: list[tuple[str, int] | None] = [None]
+        sib_options += [("A", a) for a in range(na + 1)] + [("T", b) for b in range(nt + 1)]
+        for s in sib_options:
+            for n in [None, *range(nn + 1)]:
+                if s is None and n is None:
+                    continue
+                yield from rec(
+                    [*seq, (s, n)],
+                    max(na, s[1] + 1) if s is not None and s[0] == "A" else na,
+                    max(nt, s[1] + 1) if s is not None and s[0] == "T" else nt,
+                    max(nn, n + 1) if n is not None else nn)
+    yield from rec([], 0, 0, 0)
+
+
+def canonical(structure: tuple[Label, ...]) -> tuple[tuple[int, int, int], ...]:
+    """The least relabelled form over all orders of the pupils."""
+    best: tuple[tuple[int, int, int], ...] | None = None
+    for perm in itertools.permutations(structure):
+        apart: dict[int, int] = {}
+        tog: dict[int, int] = {}
+        name: dict[int, int] = {}
+        form = []
+        for s, n in perm:
+            kind, sib = 0, -1
+            if s is not None and s[0] == "A":
+                kind, sib = 1, apart.setdefault(s[1], len(apart))
+            elif s is not None:
+                kind, sib = 2, tog.setdefault(s[1], len(tog))
+            form.append((kind, sib, -1 if n is None else name.setdefault(n, len(name))))
+        key = tuple(form)
+        if best is None or key < best:
+            best = key
+    assert best is not None
+    return best
+
+
+@cache
+def structures() -> list[tuple[Label, ...]]:
+    """One representative of every request structure of 2..MAX_REQUESTS pupils."""
+    out: dict[tuple[tuple[int, int, int], ...], tuple[Label, ...]] = {}
+    for r in range(2, MAX_REQUESTS + 1):
+        for s in _raw_structures(r):
+            out.setdefault(canonical(s), s)
+    return list(out.values())
+
+
+def small_cohort(structure: tuple[Label, ...], free: int, variant: int) -> list[OpenedPupil]:
+    """The request pupils of `structure`, then `free` pupils without a request, at
+    school S1; `variant` 0: all girls, 1 and 2: genders alternating, 2: every third
+    pupil `sen`."""
+    genders: tuple[Gender, ...] = ("F", "M")
+    out = []
+    for i in range(len(structure) + free):
+        gender = "F" if variant == 0 else genders[(i + variant) % 2]
+        strata = ("sen",) if variant == 2 and i % 3 == 0 else ()
+        siblings = same = None
+        if i < len(structure):
+            s, n = structure[i]
+            if s is not None:
+                siblings = Siblings(f"{s[0]}{s[1]}", "apart" if s[0] == "A" else "together")
+            same = None if n is None else f"N{n}"
+        out.append(OpenedPupil(f"P{i:04d}", "张*", "S1", gender, strata, siblings, same))
+    return out
+
+
+@cache
+def least_for(structure: tuple[Label, ...], targets: tuple[int, ...]) -> int | None:
+    """`least_pairs` for the structure in classes of `targets` (sorted); genders and
+    strata do not enter it."""
+    return least_pairs(small_cohort(structure, sum(targets) - len(structure), 0), targets)

@@ -18,15 +18,21 @@ import pytest
 
 from lottery_service import imports
 from lottery_service.core.allocation import allocate
-from lottery_service.core.eligibility import Application, check_eligibility, check_units
+from lottery_service.core.eligibility import (
+    Application,
+    check_eligibility,
+    check_units,
+    commit_eligibility,
+)
 from lottery_service.core.grouping import group_all
-from lottery_service.core.records import REG
+from lottery_service.core.records import REG, Rules
 from lottery_service.core.seed import participants_hash
 from lottery_service.demo import district as demo_data
 
 HAN = re.compile(r"[\u4e00-\u9fff]{2,4}")
 REG12 = re.compile(r"2026[0-9]{8}")
-CUTOFF = dt.date(2020, 8, 31)  # P1: six on or before 31 August 2026
+# The demo admits to grade 7 (初一): leaving primary school in 2026, born Sep 2013–Aug 2014.
+BORN = (dt.date(2013, 9, 1), dt.date(2014, 8, 31))
 
 
 def _kind(kind: str) -> str:
@@ -101,10 +107,13 @@ def test_too_few_applicants_is_refused() -> None:
 
 def test_rules_and_participants() -> None:
     d = demo_data.generate_district(seed=1, applicants=1000, event_id="demo-x")
-    r = d.rules
-    assert (r.event, r.year, r.grade, r.waitlist_promotion, r.dice) == ("demo-x", 2026, 1,
-                                                                        True, 20)
-    assert r.title == "2026年示范区义务教育阶段招生（演示）"
+    r = d.rules  # as an operator writes it; the service adds type, version, origin (§3.1)
+    assert {k: r[k] for k in ("event", "year", "grade", "waitlist_promotion", "dice",
+                              "beacon")} == {"event": "demo-x", "year": 2026, "grade": 7,
+                                             "waitlist_promotion": True, "dice": 20,
+                                             "beacon": "quicknet"}  # §5.6: drand quicknet
+    assert r["title"] == "2026年示范区义务教育阶段招生（演示）"
+    assert "origin" not in r and demo_data.demo_rules(beacon=False)["beacon"] is None
     assert set(d.participants) == {"lottery", "grouping", "teachers"}
     for people in d.participants.values():
         assert {p.role for p in people} == {"bureau", "notary", "supervisor", "parent-rep"}
@@ -171,9 +180,7 @@ def test_applicant_fields_are_plausible_and_synthetic() -> None:
     assert all(a.phone is not None and re.fullmatch(r"1390000[0-9]{4}", a.phone) for a in apps)
     males = sum(a.gender == "M" for a in apps)
     assert 0.45 < males / len(apps) < 0.55
-    valid = sum(dt.date(2019, 9, 1) <= dt.date.fromisoformat(a.birth_date) <= CUTOFF
-                for a in apps)
-    assert valid / len(apps) > 0.98
+    assert all(BORN[0] <= dt.date.fromisoformat(a.birth_date) <= BORN[1] for a in apps)
     assert all(a.district in demo_data.DISTRICTS for a in apps)
 
 
@@ -183,11 +190,11 @@ def test_registration_days_spread_over_the_window() -> None:
     assert sorted(days) == [f"2026-06-{d}" for d in range(11, 21)]
 
 
-def test_p1_age_and_residence_cases_present() -> None:
+def test_p1_graduation_and_residence_cases_present() -> None:
+    """P1 for grade 7: leaving primary school this year (小学毕业) and a city residence."""
     apps = parsed()["applicants"]
-    births = {dt.date.fromisoformat(a.birth_date) for a in apps}
-    young = [a for a in apps if dt.date.fromisoformat(a.birth_date) > CUTOFF]
-    assert young and CUTOFF + dt.timedelta(days=1) in births and CUTOFF in births
+    leaving = Counter(a.graduating for a in apps)
+    assert leaving[False] and leaving[True] > 0.98 * len(apps)
     assert any(a.basis == "none" for a in apps)
     assert {a.basis for a in apps} == {"household", "permit", "none"}
 
@@ -261,20 +268,25 @@ def test_eligibility_rejects_exactly_the_planted_cases() -> None:
     apps = [Application(
         reg=a.reg, name=a.name, school=a.school, gender=a.gender,
         birth_date=dt.date.fromisoformat(a.birth_date), district=a.district, basis=a.basis,
-        city_resident=a.basis != "none", defaulter=a.defaulter, policy_care=a.policy_care,
+        city_resident=a.basis != "none", defaulter=a.defaulter,
         direct_flag=a.reg in direct[a.school], community_flag=a.reg in community[a.school],
         sibling_group=a.sibling_group, reg_day=dt.date.fromisoformat(a.reg_day),
+        graduating=a.graduating,
     ) for a in rows["applicants"]]
-    result = check_eligibility(d.rules, {s.id: s for s in d.schools}, apps, set(), direct,
+    rules = Rules.from_json({"type": "rules", "version": 2,
+                             "origin": f"draw.example.cn/yunyan/{d.rules['event']}",
+                             "rehearsal": False, **d.rules, "beacon": None})
+    result = check_eligibility(rules, {s.id: s for s in d.schools}, apps, set(), direct,
                                community)
     got = {r.reg: r.code for r in result.rejections}
-    for code in ("P1-age", "P1-residence", "P2-district", "P3-defaulter"):
+    for code in ("P1-graduation", "P1-residence", "P2-district", "P3-defaulter"):
         assert d.cases[code] and all(got.get(reg) == code for reg in d.cases[code]), code
-    for case in ("age-boundary", "defaulter-low-fee", "policy-care", "out-of-district-city",
+    for case in ("defaulter-low-fee", "policy-care", "out-of-district-city",
                  "joint", "same-name", "direct", "community"):
         assert d.cases[case] and not any(reg in got for reg in d.cases[case]), case
     # Every allocation path of §7.2/§7.3 is exercised by the eligible roster.
-    draw = allocate(list(d.schools), list(result.eligible), bytes(32), True)
+    committed = commit_eligibility(d.rules["event"], result, lambda reg: bytes(32))
+    draw = allocate(list(d.schools), list(committed.applicants), bytes(32), True)
     stages = {(sid, s.stage): s for sid, r in draw.schools.items() for s in r.stages}
     assert stages["S003", "city"].lottery  # P9 city stage, over-subscribed
     assert stages["S005", "direct"].lottery  # P10 direct pupils > places
@@ -341,7 +353,8 @@ def test_payments_csv_most_pay_some_forfeit() -> None:
 def test_larger_district_generates_and_parses() -> None:
     d = demo_data.generate_district(seed=5, applicants=20_000)
     assert len(parse(d, "applicants")) == 20_000
-    assert all(d.cases[c] for c in ("P1-age", "P2-second-application", "joint", "direct"))
+    assert all(d.cases[c] for c in ("P1-graduation", "P2-second-application", "joint",
+                                     "direct"))
 
 
 # ------------------------------------------------------------------ city scale

@@ -11,8 +11,6 @@ import json
 import re
 from typing import Any
 
-import pytest
-
 from lottery_service.core.entries import BODY_TYPES, MEMBERS, EntryType, entry_types_data
 from tests.paths import ROOT, STATIC
 
@@ -87,9 +85,6 @@ def test_browser_names_the_same_types_and_members() -> None:
     assert {k: set(v) for k, v in js.items()} == {k: set(v) for k, v in SERVICE.items()}
 
 
-@pytest.mark.xfail(strict=True, reason="verifier/records.py is still v1 on this branch; the "
-                   "v2 verifier port (branch portver) lands with the merge: then this passes "
-                   "and the marker goes")
 def test_verifier_names_the_same_types() -> None:
     from verifier.records import BODIES
 

@@ -21,114 +21,31 @@ from __future__ import annotations
 import hashlib
 import itertools
 from collections import Counter
-from collections.abc import Iterator
-from functools import cache
 
 from lottery_service.core.errors import GroupingError
 from lottery_service.core.grouping import ProblemKind, check_feasible, group_school_detail
 from lottery_service.core.records import Gender, OpenedPupil, Siblings
 from tests.unit.grouping_checks import (
+    CAPACITIES,
+    MAX_PUPILS,
+    SEEDS,
+    canonical,
     distances,
-    least_pairs,
+    least_for,
     pairs_sharing,
     plan_of,
     rounded_sizes,
+    small_cohort,
+    structures,
     together_units,
 )
-
-MAX_PUPILS = 8
-MAX_REQUESTS = 5
-CAPACITIES = [caps for k in range(1, 4)
-              for caps in itertools.combinations_with_replacement(range(1, 5), k)]
-SEEDS = [hashlib.sha256(f"exhaustive-{i}".encode()).digest() for i in range(3)]
-
-# A request pupil: (sibling label, 同名 label); a sibling label is ("A", i) for
-# apart group i or ("T", i) for together group i.
-Label = tuple[tuple[str, int] | None, int | None]
-
-
-def _raw_structures(r: int) -> Iterator[tuple[Label, ...]]:
-    """Labellings of r request pupils with labels numbered by first use, every
-    label held by two or more pupils and every pupil holding one."""
-    def rec(seq: list[Label], na: int, nt: int, nn: int) -> Iterator[tuple[Label, ...]]:
-        if len(seq) == r:
-            sibs = Counter(s for s, _ in seq if s is not None)
-            names = Counter(n for _, n in seq if n is not None)
-            if all(c >= 2 for c in sibs.values()) and all(c >= 2 for c in names.values()):
-                yield tuple(seq)
-            return
-        sib_options: list[tuple[str, int] | None] = [None]
-        sib_options += [("A", a) for a in range(na + 1)] + [("T", b) for b in range(nt + 1)]
-        for s in sib_options:
-            for n in [None, *range(nn + 1)]:
-                if s is None and n is None:
-                    continue
-                yield from rec(
-                    [*seq, (s, n)],
-                    max(na, s[1] + 1) if s is not None and s[0] == "A" else na,
-                    max(nt, s[1] + 1) if s is not None and s[0] == "T" else nt,
-                    max(nn, n + 1) if n is not None else nn)
-    yield from rec([], 0, 0, 0)
-
-
-def _canonical(structure: tuple[Label, ...]) -> tuple[tuple[int, int, int], ...]:
-    """The least relabelled form over all orders of the pupils."""
-    best: tuple[tuple[int, int, int], ...] | None = None
-    for perm in itertools.permutations(structure):
-        apart: dict[int, int] = {}
-        tog: dict[int, int] = {}
-        name: dict[int, int] = {}
-        form = []
-        for s, n in perm:
-            kind, sib = 0, -1
-            if s is not None and s[0] == "A":
-                kind, sib = 1, apart.setdefault(s[1], len(apart))
-            elif s is not None:
-                kind, sib = 2, tog.setdefault(s[1], len(tog))
-            form.append((kind, sib, -1 if n is None else name.setdefault(n, len(name))))
-        key = tuple(form)
-        if best is None or key < best:
-            best = key
-    assert best is not None
-    return best
-
-
-@cache
-def structures() -> list[tuple[Label, ...]]:
-    """One representative of every request structure of 2..MAX_REQUESTS pupils."""
-    out: dict[tuple[tuple[int, int, int], ...], tuple[Label, ...]] = {}
-    for r in range(2, MAX_REQUESTS + 1):
-        for s in _raw_structures(r):
-            out.setdefault(_canonical(s), s)
-    return list(out.values())
-
-
-def _pupils(structure: tuple[Label, ...], free: int, variant: int) -> list[OpenedPupil]:
-    genders: tuple[Gender, ...] = ("F", "M")
-    out = []
-    for i in range(len(structure) + free):
-        gender = "F" if variant == 0 else genders[(i + variant) % 2]
-        strata = ("sen",) if variant == 2 and i % 3 == 0 else ()
-        siblings = same = None
-        if i < len(structure):
-            s, n = structure[i]
-            if s is not None:
-                siblings = Siblings(f"{s[0]}{s[1]}", "apart" if s[0] == "A" else "together")
-            same = None if n is None else f"N{n}"
-        out.append(OpenedPupil(f"P{i:04d}", "张*", "S1", gender, strata, siblings, same))
-    return out
-
-
-@cache
-def _least(structure: tuple[Label, ...], targets: tuple[int, ...]) -> int | None:
-    return least_pairs(_pupils(structure, sum(targets) - len(structure), 0), targets)
 
 
 def test_structures_cover_the_requests_of_up_to_five_pupils() -> None:
     """The enumeration holds the shapes the issue names (an apart pair, a 同名
     pair, twins together) and the overlapping ones, each once."""
     found = structures()
-    assert len(found) == len({_canonical(s) for s in found})
+    assert len(found) == len({canonical(s) for s in found})
     assert ((("A", 0), None), (("A", 0), None)) in found
     assert ((None, 0), (None, 0)) in found
     assert ((("T", 0), None), (("T", 0), None)) in found
@@ -143,7 +60,7 @@ def test_separation_sizes_and_balance_for_every_small_school() -> None:
         for structure in structures():
             for n in range(len(structure), min(MAX_PUPILS, sum(caps)) + 1):
                 for variant, seed in enumerate(SEEDS):
-                    pupils = _pupils(structure, n - len(structure), variant)
+                    pupils = small_cohort(structure, n - len(structure), variant)
                     problems = check_feasible([plan], pupils)
                     try:
                         detail = group_school_detail(plan, pupils, seed)
@@ -153,7 +70,7 @@ def test_separation_sizes_and_balance_for_every_small_school() -> None:
                     assert all(p.kind is ProblemKind.EMPTY_CLASS for p in problems), problems
                     cases += 1
                     targets = tuple(sorted(detail.targets.values()))
-                    least = _least(structure, targets)
+                    least = least_for(structure, targets)
                     pairs = pairs_sharing(detail.assignments, pupils)
                     assert pairs == least == detail.conflicts, (caps, structure, n, variant)
                     separated += pairs == 0

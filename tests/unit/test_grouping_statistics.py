@@ -1,9 +1,11 @@
 """Each pupil's chance of each class (PROTOCOL.md §9.2 (d); S4 random, S8).
 
-Every test uses a fixed list of seeds, so it passes or fails the same way on
-every run; the false-alarm rate it states is the chance that a correct
-implementation fails for a random choice of that list. Several bounds in one
-test share the stated rate (Bonferroni).
+The tests on pupils' classes run twice: on the service's core and on the
+standalone verifier's recomputation (both must be what §9 says). Every test uses
+a fixed list of seeds, so it passes or fails the same way on every run; the
+false-alarm rate it states is the chance that a correct implementation fails for
+a random choice of that list. Several bounds in one test share the stated rate
+(Bonferroni).
 """
 
 from __future__ import annotations
@@ -11,13 +13,36 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+
+import pytest
 
 from lottery_service.core.grouping import class_order, group_school_detail, round_quotas
-from lottery_service.core.records import Gender, OpenedPupil, Siblings
-from tests.unit.grouping_checks import plan_of
+from lottery_service.core.records import ClassPlan, Gender, OpenedPupil, Siblings
+from tests.unit.grouping_checks import pairs_sharing, plan_of
+from verifier import grouping as recompute
 
 FALSE_ALARM = 0.001
+
+Assign = Callable[[ClassPlan, Sequence[OpenedPupil], bytes], dict[str, str]]
+"""One school's classes (reg -> class id) for a seed."""
+
+
+def core(plan: ClassPlan, pupils: Sequence[OpenedPupil], seed: bytes) -> dict[str, str]:
+    return dict(group_school_detail(plan, pupils, seed).assignments)
+
+
+def verifier(plan: ClassPlan, pupils: Sequence[OpenedPupil], seed: bytes) -> dict[str, str]:
+    opened = [recompute.pupil_of(p.to_json(), p.gender, p.strata) for p in pupils]
+    return recompute.group_school(seed, plan.school, opened, plan.to_json()).classes
+
+
+IMPLEMENTATIONS = pytest.mark.parametrize("assign", [core, verifier], ids=["core", "verifier"])
+
+
+def sizes(classes: dict[str, str]) -> dict[str, int]:
+    """Class id -> pupils placed there."""
+    return dict(Counter(classes.values()))
 
 
 def chi2_critical(df: int, alpha: float) -> float:
@@ -58,7 +83,8 @@ def cohort(girls: int, boys: int, sen: Sequence[int] = ()) -> list[OpenedPupil]:
 CAPS = [40, 45, 45, 50, 30]  # issue 8: boys absorbed every difference of size
 
 
-def test_S8_each_pupil_proportional_to_class_size_40_45_45_50_30() -> None:
+@IMPLEMENTATIONS
+def test_S8_each_pupil_proportional_to_class_size_40_45_45_50_30(assign: Assign) -> None:
     """210 pupils (110 girls of whom 3 sen, 100 boys of whom 2 sen) fill classes of
     40/45/45/50/30. Over 400 seeds each pupil's classes pass chi-square (df 4)
     against t_j/N, and pooled by gender the counts in every class stay within a
@@ -69,10 +95,10 @@ def test_S8_each_pupil_proportional_to_class_size_40_45_45_50_30() -> None:
     tally: dict[str, Counter[str]] = {p.reg: Counter() for p in pupils}
     pooled: dict[Gender, Counter[str]] = {"F": Counter(), "M": Counter()}
     for seed in seeds("proportional", runs):
-        detail = group_school_detail(plan, pupils, seed)
-        assert dict(detail.targets) == {c.id: c.capacity for c in plan.classes}
+        classes = assign(plan, pupils, seed)
+        assert sizes(classes) == {c.id: c.capacity for c in plan.classes}
         for p in pupils:
-            cls = detail.assignments[p.reg]
+            cls = classes[p.reg]
             tally[p.reg][cls] += 1
             pooled[p.gender][cls] += 1
     bounds = len(pupils) + 2 * len(CAPS)
@@ -93,7 +119,8 @@ def test_S8_each_pupil_proportional_to_class_size_40_45_45_50_30() -> None:
     assert abs(boy - 30 / 210) < 0.005 and abs(girl - 30 / 210) < 0.005
 
 
-def test_S8_single_sen_pupil_proportional_to_class_size() -> None:
+@IMPLEMENTATIONS
+def test_S8_single_sen_pupil_proportional_to_class_size(assign: Assign) -> None:
     """The hardest share to round: one sen girl, whose share of every class is
     below one, so only the rounding's randomness makes her chance right. In
     40/45/45/50/30 with 120 pupils every class holds ⌈120/5⌉ = 24, so the classes
@@ -106,27 +133,28 @@ def test_S8_single_sen_pupil_proportional_to_class_size() -> None:
     tally: Counter[str] = Counter()
     targets: dict[str, int] = {}
     for seed in seeds("single-sen", runs):
-        detail = group_school_detail(plan, pupils, seed)
-        targets = dict(detail.targets)
-        tally[detail.assignments["R0000"]] += 1
+        classes = assign(plan, pupils, seed)
+        targets = sizes(classes)
+        tally[classes["R0000"]] += 1
     assert sorted(targets.values()) == [24, 24, 24, 24, 24]
     expected = {c: runs / 5 for c in targets}
     assert chi2(tally, expected) < chi2_critical(4, FALSE_ALARM / 2)
     pupils = cohort(100, 100, sen=(0,))
     tally = Counter()
     for seed in seeds("single-sen-unequal", runs):
-        detail = group_school_detail(plan, pupils, seed)
-        targets = dict(detail.targets)
-        tally[detail.assignments["R0000"]] += 1
+        classes = assign(plan, pupils, seed)
+        targets = sizes(classes)
+        tally[classes["R0000"]] += 1
     assert sorted(targets.values()) == [30, 40, 43, 43, 44]
     expected = {c: runs * t / 200 for c, t in targets.items()}
     assert chi2(tally, expected) < chi2_critical(4, FALSE_ALARM / 2)
 
 
-def test_S4_uniform_over_equal_classes_with_requests() -> None:
+@IMPLEMENTATIONS
+def test_S4_uniform_over_equal_classes_with_requests(assign: Assign) -> None:
     """Three equal classes, the worked cohort with together twins, apart siblings
     and a 同名 pair: by symmetry every pupil, request or not, is uniform; 300
-    seeds, chi-square df 2 for 10 pupils and the first class of π."""
+    seeds, chi-square df 2 for 10 pupils."""
     pupils = [
         OpenedPupil("R0001", "x", "S1", "F"), OpenedPupil("R0002", "x", "S1", "M"),
         OpenedPupil("R0003", "x", "S1", "F", ("sen",)),
@@ -143,18 +171,26 @@ def test_S4_uniform_over_equal_classes_with_requests() -> None:
               for p in pupils]
     runs = 300
     tally: dict[str, Counter[str]] = {p.reg: Counter() for p in pupils}
-    first: Counter[str] = Counter()
     for seed in seeds("uniformity", runs):
-        for reg, cid in group_school_detail(plan, pupils, seed).assignments.items():
+        for reg, cid in assign(plan, pupils, seed).items():
             tally[reg][cid] += 1
-        first[class_order(plan, seed)[0]] += 1
-    critical = chi2_critical(2, FALSE_ALARM / 11)
+    critical = chi2_critical(2, FALSE_ALARM / 10)
     expected = {c: runs / 3 for c in ("01", "02", "03")}
-    for reg, counts in [*tally.items(), ("π[0]", first)]:
+    for reg, counts in tally.items():
         assert chi2(counts, expected) < critical, (reg, dict(counts))
 
 
-def test_S8_alike_classes_each_equally_likely_to_have_the_empty_seat() -> None:
+def test_S8_first_class_of_pi_uniform() -> None:
+    """Step 2's π puts each of three classes first with chance 1/3; 300 seeds,
+    chi-square df 2."""
+    plan = plan_of("S001", [4, 4, 4])
+    first = Counter(class_order(plan, seed)[0] for seed in seeds("uniformity", 300))
+    expected = {c: 100.0 for c in ("01", "02", "03")}
+    assert chi2(first, expected) < chi2_critical(2, FALSE_ALARM), dict(first)
+
+
+@IMPLEMENTATIONS
+def test_S8_alike_classes_each_equally_likely_to_have_the_empty_seat(assign: Assign) -> None:
     """11 pupils in 3 classes of 4: one seat stays empty, in each class with
     chance 1/3, and each pupil is in each class with chance 1/3; 300 seeds,
     chi-square df 2 for 12 tallies."""
@@ -164,9 +200,9 @@ def test_S8_alike_classes_each_equally_likely_to_have_the_empty_seat() -> None:
     small: Counter[str] = Counter()
     tally: dict[str, Counter[str]] = {p.reg: Counter() for p in pupils}
     for seed in seeds("empty-seat", runs):
-        detail = group_school_detail(plan, pupils, seed)
-        small[next(c for c, t in detail.targets.items() if t == 3)] += 1
-        for reg, cid in detail.assignments.items():
+        classes = assign(plan, pupils, seed)
+        small[next(c for c, t in sizes(classes).items() if t == 3)] += 1
+        for reg, cid in classes.items():
             tally[reg][cid] += 1
     critical = chi2_critical(2, FALSE_ALARM / 12)
     expected = {c: runs / 3 for c in ("01", "02", "03")}
@@ -198,7 +234,8 @@ def test_S8_quota_expectation_is_the_share() -> None:
             assert abs(total[s][j] - runs * count * size / n) < eps, (strata[s], j)
 
 
-def test_S4_request_pupils_roughly_proportional_40_45_45_50_30() -> None:
+@IMPLEMENTATIONS
+def test_S4_request_pupils_roughly_proportional_40_45_45_50_30(assign: Assign) -> None:
     """Request pupils' chances are proportional only approximately (§9.2 (d)):
     two apart siblings cannot both have the larger class. The deviation is
     small: over 400 seeds, apart siblings, together twins and a 同名 pair in
@@ -216,10 +253,10 @@ def test_S4_request_pupils_roughly_proportional_40_45_45_50_30() -> None:
     runs = 400
     tally: dict[str, Counter[str]] = {r: Counter() for r in watched}
     for seed in seeds("requests", runs):
-        detail = group_school_detail(plan, pupils, seed)
-        assert detail.conflicts == 0
+        classes = assign(plan, pupils, seed)
+        assert pairs_sharing(classes, pupils) == 0
         for r in watched:
-            tally[r][detail.assignments[r]] += 1
+            tally[r][classes[r]] += 1
     critical = chi2_critical(4, FALSE_ALARM / len(watched))
     expected = {c.id: runs * c.capacity / 210 for c in plan.classes}
     for reg, counts in tally.items():

@@ -20,7 +20,14 @@ from hypothesis import strategies as st
 from lottery_service import imports as im
 from lottery_service.core.eligibility import Application
 from lottery_service.core.errors import RecordError
-from lottery_service.core.records import ClassPlan, ClassSpec, Pupil, School, Siblings, Teacher
+from lottery_service.core.records import (
+    ClassPlan,
+    ClassSpec,
+    OpenedPupil,
+    School,
+    Siblings,
+    Teacher,
+)
 from lottery_service.imports import RowError
 from lottery_service.imports.fields import R_ID_LAST4, R_REG, R_SCIENTIFIC
 from tests.unit.imports_support import (
@@ -300,9 +307,10 @@ def test_school_value_errors() -> None:
 
 def test_class_plans_sorted_by_school_and_class_s3() -> None:
     rows = im.parse("class-plans", fixture("class_plans.csv"), "c.csv").checked()
-    assert im.plans_from_rows(rows) == [
-        ClassPlan("S001", (ClassSpec("01", 45), ClassSpec("02", 45), ClassSpec("10", 40))),
-        ClassPlan("S002", (ClassSpec("02", 45),)),
+    assert im.plans_from_rows(rows, {"S001": "阳光学校"}) == [
+        ClassPlan("S001", "阳光学校",
+                  (ClassSpec("01", 45), ClassSpec("02", 45), ClassSpec("10", 40))),
+        ClassPlan("S002", "S002", (ClassSpec("02", 45),)),  # no name known: its id
     ]
     with pytest.raises(RecordError):
         im.plans_from_rows([*rows, rows[0]])
@@ -333,11 +341,11 @@ def test_teachers_records_mask_names_s5() -> None:
 def test_pupils_records_s2() -> None:
     rows = im.parse("pupils", fixture("pupils.csv"), "p.csv").checked()
     assert [r.record() for r in rows] == [
-        Pupil("202600001234", "张*丰", "S001", "M"),
-        Pupil("202600001235", "李*", "S001", "F", ("sen",), Siblings("T1", "together")),
-        Pupil("202600001236", "李*", "S001", "F", (), Siblings("T1", "together")),
-        Pupil("202600001237", "王*", "S001", "M", (), Siblings("T2", "apart")),
-        Pupil("202600001238", "王*", "S001", "M", (), Siblings("T2", "apart")),
+        OpenedPupil("202600001234", "张*丰", "S001", "M"),
+        OpenedPupil("202600001235", "李*", "S001", "F", ("sen",), Siblings("T1", "together")),
+        OpenedPupil("202600001236", "李*", "S001", "F", (), Siblings("T1", "together")),
+        OpenedPupil("202600001237", "王*", "S001", "M", (), Siblings("T2", "apart")),
+        OpenedPupil("202600001238", "王*", "S001", "M", (), Siblings("T2", "apart")),
     ]
 
 
@@ -419,7 +427,7 @@ def test_application_conversion() -> None:
     assert app == Application(
         reg="202600001235", name="李娜", school="S001", gender="F",
         birth_date=dt.date(2019, 9, 1), district="D02", basis="permit", city_resident=True,
-        defaulter=True, policy_care=False, direct_flag=False, community_flag=True,
+        defaulter=True, direct_flag=False, community_flag=True,
         sibling_group="T1", reg_day=dt.date(2026, 6, 12), graduating=False,
     )
 

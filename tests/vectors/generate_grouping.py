@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import json
 import random
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -308,9 +310,23 @@ def reference_school(plan: Json, pupils: list[Json], seed: bytes) -> Json:
         for p, j in zip(rest, seats, strict=True):
             assignments[p["reg"]] = order[j]
 
+    # §11.2: the grouping_summary body, every class of the plan by id.
+    ids = sorted(caps)
+    every = sorted({x for p in pupils for x in p["strata"]})
+    rows = []
+    for c in ids:
+        mine = [p for p in pupils if assignments[p["reg"]] == c]
+        rows.append({"class": c, "pupils": len(mine),
+                     "genders": {g: sum(1 for p in mine if p["gender"] == g)
+                                 for g in ("F", "M")},
+                     "strata": {x: sum(1 for p in mine if x in p["strata"]) for x in every}})
+
     return {
         "school": school,
         "class_order": order,
+        "alike": all(caps[c] >= u for c in order),
+        "sizes": dict(zip(order, tau, strict=True)),
+        "empty_seats": empty,
         "targets": dict(zip(order, t, strict=True)),
         "quotas": drawn,
         "rounds": rounds,
@@ -320,6 +336,7 @@ def reference_school(plan: Json, pupils: list[Json], seed: bytes) -> Json:
         "conflicts": least_c,
         "exchanges": exchanges,
         "assignments": dict(sorted(assignments.items())),
+        "summary": {"school": school, "exchanges": exchanges, "classes": rows},
     }
 
 
@@ -341,6 +358,60 @@ def reference_group(plans: list[Json], pupils: list[Json], seed: bytes) -> Json:
     schools = [reference_school(plan_of[s], by_school[s], seed) for s in sorted(by_school)]
     keys = {r: K(seed, TAG_KEY, r).hex() for r in sorted(regs)}
     return {"keys": keys, "schools": schools}
+
+
+def reference_problems(plans: list[Json], pupils: list[Json]) -> list[Json]:
+    """§9.3 conditions 1-6 word for word, from the public fields alone (no gender, no
+    strata): one {"school", "condition", "problem", "rule"} per failed condition and
+    school (a sibling group's mode: per group, at its members' first school), by school
+    then condition. Condition 6 uses the balanced rule's targets (step 3) in plan order,
+    whose multiset §9.3 shows is that of the targets for any seed, and tries every way
+    of putting the together units into classes."""
+    out: list[Json] = []
+
+    def problem(school: str, condition: int, name: str, rule: str) -> None:
+        out.append({"school": school, "condition": condition, "problem": name, "rule": rule})
+
+    regs = [p["reg"] for p in pupils]
+    for reg in sorted({r for r in regs if regs.count(r) > 1}):
+        problem(next(p["school"] for p in pupils if p["reg"] == reg), 1, "pupil-twice", "S2")
+    schools = sorted({p["school"] for p in pupils} | {pl["school"] for pl in plans})
+    for school in schools:
+        mine = [p for p in pupils if p["school"] == school]
+        theirs = [pl for pl in plans if pl["school"] == school]
+        if mine and not theirs:
+            problem(school, 2, "no-plan", "S3")
+        if len(theirs) > 1:
+            problem(school, 2, "two-plans", "S3")
+        if len(theirs) != 1:
+            continue
+        caps = [c["capacity"] for c in theirs[0]["classes"]]
+        n = len(mine)
+        if n > sum(caps):
+            problem(school, 3, "over-capacity", "S3")
+            continue
+        if n < len(caps):
+            problem(school, 4, "empty-class", "S3")
+        targets = literal_targets(caps, n)
+        together: dict[str, int] = {}
+        for p in mine:
+            if p["siblings"] is not None and p["siblings"]["mode"] == "together":
+                together[p["siblings"]["group"]] = together.get(p["siblings"]["group"], 0) + 1
+        units = [size for size in together.values() if size >= 2]
+        if any(size > max(targets) for size in units):
+            problem(school, 6, "together-too-large", "S4")
+        if not any(all(sum(u for u, j in zip(units, where, strict=True) if j == c)
+                       <= targets[c] for c in range(len(targets)))
+                   for where in itertools.product(range(len(targets)), repeat=len(units))):
+            problem(school, 6, "together-cannot-fit", "S4")
+    groups: dict[str, list[Json]] = {}
+    for p in pupils:
+        if p["siblings"] is not None:
+            groups.setdefault(p["siblings"]["group"], []).append(p)
+    for group in sorted(groups):
+        if len({p["siblings"]["mode"] for p in groups[group]}) > 1:
+            problem(min(p["school"] for p in groups[group]), 5, "mixed-sibling-modes", "S4")
+    return sorted(out, key=lambda x: (x["school"], x["condition"], x["problem"]))
 
 
 # --- inputs -----------------------------------------------------------------
@@ -503,11 +574,12 @@ def rejections() -> list[tuple[str, list[Json], list[Json], bytes]]:
 
 def make_case(name: str, plans: list[Json], pupils: list[Json], seed: bytes) -> Json:
     inp = {"seed": seed.hex(), "plans": plans, "pupils": pupils}
+    problems = reference_problems(plans, pupils)
     try:
         expected = reference_group(plans, pupils, seed)
     except ReferenceError:
-        return {"name": name, "input": inp, "error": "GroupingError"}
-    return {"name": name, "input": inp, "expected": expected}
+        return {"name": name, "input": inp, "problems": problems, "error": "GroupingError"}
+    return {"name": name, "input": inp, "problems": problems, "expected": expected}
 
 
 def build() -> Json:
@@ -526,18 +598,26 @@ def build() -> Json:
     rejects = [make_case(*c) for c in rejections()]
     assert all("expected" in c for c in edges) and all("error" in c for c in rejects)
     cases += edges + rejects
+    # §9.3: "if all hold, steps 1-11 complete for every seed"; each refusal fails one.
+    assert all("expected" in c for c in cases if not c["problems"])
+    assert all(c["problems"] for c in rejects)
     return {
-        "description": "Sunshine class grouping, protocol v2: class order π, targets, "
-                       "pupil keys, drawn quotas and rounding rounds, request units with "
-                       "preferences and classes, least conflict count, quota exchanges and "
-                       "each pupil's class, per school.",
-        "spec": "PROTOCOL.md §9",
+        "version": 2,
+        "generator": "tests/vectors/generate_grouping.py",
+        "spec": "PROTOCOL.md v2 §9, §11.2",
+        "description": "Sunshine class grouping, protocol v2: class order π, sizes τ (alike "
+                       "classes and their empty seats) and targets, pupil keys, drawn quotas "
+                       "and rounding rounds, request units with preferences and classes, "
+                       "least conflict count, quota exchanges E, each pupil's class and the "
+                       "grouping_summary body, per school; `problems` lists the §9.3 "
+                       "conditions the input fails (public fields only).",
         "cases": cases,
     }
 
 
 def main() -> None:
-    OUT.write_text(json.dumps(build(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    out = Path(sys.argv[1]) / OUT.name if len(sys.argv) > 1 else OUT
+    out.write_text(json.dumps(build(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -260,7 +260,7 @@ BODIES: dict[str, Any] = {  # §11.2, row by row
     "promotions": obj({"round": ROUND, "school": ID, "freed": COUNT, "promoted": COUNT,
                        "returned_to_bureau": COUNT}),
     "payments_closed": obj({"rounds": COUNT}),
-    "grouping_summary": obj({"school": ID, "classes": array(obj({
+    "grouping_summary": obj({"school": ID, "exchanges": COUNT, "classes": array(obj({
         "class": ID, "pupils": COUNT, "genders": obj({"F": COUNT, "M": COUNT}),
         "strata": counts}), nonempty=True)}),
     "grouping_result": obj({"school": ID, "reg": REG, "class": ID}),
@@ -372,7 +372,7 @@ def valid_bodies() -> list[tuple[str, Json]]:
         ("promotion", first["promotion"]),
         ("promotions", first["promotions"]),
         ("payments_closed", first["payments_closed"]),
-        ("grouping_summary", {"school": "S001", "classes": [
+        ("grouping_summary", {"school": "S001", "exchanges": 0, "classes": [
             {"class": "01", "pupils": 2, "genders": {"F": 1, "M": 1}, "strata": {"sen": 1}},
             {"class": "02", "pupils": 1, "genders": {"F": 1, "M": 0}, "strata": {"sen": 0}}]}),
         ("grouping_result", {"school": "S001", "reg": "2026000001", "class": "01"}),

@@ -121,7 +121,7 @@ def openings_case() -> Json:
     for summ in summaries:
         mine = [opened[("grouping", p["reg"])] for p in pupils if p["school"] == summ["school"]]
         strata = sorted({x for o in mine for x in o["strata"]})
-        recomputed.append({"school": summ["school"], "classes": [{
+        recomputed.append({"school": summ["school"], "exchanges": 0, "classes": [{
             "class": "01", "pupils": len(mine),
             "genders": {g: sum(o["gender"] == g for o in mine) for g in ("F", "M")},
             "strata": {x: sum(x in o["strata"] for o in mine) for x in strata}}]})

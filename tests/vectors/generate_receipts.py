@@ -279,7 +279,7 @@ def season() -> Json:
     for sid in ("S001", "S002"):
         mine = sorted((p for p in cohort if p[4] == sid), key=lambda p: p[0])
         strata = sorted({s for p in mine for s in p[3]})
-        log.add("grouping_summary", {"school": sid, "classes": [{
+        log.add("grouping_summary", {"school": sid, "exchanges": 0, "classes": [{
             "class": "01", "pupils": len(mine),
             "genders": {"F": sum(p[2] == "F" for p in mine), "M": sum(p[2] == "M" for p in mine)},
             "strata": {s: sum(s in p[3] for p in mine) for s in strata}}]}, when)

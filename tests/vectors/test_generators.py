@@ -32,6 +32,7 @@ OUTPUTS = {
     "generate_ceremony.py": ["seed.json", "escrow.json", "lottery_numbers.json",
                              "input_tree.json"],
     "generate_allocation.py": ["allocation.json"],
+    "generate_grouping.py": ["grouping.json"],
     "generate_eligibility.py": ["eligibility.json"],
     "generate_bias.py": ["bias.json"],
     "generate_matching.py": ["matching.json"],
@@ -39,9 +40,9 @@ OUTPUTS = {
     "generate_receipts.py": ["receipts.json", "receipt_log"],
     "generate_privacy.py": ["privacy.json"],
 }
-ALLOWED_IMPORTS = {"__future__", "base64", "hashlib", "hmac", "json", "math", "random", "re",
-                   "shutil", "sys", "datetime", "fractions", "pathlib", "typing",
-                   "cryptography", "rfc8785"}
+ALLOWED_IMPORTS = {"__future__", "base64", "collections", "hashlib", "hmac", "itertools", "json",
+                   "math", "random", "re", "shutil", "sys", "datetime", "fractions", "pathlib",
+                   "typing", "cryptography", "rfc8785"}
 Json = Any
 
 

@@ -1,10 +1,13 @@
 """Step 17: class grouping, public checks (§9, §17.4); step 23 recomputes it (§17.3).
 
 Without the openings the public sees each pupil's class and each class's counts
-(`grouping_summary`), not genders or strata: it checks that sizes equal the §9
-targets, together units are kept, classes exist, the per-class counts agree with
-the results and stay within the balance bounds §9 states. The exact §9 result
-needs the sealed openings (step 23).
+(`grouping_summary`), not genders or strata. It checks (§17.4) that the class sizes
+are the §9 step 3 targets where those are public (and with alike classes `u` or
+`u − 1`, exactly `m` of `u − 1`), together units are kept, every class exists and
+the summary lists every class of the plan with the results' pupils, and the
+per-class counts stay within the §9.2 (b) bounds given the published `exchanges`.
+The exact §9 result, the least separation and E itself need the sealed openings
+(step 23).
 """
 
 from __future__ import annotations
@@ -72,40 +75,25 @@ def grouped(ctx: Context) -> list[Grouped]:
 
 
 def _public(seed: bytes, g: Grouped) -> str:
-    sid, plan = g.school, g.plan
-    ids = [c for c, _ in plan.classes]
-    rows = g.summary["classes"]
-    if [r["class"] for r in rows] != ids:
-        raise _fail(sid, f"grouping_summary lists classes {[r['class'] for r in rows]}, the "
-                    f"plan has {ids}")
-    unknown = sorted(set(g.classes.values()) - set(ids))
+    sid, plan = g.school, g.plan.record()
+    ids = {c for c, _ in g.plan.classes}
+    unknown = sorted(set(g.classes.values()) - ids)
     if unknown:
-        raise _fail(sid, f"class {unknown[0]} is not in the plan")
-    sizes = Counter(g.classes.values())
-    strata = set(rows[0]["strata"]) if rows else set()
-    for r in rows:
-        c = r["class"]
-        if r["pupils"] != sizes.get(c, 0):
-            raise _fail(sid, f"class {c}: summary counts {r['pupils']} pupils, the results "
-                        f"{sizes.get(c, 0)}")
-        if r["genders"]["F"] + r["genders"]["M"] != r["pupils"]:
-            raise _fail(sid, f"class {c}: genders do not add up to its pupils")
-        if set(r["strata"]) != strata or any(v > r["pupils"] for v in r["strata"].values()):
-            raise _fail(sid, f"class {c}: strata counts are not the school's strata, each at "
-                        "most its pupils (§11.2)")
-    want = grouping.targets(seed, sid, plan.record(), len(g.pupils))
-    if dict(sizes) != {c: t for c, t in want.items() if t}:
-        raise _fail(sid, f"class sizes {dict(sorted(sizes.items()))} are not the §9 targets "
-                    f"{want} (S8)")
+        raise _fail(sid, f"class {unknown[0]} is not in the plan (S3)")
+    counts = Counter(g.classes.values())
     together: dict[str, set[str]] = {}
     for p in g.pupils:
         if p.siblings is not None and p.siblings[1] == "together":
             together.setdefault(p.siblings[0], set()).add(g.classes[p.reg])
     split = sorted(grp for grp, cs in together.items() if len(cs) > 1)
     if split:
-        raise _fail(sid, f"together group {split[0]} is split over classes (S4)")
+        raise _fail(sid, f"together group {split[0]} is split over classes (§9.2 (c), S4)")
+    sizes = grouping.public_sizes(seed, sid, plan, len(g.pupils))
     try:
-        return grouping.public_bounds(sid, g.pupils, plan.record(), g.summary)
+        grouping.check_sizes(sizes, counts)
+        grouping.check_summary(plan, g.summary["classes"], counts)
+        return grouping.public_bounds(sizes, g.summary["classes"], g.summary["exchanges"],
+                                      grouping.request_pupils(g.pupils))
     except grouping.GroupingError as exc:
         raise _fail(sid, str(exc)) from None
 
@@ -121,5 +109,6 @@ def check(ctx: Context) -> str:
     notes = Counter(_public(seed, g) for g in schools if len(g.classes) == len(g.pupils))
     pupils = sum(len(g.classes) for g in schools)
     said = "; ".join(f"{n} school(s): {what}" for what, n in sorted(notes.items()))
-    return (f"{len(schools)} schools, {pupils} pupils: sizes = targets, together units kept, "
-            f"summaries agree with the results; {said}; the exact §9 result: step 23")
+    return (f"{len(schools)} schools, {pupils} pupils: sizes as §9 step 3 fixes them, "
+            f"together units kept, summaries agree with the results; {said}; the exact §9 "
+            "result: step 23")

@@ -1,8 +1,8 @@
 """Step 9: every frozen input was feasible when frozen (§3.4).
 
 Checked at every input_frozen, also one later withdrawn (§5.1 (3)): the service
-MUST NOT freeze an input the ceremony cannot finish from. §9's own conditions are
-`grouping.feasible`'s.
+MUST NOT freeze an input the ceremony cannot finish from. §9.3's conditions are
+`grouping.school_problems` and `grouping.mixed_modes`, from public records alone.
 """
 
 from __future__ import annotations
@@ -48,21 +48,34 @@ def lottery(inp: Input) -> None:
 
 
 def cohort(inp: Input) -> None:
-    """§3.4 grouping: one plan per pupils' school, no plan without pupils, §9's conditions."""
+    """§3.4 grouping: one plan per pupils' school, no plan without pupils, and §9.3.
+
+    §9.3 (1) and the plan given twice (2) are the input step's (§1, §3.2); (5) holds
+    over the cohort, since §3.2 gives a sibling group one mode.
+    """
     by_school: dict[str, list[grouping.Pupil]] = {}
     for p in inp.pupils:
         by_school.setdefault(p.school, []).append(p)
     for sid in sorted(by_school):
         if sid not in inp.plans:
-            raise _fail(f"pupils of school {sid} have no class plan (S3)")
-    for sid, plan in sorted(inp.plans.items()):
-        pupils = by_school.get(sid)
-        if not pupils:
+            raise _fail(f"school {sid}: no-plan: its {len(by_school[sid])} pupils have no "
+                        "class plan (§9.3 (2), S3)", "§3.4, §9.3")
+    for sid in sorted(inp.plans):
+        if sid not in by_school:
             raise _fail(f"the class plan of {sid} belongs to no pupil")
-        try:
-            grouping.feasible(sid, pupils, plan.record())
-        except grouping.GroupingError as exc:
-            raise _fail(str(exc), "§3.4, §9") from None
+    mixed = grouping.mixed_modes(inp.pupils)
+    if mixed:
+        regs = sorted(p.reg for p in inp.pupils
+                      if p.siblings is not None and p.siblings[0] == mixed[0])
+        raise _fail(f"mixed-sibling-modes: sibling group {mixed[0]} ({', '.join(regs)}) "
+                    "asks both together and apart (§9.3 (5), §3.2, S4)", "§3.4, §9.3")
+    for sid, plan in sorted(inp.plans.items()):
+        problems = grouping.school_problems(sid, by_school[sid], plan.record())
+        if problems:
+            first = problems[0]
+            named = f" ({', '.join(first.regs)})" if first.regs else ""
+            raise _fail(f"school {sid}: {first.problem}: {first.message}{named} (§9.3, "
+                        f"{first.rule})", "§3.4, §9.3")
 
 
 def teachers(inp: Input, groups: Input | None) -> None:

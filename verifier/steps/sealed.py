@@ -7,7 +7,6 @@ openings, §17.4)*, never passed.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
 
 from verifier import bias, grouping, merkle
 from verifier.errors import VerificationError
@@ -86,41 +85,28 @@ def gender(ctx: Context) -> str:
     return f"gender dimension recomputed over {len(pools)} pools"
 
 
-def _summary(g: Any) -> dict[str, Any]:
-    """The grouping_summary body §11.2 defines, from the opened attributes."""
-    strata = sorted({s for p in g.pupils for s in _strata(p)})
-    rows = []
-    for c, _ in g.plan.classes:
-        mine = [p for p in g.pupils if g.classes[p.reg] == c]
-        rows.append({"class": c, "pupils": len(mine),
-                     "genders": {x: sum(p.gender == x for p in mine) for x in ("F", "M")},
-                     "strata": {s: sum(s in _strata(p) for p in mine) for s in strata}})
-    return {"school": g.school, "classes": rows}
-
-
-def _strata(p: grouping.Pupil) -> list[str]:
-    tail = (p.stratum or "|").split("|", 1)[1]
-    return tail.split(",") if tail else []
-
-
 def classes(ctx: Context) -> str:
-    """Step 23: every school's §9 grouping and grouping_summary recomputed."""
+    """Step 23: every school's §9 grouping, E and grouping_summary recomputed."""
     ctx.sealed()
     seed = ctx.state.seed_of("grouping")
     schools = [g for g in grouped(ctx) if len(g.classes) == len(g.pupils)]
     if not schools or seed is None:
         return "no complete grouping results yet"
+    exchanges = 0
     for g in schools:
+        plan = g.plan.record()
         try:
-            want = grouping.group_school(seed, g.school, g.pupils, g.plan.record())
+            want = grouping.group_school(seed, g.school, g.pupils, plan)
         except grouping.GroupingError as exc:
             raise VerificationError("grouping", "§9", str(exc)) from None
-        if want != g.classes:
-            bad = sorted(r for r in want if want[r] != g.classes.get(r))
+        if want.classes != g.classes:
+            bad = sorted(r for r in want.classes if want.classes[r] != g.classes.get(r))
             raise VerificationError("grouping", "§9",
                                     f"school {g.school}: classes differ from §9 for {bad[:5]}")
-        if _summary(g) != g.summary:
+        if grouping.summary(g.school, g.pupils, plan, want) != g.summary:
             raise VerificationError("grouping", "§11.2, §17.3",
                                     f"school {g.school}: grouping_summary differs from the "
-                                    "opened attributes")
-    return f"{len(schools)} schools, {sum(len(g.pupils) for g in schools)} pupils recomputed"
+                                    f"opened attributes and §9's E = {want.exchanges}")
+        exchanges += want.exchanges
+    return (f"{len(schools)} schools, {sum(len(g.pupils) for g in schools)} pupils "
+            f"recomputed; {exchanges} quota exchange(s) in all")

@@ -62,7 +62,7 @@ export const ENTRY_BODIES = Object.freeze({
   promotion: { round: "int1", school: "id", reg: "reg", unit: "reg", waiting: "int1" },
   promotions: { round: "int1", school: "id", freed: "int0", promoted: "int0", returned_to_bureau: "int0" },
   payments_closed: { rounds: "int0" },
-  grouping_summary: { school: "id", classes: "list+" },
+  grouping_summary: { school: "id", exchanges: "int0", classes: "list+" },
   grouping_result: { school: "id", reg: "reg", class: "id" },
   matching_result: { school: "id", class: "id", teacher: "id", name: "masked" },
   notifications_sent: { topic: `enum:${TOPICS.join("|")}`, round: "int1?", messages: "int0" },

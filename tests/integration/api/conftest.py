@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import secrets
 import warnings
 from collections.abc import Iterator
@@ -51,13 +52,23 @@ def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def holder_key(event: str, ceremony: str) -> X25519PrivateKey:
+    """The escrow holder's key of one ceremony: a key per ceremony (§5.4)."""
+    seed = hashlib.sha256(f"{event}/{ceremony}/escrow-holder".encode()).digest()
+    return X25519PrivateKey.from_private_bytes(seed)
+
+
+def public_b64(key: X25519PrivateKey) -> str:
+    return base64.b64encode(key.public_key().public_bytes(Encoding.Raw,
+                                                          PublicFormat.Raw)).decode()
+
+
 @dataclass
 class Season:
     """Drives one event through the API; remembers tokens and secrets."""
 
     client: TestClient
     event: str
-    holder: X25519PrivateKey = field(default_factory=X25519PrivateKey.generate)
     tokens: dict[str, str] = field(default_factory=dict)
     secrets: dict[tuple[str, str], bytes] = field(default_factory=dict)
     applicants: dict[str, tuple[str, str]] = field(default_factory=dict)
@@ -65,6 +76,9 @@ class Season:
     @property
     def base(self) -> str:
         return f"/api/v1/events/{self.event}"
+
+    def holder(self, ceremony: str) -> X25519PrivateKey:
+        return holder_key(self.event, ceremony)
 
     def post(self, path: str, token: str = OPERATOR, **kw: Any) -> Any:
         response = self.client.post(self.base + path, headers=auth(token), **kw)
@@ -78,17 +92,25 @@ class Season:
             self.tokens[key] = self.post("/tokens", json=body)["token"]
         return self.tokens[key]
 
-    def create(self) -> None:
-        holder = self.holder.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-        rules = {"type": "rules", "version": 1, "event": self.event, "title": "测试招生",
-                 "year": 2026, "grade": 1, "high_fee_threshold": 6000,
-                 "waitlist_promotion": True, "dice": 20, "beacon": None}
-        response = self.client.post("/api/v1/events", headers=auth(OPERATOR), json={
-            "rules": rules, "escrow_key": base64.b64encode(holder).decode()})
+    def create(self, **rules: Any) -> None:
+        """The rule set as an operator writes it; the service adds type, version and its
+        origin (§3.1, §12.1). Each ceremony gets its own escrow key (§5.4)."""
+        body = {"event": self.event, "title": "测试招生", "year": 2026, "grade": 1,
+                "high_fee_threshold": 6000, "waitlist_promotion": True, "dice": 20,
+                "beacon": None, **rules}
+        response = self.client.post("/api/v1/events", headers=auth(OPERATOR),
+                                    json={"rules": body})
         assert response.status_code == 200, response.text
         people = [{"id": p, "role": r} for p, r in PARTICIPANTS.items()]
         for ceremony in ("lottery", "grouping", "teachers"):
-            self.post(f"/participants/{ceremony}", json={"participants": people})
+            self.post(f"/participants/{ceremony}", json={
+                "participants": people, "escrow_key": public_b64(self.holder(ceremony))})
+
+    def freeze_roster(self) -> Any:
+        """Confirm the preview's code and freeze (§7.1)."""
+        preview = self.client.get(self.base + "/roster/preview", headers=auth(OPERATOR))
+        assert preview.status_code == 200, preview.text
+        return self.post("/roster/freeze", json={"confirm": preview.json()["confirm"]})
 
     def upload(self, kind: str, data: bytes, token: str = OPERATOR,
                name: str = "data.csv") -> Any:
@@ -105,7 +127,8 @@ class Season:
         secret = secrets.token_bytes(32)
         self.secrets[ceremony, participant] = secret
         com = commitment(self.event, ceremony, participant, secret)  # type: ignore[arg-type]
-        holder = self.holder.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        holder = self.holder(ceremony).public_key().public_bytes(Encoding.Raw,
+                                                                 PublicFormat.Raw)
         escrow = seal_escrow(secret, com, holder, X25519PrivateKey.generate())
         return self.client.post(f"{self.base}/ceremonies/{ceremony}/commitments",
                                 headers=auth(self.token("participant", participant)),
@@ -168,7 +191,7 @@ def drawn(tmp_path_factory: pytest.TempPathFactory,
         season = Season(client, "drawn-2026")
         season.create()
         season.register(APPLICANTS)
-        season.post("/roster/freeze")
+        season.freeze_roster()
         season.ceremony("lottery")
         season.post("/draw")
         yield rt, season

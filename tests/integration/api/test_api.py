@@ -104,7 +104,7 @@ def test_school_token_may_upload_only_its_own_rows(season: Season) -> None:
 def test_participant_acts_only_for_itself(season: Season) -> None:
     """§5.3: a commitment or reveal belongs to the participant holding the token."""
     season.register(APPLICANTS)
-    season.post("/roster/freeze")
+    season.freeze_roster()
     token = season.token("participant", "bureau-1")
     response = season.client.post(
         f"{season.base}/ceremonies/lottery/commitments", headers=auth(token),
@@ -162,14 +162,15 @@ def test_whole_lottery_ceremony_then_lookup_and_proof(drawn: tuple[Runtime, Seas
     assert proof["log_key"] == keys["log"]
     opened = open_note(proof["checkpoint"], [Verifier.from_text(keys["log"])])
     cp = Checkpoint.parse(opened.text)
-    assert cp.origin == f"sunshine-draw/{season.event}"
+    rules = season.client.get(season.base).json()["rules"]
+    assert cp.origin == rules["origin"] and rules["origin"].endswith(f"/{season.event}")
     types = []
     for item in proof["entries"]:
         raw = item["entry"].encode()
         verify_inclusion(leaf_hash(raw), item["index"], cp.size,
                          [bytes.fromhex(h) for h in item["proof"]], cp.root_hash)
         types.append(json.loads(raw)["type"])
-    assert {"input_frozen", "seed", "lottery_results"} <= set(types)
+    assert {"input_frozen", "seed", "lottery_summary", "lottery_result"} <= set(types)
     frozen = next(json.loads(i["entry"]) for i in proof["entries"]
                   if json.loads(i["entry"])["type"] == "input_frozen")
     roster = proof["roster"]
@@ -277,7 +278,7 @@ def test_stream_sends_entries_with_ids(drawn: tuple[Runtime, Season]) -> None:
     first = read({}, "?from=0", 3)
     assert [(seq, kind) for seq, kind, _ in first] == [(0, "event_created"),
                                                       (1, "ceremony_opened"),
-                                                      (2, "input_records")]
+                                                      (2, "eligibility_rejections")]
     assert all(entry["seq"] == seq and entry["type"] == kind for seq, kind, entry in first)
     resumed = read({"Last-Event-ID": "4"}, "", 2)
     assert [seq for seq, _, _ in resumed] == [5, 6]
@@ -301,7 +302,7 @@ def test_bundle_zip_holds_the_log_and_no_personal_data(drawn: tuple[Runtime, Sea
 def test_whole_season_via_api(season: Season, tmp_path: Path) -> None:
     """P7, S2–S6: payments, class plans by each school, grouping, matching, SMS, publish."""
     season.register(APPLICANTS)
-    season.post("/roster/freeze")
+    season.freeze_roster()
     season.ceremony("lottery")
     season.post("/draw")
     admitted = season.confirm()

@@ -101,7 +101,7 @@ def test_the_service_log_is_served_as_a_state_too(drawn: tuple[Runtime, Season])
     """The wiring: the service's log cache is the source; size is its checkpoint's."""
     runtime, s = drawn
     state = s.client.get(f"{s.base}/ceremony-state").json()
-    assert state["size"] == runtime.service.state(s.event).size
+    assert state["size"] == runtime.service.lifecycle.state(s.event).size
     assert state["ceremonies"]["lottery"]["seed"] is not None
     assert s.client.get(f"{s.base}/ceremony-state").content == s.client.get(
         f"{s.base}/ceremony-state").content

@@ -50,7 +50,7 @@ def refused(season: Season, method: str, path: str, status: int, **kw: Any) -> d
 
 
 def _rules(event: str, **changes: Any) -> dict[str, Any]:
-    rules = {"type": "rules", "version": 1, "event": event, "title": "测试", "year": 2026,
+    rules = {"event": event, "title": "测试", "year": 2026,
              "grade": 1, "high_fee_threshold": 6000, "waitlist_promotion": True, "dice": 20,
              "beacon": None}
     return {**rules, **changes}
@@ -64,7 +64,7 @@ def _holder() -> str:
 def test_create_event_with_grade_3_is_422_naming_S1(season: Season) -> None:
     """Issue 8 item 14: a rule set with grade 3 is a precise refusal, not a traceback."""
     response = season.client.post("/api/v1/events", headers=auth(OPERATOR), json={
-        "rules": _rules("g3-2026", grade=3), "escrow_key": _holder()})
+        "rules": _rules("g3-2026", grade=3)})
     assert response.status_code == 422
     body = response.json()
     assert body["error"] == "RecordError" and "S1" in body["message_en"]
@@ -87,11 +87,11 @@ def test_participants_unknown_role_or_twice_the_same_id_is_422(season: Season) -
     """Issue 8 item 14, issue 9 item 4: never an IntegrityError."""
     people = [{"id": "notary-1", "role": "notary"}, {"id": "x-1", "role": "king"}]
     body = refused(season, "POST", "/participants/lottery", 422, headers=auth(OPERATOR),
-                   json={"participants": people})
+                   json={"participants": people, "escrow_key": _holder()})
     assert body["error"] == "RequestValidationError" and body["fields"]
     twice = [{"id": "notary-1", "role": "notary"}, {"id": "notary-1", "role": "bureau"}]
     body = refused(season, "POST", "/participants/lottery", 422, headers=auth(OPERATOR),
-                   json={"participants": twice})
+                   json={"participants": twice, "escrow_key": _holder()})
     assert "notary-1" in body["message_zh"] and body["section"] == "5.2"
 
 
@@ -132,7 +132,7 @@ def test_export_of_an_unknown_event_publishes_nothing(season: Season) -> None:
 def test_pupil_taken_by_another_school_is_409_in_chinese_S2(season: Season) -> None:
     """Issue 8 item 9: a school's upload naming another school's pupil was an HTTP 500."""
     season.register(APPLICANTS)
-    season.post("/roster/freeze")
+    season.freeze_roster()
     season.ceremony("lottery")
     season.post("/draw")
     season.confirm()
@@ -203,11 +203,10 @@ def test_simultaneous_creation_of_one_event_is_not_a_500(tmp_path: Path, backend
     `event_created` is logged."""
     rt: Runtime = runtime_at(tmp_path, backend)
     try:
-        holder = _holder()
         for round_ in range(3):
             event = f"race{round_}-2026"
             answers = _at_once(4, lambda e=event: len(  # type: ignore[misc]
-                rt.service.lifecycle.create_event(_rules(e), holder)))
+                rt.service.lifecycle.create_event(_rules(e))))
             assert sorted(answers) == [0, 0, 0, 1], answers
             assert rt.service.lifecycle.state(event).size == 1
     finally:

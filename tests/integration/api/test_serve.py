@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from lottery_service.demo import base64_key, escrow_holder_key, public_bytes
 from lottery_service.demo.district import demo_rules
 from tests.paths import ROOT
 from tests.support import make_runtime
@@ -48,8 +47,7 @@ def test_serve_stops_within_2_s_with_live_streams_open(tmp_path: Path,
     data = tmp_path / "data"
     rt = make_runtime(data)
     try:
-        holder = base64_key(public_bytes(escrow_holder_key(EVENT)))
-        rt.service.lifecycle.create_event(demo_rules(EVENT).to_json(), holder)
+        rt.service.lifecycle.create_event(demo_rules(EVENT))
     finally:
         rt.close()
     port = _free_port()

@@ -65,12 +65,37 @@ def district(tmp_path: Path) -> Iterator[DemoDistrict]:
     d = generate_district(applicants=1000, event_id=EVENT)
     for name, data in d.files.values():
         (tmp_path / name).write_bytes(data)
-    (tmp_path / "rules.json").write_text(json.dumps(d.rules.to_json()), encoding="utf-8")
+    # The CLI season runs on the real clock: no beacon round of it is published yet, so
+    # these rules name none (the demo's test covers quicknet, §5.6).
+    (tmp_path / "rules.json").write_text(json.dumps({**d.rules, "beacon": None}),
+                                         encoding="utf-8")
     yield d
+
+
+def unchecked(report: str) -> set[int]:
+    """The verifier's steps marked not checked (?) in its report."""
+    return {int(m) for m in re.findall(r"^\? (\d+)\. ", report, flags=re.MULTILINE)}
 
 
 def _file(tmp_path: Path, district: DemoDistrict, kind: str) -> str:
     return str(tmp_path / district.files[kind][0])
+
+
+def _holders(sh: Shell, tmp_path: Path) -> dict[str, tuple[Path, str]]:
+    """The notary's escrow key pair of each ceremony (§5.4: one key per ceremony)."""
+    out = {}
+    for ceremony in ("lottery", "grouping", "teachers"):
+        key = tmp_path / f"escrow-{ceremony}.key"
+        out[ceremony] = key, sh("escrow-keygen", str(key)).strip()
+    return out
+
+
+def _confirm_code(sh: Shell) -> str:
+    """The roster preview's confirmation code (§7.1): freeze-roster without it shows it."""
+    shown = sh("freeze-roster", EVENT, code=cli.EXIT_FAILED)
+    found = re.search(r"--confirm ([0-9a-f]{12})", shown)
+    assert found, shown
+    return found.group(1)
 
 
 def _ceremony(sh: Shell, tmp_path: Path, url: str, district: DemoDistrict, ceremony: str,
@@ -91,7 +116,7 @@ def _ceremony(sh: Shell, tmp_path: Path, url: str, district: DemoDistrict, cerem
            "--secret-file", str(tmp_path / f"{ceremony}-{p}.secret"))
     assert "escrow_opened" in sh("open-escrows", EVENT, ceremony,
                                  "--escrow-private", str(holder_key))
-    sh("entropy", EVENT, ceremony, "--witness", "notary-1", *["3"] * district.rules.dice)
+    sh("entropy", EVENT, ceremony, "--witness", "notary-1", *["3"] * district.rules["dice"])
     assert "seed" in sh("seed", EVENT, ceremony)
     assert "escrow_key_released" in sh("release-escrow-key", EVENT, ceremony,
                                        "--escrow-private", str(holder_key))
@@ -101,21 +126,22 @@ def test_a_whole_season_through_the_cli_alone(sh: Shell, tmp_path: Path,
                                               district: DemoDistrict) -> None:
     """Import, freeze, three ceremonies over HTTP from the participants' devices, draw,
     payments, grouping, matching, SMS (S6), publication, export and the verifier."""
-    holder_key = tmp_path / "escrow.key"
-    holder = sh("escrow-keygen", str(holder_key)).strip()
+    holders = _holders(sh, tmp_path)
     sh("init")
-    assert "log key: sunshine-draw/" in sh("create-event", str(tmp_path / "rules.json"),
-                                           "--escrow-key", holder)
+    created = sh("create-event", str(tmp_path / "rules.json"))
+    assert "origin: sunshine.localhost/" in created
+    assert "log key: sunshine.localhost/" in created
     for ceremony, people in district.participants.items():
-        sh("participants", EVENT, ceremony, *[f"{p.id}:{p.role}" for p in people])
+        sh("participants", EVENT, ceremony, *[f"{p.id}:{p.role}" for p in people],
+           "--escrow-key", holders[ceremony][1])
     for kind in ("schools", "applicants", "community", "direct"):
         assert "imported" in sh("import", EVENT, kind, _file(tmp_path, district, kind))
     out = sh("import", EVENT, "applicants", _file(tmp_path, district, "applicants"))
-    assert "will be rejected under P1-age" in out  # the §7.1 preview
-    sh("freeze-roster", EVENT)
+    assert "P1-graduation" in out and "freeze-roster demo-2026 --confirm" in out  # §7.1
+    sh("freeze-roster", EVENT, "--confirm", _confirm_code(sh))
     runtime: Runtime = make_runtime(sh.data)
     with served(create_app(runtime, cache_max_age=0.0)) as url:
-        _ceremony(sh, tmp_path, url, district, "lottery", holder_key, holder)
+        _ceremony(sh, tmp_path, url, district, "lottery", *holders["lottery"])
         assert "bias_audit" in sh("draw", EVENT)
         pay = runtime.service.lifecycle.state(EVENT).payment_state()
         offers = [(reg, pay.school_of[reg]) for reg in pay.unconfirmed()]
@@ -126,12 +152,12 @@ def test_a_whole_season_through_the_cli_alone(sh: Shell, tmp_path: Path,
         for kind in ("pupils", "class-plans"):
             sh("import", EVENT, kind, _file(tmp_path, district, kind))
         sh("freeze-grouping", EVENT)
-        _ceremony(sh, tmp_path, url, district, "grouping", holder_key, holder)
-        assert "grouping_results" in sh("group", EVENT)
+        _ceremony(sh, tmp_path, url, district, "grouping", *holders["grouping"])
+        assert "grouping_result" in sh("group", EVENT)
         sh("import", EVENT, "teachers", _file(tmp_path, district, "teachers"))
         sh("freeze-teachers", EVENT)
-        _ceremony(sh, tmp_path, url, district, "teachers", holder_key, holder)
-        assert "matching_results" in sh("match", EVENT)
+        _ceremony(sh, tmp_path, url, district, "teachers", *holders["teachers"])
+        assert "matching_result" in sh("match", EVENT)
     runtime.close()
     assert "notifications_sent" in sh("notify", EVENT)
     assert "already done" in sh("notify", EVENT)  # S6: never sent twice
@@ -140,23 +166,29 @@ def test_a_whole_season_through_the_cli_alone(sh: Shell, tmp_path: Path,
     assert "correction" in sh("correct", EVENT, "3", "校名有误 / school name misspelt")
     bundle = tmp_path / "audit" / EVENT
     assert str(bundle) in sh("export", EVENT)
-    assert "RESULT: all checks passed" in sh("verify", str(bundle))
-    pinned = sh("verify", str(bundle), "--key", str(bundle / "keys" / "log.vkey"))
-    assert "RESULT: all checks passed" in pinned and "NOT pinned" not in pinned
+    sealed = tmp_path / "openings.jsonl"  # the supervision group's, never published
+    assert "sealed openings" in sh("openings", EVENT, str(sealed))
+    assert not any(p.name.startswith("openings") for p in bundle.rglob("*"))
+    public = sh("verify", str(bundle))
+    assert "RESULT: every check that ran passed" in public
+    assert unchecked(public) >= {20, 21, 22, 23}  # the recomputations need the openings
+    full = sh("verify", str(bundle), "--key", str(bundle / "keys" / "log.vkey"),
+              "--openings", str(sealed))
+    assert "NOT pinned" not in full and "VERIFICATION FAILED" not in full
+    assert not unchecked(full) & {20, 21, 22, 23}
 
 
 def test_refusals_are_diagnostics_not_tracebacks(sh: Shell, tmp_path: Path,
                                                  district: DemoDistrict) -> None:
     """Issue 8 item 14: grade 3, an unknown phase, an unknown role; and the like."""
     holder = sh("escrow-keygen", str(tmp_path / "escrow.key")).strip()
-    rules = district.rules.to_json()
-    (tmp_path / "grade3.json").write_text(json.dumps({**rules, "grade": 3}))
-    assert "S1" in sh.refused("create-event", str(tmp_path / "grade3.json"),
-                              "--escrow-key", holder)[1]
+    (tmp_path / "grade3.json").write_text(json.dumps({**district.rules, "grade": 3}))
+    assert "S1" in sh.refused("create-event", str(tmp_path / "grade3.json"))[1]
     (tmp_path / "broken.json").write_text("{not json")
-    sh.refused("create-event", str(tmp_path / "broken.json"), "--escrow-key", holder)
-    sh.refused("create-event", str(tmp_path / "rules.json"), "--escrow-key", "not base64!")
-    sh("create-event", str(tmp_path / "rules.json"), "--escrow-key", holder)
+    sh.refused("create-event", str(tmp_path / "broken.json"))
+    sh("create-event", str(tmp_path / "rules.json"))
+    sh.refused("participants", EVENT, "lottery", "a-1:notary", "b-1:bureau",
+               "--escrow-key", "not base64!")
     assert "lunch" in sh.refused("window", EVENT, "lunch", "2026-06-11T08:00+08:00",
                                  "2026-06-21T00:00+08:00")[0]
     assert "时区" in sh.refused("window", EVENT, "registration", "2026-06-11T08:00",
@@ -167,10 +199,13 @@ def test_refusals_are_diagnostics_not_tracebacks(sh: Shell, tmp_path: Path,
     assert "✓ registration window" in sh("window", EVENT, "registration",
                                          "2026-06-11T08:00+08:00", "2026-06-21T00:00+08:00",
                                          "--daily", "08:00-24:00")
-    assert "king" in sh.refused("participants", EVENT, "lottery", "a-1:notary", "b-1:king")[1]
-    assert "a-1" in sh.refused("participants", EVENT, "lottery", "a-1:notary", "a-1:bureau")[0]
-    sh.refused("participants", EVENT, "banquet", "a-1:notary", "b-1:bureau")
-    usage = sh("participants", EVENT, "lottery", "a-1", code=2)  # not id:role: a usage error
+    key = ("--escrow-key", holder)
+    assert "king" in sh.refused("participants", EVENT, "lottery", "a-1:notary", "b-1:king",
+                                *key)[1]
+    assert "a-1" in sh.refused("participants", EVENT, "lottery", "a-1:notary", "a-1:bureau",
+                               *key)[0]
+    sh.refused("participants", EVENT, "banquet", "a-1:notary", "b-1:bureau", *key)
+    usage = sh("participants", EVENT, "lottery", "a-1", *key, code=2)  # not id:role
     assert "id:role" in usage
     sh.refused("import", EVENT, "pets", str(tmp_path / "rules.json"))
     sh.refused("import", EVENT, "schools", str(tmp_path / "rules.json"))  # not .csv/.xlsx
@@ -185,9 +220,14 @@ def test_the_demo_as_make_run_runs_it_and_resumes(sh: Shell) -> None:
     """`sunshine demo` (what `make run` starts, without serving): a verified season,
     the results table, and a second run that resumes with nothing left to do."""
     out = sh("demo", "--applicants", "1000")
-    assert "private-school lottery results" in out and "RESULT: all checks passed" in out
+    assert "private-school lottery results" in out and "VERIFICATION FAILED" not in out
+    # Every step ran with the demo's sealed openings (steps 20-23) and its quicknet rounds
+    # (step 11, §5.6); at most the witness quorum (step 2) waits for a policy (§13.1).
+    assert "RESULT: " in out and unchecked(out) <= {2}, out[-3000:]
+    assert "✓ 11. " in out and all(f"✓ {n}. " in out for n in (20, 21, 22, 23))
     again = sh("demo", "--applicants", "1000")
-    assert "RESULT: all checks passed" in again and "imported" not in again
+    assert "VERIFICATION FAILED" not in again and unchecked(again) <= {2}
+    assert "imported" not in again
 
 
 def test_devices_keep_their_key_files(sh: Shell, tmp_path: Path) -> None:
@@ -204,21 +244,23 @@ def test_devices_keep_their_key_files(sh: Shell, tmp_path: Path) -> None:
     assert not (tmp_path / "s.secret").exists()  # refused before a secret was made
 
 
-def test_an_import_says_when_eligibility_cannot_be_previewed_yet(
+def test_an_application_to_a_public_school_is_refused_at_the_door_P13(
         sh: Shell, tmp_path: Path, district: DemoDistrict) -> None:
-    """An application to a public school imports (its row is well formed) and the answer
-    says why the §7.1 preview could not run yet, instead of failing."""
-    holder = sh("escrow-keygen", str(tmp_path / "escrow.key")).strip()
-    sh("create-event", str(tmp_path / "rules.json"), "--escrow-key", holder)
-    sh("import", EVENT, "schools", _file(tmp_path, district, "schools"))
+    """v2 validates at the door: an application naming a public school is refused with its
+    row, column and rule (P13) and nothing is imported; so is one imported before the
+    schools (its school is unknown yet)."""
+    sh("create-event", str(tmp_path / "rules.json"))
     header, first = district.files["applicants"][1].decode("gb18030").splitlines()[:2]
+    (tmp_path / "early.csv").write_text(header + "\n" + first + "\n", encoding="utf-8")
+    early = sh.refused("import", EVENT, "applicants", str(tmp_path / "early.csv"))
+    assert any("第 2 行「申请学校」：未知学校代码" in ln for ln in early), early
+    sh("import", EVENT, "schools", _file(tmp_path, district, "schools"))
     cells = first.split(",")
-    school = header.split(",").index("申请学校")
-    cells[school] = district.public_schools[0]
+    cells[header.split(",").index("申请学校")] = district.public_schools[0]
     (tmp_path / "one.csv").write_text(header + "\n" + ",".join(cells) + "\n",
                                       encoding="utf-8")
-    out = sh("import", EVENT, "applicants", str(tmp_path / "one.csv"))
-    assert "imported 1 applicants" in out and "eligibility not checked yet" in out
+    lines = sh.refused("import", EVENT, "applicants", str(tmp_path / "one.csv"))
+    assert any("公办学校" in ln and "P13" in ln and "row 2" in ln for ln in lines), lines
 
 
 def test_export_of_an_unknown_event_fails_and_publishes_nothing(sh: Shell,
@@ -241,8 +283,7 @@ def test_a_bug_is_one_line_and_exit_70_never_a_traceback(
 def test_token_is_made_as_docs_roles_md_says(sh: Shell, tmp_path: Path,
                                             district: DemoDistrict) -> None:
     """docs/ROLES.md documents the command line the CLI takes: run each example there."""
-    holder = sh("escrow-keygen", str(tmp_path / "escrow.key")).strip()
-    sh("create-event", str(tmp_path / "rules.json"), "--escrow-key", holder)
+    sh("create-event", str(tmp_path / "rules.json"))
     text = (ROOT / "docs" / "ROLES.md").read_text(encoding="utf-8")
     assert "    sunshine token <event> <role> [subject] [--label TEXT]" in text
     usage = re.search(r"Usage: sunshine token \[OPTIONS\] (.+?)\s*$", sh("token", "--help"),

@@ -4,10 +4,12 @@ notifications that are never sent twice (issue: the service; rules S6, P8)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,7 @@ from sqlmodel import Session, select
 from lottery_service.auditlog import load_entries
 from lottery_service.core.season import Phase, PhaseError
 from lottery_service.demo import DemoRun, run_demo
-from lottery_service.demo.district import generate_district
+from lottery_service.demo.district import DemoDistrict, generate_district
 from lottery_service.errors import RosterFrozenError
 from lottery_service.storage.models import LogEntryTable, OutboxTable
 from tests.paths import ROOT
@@ -27,12 +29,33 @@ APPLICANTS = 1000
 quiet = lambda _line: None  # noqa: E731
 
 
-def verify(bundle: Path) -> dict[str, Any]:
-    out = subprocess.run([sys.executable, "-m", "verifier", str(bundle), "--json"],
+def verify(bundle: Path, openings: Path | None = None) -> dict[str, Any]:
+    extra = [] if openings is None else ["--openings", str(openings)]
+    out = subprocess.run([sys.executable, "-m", "verifier", str(bundle), "--json", *extra],
                          cwd=ROOT, capture_output=True, text=True, check=False)
     report: dict[str, Any] = json.loads(out.stdout)
     report["exit"] = out.returncode
     return report
+
+
+def sealed(runtime: Any, event: str, folder: Path) -> Path:
+    """The supervision group's sealed openings (§17.3), written outside the bundle."""
+    path = folder / f"{event}-openings.jsonl"
+    path.write_bytes(runtime.service.openings.openings(event))
+    return path
+
+
+def rejections(runtime: Any, event: str) -> dict[str, str]:
+    """reg -> rejection code, read from the sealed openings' rejection leaves (§17.2)."""
+    lines = runtime.service.openings.openings(event).decode().splitlines()
+    leaves = [json.loads(line) for line in lines[1:]]
+    return {leaf["reg"]: leaf["code"] for leaf in leaves if leaf["type"] == "rejection"}
+
+
+def without_beacon() -> DemoDistrict:
+    """The demo district with rules naming no beacon, for tests on their own clock."""
+    d = generate_district(applicants=APPLICANTS)
+    return dataclasses.replace(d, rules={**d.rules, "beacon": None})
 
 
 def public_history(runtime: Any, event: str) -> list[tuple[str, Any]]:
@@ -46,14 +69,18 @@ def test_demo_season_verifies(tmp_path: Path, backend: str) -> None:
     rt = make_runtime(tmp_path, backend)
     try:
         bundle = run_demo(rt, applicants=APPLICANTS, say=quiet)
-        report = verify(bundle)
+        report = verify(bundle, sealed(rt, "demo-2026", tmp_path))
         assert report["exit"] == 0, report
+        by_step = {s["number"]: s["status"] for s in report["steps"]}
+        # With the openings every recomputation runs, the beacon's BLS check too (§5.6);
+        # only the witness quorum waits for witnesses (none in this season).
+        assert all(by_step[n] == "pass" for n in (11, 20, 21, 22, 23)), report["steps"]
         state = rt.service.lifecycle.state("demo-2026")
         assert state.phase is Phase.PUBLISHED
         district = generate_district(applicants=APPLICANTS)
-        codes = {r["reg"]: r["code"] for r in state.rejections}
+        codes = rejections(rt, "demo-2026")
         # Every planted ineligible application is rejected citing its rule (§7.1).
-        for case in ("P1-age", "P1-residence", "P2-district", "P3-defaulter",
+        for case in ("P1-graduation", "P1-residence", "P2-district", "P3-defaulter",
                      "P2-second-application"):
             planted = district.cases[case]
             assert planted and all(codes.get(reg) == case for reg in planted), case
@@ -118,7 +145,7 @@ def test_kill9_at_every_step_resumes_to_the_same_season(tmp_path: Path, backend:
     final = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True,
                            check=False)
     assert final.returncode == 0, final.stdout[-3000:] + final.stderr[-3000:]
-    assert "RESULT: all checks passed" in final.stdout
+    assert "VERIFICATION FAILED" not in final.stdout and "RESULT: " in final.stdout
 
     resumed = make_runtime(tmp_path / "crash", "sqlite") if backend == "sqlite" else None
     if resumed is None:  # PostgreSQL: the schema holds the crashed run's data
@@ -141,8 +168,9 @@ def test_steps_out_of_order_are_refused(tmp_path: Path, backend: str) -> None:
         run.registration()
         with pytest.raises(PhaseError, match="registration"):
             rt.service.lifecycle.draw("demo-2026")
-        assert rt.service.lifecycle.freeze_roster("demo-2026")
-        assert rt.service.lifecycle.freeze_roster("demo-2026") == []  # a retry changes nothing
+        code = rt.service.lifecycle.eligibility_preview("demo-2026").code
+        assert rt.service.lifecycle.freeze_roster("demo-2026", code)
+        assert rt.service.lifecycle.freeze_roster("demo-2026", code) == []  # a retry: nothing
         filename, data = run.district.files["applicants"]
         with pytest.raises(RosterFrozenError):
             rt.service.imports.import_file("demo-2026", "applicants", data, filename)
@@ -162,12 +190,16 @@ def test_import_preview_is_what_the_roster_freeze_logs(tmp_path: Path) -> None:
         for kind in ("schools", "applicants", "community", "direct"):
             filename, data = run.district.files[kind]
             outcome = rt.service.imports.import_file("demo-2026", kind, data, filename)
-        announced = sorted((r.reg, r.school, r.code) for r in outcome.rejections)
-        rt.service.lifecycle.freeze_roster("demo-2026")
-        logged = sorted((r["reg"], r["school"], r["code"])
-                        for r in rt.service.lifecycle.state("demo-2026").rejections)
-        assert announced == logged and len(logged) > 5
-        assert {code for *_, code in logged} >= {"P1-age", "P2-district", "P3-defaulter"}
+        assert outcome.preview is not None
+        announced = {r.code: r.count for r in outcome.preview.preview.rejected}
+        rt.service.lifecycle.freeze_roster("demo-2026", outcome.preview.code)
+        logged = Counter(rejections(rt, "demo-2026").values())
+        assert announced == dict(logged) and sum(logged.values()) > 5
+        assert set(logged) >= {"P1-graduation", "P2-district", "P3-defaulter"}
+        # The committed tree holds exactly those (§17.2): its count is logged, not the regs.
+        state = rt.service.lifecycle.state("demo-2026")
+        frozen = state.ceremonies["lottery"].rejections
+        assert frozen is not None and frozen.body.count == sum(logged.values())
     finally:
         rt.close()
 
@@ -181,10 +213,10 @@ def test_log_can_only_grow(tmp_path: Path) -> None:
         run = DemoRun(rt, generate_district(applicants=APPLICANTS), quiet)
         run.setup()
         run.registration()
-        rt.service.lifecycle.freeze_roster("demo-2026")
+        run.freeze_roster()
         with Session(rt.engine) as session:
             row = session.exec(select(LogEntryTable).where(LogEntryTable.seq == 0)).one()
-            row.raw = row.raw.replace(b"2026", b"2027", 1)
+            row.raw = row.raw.replace(b'"year":2026', b'"year":2027', 1)  # still parses
             session.add(row)
             session.commit()
         rt.service.db.forget_states()  # a restart: nothing cached
@@ -222,13 +254,13 @@ def test_G3_phase_windows_are_enforced(tmp_path: Path) -> None:
 
     rt = make_runtime(tmp_path)
     try:
-        run = DemoRun(rt, generate_district(applicants=APPLICANTS), quiet)
+        run = DemoRun(rt, without_beacon(), quiet)  # on the 2026 clock: no recorded round
         run.setup()
         cst = dt.timezone(dt.timedelta(hours=8))
         rt.service.windows.set("demo-2026", "registration",
                                dt.datetime(2026, 6, 11, 8, tzinfo=cst),
                                dt.datetime(2026, 6, 21, 0, tzinfo=cst),
-                               (dt.time(8), dt.time(0)))
+                               "08:00-24:00")
         filename, data = run.district.files["schools"]
         rt.service.db.clock = lambda: "2026-06-10T12:00:00Z"  # before the window
         with pytest.raises(WindowError, match="G3"):
@@ -238,10 +270,11 @@ def test_G3_phase_windows_are_enforced(tmp_path: Path) -> None:
             rt.service.imports.import_file("demo-2026", "schools", data, filename)
         rt.service.db.clock = lambda: "2026-06-12T01:00:00Z"  # 09:00 Beijing
         run.registration()
-        with pytest.raises(WindowError, match="open until"):
-            rt.service.lifecycle.freeze_roster("demo-2026")
+        code = rt.service.lifecycle.eligibility_preview("demo-2026").code
+        with pytest.raises(PhaseError, match="open until .*G3"):  # the core's §11.4 check
+            rt.service.lifecycle.freeze_roster("demo-2026", code)
         rt.service.db.clock = lambda: "2026-06-21T01:00:00Z"
-        assert rt.service.lifecycle.freeze_roster("demo-2026")
+        assert rt.service.lifecycle.freeze_roster("demo-2026", code)
     finally:
         rt.close()
 
@@ -257,7 +290,8 @@ def test_correction_is_a_new_entry_and_the_bundle_still_verifies(tmp_path: Path)
         assert public_history(rt, "demo-2026")[:-1] == before  # nothing earlier changed
         bundle = DemoRun(rt, generate_district(applicants=APPLICANTS), quiet)
         bundle.export()
-        assert verify(tmp_path / "audit" / "demo-2026")["exit"] == 0
+        report = verify(tmp_path / "audit" / "demo-2026", sealed(rt, "demo-2026", tmp_path))
+        assert report["exit"] == 0, report
         with pytest.raises(PhaseError):
             rt.service.lifecycle.correct("demo-2026", 10_000, "no such entry")
     finally:

@@ -430,6 +430,90 @@ def test_public_grouping_check_catches_a_summary_count(season: tuple[Builder, Pa
     assert _failed(st) == [17] and "genders do not add up" in st[17].detail
 
 
+def _regroup(b: Builder, root: Path, school: str, classes: dict[str, str] | None = None,
+             exchanges: int | None = None) -> None:
+    """Rewrite a school's grouping results (reg -> class) or its summary's E."""
+    def change(es: list[Obj]) -> list[Obj]:
+        for e in es:
+            body = e["body"]
+            if e["type"] == "grouping_result" and classes and body["reg"] in classes:
+                body["class"] = classes[body["reg"]]
+            if (e["type"] == "grouping_summary" and body["school"] == school
+                    and exchanges is not None):
+                body["exchanges"] = exchanges
+        return es
+
+    _rewrite(b, root, change)
+
+
+def _grouping_of(b: Builder, school: str) -> tuple[dict[str, str], Obj]:
+    entries = [json.loads(x) for x in b.lines]
+    classes = {e["body"]["reg"]: e["body"]["class"] for e in entries
+               if e["type"] == "grouping_result" and e["body"]["school"] == school}
+    summary = next(e["body"] for e in entries
+                   if e["type"] == "grouping_summary" and e["body"]["school"] == school)
+    return classes, summary
+
+
+def test_apart_siblings_put_together_pass_in_public_and_fail_step_23(
+        season: tuple[Builder, Path]) -> None:
+    """§17.4: the public sees sizes and counts, not who shares a class. The apart
+    siblings R203/R204 of S003 (§9.2 (a)) brought together by trading R204 for a girl
+    without strata or requests keeps every public count; only the openings tell."""
+    b, root = season
+    classes, _ = _grouping_of(b, "S003")
+    assert classes["R203"] != classes["R204"]
+    mate = next(r for r in ("R207", "R209", "R211", "R213")
+                if classes[r] == classes["R203"])
+    _regroup(b, root, "S003", {"R204": classes[mate], mate: classes["R204"]})
+    assert _failed(_run(root)) == []
+    st = _run(root, _sealed(root))
+    assert _failed(st) == [23] and "classes differ from §9" in st[23].detail
+
+
+def test_understated_exchanges_fail_step_23_and_overstated_step_17(
+        season: tuple[Builder, Path]) -> None:
+    """S003 needs one quota exchange (the twins are its whole F|sen stratum). E = 0 keeps
+    these counts within their shares, so only the recomputation sees it; E beyond the
+    six request pupils cannot be, and the public check refuses it (§9 step 9)."""
+    b, root = season
+    _, summary = _grouping_of(b, "S003")
+    assert summary["exchanges"] == 1
+    _regroup(b, root, "S003", exchanges=0)
+    assert _failed(_run(root)) == []
+    st = _run(root, _sealed(root))
+    assert _failed(st) == [23] and "E = 1" in st[23].detail
+    _regroup(b, root, "S003", exchanges=7)
+    st = _run(root)
+    assert _failed(st) == [17] and "exceed the 6 pupils with requests" in st[17].detail
+
+
+def test_class_sizes_off_the_public_targets_fail_step_17(
+        season: tuple[Builder, Path]) -> None:
+    """S003's capacities 4/6/6 for 13 pupils fix its targets in public (§9 step 3); a
+    pupil moved to another class breaks them whatever the summary says."""
+    b, root = season
+    classes, _ = _grouping_of(b, "S003")
+    other = next(c for c in ("01", "02", "03") if c != classes["R207"])
+    _regroup(b, root, "S003", {"R207": other})
+    st = _run(root)
+    assert _failed(st) == [17] and "are not the §9 step 3 targets" in st[17].detail
+
+
+def test_alike_classes_hold_u_or_u_minus_one(season: tuple[Builder, Path]) -> None:
+    """S004: 5 pupils in two alike classes of 45 are 3 and 2 (u = 3, m = 1 empty seat,
+    §9 step 3); moving the 2-class's pupil over gives 4 and 1."""
+    b, root = season
+    classes, summary = _grouping_of(b, "S004")
+    assert sorted(r["pupils"] for r in summary["classes"]) == [2, 3]
+    small = next(r["class"] for r in summary["classes"] if r["pupils"] == 2)
+    big = next(r["class"] for r in summary["classes"] if r["pupils"] == 3)
+    mover = next(r for r, c in sorted(classes.items()) if c == small)
+    _regroup(b, root, "S004", {mover: big})
+    st = _run(root)
+    assert _failed(st) == [17] and "must hold 3 or 2, exactly 1 of them 2" in st[17].detail
+
+
 # ---------------------------------------------------------------- §5.6 beacon
 
 

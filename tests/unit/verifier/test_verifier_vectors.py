@@ -484,8 +484,8 @@ def _plans_and_teachers(inp: Obj) -> tuple[Input, Input]:
         records.class_plan(p)
         if p["school"] in plans:
             raise VerificationError("vector", "§3.2", "two plans for one school")
-        plans[p["school"]] = ClassPlan(p["school"], tuple((c["id"], c["capacity"])
-                                                          for c in p["classes"]))
+        plans[p["school"]] = ClassPlan(p["school"], p["name"],
+                                       tuple((c["id"], c["capacity"]) for c in p["classes"]))
     teachers: dict[str, list[Teacher]] = {}
     for t in inp["teachers"]:
         records.teacher(t)
