@@ -23,7 +23,7 @@ def test_witness_cosigns_checks_signature_and_consistency(tmp_path: Path) -> Non
         run = DemoRun(rt, generate_district(applicants=1000), lambda _line: None)
         run.setup()
         run.registration()
-        rt.service.lifecycle.freeze_roster(EVENT)
+        run.freeze_roster()
         witness = Signer.generate("supervisor-1")
         rt.service.witnesses.add_witness(EVENT, witness.name,
                                         witness.verifier_key(SIG_COSIGNATURE_V1))

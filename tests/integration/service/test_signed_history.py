@@ -43,7 +43,7 @@ def season(tmp_path: Path, backend: str) -> Iterator[tuple[Runtime, DemoRun]]:
     run = DemoRun(rt, generate_district(applicants=1000), quiet)
     run.setup()
     run.registration()
-    rt.service.lifecycle.freeze_roster(EVENT)
+    run.freeze_roster()
     run.commitments("lottery")
     run.reveals("lottery")
     run.entropy_and_seed("lottery")
@@ -135,7 +135,7 @@ def test_rollback_after_the_freeze_then_new_dice_is_refused(
         session.add(event)
         session.commit()
     _restart(rt)
-    dice = [(v % 6) + 1 for v in simulated_dice(EVENT, "lottery", run.district.rules.dice)]
+    dice = [(v % 6) + 1 for v in simulated_dice(EVENT, "lottery", 20)]
     with pytest.raises(SignedHistoryError, match="rolled back") as refused:
         rt.service.ceremonies.physical_entropy(EVENT, "lottery", "notary-1", dice)
     assert "回滚" in refused.value.zh
@@ -165,7 +165,7 @@ def test_crash_between_commit_and_history_is_recovered_from_valid_signatures(
         with monkeypatch.context() as m:
             m.setattr(rt.service.db.log, "record", lambda _event: None)  # "crash"
             run.registration()
-            rt.service.lifecycle.freeze_roster(EVENT)
+            run.freeze_roster()
         assert len(history.notes(EVENT)) == lines
         _restart(rt)
         run.commitments("lottery")

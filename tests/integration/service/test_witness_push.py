@@ -11,7 +11,10 @@ be reached never blocks a step.
 
 from __future__ import annotations
 
+import json
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -285,3 +288,11 @@ def test_the_demo_bundle_carries_real_cosignatures_of_both_demo_witnesses(
     assert len(notes) > 20
     for path in notes:
         assert policy.check(path.read_text("utf-8")).met, path.name
+    # The standalone verifier, given the log key and the policy out of band, counts both.
+    key = (bundle / "keys" / "log.vkey").read_text("utf-8").strip()
+    out = subprocess.run([sys.executable, "-m", "verifier", str(bundle), "--json", "--key", key,
+                          "--policy", str(bundle / "keys" / "tlog-policy.txt")],
+                         capture_output=True, text=True, check=False)
+    signatures = next(s for s in json.loads(out.stdout)["steps"] if s["number"] == 2)
+    assert signatures["status"] == "pass" and "2 of 2 witness" in signatures["detail"], \
+        signatures
