@@ -289,8 +289,10 @@ def test_the_demo_bundle_carries_real_cosignatures_of_both_demo_witnesses(
     for path in notes:
         assert policy.check(path.read_text("utf-8")).met, path.name
     # The standalone verifier, given the log key and the policy out of band, counts both.
-    key = (bundle / "keys" / "log.vkey").read_text("utf-8").strip()
-    out = subprocess.run([sys.executable, "-m", "verifier", str(bundle), "--json", "--key", key,
+    key = tmp_path / "log.vkey"  # as the auditor obtained it out of band
+    key.write_text((bundle / "keys" / "log.vkey").read_text("utf-8"), "utf-8")
+    out = subprocess.run([sys.executable, "-m", "verifier", str(bundle), "--json",
+                          "--key", str(key),
                           "--policy", str(bundle / "keys" / "tlog-policy.txt")],
                          capture_output=True, text=True, check=False)
     signatures = next(s for s in json.loads(out.stdout)["steps"] if s["number"] == 2)
