@@ -125,6 +125,12 @@ class RowError(Protocol):
     def field_zh(self) -> str: ...
     @property
     def reason_zh(self) -> str: ...
+    @property
+    def column(self) -> str: ...
+    @property
+    def value(self) -> str: ...
+    @property
+    def rule(self) -> str: ...
 
 
 class ImportRejectedError(RejectedInputError):
@@ -134,7 +140,9 @@ class ImportRejectedError(RejectedInputError):
 
     def __init__(self, report: str, errors: Sequence[RowError]) -> None:
         rows = [{"row": e.row, "field": e.field, "reason": e.reason,
-                 "field_zh": e.field_zh or e.field, "reason_zh": e.reason_zh or e.reason}
+                 "field_zh": e.field_zh or e.field, "reason_zh": e.reason_zh or e.reason,
+                 "column": e.column or e.field_zh or e.field, "value": e.value,
+                 "rule": e.rule or None}
                 for e in errors]
         super().__init__(f"{len(rows)} error(s): nothing was imported",
                          zh=f"共 {len(rows)} 处错误，整个文件未导入", rule="G2",

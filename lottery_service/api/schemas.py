@@ -213,6 +213,10 @@ class RowErrorOut(BaseModel):
     reason: str
     field_zh: str
     reason_zh: str
+    column: str = Field(description="the column as written in the file (issue 8: validate "
+                                    "at the door)")
+    value: str = Field(description="the offending value, sanitised and truncated")
+    rule: str | None = Field(description="the policy rule the row breaks (RULES.md), if any")
 
 
 class FieldErrorOut(BaseModel):

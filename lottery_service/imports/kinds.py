@@ -9,7 +9,7 @@ checks against other imports are the validators in rules.py.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..core.eligibility import Basis
@@ -49,15 +49,18 @@ class Kind:
 
 
 class _Unique:
-    """Reports a repeated key as "duplicate of row N" on the later row."""
+    """Reports a repeated key as "duplicate of row N" on the later row, citing `rule` when
+    the uniqueness is a policy rule's (e.g. S5: a teacher id once in the event)."""
 
-    def __init__(self) -> None:
+    def __init__(self, rule: str = "") -> None:
         self.seen: dict[object, int] = {}
+        self.rule = rule
 
     def check(self, row: RowReader, name: str, key: object) -> None:
         first = self.seen.setdefault(key, row.number)
         if first != row.number:
-            row.error(name, duplicate(first))
+            row.error(name, replace(duplicate(first), rule=self.rule)
+                      if self.rule else duplicate(first))
 
 
 def _group_conflict(what: str, what_zh: str, group: str, row: int) -> Reason:
@@ -374,7 +377,7 @@ TEACHER_COLS = (
 
 
 def _teachers() -> Builder:
-    ids = _Unique()
+    ids = _Unique("S5")
 
     def build(r: RowReader) -> TeacherRow:
         school, tid = r.school("school"), r.ident("teacher_id")

@@ -52,7 +52,7 @@ class Season:
 
     @property
     def event(self) -> str:
-        return self.district.rules.event
+        return str(self.district.rules["event"])
 
 
 def _second_factors(district: DemoDistrict) -> dict[str, str]:

@@ -31,7 +31,7 @@ def test_the_screen_follows_a_service_ceremony_and_resumes_after_a_reload(
     streams: list[str] = []
     page.on("request", lambda r: streams.append(r.url) if "/stream" in r.url else None)
     page.goto(f"{server}/events/wired-2026/ceremony")
-    expect(page.locator("#title")).to_have_text(district.rules.title)
+    expect(page.locator("#title")).to_have_text(district.rules["title"])
     expect(page.locator("#banner-text")).to_have_text(t("zh", "h.step.scheduled"))
     # No SUNSHINE_PUBLIC_BASE_URL in this runtime: no QR code, and the screen says why.
     expect(page.locator("#no-url")).to_have_text(t("zh", "h.no_public_url"))

@@ -241,7 +241,7 @@ def test_participant_commits_and_reveals_through_the_page_5_3_5_4(
     people = [p.id for p in ceremony.participants]
     first, second = people[0], people[1]
     tokens = {p: runtime.service.tokens.create(event, "participant", p) for p in people}
-    holder = escrow_holder_key(event)
+    holder = escrow_holder_key(event, CEREMONY)
     holder_private = holder.private_bytes_raw()
     assert base64.b64encode(REF.x25519_public(holder_private)).decode() == ceremony.escrow_key
 

@@ -9,6 +9,7 @@ reused), but part of `make test`: it is the only test that sees what a wheel lac
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -66,7 +67,12 @@ def test_installed_wheel_runs_the_demo_and_serves_every_page(tmp_path: Path) -> 
     env["SUNSHINE_AUDIT_DIR"] = str(tmp_path / "audit")
     sunshine = venv / "bin" / "sunshine"
     out = _run(sunshine, "demo", "--applicants", "1000", cwd=tmp_path, env=env)
-    assert "RESULT: all checks passed" in out
+    # Without the optional `beacon` extra the verifier says it could not check the BLS
+    # signature of the beacon (step 11, §5.6), never that it passed; at most that and the
+    # witness quorum (step 2, no policy yet) are not checked; everything else passes.
+    assert "VERIFICATION FAILED" not in out and "RESULT: " in out
+    unchecked = {int(n) for n in re.findall(r"^\? (\d+)\. ", out, flags=re.MULTILINE)}
+    assert unchecked <= {2, 11} and "? 11. " in out, out[-3000:]
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

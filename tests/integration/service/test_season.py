@@ -271,7 +271,7 @@ def test_G3_phase_windows_are_enforced(tmp_path: Path) -> None:
         rt.service.db.clock = lambda: "2026-06-12T01:00:00Z"  # 09:00 Beijing
         run.registration()
         code = rt.service.lifecycle.eligibility_preview("demo-2026").code
-        with pytest.raises(PhaseError, match="open until .*G3"):  # the core's §11.4 check
+        with pytest.raises(PhaseError, match=r"open until .*G3"):  # the core's §11.4 check
             rt.service.lifecycle.freeze_roster("demo-2026", code)
         rt.service.db.clock = lambda: "2026-06-21T01:00:00Z"
         assert rt.service.lifecycle.freeze_roster("demo-2026", code)
