@@ -372,7 +372,7 @@ def test_api_accepts_schema_less_witness_names(tmp_path: Path) -> None:
             assert exported.status_code == 200, exported.text
         bundle = rt.settings.audit_dir / "names-2026" / "keys"
         assert sorted(p.name for p in bundle.iterdir()) == [
-            "log.vkey", "witness-notary.example.gov.cn%2Fpq.vkey",
-            "witness-witness.example.com%2Fw1.vkey"]
+            "log.vkey", "tlog-policy.txt", "witness-notary.example.gov.cn%2Fpq.vkey",
+            "witness-witness.example.com%2Fw1.vkey"]  # §13: the policy names both
     finally:
         rt.close()
