@@ -52,7 +52,7 @@ def test_the_screen_follows_a_service_ceremony_and_resumes_after_a_reload(
         prefix + t("zh", "h.step.revealing", done=0, total=len(commitments)))
     for participant, com in commitments.items():
         expect(page.locator(f"#p-lottery-{participant} td.hash")).to_have_text(
-            com.hex()[:16] + "…")
+            com.body.commitment.hex()[:16] + "…")
 
     # A reload gets the state at the log's size and streams from there.
     state = page.request.get(f"{server}/api/v1/events/wired-2026/ceremony-state").json()
@@ -62,7 +62,7 @@ def test_the_screen_follows_a_service_ceremony_and_resumes_after_a_reload(
     assert streams[-1].endswith(f"/stream?from={state['size']}")
     for participant, com in commitments.items():
         expect(page.locator(f"#p-lottery-{participant} td.hash")).to_have_text(
-            com.hex()[:16] + "…")
+            com.body.commitment.hex()[:16] + "…")
 
     steps["lottery-reveals"]()
     expect(page.locator("#p-lottery-parent-rep-1")).to_contain_text(
@@ -70,5 +70,5 @@ def test_the_screen_follows_a_service_ceremony_and_resumes_after_a_reload(
     steps["lottery-seed"]()
     seed = run.state().ceremony("lottery").seed
     assert seed is not None
-    expect(page.locator("#seed-lottery")).to_have_text(seed.hex())
+    expect(page.locator("#seed-lottery")).to_have_text(seed.body.seed.hex())
     expect(page.locator("#seed-lottery span")).to_have_count(4)

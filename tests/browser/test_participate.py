@@ -143,7 +143,7 @@ def test_the_secret_stays_off_screen_after_commit_unless_shown_5_3(
     page.get_by_label(t("zh", "participant_id"), exact=True).dispatch_event("change")
     expect(page.locator("#role")).to_have_text(t("zh", f"role.{me.role}"))
     # The key is this ceremony's own, as its ceremony_opened logged it (§5.2, §5.4).
-    expect(page.locator("#escrow-key")).to_have_text(c.escrow_key)
+    expect(page.locator("#escrow-key")).to_have_text(base64.b64encode(c.escrow_key).decode())
 
     file_text = _commit(page)
     secret_hex = file_text.strip()
@@ -153,7 +153,7 @@ def test_the_secret_stays_off_screen_after_commit_unless_shown_5_3(
     expect(page.locator("#secret-box")).to_be_visible()
     expect(page.locator("#secret-shown")).to_be_hidden()
     assert _secret_on_page(page, secret_hex) == NOWHERE
-    logged = run.state().ceremony(CEREMONY).commitments[me.id]
+    logged = run.state().ceremony(CEREMONY).commitments[me.id].body.commitment
     assert logged == REF.commitment(event, CEREMONY, me.id, bytes.fromhex(secret_hex))
     expect(page.locator("#commitment-hex")).to_have_text(logged.hex())
     expect(rows.nth(0).locator("td").nth(2)).to_have_text(t("zh", "committed"))
@@ -243,7 +243,7 @@ def test_participant_commits_and_reveals_through_the_page_5_3_5_4(
     tokens = {p: runtime.service.tokens.create(event, "participant", p) for p in people}
     holder = escrow_holder_key(event, CEREMONY)
     holder_private = holder.private_bytes_raw()
-    assert base64.b64encode(REF.x25519_public(holder_private)).decode() == ceremony.escrow_key
+    assert REF.x25519_public(holder_private) == ceremony.escrow_key  # this ceremony's (§5.4)
 
     # The overview links to the page; the page is Chinese first, every field labelled.
     page = new_page()
@@ -252,7 +252,7 @@ def test_participant_commits_and_reveals_through_the_page_5_3_5_4(
     expect(page).to_have_url(f"{server}/events/{event}/participate")
     expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
     expect(page.locator("#step")).to_have_text(t("zh", "cstep.committing"))
-    expect(page.locator("#escrow-key")).to_have_text(ceremony.escrow_key)
+    expect(page.locator("#escrow-key")).to_have_text(base64.b64encode(ceremony.escrow_key).decode())
     assert page.evaluate("""() => [...document.querySelectorAll('input, select')]
         .filter((el) => el.labels.length === 0).map((el) => el.id)""") == []
     sent = _posts(page)
@@ -268,12 +268,12 @@ def test_participant_commits_and_reveals_through_the_page_5_3_5_4(
     secret_hex = _commit(page).strip()
     secret = bytes.fromhex(secret_hex)
     state = run.state().ceremony(CEREMONY)
-    logged = state.commitments[first]
+    logged = state.commitments[first].body.commitment
     assert logged == REF.commitment(event, CEREMONY, first, secret)  # §5.3, v2 tag
     expect(page.locator("#commitment-hex")).to_have_text(logged.hex())
     # §5.4: the page's escrow opens with this ceremony's holder key, to the same secret.
-    assert REF.open_escrow(state.escrows[first], logged, holder_private, event, CEREMONY,
-                           first) == secret
+    escrow = state.commitments[first].body.escrow
+    assert REF.open_escrow(escrow, logged, holder_private, event, CEREMONY, first) == secret
     assert _kept(page, event, first) == secret_hex
     assert [s["body"].keys() for s in sent] == [{"commitment", "escrow", "participant"}] * 2
     assert all(secret_hex not in json.dumps(s["body"]) for s in sent)
@@ -321,7 +321,8 @@ def test_participant_commits_and_reveals_through_the_page_5_3_5_4(
     page.get_by_role("button", name=t("zh", "reveal_button")).click()
     expect(page.locator("#out")).to_have_text(t("zh", "p.revealed"))
     assert [s["body"] for s in sent] == [{"secret": secret_hex, "participant": first}]
-    assert run.state().ceremony(CEREMONY).openings[first] == ("reveal", secret)
+    opened = run.state().ceremony(CEREMONY).openings[first].body
+    assert (opened.TYPE.value, getattr(opened, "secret", None)) == ("reveal", secret)
     assert _kept(page, event, first) is None
     assert _secret_on_page(page, secret_hex) == NOWHERE
 
@@ -334,6 +335,7 @@ def test_participant_commits_and_reveals_through_the_page_5_3_5_4(
     fresh.get_by_label(t("en", "secret_file")).set_input_files(kept)
     fresh.get_by_role("button", name=t("en", "reveal_button")).click()
     expect(fresh.locator("#out")).to_have_text(t("en", "p.revealed"))
-    assert run.state().ceremony(CEREMONY).openings[second] == ("reveal",
-                                                               bytes.fromhex(second_hex))
+    opened = run.state().ceremony(CEREMONY).openings[second].body
+    assert (opened.TYPE.value, getattr(opened, "secret", None)) == (
+        "reveal", bytes.fromhex(second_hex))
     assert _secret_on_page(fresh, second_hex) == NOWHERE
