@@ -8,7 +8,7 @@
   median of 21 runs (`_cold_ms` is the first, as a page that checks once sees it).
 
 Each number excludes parsing the chain (done once per event; reported apart).
-Usage: python bench/beacon.py   (prints a table and one JSON line)
+Usage: python bench/beacon.py   (prints a table and one JSON line; updates bench/latest.json)
 """
 
 from __future__ import annotations
@@ -85,6 +85,10 @@ def measure() -> dict[str, float]:
 
 def main() -> None:
     result = measure()
+    latest = ROOT / "bench" / "latest.json"
+    previous = json.loads(latest.read_text()) if latest.exists() else {}
+    previous.update(result)
+    latest.write_text(json.dumps(previous, indent=2, sort_keys=True) + "\n")
     for key, value in result.items():
         print(f"{key:<26}{value:>10}")
     print(json.dumps(result))

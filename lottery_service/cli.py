@@ -39,6 +39,7 @@ from .runtime import Runtime, open_runtime
 from .service import Service
 from .service.lifecycle import Lifecycle, ceremony_of
 from .service.tokens import operator_token
+from .witness.cli import register as register_witness_commands
 
 T = TypeVar("T")
 EXIT_FAILED = 1  # the request was refused (bad input, wrong phase, …): the message says why
@@ -74,7 +75,8 @@ def _typer(help_text: str) -> typer.Typer:
 
 app = _typer("Sunshine Draw: auditable admission lottery and class grouping.")
 participant_app = _typer("For ceremony participants, on their own device.")
-witness_app = _typer("For supervisors cosigning checkpoints.")
+witness_app = _typer("For supervisors: cosign checkpoints, or host a tlog-witness (§12.5).")
+register_witness_commands(witness_app)  # `sunshine witness init` and `serve`
 app.add_typer(participant_app, name="participant")
 app.add_typer(witness_app, name="witness")
 app.add_typer(notices_app, name="notices")  # cli_families.py: the SMS outbox
@@ -157,8 +159,7 @@ def create_event(rules_file: Annotated[Path, typer.Argument(exists=True, dir_oka
     state = service.lifecycle.state(str(rules.get("event")))
     if state.rules is not None:
         console.print(f"origin: {state.rules.origin}")
-        key = service.keys.verifier_key(state.event, rehearsal=state.rules.rehearsal)
-        console.print(f"log key: {key}")
+        console.print(f"log key: {service.keys.verifier_key(state.rules.origin)}")
 
 
 def _participant(text: str) -> tuple[str, str]:

@@ -9,7 +9,8 @@
     │   ├── EventNotFoundError
     │   └── CheckpointNotFoundError
     ├── ConflictError                clashes with what is stored (another key, a taken pupil)
-    │   └── ImportBusyError          another import of the same kind was stored meanwhile
+    │   ├── ImportBusyError          another import of the same kind was stored meanwhile
+    │   └── SignedHistoryError       the stored log is not what the signer signed (§12.2)
     ├── RejectedInputError           input the service refuses (bad time, unknown phase, duplicates)
     │   ├── ImportRejectedError      bad rows of an import, every one of them; nothing stored (G2)
     │   └── TooLargeError            an upload over its size limit
@@ -48,6 +49,7 @@ __all__ = [
     "RejectedInputError",
     "RemoteError",
     "RosterFrozenError",
+    "SignedHistoryError",
     "SunshineError",
     "TooLargeError",
     "UnauthenticatedError",
@@ -92,6 +94,14 @@ class ImportBusyError(ConflictError):
     """Two imports of one kind ran at once; the one stored second is refused (G2)."""
 
     title_zh = "同一类数据的另一次导入刚刚完成，本次未导入"
+
+
+class SignedHistoryError(ConflictError):
+    """The database's log differs from the checkpoints the service signed (an edit, a
+    rollback, a fork): no step runs and nothing is signed until it is restored (§12.2, §16)."""
+
+    title_zh = "审计日志与已签名的记录不一致，已拒绝执行"
+    section = "12"
 
 
 class RejectedInputError(SunshineError):

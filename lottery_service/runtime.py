@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 
 from .config import Settings
 from .service import Service
+from .service.followup import FollowUpSettings
 from .service.keys import ServiceKeys
 from .service.sms import SmsGateway, SmsSettings, open_gateway
 from .service.tokens import operator_token
@@ -21,7 +22,8 @@ class Runtime:
     service: Service
 
     def close(self) -> None:
-        """Return every pooled database connection."""
+        """Finish the after-commit work, then return every pooled database connection."""
+        self.service.close()
         self.engine.dispose()
 
 
@@ -37,5 +39,6 @@ def open_runtime(settings: Settings, *, gateway: SmsGateway | None = None) -> Ru
         engine, ServiceKeys.load(settings.data_dir, settings.origin_prefix),
         audit_dir=settings.audit_dir,
         gateway=gateway or open_gateway(sms, settings.data_dir), sms=sms,
-        operator_token=operator_token(settings.data_dir))
+        operator_token=operator_token(settings.data_dir),
+        follow_up=FollowUpSettings.from_env())
     return Runtime(settings=settings, engine=engine, service=service)

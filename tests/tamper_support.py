@@ -20,6 +20,7 @@ from lottery_service.config import Settings
 from lottery_service.core.canonical import canonical_json
 from lottery_service.core.merkle import MerkleTree, leaf_hash
 from lottery_service.core.note import Checkpoint, Signer, Verifier, sign_note
+from lottery_service.core.policy import bundle_policy
 from lottery_service.demo import run_demo
 from lottery_service.runtime import open_runtime
 from verifier.verify import Options, StepResult, Verification
@@ -34,6 +35,7 @@ class Demo:
     bundle: Path
     signer: Signer
     vkey_text: str
+    openings: bytes  # the sealed openings (§17.3), kept beside the bundle, never in it
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ def build_demo(work: Path) -> Demo:
     rt = open_runtime(settings)
     try:
         link = run_demo(rt, applicants=1000, say=lambda _s: None)
+        openings = rt.service.openings.openings(link.name)  # audit_logs/<event-id>
     finally:
         rt.engine.dispose()
     seed = bytes.fromhex((work / "data" / "log-signing.key").read_text().strip())
@@ -70,7 +73,12 @@ def build_demo(work: Path) -> Demo:
     origin = Verifier.from_text(vkey_text.strip()).name  # §12.1: key name = origin
     signer = Signer(name=origin, private_key=Ed25519PrivateKey.from_private_bytes(seed))
     assert vkey_text.strip() == signer.verifier_key(), "log-signing.key is not the bundle's key"
-    return Demo(bundle, signer, vkey_text)
+    return Demo(bundle, signer, vkey_text, openings)
+
+
+def openings_beside(bundle: Path) -> Path:
+    """Where a test keeps the sealed openings of its bundle copy (§17.3: never inside)."""
+    return bundle.with_name(bundle.name + "-openings.jsonl")
 
 
 def copy_bundle(src: Path, dst: Path) -> Path:
@@ -124,17 +132,29 @@ def signed_checkpoint(lines: list[bytes], size: int, signer: Signer) -> str:
 def resign(bundle: Path, signer: Signer) -> None:
     """What an attacker holding a log key does: re-sign every checkpoint over the
     current entries.jsonl at the original sizes and publish the key as keys/log.vkey,
-    so that only the semantic steps can notice the change."""
+    so that only the semantic steps can notice the change. The bundle's witness policy
+    becomes the log key alone (the witnesses never cosigned the new checkpoints): only an
+    auditor holding the real policy out of band notices at step 2 (§13.1)."""
     lines = read_lines(bundle)
     tree = MerkleTree([leaf_hash(line) for line in lines])
     for size in checkpoint_sizes(bundle):
         body = Checkpoint(origin=signer.name, size=size, root_hash=tree.root(size)).body()
         (bundle / "checkpoints" / f"{size}.note").write_text(sign_note(body, [signer]), "utf-8")
     (bundle / "keys" / "log.vkey").write_text(signer.verifier_key() + "\n", "utf-8")
+    for witness_key in (bundle / "keys").glob("witness-*.vkey"):
+        witness_key.unlink()
+    (bundle / "keys" / "tlog-policy.txt").write_text(
+        bundle_policy(signer.verifier_key(), {}, 0).to_text(), "utf-8")
 
 
-def verify(bundle: Path, key_text: str | None = None, trusted_text: str | None = None) -> Report:
-    """Run the standalone verifier in process (the same object ``python -m verifier`` uses)."""
-    v = Verification(bundle, Options(key_text=key_text, trusted_text=trusted_text))
+def verify(bundle: Path, key_text: str | None = None, trusted_text: str | None = None,
+           openings: bytes | None = None, policy_text: str | None = None) -> Report:
+    """Run the standalone verifier in process (the same object ``python -m verifier`` uses),
+    with the sealed openings given, else those of `openings_beside(bundle)` if written."""
+    beside = openings_beside(bundle)
+    if openings is None and beside.exists():
+        openings = beside.read_bytes()
+    v = Verification(bundle, Options(key_text=key_text, trusted_text=trusted_text,
+                                     policy_text=policy_text, openings_data=openings))
     v.run()
     return Report(tuple(v.results), v.key_pinned)

@@ -18,7 +18,17 @@ from ..config import Settings
 from ..runtime import Runtime, open_runtime
 from ..web import STATIC_DIR
 from . import errors
-from .routes import ceremonies, events, imports, notifications, operate, pages, public, stream
+from .routes import (
+    ceremonies,
+    events,
+    imports,
+    notifications,
+    operate,
+    pages,
+    public,
+    stream,
+    witnessing,
+)
 from .security import SecurityHeaders
 
 PREFIX = "/api/v1"
@@ -66,7 +76,7 @@ def create_app(runtime: Runtime, *, cache_max_age: float | None = None,
     app.state.runtime = runtime
     # Public reads first: routes are matched in order, and the families' look-up is the
     # hot path under load (no path of one module shadows one of another).
-    for module in (public, events, imports, ceremonies, stream, operate, notifications):
+    for module in (public, events, imports, ceremonies, stream, operate, notifications, witnessing):
         app.include_router(module.router, prefix=PREFIX)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")

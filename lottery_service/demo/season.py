@@ -41,6 +41,7 @@ from ..lookup import ResultIndex
 from ..runtime import Runtime
 from ..service import Service
 from .district import DemoDistrict, generate_district, payments_csv
+from .witnesses import start_demo_witnesses
 
 WITHHOLDER = "parent-rep-1"  # simulated: never reveals; the notary opens the escrow (§5.4)
 BEACON_ROUNDS: Final[dict[Ceremony, int]] = {"lottery": 1000, "grouping": 13335,
@@ -170,6 +171,7 @@ class DemoRun:
 
     def setup(self) -> None:
         self.service.lifecycle.create_event(self.district.rules)
+        start_demo_witnesses(self.service, self.event, self.runtime.settings.data_dir)
         state = self.state()
         beacon = state.rules is not None and state.rules.beacon is not None
         for ceremony in CEREMONIES:

@@ -1,9 +1,13 @@
 """The service's secrets: created on first run in files of mode 0600, used here only.
 
-`log-signing.key` holds the Ed25519 seed of the log key (§12); `lookup.key`
-keys the hashes of the families' look-up second factor and of each child's
-identity across applications (P2), so neither is stored in clear, and the salts
-of the attribute and rejection commitments (§17), so nobody can try them.
+`log-signing.key` holds the Ed25519 seed of the log key of official events
+(§12); `rehearsal-signing.key` that of rehearsals (演练, §19), never the same
+key, so no rehearsal checkpoint verifies under an official log key;
+`lookup.key` keys the hashes of the families' look-up second factor and of each
+child's identity across applications (P2), so neither is stored in clear, and the
+salts of the attribute and rejection commitments (§17), so nobody can try them.
+The signer's memory of what it signed (`auditlog.SignedHistory`) lives beside
+them in `signed-history/`.
 """
 
 from __future__ import annotations
@@ -17,13 +21,16 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from ..auditlog import SignedHistory, is_rehearsal_origin
 from ..config import default_origin_prefix
 from ..core.checkpoint import log_origin
 from ..core.note import Signer
 from ..errors import ConfigurationError
 
 LOG_KEY_FILE = "log-signing.key"
+REHEARSAL_KEY_FILE = "rehearsal-signing.key"
 LOOKUP_KEY_FILE = "lookup.key"
+HISTORY_DIR = "signed-history"
 
 __all__ = ["ServiceKeys", "load_or_create_secret"]
 
@@ -50,28 +57,48 @@ def load_or_create_secret(path: Path) -> bytes:
 @dataclass(frozen=True)
 class ServiceKeys:
     log_key: Ed25519PrivateKey
+    rehearsal_key: Ed25519PrivateKey
     lookup_key: bytes
+    data_dir: Path
     origin_prefix: str  # this deployment's (Settings.origin_prefix, §12.1)
+
+    def __post_init__(self) -> None:
+        if _public(self.log_key) == _public(self.rehearsal_key):
+            raise ConfigurationError(
+                f"{REHEARSAL_KEY_FILE} holds the official log key; a rehearsal must be "
+                "signed with another key (§19)",
+                zh=f"{REHEARSAL_KEY_FILE} 与正式日志密钥相同；演练必须使用另一把密钥签名（§19）")
 
     @classmethod
     def load(cls, data_dir: Path, origin_prefix: str | None = None) -> ServiceKeys:
         """The keys of the data directory; without a configured prefix the deployment's
         default one, derived from its log key (`config.default_origin_prefix`)."""
-        log = Ed25519PrivateKey.from_private_bytes(load_or_create_secret(data_dir / LOG_KEY_FILE))
-        prefix = origin_prefix or default_origin_prefix(log.public_key().public_bytes_raw())
-        return cls(log, load_or_create_secret(data_dir / LOOKUP_KEY_FILE), prefix)
+        log, rehearsal = (Ed25519PrivateKey.from_private_bytes(load_or_create_secret(
+            data_dir / name)) for name in (LOG_KEY_FILE, REHEARSAL_KEY_FILE))
+        prefix = origin_prefix or default_origin_prefix(_public(log))
+        return cls(log, rehearsal, load_or_create_secret(data_dir / LOOKUP_KEY_FILE), data_dir,
+                   prefix)
+
+    @property
+    def history(self) -> SignedHistory:
+        """The signer's append-only record of every checkpoint it signed (§12.2)."""
+        return SignedHistory(self.data_dir / HISTORY_DIR)
 
     def origin(self, event_id: str, *, rehearsal: bool = False) -> str:
         """The event's log origin under this deployment's prefix (§12.1, §19)."""
         return log_origin(self.origin_prefix, event_id, rehearsal=rehearsal)
 
-    def signer(self, event_id: str, *, rehearsal: bool = False) -> Signer:
-        """The log's signer for one event; its key name is the checkpoint origin (§12)."""
-        return Signer(name=self.origin(event_id, rehearsal=rehearsal), private_key=self.log_key)
+    def signer(self, origin: str) -> Signer:
+        """The signer of the log of `origin` (its key name, §12.1): the rehearsal key for a
+        rehearsal's origin `<prefix>/rehearsal/<event>`, else the official log key (§19)."""
+        if "/" not in origin:
+            raise ValueError(f"{origin!r} is not a log origin (an event id?)")
+        key = self.rehearsal_key if is_rehearsal_origin(origin) else self.log_key
+        return Signer(name=origin, private_key=key)
 
-    def verifier_key(self, event_id: str, *, rehearsal: bool = False) -> str:
-        """The log's verifier key text for one event (what auditors pin)."""
-        return self.signer(event_id, rehearsal=rehearsal).verifier_key()
+    def verifier_key(self, origin: str) -> str:
+        """The verifier key text of the log of `origin` (what auditors pin)."""
+        return self.signer(origin).verifier_key()
 
     def attribute_salt(self, event_id: str, ceremony: str, reg: str) -> bytes:
         """The salt of one record's attribute commitment and rejection leaf (§17.1, §17.2):
@@ -88,3 +115,7 @@ class ServiceKeys:
         """Keyed hash of the family's second factor (never stored in clear)."""
         msg = f"{event_id}\x00{reg}\x00{second_factor.upper()}".encode()
         return hmac.new(self.lookup_key, msg, hashlib.sha256).hexdigest()
+
+
+def _public(key: Ed25519PrivateKey) -> bytes:
+    return key.public_key().public_bytes_raw()

@@ -5,8 +5,11 @@ Every use case of the service runs inside one of these:
 - `Database.event(event_id)`, a lifecycle step: (1) locks the event row (FOR
   UPDATE on PostgreSQL; SQLite serialises writers with BEGIN IMMEDIATE), (2)
   rebuilds the season state from the log (cached per process, topped up from
-  the database), (3) lets the step append entries with `EventWork.emit`, which
-  signs a checkpoint in the same transaction (`auditlog.append`), (4) commits.
+  the database) and refuses a log that is not what the service signed
+  (`auditlog.SignedLog.check`, §12.2), (3) lets the step append entries with
+  `EventWork.emit`, which signs a checkpoint in the same transaction
+  (`SignedLog.append`), (4) commits, then records the new checkpoints in the
+  signer's own history outside the database.
   Any error rolls everything back and forgets the cached state, so a crash or a
   refusal leaves the last committed step; every step is idempotent, so the
   caller simply repeats it.
@@ -32,7 +35,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, select
 
 from .. import auditlog
-from ..core.entries import Body, EventCreated
+from ..core.entries import Body
 from ..core.log import Entry
 from ..core.season import PhaseError, SeasonState
 from ..errors import ConflictError, EventNotFoundError, RejectedInputError
@@ -57,6 +60,7 @@ class EventWork:
     state: SeasonState
     keys: ServiceKeys
     now: str
+    log: auditlog.SignedLog
 
     @property
     def event_id(self) -> str:
@@ -64,13 +68,9 @@ class EventWork:
 
     def emit(self, bodies: Sequence[Body]) -> list[Entry]:
         """Append `bodies` to the log and sign a checkpoint of it, in this transaction."""
-        rehearsal = self.state.rules.rehearsal if self.state.rules is not None else any(
-            b.rules.rehearsal for b in bodies if isinstance(b, EventCreated))
-        entries = auditlog.append(
-            self.session, self.event.id, self.state.size,
-            [(b.TYPE.value, b.to_json()) for b in bodies], self.now,
-            self.keys.signer(self.event.id, rehearsal=rehearsal), self.event.origin,
-        )
+        entries = self.log.append(self.session, self.event, self.state.size,
+                                  [(b.TYPE.value, b.to_json()) for b in bodies], self.now,
+                                  self.keys.signer(self.event.origin))
         for entry in entries:
             self.state.apply(entry)
         self.event.log_size = self.state.size
@@ -87,6 +87,7 @@ class Database:
         self.clock = clock
         self._states: dict[str, SeasonState] = {}
         self._lock = threading.Lock()
+        self.log = auditlog.SignedLog(keys.history, lambda origin: keys.signer(origin).verifier())
         self.committed: list[Callable[[str], None]] = []
         """Called with the event id after each committed step (the read model listens)."""
 
@@ -94,6 +95,7 @@ class Database:
         """Drop every cached season state (as a restart would)."""
         with self._lock:
             self._states.clear()
+        self.log.forget()
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -124,9 +126,10 @@ class Database:
                 if row is None:
                     raise EventNotFoundError(event_id)
                 state = self._state(session, row)
+                self.log.check(session, row, state.size)
                 now = max(self.clock(), state.last_time)
                 try:
-                    yield EventWork(session, row, state, self.keys, now)
+                    yield EventWork(session, row, state, self.keys, now, self.log)
                 except PhaseError as exc:
                     exc.context.setdefault("phase", state.phase.value)
                     raise
@@ -135,7 +138,9 @@ class Database:
                 session.rollback()
                 with self._lock:
                     self._states.pop(event_id, None)
+                self.log.forget(event_id)
                 raise
+        self.log.record(event_id)
         for listener in self.committed:
             listener(event_id)
 
@@ -143,10 +148,10 @@ class Database:
         with self._lock:
             state = self._states.get(row.id) or SeasonState()
         if state.size < row.log_size:
-            for entry in auditlog.load_entries(session, row.id, state.size):
+            for entry in self.log.load(session, row.id, state.size):
                 state.apply(entry)
         elif state.size > row.log_size:  # another process rolled back
-            state = SeasonState.replay(auditlog.load_entries(session, row.id))
+            state = SeasonState.replay(self.log.load(session, row.id))
         with self._lock:
             self._states[row.id] = state
         return state

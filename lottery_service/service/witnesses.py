@@ -1,14 +1,18 @@
-"""Checkpoints and their witnesses (§12): keys, cosignatures, consistency proofs.
+"""Checkpoints and their witnesses (§12): keys, cosignatures, consistency proofs, alarms.
 
-A supervisor registers a cosignature/v1 key once; a cosignature line is
-verified against that key and the checkpoint body before it is appended to the
-stored note. Auditors and cosigners read signed checkpoints and RFC 9162
-consistency proofs between any two signed sizes.
+Two kinds of witness, one policy (§13.1). A supervisor registers a
+cosignature key once and cosigns by pulling: its line is verified against that
+key and the checkpoint body before it is appended to the stored note. A
+tlog-witness (notary office, supervision group) is registered with its
+submission URL and keys, and the service pushes it every checkpoint
+(`service.push`, §12.4); its answers that point at the log are alarms, kept
+here and shown to the supervisors. Auditors and cosigners read signed
+checkpoints and RFC 9162 consistency proofs between any two signed sizes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Final
@@ -18,16 +22,25 @@ from sqlmodel import col, select
 from .. import auditlog
 from ..core.merkle import MerkleError, MerkleTree
 from ..core.note import (
-    Checkpoint,
     NoteError,
     Verifier,
     add_signature_lines,
+    check_key_name,
     parse_signature_line,
+    split_note,
     verify_cosignature,
 )
 from ..core.policy import PolicyError, bundle_policy
-from ..errors import CheckpointNotFoundError, ConflictError, ForbiddenError, RejectedInputError
-from ..storage.models import CheckpointTable, WitnessTable
+from ..errors import (
+    CheckpointNotFoundError,
+    ConflictError,
+    EventNotFoundError,
+    ForbiddenError,
+    RejectedInputError,
+)
+from ..storage.models import CheckpointTable, EventTable, WitnessTable
+from ..storage.witness_tables import WitnessAlarmTable, WitnessEndpointTable
+from ..witness.client import WitnessEndpoint
 from .keys import ServiceKeys
 from .snapshots import LogCache
 from .tokens import Principal
@@ -35,7 +48,7 @@ from .unit_of_work import Database
 
 SIGNATURE_PREFIX: Final = "\u2014 "  # a signed note's signature lines start with an em dash
 
-__all__ = ["CheckpointSummary", "Consistency", "Witnesses"]
+__all__ = ["CheckpointSummary", "Consistency", "PushedWitness", "WitnessAlarm", "Witnesses"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +65,29 @@ class Consistency:
     proof: list[bytes]
 
 
+@dataclass(frozen=True)
+class PushedWitness:
+    """A registered tlog-witness and how far it has cosigned the log (§12.4)."""
+
+    endpoint: WitnessEndpoint
+    acked_size: int
+    last_outcome: str | None
+    last_detail: str
+    last_time: str
+
+
+@dataclass(frozen=True)
+class WitnessAlarm:
+    """A witness's answer pointing at the log: fork, rollback or wrong key (§12.4)."""
+
+    witness: str
+    size: int
+    kind: str
+    message: str
+    witness_size: int | None
+    time: str
+
+
 @contextmanager
 def _note_errors() -> Iterator[None]:
     """The core's note and Merkle errors, said as the caller's rejected input (§12)."""
@@ -62,10 +98,13 @@ def _note_errors() -> Iterator[None]:
 
 
 class Witnesses:
-    def __init__(self, db: Database, keys: ServiceKeys, cache: LogCache) -> None:
+    def __init__(self, db: Database, keys: ServiceKeys, cache: LogCache,
+                 quorum: int | None = None) -> None:
         self._db = db
         self._keys = keys
         self._cache = cache
+        self.quorum = quorum
+        """How many witnesses a checkpoint needs (SUNSHINE_WITNESS_QUORUM); None: all."""
 
     def add_witness(self, event_id: str, name: str, vkey: str) -> None:
         """Register a witness's cosignature key, Ed25519 or ML-DSA-44 (§12.3); a name keeps
@@ -109,8 +148,7 @@ class Witnesses:
                 raise RejectedInputError(f"no witness key is registered under {witness!r}",
                                          zh=f"没有登记名为 {witness!r} 的监督员公钥",
                                          section="12")
-            body = Checkpoint(origin=work.event.origin, size=size,
-                              root_hash=bytes.fromhex(cp.root)).body()
+            body = split_note(cp.note)[0]  # the signed text, not the unsigned root column
             with _note_errors():
                 verify_cosignature(body, line, Verifier.from_text(row.vkey))
                 cp.note = add_signature_lines(cp.note, [line])
@@ -120,18 +158,82 @@ class Witnesses:
         self._cache.drop(event_id)  # a note changed: rebuild the snapshot
         return result
 
+    def register_witness(self, event_id: str, name: str, url: str,
+                         keys: Sequence[str]) -> PushedWitness:
+        """Register a tlog-witness the service pushes every checkpoint to (§12.4): its
+        name (a schema-less URL such as witness.example.com/w1), submission URL and
+        cosignature keys (0x04 and/or 0x06, all under that name). The first key is the
+        one the policy lists (§13.1). Repeating it changes nothing; a name keeps its keys."""
+        with _note_errors():
+            check_key_name(name)
+            endpoint = WitnessEndpoint(name, url.rstrip("/"),
+                                       tuple(Verifier.from_text(k.strip()) for k in keys))
+        if any(k.name != name for k in endpoint.keys):
+            raise RejectedInputError(f"every key of witness {name} must be named {name}",
+                                     zh=f"见证人 {name} 的每把公钥都必须以 {name} 命名",
+                                     section="12")
+        texts = "\n".join(k.to_text() for k in endpoint.keys)
+        with self._db.event(event_id) as work:
+            pulled = work.session.get(WitnessTable, (event_id, name))
+            row = work.session.get(WitnessEndpointTable, (event_id, name))
+            if (pulled is not None and pulled.vkey != endpoint.keys[0].to_text()) or (
+                    row is not None and (row.keys, row.url) != (texts, endpoint.url)):
+                raise ConflictError(f"witness {name} is already registered with other keys "
+                                    "or another URL", zh=f"见证人 {name} 已用其他公钥或地址登记",
+                                    section="12")
+            work.session.merge(WitnessTable(event_id=event_id, name=name,
+                                            vkey=endpoint.keys[0].to_text()))
+            if row is None:
+                row = WitnessEndpointTable(event_id=event_id, name=name, url=endpoint.url,
+                                           keys=texts)
+                work.session.add(row)
+            return _pushed(row)
+
+    def pushed(self, event_id: str) -> list[PushedWitness]:
+        """The tlog-witnesses the service pushes to, by name, with their progress."""
+        with self._db.read() as session:
+            rows = session.exec(select(WitnessEndpointTable).where(
+                WitnessEndpointTable.event_id == event_id)
+                .order_by(col(WitnessEndpointTable.name))).all()
+            return [_pushed(r) for r in rows]
+
+    def alarms(self, event_id: str) -> list[WitnessAlarm]:
+        """Every alarm a pushed witness raised (§12.4), newest first: for the supervisors."""
+        self._cache.snapshot(event_id)  # refuses an unknown event
+        with self._db.read() as session:
+            rows = session.exec(select(WitnessAlarmTable).where(
+                WitnessAlarmTable.event_id == event_id)
+                .order_by(col(WitnessAlarmTable.time).desc(),
+                          col(WitnessAlarmTable.size).desc())).all()
+        return [WitnessAlarm(r.witness, r.size, r.kind, r.message, r.witness_size, r.time)
+                for r in rows]
+
+    def origin(self, event_id: str) -> str:
+        """The event's log origin (§12.1), the name of its log key."""
+        with self._db.read() as session:
+            row = session.get(EventTable, event_id)
+            if row is None:
+                raise EventNotFoundError(event_id)
+            return row.origin
+
+    def log_key(self, event_id: str) -> str:
+        """The verifier key of the event's log (the rehearsal key for a rehearsal, §19)."""
+        return self._keys.verifier_key(self.origin(event_id))
+
     def keys(self, event_id: str) -> tuple[str, dict[str, str]]:
         """The log's verifier key and the witnesses' cosignature keys (§12, §13)."""
         self._cache.snapshot(event_id)  # refuses an unknown event
         with self._db.read() as session:
             witnesses = {w.name: w.vkey for w in session.exec(
                 select(WitnessTable).where(WitnessTable.event_id == event_id))}
-        return self._keys.verifier_key(event_id), witnesses
+        return self.log_key(event_id), witnesses
 
     def policy(self, event_id: str, quorum: int | None = None) -> str:
         """The event's tlog-policy (§13.1): the log key and its witnesses with `quorum` of
-        them required (default: every one); the log alone when a witness key is unusable."""
+        them required (default: the deployment's `quorum`, else every one); the log alone
+        when a witness key is unusable."""
         log_key, witnesses = self.keys(event_id)
+        quorum = self.quorum if quorum is None else quorum
         k = len(witnesses) if quorum is None else min(quorum, len(witnesses))
         try:
             return bundle_policy(log_key, witnesses, k).to_text()
@@ -180,3 +282,10 @@ class Witnesses:
             leaves = auditlog.leaf_hashes(session, event_id)[:new]
         proof = MerkleTree(leaves).consistency_proof(old, new) if old < new else []
         return Consistency(old, new, proof)
+
+
+def _pushed(row: WitnessEndpointTable) -> PushedWitness:
+    endpoint = WitnessEndpoint(row.name, row.url, tuple(
+        Verifier.from_text(line) for line in row.keys.splitlines()))
+    return PushedWitness(endpoint, row.acked_size, row.last_outcome, row.last_detail,
+                         row.last_time)

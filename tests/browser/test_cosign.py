@@ -72,7 +72,7 @@ def _requests(page: Page) -> list[Request]:
 
 
 def _log_key(season: Season) -> str:
-    key: str = season.runtime.service.keys.verifier_key(EVENT)
+    key: str = season.runtime.service.witnesses.log_key(EVENT)
     return key
 
 
@@ -97,7 +97,7 @@ def test_supervisor_cosigns_latest_checkpoint_in_browser_12(season: Season, serv
                                                             new_page: Any,
                                                             tmp_path: Path) -> None:
     signer, token, key_file = _witness(season, "supervisor-browser", tmp_path)
-    log = Verifier.from_text(season.runtime.service.keys.verifier_key(EVENT))
+    log = Verifier.from_text(season.runtime.service.witnesses.log_key(EVENT))
     sizes = json.loads(_get(server, "/checkpoints"))["sizes"]
     before, latest = _checkpoint(server, "latest")
     assert latest.size == sizes[-1] and len(sizes) >= 2

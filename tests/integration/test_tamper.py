@@ -11,6 +11,7 @@ step can notice.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,7 @@ from hypothesis import strategies as st
 from lottery_service.core.canonical import canonical_json
 from lottery_service.core.merkle import MerkleTree, leaf_hash
 from lottery_service.core.note import Signer
+from lottery_service.core.policy import Policy
 from tests.tamper_support import (
     Demo,
     Obj,
@@ -32,6 +34,7 @@ from tests.tamper_support import (
     edit_entry,
     entry,
     find_seq,
+    openings_beside,
     read_lines,
     resign,
     signed_checkpoint,
@@ -40,7 +43,7 @@ from tests.tamper_support import (
 )
 from verifier.cli import main
 
-ALL_STEPS = list(range(1, 17))
+ALL_STEPS = list(range(1, 24))
 
 
 @pytest.fixture(scope="session")
@@ -50,8 +53,10 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
 
 @pytest.fixture
 def bundle(demo: Demo, tmp_path: Path) -> Path:
-    """A private, writable copy of the demo bundle."""
-    return copy_bundle(demo.bundle, tmp_path / "demo-2026")
+    """A private, writable copy of the demo bundle, its sealed openings beside it."""
+    copy = copy_bundle(demo.bundle, tmp_path / "demo-2026")
+    openings_beside(copy).write_bytes(demo.openings)
+    return copy
 
 
 def assert_first_failure(report: Report, step: int, *also_failing: int) -> str:
@@ -82,9 +87,15 @@ def test_untampered_demo_bundle_passes_every_step(demo: Demo, bundle: Path) -> N
 
 def test_resign_helper_reproduces_the_service_checkpoints(demo: Demo, bundle: Path) -> None:
     """Ed25519 is deterministic (RFC 8032), so re-signing the untouched log with the
-    log key must give back the service's checkpoint files byte for byte (§12)."""
-    before = {s: (bundle / "checkpoints" / f"{s}.note").read_bytes()
+    log key must give back the service's checkpoint files byte for byte (§12), less
+    the demo witnesses' cosignature lines (which an attacker cannot make)."""
+    witness_lines = re.compile(rb"^\xe2\x80\x94 (?!" + re.escape(demo.signer.name.encode())
+                               + rb" ).*\n", re.MULTILINE)
+    before = {s: witness_lines.sub(b"", (bundle / "checkpoints" / f"{s}.note").read_bytes())
               for s in checkpoint_sizes(bundle)}
+    assert all(b"\xe2\x80\x94 notary.demo.example/witness " in
+               (bundle / "checkpoints" / f"{s}.note").read_bytes()
+               for s in checkpoint_sizes(bundle))
     resign(bundle, demo.signer)
     after = {s: (bundle / "checkpoints" / f"{s}.note").read_bytes()
              for s in checkpoint_sizes(bundle)}
@@ -222,6 +233,20 @@ def test_g1_resigned_with_other_key_fails_only_when_key_is_pinned(
     report = json.loads(capsys.readouterr().out)
     failed = [s["number"] for s in report["steps"] if s["status"] == "fail"]
     assert report["key_pinned"] is True and failed[0] == 2
+
+
+def test_resigned_log_fails_the_witness_policy_held_out_of_band(
+        demo: Demo, bundle: Path) -> None:
+    """Issue 10: even with the log key, a re-signed log carries no witness cosignature;
+    an auditor holding the published policy (§13.1) refuses it at step 2, whatever
+    policy the attacker put in the bundle."""
+    policy = (bundle / "keys" / "tlog-policy.txt").read_text("utf-8")
+    assert [g.k for g in Policy.parse(policy).groups] == [2]  # both demo witnesses
+    resign(bundle, demo.signer)
+    assert verify(bundle, key_text=demo.vkey_text).status(2) == "pass"  # the forged policy
+    held = verify(bundle, key_text=demo.vkey_text, policy_text=policy)
+    assert_first_failure(held, 2)
+    assert "quorum" in held.results[1].detail
 
 
 # ----------------------------------------- 7.–11. deep cases, re-signed log

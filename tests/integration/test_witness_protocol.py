@@ -313,13 +313,17 @@ def test_quorum_of_two_witnesses_counts_ed25519_and_mldsa44(
 
 
 def test_witness_init_and_serve_config(tmp_path: Path) -> None:
-    """`sunshine witness init` writes keys and a config that `serve` loads and serves."""
+    """`sunshine witness init` writes keys and a config that `serve` loads and serves;
+    both are commands of the `sunshine` CLI itself."""
+    from lottery_service.cli import app as sunshine
+
     log = Log()
     app = typer.Typer()
     register(app)
     out = tmp_path / "w1"
-    result = CliRunner().invoke(app, ["init", "witness.example.com/w1", str(out),
-                                      "--log", log.signer.verifier_key()])
+    result = CliRunner().invoke(sunshine, ["witness", "init", "witness.example.com/w1",
+                                           str(out), "--log", log.signer.verifier_key()])
+    assert "--config" in CliRunner().invoke(sunshine, ["witness", "serve", "--help"]).output
     assert result.exit_code == 0, result.output
     assert (out / "witness.keys").stat().st_mode & 0o777 == 0o600
     config = WitnessConfig.load(out / "witness.toml")
@@ -368,7 +372,7 @@ def test_api_accepts_schema_less_witness_names(tmp_path: Path) -> None:
             assert exported.status_code == 200, exported.text
         bundle = rt.settings.audit_dir / "names-2026" / "keys"
         assert sorted(p.name for p in bundle.iterdir()) == [
-            "log.vkey", "witness-notary.example.gov.cn%2Fpq.vkey",
-            "witness-witness.example.com%2Fw1.vkey"]
+            "log.vkey", "tlog-policy.txt", "witness-notary.example.gov.cn%2Fpq.vkey",
+            "witness-witness.example.com%2Fw1.vkey"]  # §13: the policy names both
     finally:
         rt.close()

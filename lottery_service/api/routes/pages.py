@@ -27,6 +27,7 @@ from sqlmodel import select
 from ...core.seed import CEREMONIES
 from ...errors import EventNotFoundError, SunshineError
 from ...service.register_check import MAX_REGISTER
+from ...service.rehearsals import is_rehearsal_origin
 from ...service.snapshots import Snapshot
 from ...storage.models import SchoolTable
 from ...views import UnknownEventError
@@ -79,6 +80,8 @@ def _event_header(snap: Snapshot) -> dict[str, Any]:
     return {
         "event_id": snap.event, "title": rules.title if rules else snap.event,
         "phase": state.phase.value, "size": snap.size, "rules": rules,
+        # §19: the banner of base.html; the checkpoint's first line is the log origin
+        "rehearsal": is_rehearsal_origin(snap.note.partition("\n")[0]),
     }
 
 
@@ -182,10 +185,8 @@ def check(event_id: str, request: Request, service: ServiceDep,
           lang: str | None = None) -> HTMLResponse:
     """Look-up and in-browser receipt check (§14); mobile first."""
     snap = service.snapshots.snapshot(event_id)
-    key = service.keys.verifier_key(event_id)
-    quorum = os.environ.get("SUNSHINE_WITNESS_QUORUM")
-    config = parents_config(event_id, key,
-                            service.witnesses.policy(event_id, int(quorum) if quorum else None),
+    key = service.witnesses.log_key(event_id)
+    config = parents_config(event_id, key, service.witnesses.policy(event_id),
                             drawn=bool(snap.state().lottery_summaries),
                             public_base_url=request.app.state.runtime.settings.public_base_url)
     return _render(request, "check.html", lang_of(lang), **_event_header(snap), config=config)
@@ -226,14 +227,15 @@ def _dashboard(request: Request, service: ServiceDep, event_id: str, lang: Lang,
                    **_event_header(snap), view=_supervision(service, snap),
                    checkpoint_count=len(service.witnesses.sizes(event_id)),
                    grouped_schools=sorted(grouping),
+                   witness_alarms=service.witnesses.alarms(event_id),  # §12.4
                    bundle_url=f"/api/v1/events/{event_id}/bundle.zip",
                    cosign_cmd=f"sunshine witness cosign {_public_base(request) or '<server-url>'} "
                               f"<token> {event_id} <key-file> --log-key "
-                              f"{service.keys.verifier_key(event_id)}",
+                              f"{service.witnesses.log_key(event_id)}",
                    # static/dashboard.js cosigns in the browser against this pinned log key (§12)
                    config={"event": event_id, "api": f"/api/v1/events/{event_id}",
-                           "log_key": service.keys.verifier_key(event_id),
-                           "origin": service.keys.verifier_key(event_id).split("+", 1)[0]},
+                           "log_key": service.witnesses.log_key(event_id),
+                           "origin": service.witnesses.log_key(event_id).split("+", 1)[0]},
                    **extra)
 
 

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from lottery_service.api import create_app
 from lottery_service.cli import app
-from lottery_service.core.note import SIG_COSIGNATURE_V1, Signer, open_note
+from lottery_service.core.note import SIG_COSIGNATURE_V1, Signer, Verifier, open_note
 from lottery_service.demo import DemoRun
 from lottery_service.demo.district import generate_district
 from tests.support import make_runtime, served
@@ -30,7 +30,7 @@ def test_witness_cosigns_checks_signature_and_consistency(tmp_path: Path) -> Non
         token = rt.service.tokens.create(EVENT, "supervisor", witness.name)
         key_file = tmp_path / "witness.key"
         key_file.write_text(witness.private_key_text() + "\n")
-        log_key = rt.service.keys.verifier_key(EVENT)
+        log_key = rt.service.witnesses.log_key(EVENT)
         state = tmp_path / "cosigned.txt"
         runner = CliRunner()
         with served(create_app(rt, cache_max_age=0.0)) as url:
@@ -57,11 +57,11 @@ def test_witness_cosigns_checks_signature_and_consistency(tmp_path: Path) -> Non
 
         from lottery_service.auditlog import latest_checkpoint
 
+        log = Verifier.from_text(rt.service.witnesses.log_key(EVENT))
         with Session(rt.engine) as session:
             cp = latest_checkpoint(session, EVENT)
             assert cp is not None
-            opened = open_note(cp.note, [rt.service.keys.signer(EVENT).verifier(),
-                                         witness.verifier(SIG_COSIGNATURE_V1)])
+            opened = open_note(cp.note, [log, witness.verifier(SIG_COSIGNATURE_V1)])
         assert len(opened.verified_by) == 2
     finally:
         rt.close()

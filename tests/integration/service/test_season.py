@@ -207,7 +207,7 @@ def test_import_preview_is_what_the_roster_freeze_logs(tmp_path: Path) -> None:
 
 def test_log_can_only_grow(tmp_path: Path) -> None:
     """A rewritten stored entry makes the service refuse to sign again (§12)."""
-    from lottery_service.core.checkpoint import InconsistentLogError
+    from lottery_service.errors import SignedHistoryError
 
     rt = make_runtime(tmp_path)
     try:
@@ -221,7 +221,7 @@ def test_log_can_only_grow(tmp_path: Path) -> None:
             session.add(row)
             session.commit()
         rt.service.db.forget_states()  # a restart: nothing cached
-        with pytest.raises(InconsistentLogError):
+        with pytest.raises(SignedHistoryError):
             run.commitments("lottery")
     finally:
         rt.close()

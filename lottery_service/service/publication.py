@@ -1,0 +1,161 @@
+"""Each event's static publication (PROTOCOL.md §18), brought up to its newest checkpoint
+after each commit, with `publish.publish_event`.
+
+Where: official events under SUNSHINE_PUBLICATION_ROOT, rehearsals only under
+SUNSHINE_REHEARSAL_PUBLICATION_ROOT (§19: each root is marked with its kind by
+`publish.init_root`, and a rehearsal is never written into an official root,
+nor an official event into a rehearsal root). Events of a kind with no root
+configured are not published.
+
+What: the entries since the published size (O(new entries)), the newest
+checkpoint note with its cosignatures, the event's tlog-policy, `state.json`
+(a view folded entry by entry, `StateView`), the receipts of the families a new
+entry names (`ReceiptSource`, from the read side), and the bundle (§13) on the
+first publication and whenever a ceremony's results are `published`. Never
+the sealed openings (§17.3): they are not in the bundle.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlmodel import col, select
+
+from ..auditlog import is_rehearsal_origin, latest_checkpoint, load_entries
+from ..core.log import Entry
+from ..publish import (
+    FamilyReceipt,
+    PublishError,
+    PublishReport,
+    RootKind,
+    init_root,
+    publish_event,
+    published_checkpoint,
+)
+from ..storage.models import EventTable, LogEntryTable
+from .export import Exports
+from .unit_of_work import Database
+from .witnesses import Witnesses
+
+__all__ = ["EntryCount", "Publication", "ReceiptSource", "StateView", "no_receipts"]
+
+
+class StateView(Protocol):
+    """The ceremony screen's compact state (§18.1 `state.json`), folded entry by entry
+    (the hall's `views.ceremony.CeremonyView` is one)."""
+
+    def apply(self, entry: Entry) -> None: ...
+    def snapshot(self) -> dict[str, Any]: ...
+
+
+class EntryCount:
+    """The smallest `state.json` §18.1 allows: the size it reflects, nothing else."""
+
+    def __init__(self) -> None:
+        self.size = 0
+
+    def apply(self, entry: Entry) -> None:
+        self.size = entry.seq + 1
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"size": self.size}
+
+
+ReceiptSource = Callable[[str, int, int], Iterable[FamilyReceipt]]
+"""`receipts_changed(event, from_size, to_size)`: the families whose receipt (§14)
+changed with the entries from_size..to_size, each with its new receipt (§18.3)."""
+
+
+def no_receipts(event_id: str, from_size: int, to_size: int) -> Iterable[FamilyReceipt]:
+    """The receipts hook until the read side builds receipts: none change."""
+    return ()
+
+
+class Publication:
+    def __init__(self, db: Database, witnesses: Witnesses, exports: Exports, *,
+                 root: Path | None, rehearsal_root: Path | None,
+                 receipts_changed: ReceiptSource = no_receipts,
+                 new_view: Callable[[], StateView] = EntryCount) -> None:
+        self._db = db
+        self._witnesses = witnesses
+        self._exports = exports
+        self.root = root
+        self.rehearsal_root = rehearsal_root
+        self.receipts_changed = receipts_changed
+        self.new_view = new_view
+        self._views: dict[str, StateView] = {}
+        self._view_sizes: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._marked: set[Path] = set()
+
+    def root_for(self, origin: str) -> Path | None:
+        """Where an event of `origin` is published (§19); a rehearsal only under the
+        rehearsal root."""
+        return self.rehearsal_root if is_rehearsal_origin(origin) else self.root
+
+    def publish(self, event_id: str) -> PublishReport | None:
+        """Bring the event's publication to its newest checkpoint (None: not published)."""
+        if self.root is None and self.rehearsal_root is None:
+            return None
+        with self._db.read() as session:
+            event = session.get(EventTable, event_id)
+            newest = None if event is None else latest_checkpoint(session, event_id)
+        if event is None or newest is None:
+            return None
+        rehearsal = is_rehearsal_origin(event.origin)
+        root = self.root_for(event.origin)
+        if root is None:
+            if rehearsal:
+                raise PublishError(
+                    f"演练 {event_id} 不发布到正式发布目录（未配置演练发布目录 "
+                    f"SUNSHINE_REHEARSAL_PUBLICATION_ROOT）；a rehearsal is never published "
+                    "into the official publication root (§19)")
+            return None
+        self._mark(root, RootKind.REHEARSAL if rehearsal else RootKind.OFFICIAL)
+        current = root / event_id / "checkpoint"
+        if current.exists() and current.read_text(encoding="utf-8") == newest.note:
+            return None
+        published = published_checkpoint(root, event_id)
+        start = 0 if published is None else published.size
+        with self._db.read() as session:
+            new = load_entries(session, event_id, start)[:newest.size - start]
+        state = self._state(event_id, newest.size)
+        with tempfile.TemporaryDirectory() as tmp:
+            bundle = None
+            if published is None or any(e.type == "published" for e in new):
+                bundle = self._exports.write_into(event_id, Path(tmp)).resolve()
+            return publish_event(
+                root, event_id, checkpoint=newest.note,
+                policy=self._witnesses.policy(event_id),
+                entries_since=lambda n: self._entries_since(event_id, n),
+                state=json.dumps(state, ensure_ascii=False, sort_keys=True).encode("utf-8"),
+                receipts=self.receipts_changed(event_id, start, newest.size), bundle=bundle)
+
+    def _mark(self, root: Path, kind: RootKind) -> None:
+        if root not in self._marked:
+            init_root(root, kind)  # refuses a root marked with the other kind (§19)
+            self._marked.add(root)
+
+    def _entries_since(self, event_id: str, start: int) -> Iterator[bytes]:
+        with self._db.read() as session:
+            yield from session.exec(select(LogEntryTable.raw).where(
+                LogEntryTable.event_id == event_id, col(LogEntryTable.seq) >= start)
+                .order_by(col(LogEntryTable.seq)))
+
+    def _state(self, event_id: str, size: int) -> dict[str, Any]:
+        """`state.json` at `size`: the view folded further by the new entries only."""
+        with self._lock:
+            view = self._views.get(event_id)
+            done = self._view_sizes.get(event_id, 0)
+            if view is None or done > size:
+                view, done = self.new_view(), 0
+            with self._db.read() as session:
+                for entry in load_entries(session, event_id, done)[:size - done]:
+                    view.apply(entry)
+            self._views[event_id], self._view_sizes[event_id] = view, size
+            return {**view.snapshot(), "size": size}
