@@ -463,6 +463,10 @@ def _require(state: SeasonState, topic: NoticeTopic, round_no: int) -> None:
     """§11.3 item 8: each topic after the entries it reports."""
     if state.rules is None:
         raise PhaseError("there is no event yet", zh="还没有这个招生活动")
+    if state.rules.rehearsal:  # §19: a rehearsal's results are never a family's result
+        raise RejectedInputError(
+            "a rehearsal sends no messages to families (PROTOCOL.md §19)",
+            zh="演练活动不向家长发送短信：演练结果不是正式结果（PROTOCOL.md §19）")
     ok = {
         "draw": state.bias is not None,
         "payment_reminder": state.bias is not None and state.payments_closed is None,

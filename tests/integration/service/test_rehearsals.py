@@ -157,3 +157,14 @@ def test_a_rehearsal_signed_with_the_official_key_is_not_recorded(
     monkeypatch.setattr(rt.service.rehearsals, "final_checkpoint", lambda _r: forged)
     with pytest.raises(ConflictError, match="official log key"):
         rt.service.rehearsals.record_rehearsal(OFFICIAL, REHEARSAL)
+
+
+def test_a_rehearsal_sends_no_messages_to_families(rt: Runtime) -> None:
+    """§19: SMS would tell a real family a practice result; the official event's
+    refusal at this phase is about the phase (the results are not logged yet)."""
+    with pytest.raises(RejectedInputError, match="rehearsal") as refused:
+        rt.service.notifications.notify(REHEARSAL, "draw")
+    assert "演练活动不向家长发送短信" in refused.value.message_zh
+    with pytest.raises(Exception, match="only once") as official:
+        rt.service.notifications.notify(OFFICIAL, "draw")
+    assert not isinstance(official.value, RejectedInputError)
