@@ -95,6 +95,14 @@ def _validation(request: Request, exc: Exception) -> JSONResponse:
 
 def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
+    if exc.status_code == 400:
+        # FastAPI's answer to a body it cannot decode (not UTF-8): a malformed request
+        # like a JSON syntax error, so the same documented 422 and shape.
+        reason = "请求体无法解析（应为 UTF-8 编码的 JSON）"
+        return JSONResponse(_body("RequestValidationError", f"请求内容有误：body: {reason}",
+                                  "invalid request: body: the body could not be parsed",
+                                  fields=[{"field": "body", "reason": reason}]),
+                            status_code=422)
     en = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
     return JSONResponse(_body("HTTPError", HTTP_ZH.get(exc.status_code, en), en),
                         status_code=exc.status_code, headers=exc.headers)
