@@ -20,7 +20,7 @@ from typing import Any, Final
 from .core.canonical import canonical_json
 from .core.entries import EntryType, Forfeit, Lock, Promotion
 from .core.log import Entry
-from .core.merkle import EMPTY_ROOT, node_hash
+from .core.merkle import EMPTY_ROOT, consistency_path, inclusion_path, node_hash
 from .core.privacy import RejectionTree
 from .core.records import Applicant, Pupil, School
 from .core.season import SeasonState
@@ -90,38 +90,14 @@ class LogTree:
         self._check(size)
         if not 0 <= index < size:
             raise ValueError(f"leaf index {index} is outside 0..{size - 1}")
-        proof: list[bytes] = []
-        lo, hi = 0, size
-        while hi - lo > 1:
-            k = _largest_power_below(hi - lo)
-            if index < lo + k:
-                proof.append(self._mth(lo + k, hi))
-                hi = lo + k
-            else:
-                proof.append(self._mth(lo, lo + k))
-                lo += k
-        proof.reverse()
-        return proof
+        return inclusion_path(self._mth, index, size)
 
     def consistency_proof(self, old: int, new: int) -> list[bytes]:
         """PROOF(old, D[0:new]), bottom up (RFC 9162 §2.1.4.1), for 0 < old <= new."""
         self._check(new)
         if not 0 < old <= new:
             raise ValueError(f"consistency needs 0 < old <= new, got {old} and {new}")
-        proof: list[bytes] = []
-        lo, hi, m, complete = 0, new, old, True
-        while m != hi - lo:
-            k = _largest_power_below(hi - lo)
-            if m <= k:
-                proof.append(self._mth(lo + k, hi))
-                hi = lo + k
-            else:
-                proof.append(self._mth(lo, lo + k))
-                lo, m, complete = lo + k, m - k, False
-        if not complete:
-            proof.append(self._mth(lo, hi))
-        proof.reverse()
-        return proof
+        return consistency_path(self._mth, old, new)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Final
 
 HASH_SIZE: Final = 32
@@ -43,6 +43,44 @@ def node_hash(left: bytes, right: bytes) -> bytes:
 def _split(n: int) -> int:
     """The largest power of two strictly smaller than n (n >= 2), RFC 9162 §2.1.1 k."""
     return 1 << ((n - 1).bit_length() - 1)
+
+
+def inclusion_path(mth: Callable[[int, int], bytes], index: int, size: int) -> list[bytes]:
+    """RFC 9162 §2.1.3.1 PATH(index, D[0:size]), leaf to root, from any tree's
+    MTH(D[lo:hi]); the caller has checked 0 <= index < size."""
+    proof: list[bytes] = []
+    lo, hi = 0, size
+    while hi - lo > 1:
+        k = _split(hi - lo)
+        if index < lo + k:
+            proof.append(mth(lo + k, hi))
+            hi = lo + k
+        else:
+            proof.append(mth(lo, lo + k))
+            lo += k
+    proof.reverse()
+    return proof
+
+
+def consistency_path(mth: Callable[[int, int], bytes], old_size: int,
+                     new_size: int) -> list[bytes]:
+    """RFC 9162 §2.1.4.1 PROOF(old_size, D[0:new_size]), bottom up, from any tree's
+    MTH(D[lo:hi]); the caller has checked 0 < old_size <= new_size."""
+    proof: list[bytes] = []
+    lo, hi, m, complete = 0, new_size, old_size, True
+    while m != hi - lo:
+        k = _split(hi - lo)
+        if m <= k:
+            proof.append(mth(lo + k, hi))
+            hi = lo + k
+        else:
+            proof.append(mth(lo, lo + k))
+            lo, m, complete = lo + k, m - k, False
+    # SUBPROOF(m, D[m], b): {} when b (the old root itself), else {MTH(D[m])}.
+    if not complete:
+        proof.append(mth(lo, hi))
+    proof.reverse()
+    return proof
 
 
 def _check_hash(value: bytes, what: str) -> None:
@@ -115,18 +153,7 @@ class MerkleTree:
         size = self._check_size(size)
         if not 0 <= index < size:
             raise MerkleError(f"leaf index {index} is outside 0..{size - 1}")
-        proof: list[bytes] = []
-        lo, hi = 0, size
-        while hi - lo > 1:
-            k = _split(hi - lo)
-            if index < lo + k:
-                proof.append(self._mth(lo + k, hi))
-                hi = lo + k
-            else:
-                proof.append(self._mth(lo, lo + k))
-                lo += k
-        proof.reverse()
-        return proof
+        return inclusion_path(self._mth, index, size)
 
     def consistency_proof(self, old_size: int, new_size: int | None = None) -> list[bytes]:
         """RFC 9162 §2.1.4.1 PROOF(old_size, D[0:new_size]), ordered bottom up.
@@ -140,21 +167,7 @@ class MerkleTree:
             raise MerkleError(
                 f"consistency proof needs 0 < old size <= new size, got {old_size} and {new_size}"
             )
-        proof: list[bytes] = []
-        lo, hi, m, complete = 0, new_size, old_size, True
-        while m != hi - lo:
-            k = _split(hi - lo)
-            if m <= k:
-                proof.append(self._mth(lo + k, hi))
-                hi = lo + k
-            else:
-                proof.append(self._mth(lo, lo + k))
-                lo, m, complete = lo + k, m - k, False
-        # SUBPROOF(m, D[m], b): {} when b (the old root itself), else {MTH(D[m])}.
-        if not complete:
-            proof.append(self._mth(lo, hi))
-        proof.reverse()
-        return proof
+        return consistency_path(self._mth, old_size, new_size)
 
 
 def root_of(leaf_hashes: Sequence[bytes]) -> bytes:

@@ -25,7 +25,14 @@ from enum import Enum
 from typing import Final
 
 from ..core.errors import ProtocolError
-from ..core.merkle import EMPTY_ROOT, HASH_SIZE, leaf_hash, node_hash
+from ..core.merkle import (
+    EMPTY_ROOT,
+    HASH_SIZE,
+    consistency_path,
+    inclusion_path,
+    leaf_hash,
+    node_hash,
+)
 
 TILE_WIDTH: Final = 256  # tlog-tiles: a full tile is 256 hashes (8,192 bytes)
 TILE_HEIGHT: Final = 8  # log2(TILE_WIDTH): tree levels one tile spans
@@ -393,18 +400,7 @@ class TileReader:
         size = self._check(size)
         if not 0 <= index < size:
             raise TileError(f"leaf index {index} is outside 0..{size - 1}")
-        proof: list[bytes] = []
-        lo, hi = 0, size
-        while hi - lo > 1:
-            k = _split(hi - lo)
-            if index < lo + k:
-                proof.append(self._mth(lo + k, hi))
-                hi = lo + k
-            else:
-                proof.append(self._mth(lo, lo + k))
-                lo += k
-        proof.reverse()
-        return proof
+        return inclusion_path(self._mth, index, size)
 
     def consistency_proof(self, old_size: int, new_size: int | None = None) -> list[bytes]:
         """RFC 9162 §2.1.4.1 PROOF(old_size, D[0:new_size]) for 0 < old_size <= new_size."""
@@ -412,20 +408,7 @@ class TileReader:
         if not 0 < old_size <= new_size:
             raise TileError(f"consistency proof needs 0 < old size <= new size, got "
                             f"{old_size} and {new_size}")
-        proof: list[bytes] = []
-        lo, hi, m, complete = 0, new_size, old_size, True
-        while m != hi - lo:
-            k = _split(hi - lo)
-            if m <= k:
-                proof.append(self._mth(lo + k, hi))
-                hi = lo + k
-            else:
-                proof.append(self._mth(lo, lo + k))
-                lo, m, complete = lo + k, m - k, False
-        if not complete:  # SUBPROOF(m, D[m], false) ends with MTH(D[m]) itself
-            proof.append(self._mth(lo, hi))
-        proof.reverse()
-        return proof
+        return consistency_path(self._mth, old_size, new_size)
 
     def entries(self, start: int, end: int) -> list[bytes]:
         """Entries start..end-1 from their bundles, each checked against its leaf hash."""
