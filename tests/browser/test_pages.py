@@ -45,10 +45,11 @@ CONTRAST_JS = """
 
 
 def _pick(season: Season) -> ApplicantResult:
-    """An admitted, grouped, matched applicant the family can look up."""
+    """A child admitted in the draw who paid (no forfeit, no promotion), grouped and
+    matched, whom the family can look up: the page shows 已确认 (§14)."""
     for r in sorted(season.run.result_index().results.values(), key=lambda r: r.reg):
         if r.outcome == "admitted" and r.teacher and not r.forfeited and r.reg in season.last4 \
-                and r.number and r.promoted_round is None:
+                and r.promoted_round is None:
             return r
     raise AssertionError("the demo season has no admitted, matched applicant")
 
@@ -148,8 +149,8 @@ def test_pages_are_labelled_keyboard_usable_and_legible(season: Season, server: 
     page.keyboard.type(season.last4[result.reg])
     page.keyboard.press("Enter")
     # The verified result takes the focus and is announced (aria-live).
-    expect(page.locator("#outcome")).to_have_text(t("zh", "c.outcome.admitted"))
+    expect(page.locator("#outcome")).to_have_text(t("zh", "c.s.confirmed"))
     expect(page.locator("#outcome")).to_be_focused()
     expect(page.locator("#announce")).to_have_text(
-        t("zh", "c.announce", outcome=t("zh", "c.outcome.admitted")))
+        t("zh", "c.announce", outcome=t("zh", "c.s.confirmed")))
 

@@ -18,11 +18,6 @@ import { verifyEd25519, verifyMlDsa44 } from "./signatures.js";
 export const KeyType = Object.freeze({ ED25519: 0x01, COSIGNATURE_ED25519: 0x04, MLDSA44: 0x06 });
 export const SIG_ED25519 = KeyType.ED25519;
 const KEY_SIZE = { [KeyType.ED25519]: 32, [KeyType.COSIGNATURE_ED25519]: 32, [KeyType.MLDSA44]: 1312 };
-/**
- * v1's fixed origin prefix, still read by the supervisors' dashboard scripts until they
- * are ported; v2 checkers take the origin from the policy (§12.1).
- */
-export const ORIGIN_PREFIX = "sunshine-draw/";
 const MAX_SIGNATURES = 100; // as Go's note package
 const DECIMAL = /^(0|[1-9][0-9]*)$/; // §1
 const HEX8 = /^[0-9a-f]{8}$/;
