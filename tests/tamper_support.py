@@ -118,6 +118,24 @@ def edit_entry(bundle: Path, seq: int, change: Callable[[Obj], None]) -> None:
     write_lines(bundle, lines)
 
 
+def insert_entry(bundle: Path, at: int, obj: Obj) -> None:
+    """Insert `obj` as entry `at` (§11.1: seq is the 0-based index, so every later entry is
+    renumbered) and move each checkpoint that covered position `at` one size up, as an
+    attacker rewriting history would; `resign` then signs the moved checkpoints."""
+    lines = read_lines(bundle)
+    obj["seq"] = at
+    later = []
+    for line in lines[at:]:
+        e = json.loads(line)
+        e["seq"] += 1
+        later.append(canonical_json(e))
+    write_lines(bundle, [*lines[:at], canonical_json(obj), *later])
+    for size in sorted(checkpoint_sizes(bundle), reverse=True):
+        if size > at:
+            (bundle / "checkpoints" / f"{size}.note").rename(
+                bundle / "checkpoints" / f"{size + 1}.note")
+
+
 def checkpoint_sizes(bundle: Path) -> list[int]:
     return sorted(int(p.stem) for p in (bundle / "checkpoints").glob("*.note"))
 
