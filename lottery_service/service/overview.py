@@ -12,10 +12,23 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any, Final
 
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
-from ..storage.models import ApplicationTable, EventTable, SchoolTable
+from ..storage.models import (
+    ApplicationTable,
+    CeremonySetupTable,
+    ClassTable,
+    EventTable,
+    LockTable,
+    ParticipantTable,
+    PaymentTable,
+    PupilTable,
+    SchoolListTable,
+    SchoolTable,
+    TeacherTable,
+)
 from .snapshots import LogCache
 from .unit_of_work import Database
 
@@ -32,10 +45,45 @@ class SchoolCount:
     returned: int | None = None  # places returned to the bureau so far
 
 
+STORED: Final[dict[str, Any]] = {  # import kind → table (every one has event_id)
+    "schools": SchoolTable, "applicants": ApplicationTable, "locks": LockTable,
+    "payments": PaymentTable, "pupils": PupilTable, "class-plans": ClassTable,
+    "teachers": TeacherTable}
+
+
+@dataclass(frozen=True)
+class ConsoleFacts:
+    """What the operator console reads beside the log (docs/LIFECYCLE.md): rows stored
+    per import kind, the participants configured per ceremony, its escrow public key."""
+
+    stored: dict[str, int]
+    participants: dict[str, list[tuple[str, str]]]  # ceremony -> [(id, role)]
+    escrow_keys: dict[str, str]
+
+
 class Overview:
     def __init__(self, db: Database, cache: LogCache) -> None:
         self._db = db
         self._cache = cache
+
+    def console(self, event_id: str) -> ConsoleFacts:
+        stored: dict[str, int] = {}
+        participants: dict[str, list[tuple[str, str]]] = {}
+        with self._db.read() as session:
+            for kind, table in STORED.items():
+                stored[kind] = session.exec(select(func.count()).select_from(table).where(
+                    col(table.event_id) == event_id)).one()
+            for kind in ("community", "direct"):
+                stored[kind] = session.exec(select(func.count()).select_from(
+                    SchoolListTable).where(SchoolListTable.event_id == event_id,
+                                           SchoolListTable.kind == kind)).one()
+            for p in session.exec(select(ParticipantTable).where(
+                    ParticipantTable.event_id == event_id)).all():
+                participants.setdefault(p.ceremony, []).append((p.participant_id, p.role))
+            keys: dict[str, str] = {row.ceremony: row.escrow_key for row in session.exec(
+                select(CeremonySetupTable).where(
+                    CeremonySetupTable.event_id == event_id)).all() if row.escrow_key}
+        return ConsoleFacts(stored, participants, keys)
 
     def event_ids(self) -> list[str]:
         with self._db.read() as session:

@@ -24,16 +24,22 @@ Kind = Literal["schools", "applicants", "community", "direct", "locks", "payment
 MAX_UPLOAD: Final = 50 * 1024 * 1024
 
 
+def read_upload(file: UploadFile) -> bytes:
+    """The uploaded bytes, refused (413) above MAX_UPLOAD before they are parsed."""
+    data = file.file.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        raise TooLargeError(f"file larger than {MAX_UPLOAD} bytes",
+                            zh=f"文件超过 {MAX_UPLOAD // (1024 * 1024)} MB")
+    return data
+
+
 @router.post("/events/{event_id}/imports/{kind}", response_model=ImportDone,
              responses=error_responses(401, 403, 404, 409, 413, 422))
 def upload(event_id: str, kind: Kind, file: Annotated[UploadFile, File()], service: ServiceDep,
            principal: Annotated[Principal, Depends(require("admin", "school"))]) -> ImportDone:
     """Store one file; registration imports answer with the §7.1 rejections the roster
     freeze would log as the data now stand."""
-    data = file.file.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        raise TooLargeError(f"file larger than {MAX_UPLOAD} bytes",
-                            zh=f"文件超过 {MAX_UPLOAD // (1024 * 1024)} MB")
+    data = read_upload(file)
     school = principal.subject if principal.role == "school" else None
     done = service.imports.import_file(event_id, kind, data, file.filename or "upload.csv",
                                        school)

@@ -10,35 +10,21 @@ re-check as JSON. Each route calls one service method; nothing here decides.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Final
+from typing import Annotated, Final
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from fastapi import APIRouter, Depends, File, Form, Path, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
-from sqlmodel import col, func, select
 
 from ...core.seed import Ceremony
-from ...errors import TooLargeError
 from ...imports import KINDS, error_file, template
 from ...service.register_check import MAX_REGISTER
 from ...service.tokens import Principal
-from ...storage.models import (
-    ApplicationTable,
-    CeremonySetupTable,
-    ClassTable,
-    LockTable,
-    ParticipantTable,
-    PaymentTable,
-    PupilTable,
-    SchoolListTable,
-    SchoolTable,
-    TeacherTable,
-)
 from ..deps import AdminDep, ServiceDep, appended, require
 from ..errors import error_responses
 from ..schemas import Appended
-from .imports import MAX_UPLOAD, Kind
+from .imports import Kind, read_upload
 
 router = APIRouter(tags=["operator console"], responses=error_responses(422))
 
@@ -70,10 +56,7 @@ def import_error_file(event_id: str, kind: Kind, file: Annotated[UploadFile, Fil
                       ) -> Response:
     """Every error an import of this file would be refused with, as a spreadsheet (row,
     column as written, value, problem, hint, rule); stores nothing."""
-    data = file.file.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        raise TooLargeError(f"file larger than {MAX_UPLOAD} bytes",
-                            zh=f"文件超过 {MAX_UPLOAD // (1024 * 1024)} MB")
+    data = read_upload(file)
     school = principal.subject if principal.role == "school" else None
     result = service.imports.check_file(event_id, kind, data, file.filename or "upload.csv",
                                         school)
@@ -98,41 +81,24 @@ class ConsoleStatus(BaseModel):
     notified: bool
 
 
-STORED: Final[dict[str, Any]] = {  # kind → table (every one has event_id)
-    "schools": SchoolTable, "applicants": ApplicationTable, "locks": LockTable,
-    "payments": PaymentTable, "pupils": PupilTable, "class-plans": ClassTable,
-    "teachers": TeacherTable}
-
-
 @router.get("/events/{event_id}/console", response_model=ConsoleStatus,
             responses=error_responses(401, 403, 404))
 def console_status(event_id: str, service: ServiceDep, _: AdminDep) -> ConsoleStatus:
     """The console's read model: each ceremony's setup, rows stored per kind, payments."""
     state = service.lifecycle.state(event_id)
-    stored: dict[str, int] = {}
+    facts = service.overview.console(event_id)
     setups: dict[str, CeremonySetupOut] = {}
-    with service.db.read() as s:
-        for kind, table in STORED.items():
-            stored[kind] = s.exec(select(func.count()).select_from(table).where(
-                col(table.event_id) == event_id)).one()
-        for kind in ("community", "direct"):
-            stored[kind] = s.exec(select(func.count()).select_from(SchoolListTable).where(
-                SchoolListTable.event_id == event_id, SchoolListTable.kind == kind)).one()
-        people = s.exec(select(ParticipantTable).where(
-            ParticipantTable.event_id == event_id)).all()
-        keys = {row.ceremony: row.escrow_key for row in s.exec(select(CeremonySetupTable).where(
-            CeremonySetupTable.event_id == event_id)).all()}
     for kind, c in state.ceremonies.items():
         listed = [{"id": p.id, "role": p.role} for p in c.participants] or [
-            {"id": p.participant_id, "role": p.role} for p in people if p.ceremony == kind]
-        setups[kind] = CeremonySetupOut(participants=listed, escrow_key=keys.get(kind),
+            {"id": pid, "role": role} for pid, role in facts.participants.get(kind, [])]
+        setups[kind] = CeremonySetupOut(participants=listed, escrow_key=facts.escrow_keys.get(kind),
                                         released=c.released is not None,
                                         published=kind in state.published)
     rounds, offers = 0, 0
     if state.bias is not None:
         pay = state.payment_state()
         rounds, offers = len(state.payments), len(pay.unconfirmed())
-    return ConsoleStatus(phase=state.phase.value, ceremonies=setups, stored=stored,
+    return ConsoleStatus(phase=state.phase.value, ceremonies=setups, stored=facts.stored,
                          payment_rounds=rounds, open_offers=offers,
                          notified=state.phase.value in ("notified", "published"))
 
