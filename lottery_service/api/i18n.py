@@ -276,6 +276,32 @@ STRINGS: dict[str, tuple[str, str]] = {
     "c.fail.inclusion": ("凭证中的记录与签名的公开日志对不上，结果可能被改动过。",
                          "The records do not match the signed public log; the result may have "
                          "been altered."),
+    "c.beacon_ok": ("随机信标（drand 第 {rounds} 轮）的签名已在本机核验。",
+                    "The random beacon (drand round {rounds}) was verified on this phone."),
+    "c.beacon_pending": ("活动使用 drand 随机信标，尚未有派位取用信标轮次。",
+                         "The event uses a drand beacon; no draw has taken a round yet."),
+    "c.beacon_not_checked.offline": ("离线核对：随机信标未在本机核验。",
+                                     "Checked offline: the random beacon was not verified here."),
+    "c.beacon_not_checked.unreachable": ("未能取得活动背景，随机信标未在本机核验。",
+                                         "The event context could not be fetched: the beacon "
+                                         "was not verified here."),
+    "c.beacon_not_checked.unproved": ("活动背景的检查点无法与凭证对应，随机信标未在本机核验。",
+                                      "The event context's checkpoint could not be tied to the "
+                                      "receipt's: the beacon was not verified here."),
+    "c.fail.context_format": ("活动背景文件格式不对，无法核验随机信标，结果不能视为已核验。",
+                              "The event context is malformed: the beacon cannot be verified, "
+                              "so the result is not shown as verified."),
+    "c.fail.context_checkpoint": ("活动背景与凭证的日志检查点不一致，可能有人篡改，"
+                                   "结果不能视为已核验。",
+                                  "The event context contradicts the receipt's checkpoint: the "
+                                  "result is not shown as verified."),
+    "c.fail.context_inclusion": ("活动背景中的记录不在签名的公开日志中，结果不能视为已核验。",
+                                 "The event context's entries are not in the signed log: the "
+                                 "result is not shown as verified."),
+    "c.fail.context_beacon": ("随机信标（drand）的签名或轮次核验未通过，派位的随机数"
+                               "可能被改动，结果不能视为已核验。",
+                              "The drand beacon's signature or round did not verify: the result "
+                              "is not shown as verified."),
     "c.fail.records": ("孩子的报名记录不在摇号前封存的名单里，或被改动过。",
                        "The child's record is not in the list sealed before the draw, or was "
                        "altered."),

@@ -71,7 +71,10 @@ test("every valid receipt: the card is built from the checker's fields; first vi
     assert.deepEqual(state.result.fields, c.expected.fields, c.name);
     assert.equal(src.calls[0].trustedSize, null);
     const view = checkView(state, t, CFG);
-    assert.deepEqual(view.card, statusCard(c.expected.fields, state.result.rounds, CFG, t), c.name);
+    // No event context from this source: the card says the beacon was not checked (§5.6).
+    const card = statusCard(c.expected.fields, state.result.rounds, CFG, t);
+    card.lines.push(t("c.beacon_not_checked.offline"));
+    assert.deepEqual(view.card, card, c.name);
     assert.equal(view.card.status, c.expected.fields.status);
     assert.deepEqual(view.steps.map((s) => s.step), [...STEPS]);
     assert.equal(view.steps.find((s) => s.step === "consistency").state, "skipped");

@@ -14,6 +14,7 @@ import { HttpError, httpErrorText } from "./page.js";
 import { checkNote, parsePolicy } from "./policy.js";
 import { STEPS, Status, checkReceipt } from "./receipt.js";
 import { loadTrust, rememberCheckpoint, verdictOfReceipt } from "./trust.js";
+import { checkContext } from "./event-context.js";
 
 export { STEPS };
 
@@ -84,13 +85,51 @@ export async function runCheck(given, { source, storage, policyText }) {
         verdict: { state: "bad", reason: latest.evidence } };
     }
   }
+  // The event context and its drand beacon (§14.1, §5.6), under the receipt's checkpoint.
+  const beacon = await beaconOf(source, policy, result);
+  if (beacon.state === "failed") {
+    return { phase: Phase.FAILED, result: { ok: false, steps: result.steps }, beaconFailure: beacon };
+  }
   try {
     rememberCheckpoint(storage, log.name, log.text, result.trust);
   } catch (e) {
     if (e instanceof ProofError) return { phase: Phase.FAILED, result: { ok: false, steps: result.steps }, verdict: { state: "bad", reason: e.reason ?? "fork" } };
     throw e;
   }
-  return { phase: Phase.VERIFIED, result, verdict, latest, receiptText: text };
+  return { phase: Phase.VERIFIED, result, verdict, latest, receiptText: text, beacon };
+}
+
+/**
+ * The beacon state of a verified receipt's event: {state: "verified", rounds} | "none"
+ * (rules.beacon is null) | "not-checked" (offline, no context, or not tied to the receipt's
+ * checkpoint) | "failed" (with `code`, `reason`): the result is then not shown as verified.
+ */
+async function beaconOf(source, policy, result) {
+  if (!source.context) return { state: "not-checked", why: "offline" };
+  let text;
+  try {
+    text = await source.context();
+  } catch (e) {
+    if (e instanceof HttpError) return { state: "not-checked", why: "unreachable" };
+    throw e;
+  }
+  const event = result.checkpoint.origin.split("/").pop();
+  const ctx = await checkContext(text, { event, policy, anchor: result.trust,
+    consistencyProof: (oldSize, newSize) => source.consistency(oldSize, newSize) });
+  if (!ctx.ok) return { state: "failed", code: ctx.code, reason: ctx.reason };
+  if (ctx.relation === "unproved") return { state: "not-checked", why: "unproved" };
+  if (ctx.beacon === null) return { state: "none" };
+  return { state: "verified", rounds: ctx.beacon };
+}
+
+/** The card's beacon line (§5.6): null when the event names no beacon. */
+export function beaconLine(beacon, t) {
+  if (!beacon || beacon.state === "none") return null;
+  if (beacon.state === "verified") {
+    if (beacon.rounds.length === 0) return t("c.beacon_pending");
+    return t("c.beacon_ok", { rounds: beacon.rounds.map((r) => r.round).join("、") });
+  }
+  return t(`c.beacon_not_checked.${beacon.why}`);
 }
 
 /** The static host's `checkpoint` against the receipt's: {size, evidence?, state}. */
@@ -232,6 +271,7 @@ function failureOf(state, t, cfg) {
   const contact = contactOf(cfg, t);
   if (v && v.state === "bad") return { text: t(`c.fail.${v.reason}`), contact: `${t("c.contact_warning")} ${contact}`, loud: true };
   if (state.policyBroken) return { text: t("c.fail.policy"), contact, loud: false };
+  if (state.beaconFailure) return { text: t(`c.fail.context_${state.beaconFailure.code}`), contact, loud: true };
   const r = state.result;
   const key = r?.step ?? "unexpected";
   return { text: t(`c.fail.${key}`), contact, loud: false };
@@ -243,6 +283,8 @@ function technicalOf(state) {
   if (r && !r.ok && r.reason) lines.push(`step ${r.failed_step} ${r.step}: ${r.reason} (PROTOCOL.md §${r.section})`);
   if (state.error) lines.push(state.error instanceof Error ? `${state.error.name}: ${state.error.message}` : String(state.error));
   if (state.verdict) lines.push(`consistency (PROTOCOL.md §12, §14): ${state.verdict.reason}`);
+  if (state.beaconFailure) lines.push(`event context ${state.beaconFailure.code} (PROTOCOL.md §14.1, §5.6): ${state.beaconFailure.reason}`);
+  for (const b of state.beacon?.rounds ?? []) lines.push(`beacon: ${b.ceremony} round ${b.round} randomness ${b.randomness}`);
   if (r?.ok) {
     if (r.fields.number) lines.push(`number: ${r.fields.number}`);
     if (r.fields.cutoff) lines.push(`cutoff: ${r.fields.cutoff}`);
@@ -295,6 +337,8 @@ export function checkView(state, t, cfg = {}) {
   }
   const r = state.result;
   view.card = statusCard(r.fields, r.rounds, cfg, t);
+  const line = beaconLine(state.beacon, t);
+  if (line) view.card.lines.push(line);
   view.witnesses = witnessLine(r.witnesses, t);
   view.status = { tone: "good", text: t("c.verified") };
   view.announce = t("c.announce", { outcome: view.card.headline });

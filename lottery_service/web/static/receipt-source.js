@@ -81,6 +81,10 @@ export function apiSource(api, { fetch = globalThis.fetch } = {}) {
       if (!Array.isArray(data?.proof)) return null;
       return data.proof.map((h) => hexToBytes(h, 32, "consistency", "12"));
     },
+    /** The event context (§14.1): GET <api>/context. */
+    async context() {
+      return request(`${api}/context`, { as: "text", fetch });
+    },
     latest: null,
   };
 }
@@ -105,6 +109,10 @@ export function staticSource(base, origin, { fetch = globalThis.fetch } = {}) {
       return text;
     },
     consistency: async () => null, // from tiles (§18.2) once tiles.js is here
+    /** The event context (§14.1, §18.1 `context.tlog-proof`). */
+    async context() {
+      return request(join(base, "context.tlog-proof"), { as: "text", fetch });
+    },
     async latest() {
       return request(join(base, "checkpoint"), { as: "text", fetch });
     },
@@ -119,6 +127,7 @@ export function fileSource(file) {
       return typeof file === "string" ? file : file.text();
     },
     consistency: async () => null,
+    context: null, // offline: the beacon check does not run (the card says so)
     latest: null,
   };
 }

@@ -73,7 +73,7 @@ export async function lotteryNumber(seedHex, reg) {
 // ------------------------------------------------------------ step 1: format
 
 /** Split a tlog-proof@v1 text strictly; returns {xText, index, path, note}. */
-function parseProof(text) {
+export function parseProof(text) {
   if (typeof text !== "string") stop(1, "the receipt is not text");
   const lines = text.split("\n");
   if (lines[0] !== HEADER) stop(1, `first line is not ${HEADER}`);
@@ -170,7 +170,7 @@ async function consistency(cp, trusted, proofSource, relation) {
 
 // --------------------------------------------------------- step 4: inclusion
 
-async function included(index, text, path, cp, event) {
+export async function included(index, text, path, cp, event) {
   await at(4, async () => verifyInclusion(await leafHash(text), index, cp.size, path, cp.rootBytes),
     `entry ${index} is not included at its index`);
   return at(4, () => parseEntry(text, index, event));
