@@ -85,6 +85,12 @@ class Overview:
                     CeremonySetupTable.event_id == event_id)).all() if row.escrow_key}
         return ConsoleFacts(stored, participants, keys)
 
+    def school_names(self, event_id: str) -> dict[str, str]:
+        """The bureau's public school names (every kind), by school id."""
+        with self._db.read() as session:
+            return {r.id: r.name for r in session.exec(
+                select(SchoolTable).where(SchoolTable.event_id == event_id))}
+
     def event_ids(self) -> list[str]:
         with self._db.read() as session:
             return list(session.exec(select(EventTable.id).order_by(col(EventTable.id))))

@@ -22,14 +22,12 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
-from sqlmodel import select
 
 from ...core.seed import CEREMONIES
 from ...errors import EventNotFoundError, SunshineError
 from ...service.register_check import MAX_REGISTER
 from ...service.rehearsals import is_rehearsal_origin
 from ...service.snapshots import Snapshot
-from ...storage.models import SchoolTable
 from ...views import UnknownEventError
 from ...views.dashboard import CheckpointRow, DashboardView, dashboard_view, district_names
 from ...web import TEMPLATE_DIR
@@ -204,9 +202,7 @@ def _supervision(service: ServiceDep, snap: Snapshot) -> DashboardView:
     key = (snap.event, snap.size, cosigned[:1], districts)
     view = _SUPERVISION.get(key)
     if view is None:
-        with service.snapshots.db.read() as session:  # the bureau's public school names
-            names = {r.id: r.name for r in session.exec(
-                select(SchoolTable).where(SchoolTable.event_id == snap.event))}
+        names = service.overview.school_names(snap.event)
         _, witnesses = service.witnesses.keys(snap.event)
         view = dashboard_view(snap.state(), cosigned, len(witnesses), names,
                               district_names(districts))
