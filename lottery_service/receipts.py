@@ -30,7 +30,8 @@ __all__ = ["LogTree", "ReceiptIndex", "ReceiptParts", "RecordProof", "receipt_te
 
 HEADER: Final = "c2sp.org/tlog-proof@v1"
 # §14.1: the entries of the event context, besides `event_created` (index 0).
-CONTEXT_TYPES: Final = frozenset({
+CONTEXT_TYPES: Final = frozenset({  # §14.1; event_created carries the rules (rules.beacon)
+    EntryType.EVENT_CREATED,
     EntryType.CEREMONY_OPENED, EntryType.BEACON_POSTPONED, EntryType.PHYSICAL_ENTROPY,
     EntryType.BEACON, EntryType.SEED, EntryType.PAYMENT_ROUND, EntryType.PAYMENTS_CLOSED})
 
