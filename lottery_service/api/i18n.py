@@ -276,9 +276,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "c.fail.inclusion": ("凭证中的记录与签名的公开日志对不上，结果可能被改动过。",
                          "The records do not match the signed public log; the result may have "
                          "been altered."),
-    "c.beacon_ok": ("随机信标（drand 第 {rounds} 轮）的签名已在本机核验。",
+    "c.beacon_ok": ("公共随机信标（第 {rounds} 轮）的签名已在本机核验。",
                     "The random beacon (drand round {rounds}) was verified on this phone."),
-    "c.beacon_pending": ("活动使用 drand 随机信标，尚未有派位取用信标轮次。",
+    "c.beacon_pending": ("本活动使用公共随机信标，尚无派位取用信标轮次。",
                          "The event uses a drand beacon; no draw has taken a round yet."),
     "c.beacon_not_checked.offline": ("离线核对：随机信标未在本机核验。",
                                      "Checked offline: the random beacon was not verified here."),
@@ -298,7 +298,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "c.fail.context_inclusion": ("活动背景中的记录不在签名的公开日志中，结果不能视为已核验。",
                                  "The event context's entries are not in the signed log: the "
                                  "result is not shown as verified."),
-    "c.fail.context_beacon": ("随机信标（drand）的签名或轮次核验未通过，派位的随机数"
+    "c.fail.context_beacon": ("公共随机信标的签名或轮次核验未通过，派位的随机数"
                                "可能被改动，结果不能视为已核验。",
                               "The drand beacon's signature or round did not verify: the result "
                               "is not shown as verified."),

@@ -100,8 +100,8 @@ def test_event_context_holds_the_14_1_entries_and_verifies_like_a_receipt(
     types = [json.loads(e["entry"])["type"] for e in x["entries"]]
     want = [json.loads(line)["type"] for line in
             (LOG / "entries.jsonl").read_text(encoding="utf-8").splitlines()]
-    kinds = {"event_created", "ceremony_opened", "beacon_postponed", "physical_entropy", "beacon", "seed",
-             "payment_round", "payments_closed"}
+    kinds = {"event_created", "ceremony_opened", "beacon_postponed", "physical_entropy",
+             "beacon", "seed", "payment_round", "payments_closed"}
     assert types == [t for t in want if t in kinds]
     tree = MerkleTree([e.leaf_hash for e in _entries()])
     for e in x["entries"]:
