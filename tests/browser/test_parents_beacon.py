@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Route, expect
@@ -81,3 +82,42 @@ def test_a_tampered_beacon_signature_is_not_shown_as_verified_5_6_14_1(
     assert z("c.s.confirmed") not in page.locator("main").inner_text()
     assert _stored(page) is None
     page.screenshot(path=screenshot_path("parents-beacon-tampered-390x844.png"), full_page=True)
+
+
+VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "beacon.json"
+
+# In the page's own module graph (no inline script: page.evaluate imports the served
+# module), the real quicknet rounds' BLS signatures verify and a flipped bit does not.
+_CHECK_IN_PAGE = """async ({beacon, round}) => {
+  const { checkEventBeacon } = await import("/static/event-context.js");
+  const due = beacon.genesis_time + (round.round - 1) * beacon.period - 1;
+  const iso = (s) => new Date(s * 1000).toISOString().replace(".000Z", "Z");
+  const entries = (signature) => [
+    {type: "ceremony_opened", time: iso(due - 3600),
+     body: {ceremony: "lottery", physical_entropy_by: iso(due), beacon_round: round.round}},
+    {type: "physical_entropy", time: iso(due - 60), body: {ceremony: "lottery"}},
+    {type: "beacon", time: iso(due + 10), body: {ceremony: "lottery", chain: beacon.chain,
+     round: round.round, randomness: round.randomness, signature}}];
+  const good = await checkEventBeacon({beacon}, entries(round.signature));
+  const last = (parseInt(round.signature.slice(-2), 16) ^ 1).toString(16).padStart(2, "0");
+  let bad = null;
+  try { await checkEventBeacon({beacon}, entries(round.signature.slice(0, -2) + last)); }
+  catch (e) { bad = e.code; }
+  return {good, bad};
+}"""
+
+
+def test_chromium_verifies_real_quicknet_signatures_and_refuses_a_flipped_bit_5_6(
+        season: Season, server: str, new_page: Any) -> None:
+    vectors = json.loads(VECTORS.read_text(encoding="utf-8"))
+    beacon = vectors["chains"]["quicknet"]["beacon"]
+    cases = [c for c in vectors["round_cases"]
+             if c["chain"] == "quicknet" and isinstance(c.get("expected"), dict)]
+    assert cases
+    page = new_page(**PHONE)
+    _open(page, server, season)
+    for c in cases:
+        got = page.evaluate(_CHECK_IN_PAGE, {"beacon": beacon, "round": json.loads(c["json"])})
+        assert got["good"] == [{"ceremony": "lottery", "round": c["expected"]["round"],
+                                "randomness": c["expected"]["randomness"]}], c["name"]
+        assert got["bad"] in {"signature", "point"}, c["name"]
