@@ -77,3 +77,15 @@ def served(app: Any) -> Iterator[str]:
         server.should_exit = True
         server.force_exit = True
         thread.join(timeout=5)
+
+
+def verified_fields(rt: Runtime, event: str, answer: dict[str, Any]) -> dict[str, Any]:
+    """What a family's page would show for a `/lookup` answer: the fields the standalone
+    verifier reads from the receipt after its §14 checks pass under the event's policy."""
+    from verifier import receipt as verifier_receipt
+
+    report = verifier_receipt.check(answer["receipt"], rt.service.witnesses.policy(event),
+                                    answer["reg"])
+    assert report.ok, report
+    assert report.fields is not None
+    return report.fields

@@ -21,6 +21,7 @@ from lottery_service.api import create_app
 from lottery_service.runtime import Runtime
 from lottery_service.storage.family_tables import DeclineTable
 from tests.integration.api.conftest import APPLICANTS, OPERATOR, Season, auth, runtime_at
+from tests.support import verified_fields
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
@@ -105,7 +106,8 @@ def test_a_declined_place_is_a_declined_forfeit_and_promotes_in_the_same_round(
     # the family's own look-up now says the place is forfeited (the reason: its receipt)
     looked = s.client.post(f"{s.base}/lookup",
                            json={"reg": quitter, "id_last4": APPLICANTS[quitter][1]})
-    assert looked.status_code == 200 and looked.json()["forfeited"] is True
+    assert looked.status_code == 200, looked.text
+    assert verified_fields(rt, s.event, looked.json())["status"] == "forfeited-declined"
 
 
 def test_before_the_draw_nothing_can_be_given_up(season: tuple[Runtime, Season]) -> None:

@@ -4,8 +4,9 @@ In one process, on SQLite and PostgreSQL: an attacker's wrong tries on a family'
 number never block that family's right digits; a family that mistypes is told how
 long to wait, in Chinese, and its right digits still answer; failures per client
 wait longer and longer; parallel tries get exactly the free attempts (the database
-orders them); successes are free; the right digits before the draw or after an
-eligibility rejection answer a state, not "wrong digits", and cost nothing;
+orders them); successes are free; the right digits before the draw answer a state
+(409 `before_draw`), after an eligibility rejection the receipt of its rejection leaf
+(§17.2), never "wrong digits", and cost nothing;
 X-Forwarded-For counts only from a trusted proxy. The same limits across two
 server processes: test_throttle_servers.py.
 """
@@ -36,7 +37,7 @@ from tests.integration.api.conftest import (
     Season,
     runtime_at,
 )
-from tests.support import BACKENDS
+from tests.support import BACKENDS, verified_fields
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
@@ -126,8 +127,8 @@ def test_an_attackers_wrong_tries_never_lock_the_family_out(
     assert answers[-1] == 429  # the attacker's own address now waits
     family = ask(rt, season, FAMILY, victim, right(victim))
     assert family.status_code == 200
-    body = family.json()
-    assert body["reg"] == victim and body["outcome"] in ("admitted", "not_admitted")
+    shown = verified_fields(rt, season.event, family.json())
+    assert shown["reg"] == victim and shown["outcome"] in ("admitted", "not_admitted")
     # the attacker's address is refused before anything is compared: right digits too,
     # so a refusal there tells nothing about the digits tried
     assert ask(rt, season, ATTACKER, victim, right(victim)).status_code == 429
@@ -185,7 +186,7 @@ def test_parallel_wrong_tries_get_exactly_the_free_attempts(
 
     def attempt(n: int) -> str:
         try:
-            rt.service.lookup.result(season.event, f"Q{n:05d}", "0000", ATTACKER)
+            rt.service.lookup.family(season.event, f"Q{n:05d}", "0000", ATTACKER)
         except RateLimitedError:
             return "refused"
         except Exception as exc:  # the 404 of a wrong factor
@@ -215,20 +216,19 @@ def test_counters_are_forgotten_after_a_quiet_period(
 # ------------------------------------------------------------ states, not failures
 
 
-def test_right_digits_after_a_rejection_answer_the_state(
+def test_right_digits_after_a_rejection_answer_its_rejection_receipt(
         fresh: tuple[Runtime, Season, list[float]]) -> None:
     rt, season, _ = fresh
     reg = "R20269999"
     answer = ask(rt, season, FAMILY, reg, right(reg))
-    assert answer.status_code == 200
-    body = answer.json()
-    assert body["state"] == "rejected" and body["reg"] == reg
-    assert body["rejections"] == [{"school": "S001", "code": "P1-age"}]
+    assert answer.status_code == 200, answer.text
+    shown = verified_fields(rt, season.event, answer.json())  # §17.2: its rejection leaf
+    assert (shown["status"], shown["school"], shown["rejection_code"]) == (
+        "rejected", "S001", "P1-age")
     assert rows(rt) == []  # not a failure
     assert ask(rt, season, FAMILY, reg, wrong(reg)).status_code == 404
     proof = season.client.post(f"{season.base}/proof", json={"reg": reg, "id_last4": right(reg)})
-    assert proof.status_code == 404 and proof.json()["state"] == "rejected"
-    assert "报名信息正确" in proof.json()["message_zh"]
+    assert proof.status_code == 200 and proof.text == answer.json()["receipt"]
 
 
 def test_right_digits_before_the_draw_answer_the_state(tmp_path: Path, backend: str) -> None:
@@ -242,12 +242,12 @@ def test_right_digits_before_the_draw_answer_the_state(tmp_path: Path, backend: 
             reg = "R20260004"
             # registered, the roster not frozen yet
             early = client.post(url, json={"reg": reg, "id_last4": right(reg)})
-            assert early.status_code == 200, early.text
-            assert early.json() == {"state": "before_draw", "reg": reg, "event": season.event,
-                                    "phase": "registration"}
+            assert early.status_code == 409, early.text  # right digits: a state, not a 404
+            assert early.json()["state"] == "before_draw"
+            assert early.json()["message_zh"].startswith("报名号和身份证后四位正确")
             season.freeze_roster()
-            frozen = client.post(url, json={"reg": reg, "id_last4": right(reg)}).json()
-            assert frozen["state"] == "before_draw"
+            frozen = client.post(url, json={"reg": reg, "id_last4": right(reg)})
+            assert frozen.status_code == 409 and frozen.json()["state"] == "before_draw"
             mistyped = client.post(url, json={"reg": reg, "id_last4": wrong(reg)})
             assert mistyped.status_code == 404
             assert mistyped.json()["message_zh"] == "没有与该报名号和身份证后四位对应的结果"
