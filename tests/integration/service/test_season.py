@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -21,6 +22,7 @@ from lottery_service.core.season import Phase, PhaseError
 from lottery_service.demo import DemoRun, run_demo
 from lottery_service.demo.district import DemoDistrict, generate_district
 from lottery_service.errors import RosterFrozenError
+from lottery_service.service.keys import LOG_KEY_FILE, LOOKUP_KEY_FILE, REHEARSAL_KEY_FILE
 from lottery_service.storage.family_tables import SmsOutboxTable
 from lottery_service.storage.models import LogEntryTable
 from tests.paths import ROOT
@@ -124,7 +126,9 @@ def _demo_env(tmp_path: Path, backend: str) -> dict[str, str]:
 
 def test_kill9_at_every_step_resumes_to_the_same_season(tmp_path: Path, backend: str) -> None:
     """kill -9 after each step in turn, restart each time: the log ends identical to an
-    uninterrupted season's (times aside) and the bundle verifies."""
+    uninterrupted season's (times aside) and the bundle verifies. Both runs are one
+    deployment: the crashed one starts from the reference's keys (its origin, §12.1, and
+    keyed hashes), but with its own empty signed history (§12.2)."""
     reference = make_runtime(tmp_path / "reference", backend)
     try:
         run_demo(reference, applicants=APPLICANTS, say=quiet)
@@ -134,6 +138,9 @@ def test_kill9_at_every_step_resumes_to_the_same_season(tmp_path: Path, backend:
     finally:
         reference.close()
 
+    (tmp_path / "crash").mkdir()
+    for name in (LOG_KEY_FILE, REHEARSAL_KEY_FILE, LOOKUP_KEY_FILE):
+        shutil.copy2(tmp_path / "reference" / name, tmp_path / "crash" / name)
     crash = make_runtime(tmp_path / "crash", backend)  # fresh schema / file
     crash.close()
     env = _demo_env(tmp_path, backend)
