@@ -32,11 +32,12 @@ $(STAMP): pyproject.toml | $(VENDOR)
 run: $(STAMP) $(VENDOR)
 	$(PY) -m lottery_service demo --serve --port $(PORT)
 
-# The whole suite with coverage, then the coverage gates, ruff and mypy.
+# The whole suite with coverage on every core (pytest-xdist; a test file stays on one
+# worker, so its module fixtures are built once), then the coverage gates, ruff and mypy.
 test: $(STAMP) $(VENDOR)
 	mkdir -p build/coverage
 	$(PY) -m coverage erase
-	$(PY) -m pytest -q --cov --cov-report=term
+	$(PY) -m pytest -q -n auto --dist loadfile --durations=25 --cov --cov-report=term
 	$(MAKE) --no-print-directory coverage
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy

@@ -8,6 +8,7 @@ with the reason. Each PostgreSQL runtime starts from an empty schema.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,7 +20,28 @@ import sqlalchemy
 from lottery_service.config import Settings
 from lottery_service.runtime import Runtime, open_runtime
 
-POSTGRES_URL = os.environ.get("DATABASE_URL", "")
+
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist each worker gets its own database, `<name>_<worker>`, created
+    on first use, so no worker drops another's schema (`database_url`); DATABASE_URL is
+    set to it, so the CLI and servers the tests start use it too."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url.startswith("postgresql") or not worker:
+        return url
+    base = sqlalchemy.engine.make_url(url)
+    mine = base.set(database=f"{base.database}_{worker}")
+    engine = sqlalchemy.create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        exists = conn.execute(sqlalchemy.text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                              {"n": mine.database}).first()
+        if exists is None:
+            conn.exec_driver_sql(f'CREATE DATABASE "{mine.database}"')
+    engine.dispose()
+    os.environ["DATABASE_URL"] = text = mine.render_as_string(hide_password=False)
+    return text
+
+
+POSTGRES_URL = _worker_database(os.environ.get("DATABASE_URL", ""))
 HAS_POSTGRES = POSTGRES_URL.startswith("postgresql")
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
@@ -89,3 +111,12 @@ def verified_fields(rt: Runtime, event: str, answer: dict[str, Any]) -> dict[str
     assert report.ok, report
     assert report.fields is not None
     return report.fields
+
+
+_VERIFIER_KEY = re.compile(r"\+[0-9a-f]{8}\+[A-Za-z0-9+/]+=*")
+
+
+def key_masked_id(value: object) -> str | None:
+    """A parametrize id with every verifier key (`name+<id>+<base64>`) shown as `+KEY`:
+    keys generated at import differ per process, ids must not (pytest-xdist)."""
+    return _VERIFIER_KEY.sub("+KEY", value) if isinstance(value, str) else None

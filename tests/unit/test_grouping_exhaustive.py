@@ -4,8 +4,9 @@ Bounds: at most 3 classes of capacity 1-4 (every capacity multiset: the class
 ids only enter through π, which the seeds vary), at most 8 pupils, and every
 structure of at most 5 pupils with requests (apart sibling groups, together
 units, 同名 groups, overlapping in every way, up to relabelling and the order
-of pupils), the others without; three seeds per case, each with its own
-pattern of genders and `sen`. Against brute force over all assignments:
+of pupils), the others without; two seeds per case, each with its own
+pattern of genders and `sen` (all girls; genders alternating with every third
+pupil `sen`). Against brute force over all assignments:
 
 - (a) the pairs sharing an apart or 同名 group are the least possible, so they
   are all apart whenever any assignment with the target sizes and the
@@ -80,7 +81,7 @@ def test_separation_sizes_and_balance_for_every_small_school() -> None:
                         assert len({detail.assignments[p.reg] for p in unit}) == 1
                     off = distances(detail.assignments, pupils, detail.targets, caps)
                     assert sum(d for _, _, d in off) <= 8 * detail.exchanges
-    assert cases > 40_000 and 0 < separated < cases  # both kinds occur
+    assert cases > 30_000 and 0 < separated < cases  # both kinds occur
 
 
 def test_balance_for_every_small_school_without_requests() -> None:
@@ -114,7 +115,7 @@ def test_balance_for_every_small_school_without_requests() -> None:
                             for group in {label(p) for p in pupils}:
                                 row = [per[(group, c)] for c in ids]
                                 assert max(row) - min(row) <= 1, (caps, counts)
-    assert cases > 20_000
+    assert cases > 15_000
 
 
 def test_issue_case_apart_pair_in_two_full_classes_of_two() -> None:

@@ -24,6 +24,7 @@ from lottery_service.core.policy import (
     PolicyWitness,
     bundle_policy,
 )
+from tests.support import key_masked_id
 
 LOG = Signer.generate("zsb.example.gov.cn/sunshine/demo-2026")
 X = [Signer.generate(f"x{i}.example/w") for i in range(3)]
@@ -110,7 +111,7 @@ def test_whitespace_comments_urls_and_none() -> None:
     ("quorum none\r\n", "control character"),
     ("quorum\x0bnone\n", "control character"),
     ("log not-a-key+1234+AAAA\nquorum none\n", "policy line 1"),
-])
+], ids=key_masked_id)
 def test_bad_policies_refused(text: str, message: str) -> None:
     with pytest.raises(PolicyError, match=message):
         Policy.parse(text)

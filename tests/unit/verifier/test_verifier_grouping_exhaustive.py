@@ -2,7 +2,7 @@
 §9.2, §9.3, §17.4; S4, S8; issue 8 deliver 5).
 
 The same small cases as tests/unit/test_grouping_exhaustive.py (at most 3 classes of
-capacity 1-4, at most 8 pupils, every request structure of at most 5 pupils, three
+capacity 1-4, at most 8 pupils, every request structure of at most 5 pupils, two
 seeds with their own genders and `sen`), now through `verifier.grouping`, which a
 bundle's reader runs with the sealed openings (step 23). Against brute force over all
 assignments, not against the service:
@@ -94,7 +94,7 @@ def test_separation_sizes_and_balance_for_every_small_school() -> None:
                         assert len({result.classes[p.reg] for p in unit}) == 1
                     off = distances(result.classes, pupils, dict(counts), caps)
                     assert sum(d for _, _, d in off) <= 8 * result.exchanges
-    assert cases > 40_000 and 0 < separated < cases and refused  # every kind occurs
+    assert cases > 30_000 and 0 < separated < cases and refused  # every kind occurs
 
 
 def test_balance_for_every_small_school_without_requests() -> None:
@@ -128,4 +128,4 @@ def test_balance_for_every_small_school_without_requests() -> None:
                             for group in {label(p) for p in pupils}:
                                 row = [per[(group, c["id"])] for c in plan["classes"]]
                                 assert max(row) - min(row) <= 1, (caps, counts)
-    assert cases > 20_000
+    assert cases > 15_000

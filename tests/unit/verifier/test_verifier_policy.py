@@ -11,6 +11,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.mldsa import MLDSA44PrivateKey
 
+from tests.support import key_masked_id
 from verifier import note
 from verifier.policy import PolicyError, check_quorum, parse_policy
 
@@ -144,7 +145,7 @@ def test_spec_grammar_details() -> None:
     "quorum\x01none\n",
     "quorum none\x7f\n",
     "policy none\nquorum none\n",
-])
+], ids=key_masked_id)
 def test_bad_policies(text: str) -> None:
     with pytest.raises(PolicyError):
         parse_policy(text)
