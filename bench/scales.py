@@ -23,9 +23,11 @@ hashing floor measured in the same process and the same run:
 - forfeits (city): one payment round with 20,000 forfeits through the core's
   `payment_round`, every body encoded as a log entry (`forfeits_round_s`,
   `forfeits_max_entry_bytes` < 65,536: no round is one entry, §11.1);
-- index: the look-up index (`lookup.ResultIndex`, what every worker builds after
-  a checkpoint) over a whole season's log from bench/verifier_bundle.py
-  (`index_update_s`), and one family's §14 proof (`proof_bytes`).
+- index: the families' receipt index (`receipts.ReceiptIndex`, what every worker
+  extends after a checkpoint) over a whole season's log from bench/verifier_bundle.py:
+  built up to the last payment round (`index_build_s`), extended by the round and
+  the rest and one receipt read (`index_update_s`), and that §14 receipt's size
+  (`proof_bytes`).
 
 Usage: python bench/scales.py PHASE SCALE [--bundle DIR]
 """
@@ -320,22 +322,34 @@ def phase_forfeits(scale: Scale, forfeits: int = 20_000) -> dict[str, Any]:
 
 
 def phase_index(bundle: Path) -> dict[str, Any]:
+    """What serving does after a checkpoint: `receipts.ReceiptIndex` (every worker's
+    family index, §14) built over the log up to the last payment round (`index_build_s`,
+    for its growth exponent), then extended by that round and everything after it, the
+    new checkpoint, and one family's receipt read (`index_update_s`); `proof_bytes` is
+    that receipt's size, as `/proof` serves it."""
+    from lottery_service.core.entries import EntryType
     from lottery_service.core.log import decode_entry
-    from lottery_service.lookup import ResultIndex
+    from lottery_service.receipts import ReceiptIndex
 
     start = time.perf_counter()
     with (bundle / "entries.jsonl").open("rb") as f:
         entries = [decode_entry(line.rstrip(b"\n")) for line in f]
     decoded = time.perf_counter()
-    note = next((bundle / "checkpoints").iterdir()).read_text()
-    index = ResultIndex.build(EVENT, entries, len(entries), note)
+    last_round = max(e.seq for e in entries if e.type is EntryType.PAYMENT_ROUND)
+    index = ReceiptIndex(EVENT)
+    index.extend(entries[:last_round])
     built = time.perf_counter()
-    reg = min(r for r, res in index.results.items() if res.outcome is not None)
-    proof = index.proof(reg, (bundle / "keys" / "log.vkey").read_text().strip())
+    note = next((bundle / "checkpoints").iterdir()).read_text()
+    index.extend(entries)
+    reg = min(index.state.lottery_results)
+    receipt = index.receipt(reg, len(entries), note)
+    updated = time.perf_counter()
+    assert receipt is not None
     return {"index_entries": len(entries), "index_decode_s": round(decoded - start, 3),
-            "index_update_s": round(built - decoded, 3),
-            "proof_bytes": len(json.dumps(proof, separators=(",", ":")).encode()),
-            "index_peak_rss_mb": _rss_mb()}
+            "index_build_s": round(built - decoded, 3),
+            "index_update_entries": len(entries) - last_round,
+            "index_update_s": round(updated - built, 3),
+            "proof_bytes": len(receipt.encode()), "index_peak_rss_mb": _rss_mb()}
 
 
 def main() -> None:

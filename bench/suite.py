@@ -9,9 +9,10 @@ Scales (`--scales`, `make bench SCALE=city,province,national`; default city):
 Per scale (bench/scales.py, each phase a child process): `draw_s` with
 `hash_floor_s` of the same process, `peak_rss_mb`, `grouping_s`, `publish_s`; the
 season built by bench/verifier_bundle.py (city: 20,000 forfeits in one payment
-round) and verified (`verify_s`, `verify_peak_rss_mb`); the look-up index over that
-season's log (`index_update_s`, `proof_bytes`, at city and at 50,000 applicants,
-for the index's growth exponent). Growth exponents are log(t₂/t₁)/log(n₂/n₁)
+round) and verified (`verify_s`, `verify_peak_rss_mb`); the families' receipt index
+over that season's log (`index_build_s`, `index_update_s` after the payment round's
+checkpoint, `proof_bytes`, at city and at 50,000 applicants, for the index's growth
+exponent). Growth exponents are log(t₂/t₁)/log(n₂/n₁)
 between the smallest and the largest scale measured.
 
 Once per run (`--extras`, default all): the app look-up with 2 workers on
@@ -72,12 +73,13 @@ SCALED = [  # metric, target (issue 13 acceptance; province unless said)
     ("forfeits_core", "city: 20,000 through the core"),
     ("forfeits_round_s", ""),
     ("forfeits_max_entry_bytes", "< 65,536"),
+    ("index_build_s", "the whole log before the last round"),
     ("index_update_s", "city < 1 s"),
     ("proof_bytes", "< 10,240"),
 ]
 SINGLE = [
     ("growth.draw_s", "≈ 1"), ("growth.publish_s", "≈ 1"), ("growth.verify_s", "≈ 1"),
-    ("growth.index_update_s", "≤ 1.1"),
+    ("growth.index_build_s", "≤ 1.1"),
     ("lookup_rps", "2 workers, 256 connections"), ("lookup_p99_ms", ""), ("lookup_database", ""),
     ("static_lookup_rps", "≥ 10,000"), ("static_lookup_p99_ms", "< 20 ms"),
     ("static_publish_shards_per_s", ""),
@@ -181,7 +183,7 @@ def derived(latest: dict[str, Any]) -> None:
             value = latest.get(f"{scale}.{key}")
             if isinstance(floor, float) and floor > 0 and isinstance(value, (int, float)):
                 latest[f"{scale}.{key.removesuffix('_s')}_over_floor"] = round(value / floor, 2)
-    for key in ("draw_s", "publish_s", "verify_s", "index_update_s"):
+    for key in ("draw_s", "publish_s", "verify_s", "index_build_s"):
         points = [(SIZES[s], latest[f"{s}.{key}"]) for s in SIZES
                   if isinstance(latest.get(f"{s}.{key}"), (int, float))
                   and latest[f"{s}.{key}"] > 0]

@@ -120,3 +120,50 @@ def key_masked_id(value: object) -> str | None:
     """A parametrize id with every verifier key (`name+<id>+<base64>`) shown as `+KEY`:
     keys generated at import differ per process, ids must not (pytest-xdist)."""
     return _VERIFIER_KEY.sub("+KEY", value) if isinstance(value, str) else None
+
+
+@contextmanager
+def serve_processes(count: int, data: Path, env: dict[str, str], ready_path: str,
+                    log: Path, deadline_s: float = 90) -> Iterator[list[str]]:
+    """`count` real `sunshine serve` processes on one data directory (and the database
+    `env` names), each on its own loopback port; yields their base URLs once every one
+    answers `ready_path` below 500, and stops them (SIGTERM, then SIGKILL) afterwards."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from tests.nginx_support import free_port
+    from tests.paths import ROOT
+
+    ports = [free_port() for _ in range(count)]
+    with log.open("ab") as out:
+        procs = [subprocess.Popen(
+            [sys.executable, "-m", "lottery_service", "serve", "--port", str(p),
+             "--data", str(data)], cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT)},
+            stdout=out, stderr=out) for p in ports]
+    bases = [f"http://127.0.0.1:{p}" for p in ports]
+    try:
+        deadline = time.monotonic() + deadline_s
+        for base, proc in zip(bases, procs, strict=True):
+            while True:
+                assert proc.poll() is None, log.read_text(encoding="utf-8", errors="replace")
+                try:
+                    if httpx.get(f"{base}{ready_path}", timeout=2).status_code < 500:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.1)
+        yield bases
+    finally:
+        for proc in procs:
+            proc.send_signal(signal.SIGTERM)
+        for proc in procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()

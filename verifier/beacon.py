@@ -15,7 +15,7 @@ import datetime as _dt
 import functools
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final, Protocol
@@ -50,7 +50,7 @@ class SignatureStatus(StrEnum):
     NOT_CHECKED = "not-checked"
 
 
-class _Pairing(Protocol):
+class _Pairing(Hashable, Protocol):
     """What verifier._beacon_pairing offers (a module implementing this protocol)."""
 
     def g1_signature(self, data: bytes) -> Any: ...
@@ -70,6 +70,30 @@ def _py_ecc() -> _Pairing | None:
     except ImportError:
         return None
     return _beacon_pairing
+
+
+class _Signature(StrEnum):
+    VALID = "valid"
+    NOT_A_POINT = "not-a-point"
+    INVALID = "invalid"
+
+
+# The two pairing-backed checks are pure functions of their bytes, memoized: one
+# process (an auditor's batch, the test suite) checks the same few rounds of a chain
+# many times, at ~0.4 s each in pure Python.
+@functools.lru_cache(maxsize=64)
+def _public_key_valid(backend: _Pairing, public_key: bytes) -> bool:
+    return backend.valid_g2(public_key)
+
+
+@functools.lru_cache(maxsize=1024)
+def _signature(backend: _Pairing, signature: bytes, message: bytes,
+               public_key: bytes) -> _Signature:
+    point = backend.g1_signature(signature)
+    if point is None:
+        return _Signature.NOT_A_POINT
+    return _Signature.VALID if backend.verify(point, message, DST, public_key) \
+        else _Signature.INVALID
 
 
 def pairing_available() -> bool:
@@ -136,7 +160,7 @@ def parse_chain(obj: Any) -> Chain:
     status = SignatureStatus.NOT_CHECKED
     backend = _py_ecc()
     if backend is not None:
-        if not backend.valid_g2(public_key):
+        if not _public_key_valid(backend, public_key):
             raise BeaconCheckError("public-key", "rules.beacon.public_key is not a point of "
                                                  "G2's prime-order subgroup")
         status = SignatureStatus.VERIFIED
@@ -178,12 +202,12 @@ def _check(chain: Chain, obj: dict[str, Any], expected_round: int, what: str) ->
     status = SignatureStatus.NOT_CHECKED
     backend = _py_ecc()
     if backend is not None:
-        point = backend.g1_signature(signature)
-        if point is None:
+        msg = hashlib.sha256(r.to_bytes(8, "big")).digest()
+        checked = _signature(backend, signature, msg, chain.public_key)
+        if checked is _Signature.NOT_A_POINT:
             raise BeaconCheckError("point", f"{what}.signature is not a point of G1's "
                                             "prime-order subgroup")
-        msg = hashlib.sha256(r.to_bytes(8, "big")).digest()
-        if not backend.verify(point, msg, DST, chain.public_key):
+        if checked is _Signature.INVALID:
             raise BeaconCheckError("signature", f"round {r}: BLS signature does not verify "
                                                 "under rules.beacon.public_key")
         status = SignatureStatus.VERIFIED

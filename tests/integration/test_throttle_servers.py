@@ -12,11 +12,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 import warnings
 from collections.abc import Iterator
 
@@ -27,8 +22,7 @@ from lottery_service.api import create_app
 from lottery_service.service.throttle import DEFAULT_POLICY
 from tests.integration.api.conftest import OPERATOR, Season, runtime_at
 from tests.integration.test_throttle import register, right, wrong
-from tests.paths import ROOT
-from tests.support import BACKENDS, POSTGRES_URL
+from tests.support import BACKENDS, POSTGRES_URL, serve_processes
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
@@ -36,13 +30,6 @@ with warnings.catch_warnings():
 
 FREE = DEFAULT_POLICY.client.free
 EVENT = "servers-2026"
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-    return port
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -61,40 +48,12 @@ def servers(tmp_path_factory: pytest.TempPathFactory,
         season.post("/draw")
     rt.close()
     env = {**os.environ, "DATABASE_URL": url if request.param == "postgres" else
-           f"sqlite:///{data}/sunshine.db", "SUNSHINE_TRUSTED_PROXIES": "127.0.0.1/32",
-           "PYTHONPATH": str(ROOT)}
+           f"sqlite:///{data}/sunshine.db", "SUNSHINE_TRUSTED_PROXIES": "127.0.0.1/32"}
     if request.param == "postgres":
         assert POSTGRES_URL
-    ports = [_port(), _port()]
-    log = data / "servers.log"
-    with open(log, "ab") as out:
-        procs = [subprocess.Popen(
-            [sys.executable, "-m", "lottery_service", "serve", "--port", str(p),
-             "--data", str(data)], cwd=ROOT, env=env, stdout=out, stderr=out)
-            for p in ports]
-    bases = [f"http://127.0.0.1:{p}" for p in ports]
-    try:
-        deadline = time.monotonic() + 60
-        for base, proc in zip(bases, procs, strict=True):
-            while True:
-                assert proc.poll() is None, log.read_text(encoding="utf-8", errors="replace")
-                try:
-                    if httpx.get(f"{base}/api/v1/events/{EVENT}", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.1)
+    with serve_processes(2, data, env, f"/api/v1/events/{EVENT}", data / "servers.log",
+                         deadline_s=60) as bases:
         yield bases
-    finally:
-        for proc in procs:
-            proc.send_signal(signal.SIGTERM)
-        for proc in procs:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
 
 
 def post(base: str, reg: str, last4: str, client: str | None,

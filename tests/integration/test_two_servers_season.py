@@ -18,11 +18,8 @@ import hashlib
 import io
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -38,20 +35,13 @@ from lottery_service.core.seed import CEREMONIES, commitment, seal_escrow
 from lottery_service.demo.district import demo_rules, generate_district, payments_csv
 from lottery_service.service.tokens import operator_token
 from tests.paths import ROOT
-from tests.support import HAS_POSTGRES, make_runtime
+from tests.support import HAS_POSTGRES, make_runtime, serve_processes
 
 pytestmark = [pytest.mark.postgres,
               pytest.mark.skipif(not HAS_POSTGRES, reason="no PostgreSQL: DATABASE_URL is not set")]
 
 EVENT = "twoservers-2026"
 WITHHOLDER = "parent-rep-1"  # never reveals; the escrow holder opens its secret (§5.4)
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-    return port
 
 
 def _key(*parts: str) -> bytes:
@@ -95,38 +85,9 @@ def two(tmp_path: Path) -> Iterator[TwoServers]:
     rt = make_runtime(data, "postgres")  # an empty schema, migrated
     url = rt.engine.url.render_as_string(hide_password=False)
     rt.close()
-    env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT),
-           "SUNSHINE_AUDIT_DIR": str(data / "audit")}
-    ports = [_port(), _port()]
-    log = tmp_path / "servers.log"
-    with log.open("ab") as out:
-        procs = [subprocess.Popen(
-            [sys.executable, "-m", "lottery_service", "serve", "--port", str(p),
-             "--data", str(data)], cwd=ROOT, env=env, stdout=out, stderr=out)
-            for p in ports]
-    bases = [f"http://127.0.0.1:{p}" for p in ports]
-    try:
-        deadline = time.monotonic() + 90
-        for base, proc in zip(bases, procs, strict=True):
-            while True:
-                assert proc.poll() is None, log.read_text(encoding="utf-8", errors="replace")
-                try:
-                    if httpx.get(f"{base}/api/v1/events", timeout=2).status_code < 500:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.2)
+    env = {**os.environ, "DATABASE_URL": url, "SUNSHINE_AUDIT_DIR": str(data / "audit")}
+    with serve_processes(2, data, env, "/api/v1/events", tmp_path / "servers.log") as bases:
         yield TwoServers(bases, operator_token(data))
-    finally:
-        for proc in procs:
-            proc.send_signal(signal.SIGTERM)
-        for proc in procs:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
 
 
 def ceremony(two: TwoServers, name: str, people: list[str], dice: int) -> None:

@@ -211,3 +211,35 @@ def least_for(structure: tuple[Label, ...], targets: tuple[int, ...]) -> int | N
     """`least_pairs` for the structure in classes of `targets` (sorted); genders and
     strata do not enter it."""
     return least_pairs(small_cohort(structure, sum(targets) - len(structure), 0), targets)
+
+
+def request_cases() -> Iterator[tuple[tuple[int, ...], tuple[Label, ...], int, bytes,
+                                      list[OpenedPupil]]]:
+    """Every small school with requests: (capacities, structure, variant, seed, pupils)
+    for each capacity multiset, request structure, pupil count that fits, and seed."""
+    for caps in CAPACITIES:
+        for structure in structures():
+            for n in range(len(structure), min(MAX_PUPILS, sum(caps)) + 1):
+                for variant, seed in enumerate(SEEDS):
+                    yield caps, structure, variant, seed, small_cohort(
+                        structure, n - len(structure), variant)
+
+
+_LABELS: list[tuple[Gender, tuple[str, ...]]] = [("F", ()), ("F", ("sen",)), ("M", ()),
+                                                 ("M", ("sen",))]
+
+
+def plain_cohorts() -> Iterator[tuple[tuple[int, ...], list[int], list[OpenedPupil]]]:
+    """Every small school without requests: (capacities, counts of F|, F|sen, M|,
+    M|sen, pupils) for each capacity multiset and every split of every count that
+    fits."""
+    for caps in CAPACITIES:
+        for n in range(1, min(MAX_PUPILS, sum(caps)) + 1):
+            for split in itertools.product(range(n + 1), repeat=3):
+                if sum(split) > n:
+                    continue
+                counts = [*split, n - sum(split)]
+                labels = [lab for lab, c in zip(_LABELS, counts, strict=True)
+                          for _ in range(c)]
+                yield caps, counts, [OpenedPupil(f"Q{i:04d}", "张*", "S1", g, st)
+                                     for i, (g, st) in enumerate(labels)]

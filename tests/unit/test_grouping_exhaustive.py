@@ -20,23 +20,21 @@ pupil `sen`). Against brute force over all assignments:
 from __future__ import annotations
 
 import hashlib
-import itertools
 from collections import Counter
 
 from lottery_service.core.errors import GroupingError
 from lottery_service.core.grouping import ProblemKind, check_feasible, group_school_detail
-from lottery_service.core.records import Gender, OpenedPupil, Siblings
+from lottery_service.core.records import OpenedPupil, Siblings
 from tests.unit.grouping_checks import (
-    CAPACITIES,
-    MAX_PUPILS,
     SEEDS,
     canonical,
     distances,
     least_for,
     pairs_sharing,
+    plain_cohorts,
     plan_of,
+    request_cases,
     rounded_sizes,
-    small_cohort,
     structures,
     together_units,
 )
@@ -56,31 +54,27 @@ def test_structures_cover_the_requests_of_up_to_five_pupils() -> None:
 
 def test_separation_sizes_and_balance_for_every_small_school() -> None:
     cases = separated = 0
-    for caps in CAPACITIES:
+    for caps, structure, variant, seed, pupils in request_cases():
         plan = plan_of("S1", caps)
-        for structure in structures():
-            for n in range(len(structure), min(MAX_PUPILS, sum(caps)) + 1):
-                for variant, seed in enumerate(SEEDS):
-                    pupils = small_cohort(structure, n - len(structure), variant)
-                    problems = check_feasible([plan], pupils)
-                    try:
-                        detail = group_school_detail(plan, pupils, seed)
-                    except GroupingError:
-                        assert any(p.kind is not ProblemKind.EMPTY_CLASS for p in problems)
-                        continue
-                    assert all(p.kind is ProblemKind.EMPTY_CLASS for p in problems), problems
-                    cases += 1
-                    targets = tuple(sorted(detail.targets.values()))
-                    least = least_for(structure, targets)
-                    pairs = pairs_sharing(detail.assignments, pupils)
-                    assert pairs == least == detail.conflicts, (caps, structure, n, variant)
-                    separated += pairs == 0
-                    sizes = Counter(detail.assignments.values())
-                    assert all(sizes[c] == t for c, t in detail.targets.items())
-                    for unit in together_units(pupils):
-                        assert len({detail.assignments[p.reg] for p in unit}) == 1
-                    off = distances(detail.assignments, pupils, detail.targets, caps)
-                    assert sum(d for _, _, d in off) <= 8 * detail.exchanges
+        problems = check_feasible([plan], pupils)
+        try:
+            detail = group_school_detail(plan, pupils, seed)
+        except GroupingError:
+            assert any(p.kind is not ProblemKind.EMPTY_CLASS for p in problems)
+            continue
+        assert all(p.kind is ProblemKind.EMPTY_CLASS for p in problems), problems
+        cases += 1
+        targets = tuple(sorted(detail.targets.values()))
+        least = least_for(structure, targets)
+        pairs = pairs_sharing(detail.assignments, pupils)
+        assert pairs == least == detail.conflicts, (caps, structure, len(pupils), variant)
+        separated += pairs == 0
+        sizes = Counter(detail.assignments.values())
+        assert all(sizes[c] == t for c, t in detail.targets.items())
+        for unit in together_units(pupils):
+            assert len({detail.assignments[p.reg] for p in unit}) == 1
+        off = distances(detail.assignments, pupils, detail.targets, caps)
+        assert sum(d for _, _, d in off) <= 8 * detail.exchanges
     assert cases > 30_000 and 0 < separated < cases  # both kinds occur
 
 
@@ -88,33 +82,21 @@ def test_balance_for_every_small_school_without_requests() -> None:
     """(b) exactly, for every capacity multiset and every count of F|, F|sen, M|
     and M|sen pupils: within one of each share, and counts at most one apart
     whenever every class can hold ⌈N/k⌉."""
-    labels: list[tuple[Gender, tuple[str, ...]]] = [("F", ()), ("F", ("sen",)),
-                                                    ("M", ()), ("M", ("sen",))]
     cases = 0
-    for caps in CAPACITIES:
+    for caps, counts, pupils in plain_cohorts():
         plan = plan_of("S1", caps)
         ids = [c.id for c in plan.classes]
-        for n in range(1, min(MAX_PUPILS, sum(caps)) + 1):
-            for split in itertools.product(range(n + 1), repeat=3):
-                if sum(split) > n:
-                    continue
-                counts = [*split, n - sum(split)]
-                pupils = [OpenedPupil(f"Q{i:04d}", "张*", "S1", g, st)
-                          for i, (g, st) in enumerate(lab for lab, c in zip(labels, counts,
-                                                                             strict=True)
-                                                      for _ in range(c))]
-                for seed in SEEDS:
-                    detail = group_school_detail(plan, pupils, seed)
-                    cases += 1
-                    assert detail.exchanges == 0 and detail.units == ()
-                    assert distances(detail.assignments, pupils, detail.targets, caps) == []
-                    alike = len(set(rounded_sizes(caps, detail.targets).values())) == 1
-                    if alike:
-                        for label in (lambda p: p.gender, lambda p: (p.gender, p.strata)):
-                            per = Counter((label(p), detail.assignments[p.reg]) for p in pupils)
-                            for group in {label(p) for p in pupils}:
-                                row = [per[(group, c)] for c in ids]
-                                assert max(row) - min(row) <= 1, (caps, counts)
+        for seed in SEEDS:
+            detail = group_school_detail(plan, pupils, seed)
+            cases += 1
+            assert detail.exchanges == 0 and detail.units == ()
+            assert distances(detail.assignments, pupils, detail.targets, caps) == []
+            if len(set(rounded_sizes(caps, detail.targets).values())) == 1:
+                for label in (lambda p: p.gender, lambda p: (p.gender, p.strata)):
+                    per = Counter((label(p), detail.assignments[p.reg]) for p in pupils)
+                    for group in {label(p) for p in pupils}:
+                        row = [per[(group, c)] for c in ids]
+                        assert max(row) - min(row) <= 1, (caps, counts)
     assert cases > 15_000
 
 

@@ -17,23 +17,20 @@ assignments, not against the service:
 
 from __future__ import annotations
 
-import itertools
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from lottery_service.core.records import Gender, OpenedPupil
+from lottery_service.core.records import OpenedPupil
 from tests.unit.grouping_checks import (
-    CAPACITIES,
-    MAX_PUPILS,
     SEEDS,
     distances,
     least_for,
     pairs_sharing,
+    plain_cohorts,
     plan_of,
+    request_cases,
     rounded_sizes,
-    small_cohort,
-    structures,
     together_units,
 )
 from verifier import grouping
@@ -65,35 +62,29 @@ def _public_checks(seed: bytes, plan: Obj, opened: list[grouping.Pupil],
 
 def test_separation_sizes_and_balance_for_every_small_school() -> None:
     cases = separated = refused = 0
-    for caps in CAPACITIES:
+    for caps, structure, variant, seed, pupils in request_cases():
         plan = plan_of("S1", caps).to_json()
-        for structure in structures():
-            for n in range(len(structure), min(MAX_PUPILS, sum(caps)) + 1):
-                for variant, seed in enumerate(SEEDS):
-                    pupils = small_cohort(structure, n - len(structure), variant)
-                    opened, public = _readers(pupils)
-                    problems = [p.problem for p in grouping.school_problems("S1", public,
-                                                                            plan)]
-                    assert grouping.mixed_modes(public) == []
-                    try:
-                        result = grouping.group_school(seed, "S1", opened, plan)
-                    except grouping.GroupingError:
-                        assert set(problems) - {grouping.Problem.EMPTY_CLASS}, (caps, n)
-                        refused += 1
-                        continue
-                    assert set(problems) <= {grouping.Problem.EMPTY_CLASS}, problems
-                    cases += 1
-                    counts = _public_checks(seed, plan, opened, public, result)
-                    assert sum(counts.values()) == n
-                    targets = tuple(sorted(counts[c["id"]] for c in plan["classes"]))
-                    pairs = pairs_sharing(result.classes, pupils)
-                    assert pairs == least_for(structure, targets), (caps, structure, n,
-                                                                    variant)
-                    separated += pairs == 0
-                    for unit in together_units(pupils):
-                        assert len({result.classes[p.reg] for p in unit}) == 1
-                    off = distances(result.classes, pupils, dict(counts), caps)
-                    assert sum(d for _, _, d in off) <= 8 * result.exchanges
+        opened, public = _readers(pupils)
+        problems = [p.problem for p in grouping.school_problems("S1", public, plan)]
+        assert grouping.mixed_modes(public) == []
+        try:
+            result = grouping.group_school(seed, "S1", opened, plan)
+        except grouping.GroupingError:
+            assert set(problems) - {grouping.Problem.EMPTY_CLASS}, (caps, len(pupils))
+            refused += 1
+            continue
+        assert set(problems) <= {grouping.Problem.EMPTY_CLASS}, problems
+        cases += 1
+        counts = _public_checks(seed, plan, opened, public, result)
+        assert sum(counts.values()) == len(pupils)
+        targets = tuple(sorted(counts[c["id"]] for c in plan["classes"]))
+        pairs = pairs_sharing(result.classes, pupils)
+        assert pairs == least_for(structure, targets), (caps, structure, len(pupils), variant)
+        separated += pairs == 0
+        for unit in together_units(pupils):
+            assert len({result.classes[p.reg] for p in unit}) == 1
+        off = distances(result.classes, pupils, dict(counts), caps)
+        assert sum(d for _, _, d in off) <= 8 * result.exchanges
     assert cases > 30_000 and 0 < separated < cases and refused  # every kind occurs
 
 
@@ -101,31 +92,20 @@ def test_balance_for_every_small_school_without_requests() -> None:
     """(b) exactly, for every capacity multiset and every count of F|, F|sen, M| and
     M|sen pupils: E = 0, every count within one of its share, and counts at most one
     apart whenever every class can hold ⌈N/k⌉."""
-    labels: list[tuple[Gender, tuple[str, ...]]] = [("F", ()), ("F", ("sen",)),
-                                                    ("M", ()), ("M", ("sen",))]
     cases = 0
-    for caps in CAPACITIES:
+    for caps, counts, pupils in plain_cohorts():
         plan = plan_of("S1", caps).to_json()
-        for n in range(1, min(MAX_PUPILS, sum(caps)) + 1):
-            for split in itertools.product(range(n + 1), repeat=3):
-                if sum(split) > n:
-                    continue
-                counts = [*split, n - sum(split)]
-                pupils = [OpenedPupil(f"Q{i:04d}", "张*", "S1", g, st)
-                          for i, (g, st) in enumerate(lab for lab, c in zip(labels, counts,
-                                                                             strict=True)
-                                                      for _ in range(c))]
-                opened, public = _readers(pupils)
-                for seed in SEEDS:
-                    result = grouping.group_school(seed, "S1", opened, plan)
-                    cases += 1
-                    assert result.exchanges == 0
-                    sizes = _public_checks(seed, plan, opened, public, result)
-                    assert distances(result.classes, pupils, dict(sizes), caps) == []
-                    if len(set(rounded_sizes(caps, dict(sizes)).values())) == 1:
-                        for label in (lambda p: p.gender, lambda p: (p.gender, p.strata)):
-                            per = Counter((label(p), result.classes[p.reg]) for p in pupils)
-                            for group in {label(p) for p in pupils}:
-                                row = [per[(group, c["id"])] for c in plan["classes"]]
-                                assert max(row) - min(row) <= 1, (caps, counts)
+        opened, public = _readers(pupils)
+        for seed in SEEDS:
+            result = grouping.group_school(seed, "S1", opened, plan)
+            cases += 1
+            assert result.exchanges == 0
+            sizes = _public_checks(seed, plan, opened, public, result)
+            assert distances(result.classes, pupils, dict(sizes), caps) == []
+            if len(set(rounded_sizes(caps, dict(sizes)).values())) == 1:
+                for label in (lambda p: p.gender, lambda p: (p.gender, p.strata)):
+                    per = Counter((label(p), result.classes[p.reg]) for p in pupils)
+                    for group in {label(p) for p in pupils}:
+                        row = [per[(group, c["id"])] for c in plan["classes"]]
+                        assert max(row) - min(row) <= 1, (caps, counts)
     assert cases > 15_000
