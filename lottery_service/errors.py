@@ -28,7 +28,7 @@ code and printed diagnostics in `cli.main`. None subclasses a builtin.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from .core.errors import ProtocolError, SunshineError
 from .core.season import PhaseError
@@ -54,6 +54,7 @@ __all__ = [
     "TooLargeError",
     "UnauthenticatedError",
     "WindowError",
+    "one_of",
 ]
 
 
@@ -106,6 +107,18 @@ class SignedHistoryError(ConflictError):
 
 class RejectedInputError(SunshineError):
     title_zh = "输入有误，未做任何修改"
+
+
+_Choice = TypeVar("_Choice", bound=str)
+
+
+def one_of(value: str, options: Sequence[_Choice], en: str, zh: str) -> _Choice:
+    """`value` as a person typed it, if it is one of `options`; else a refusal with
+    `en` and `zh`, which name the options."""
+    for option in options:
+        if value == option:
+            return option
+    raise RejectedInputError(en, zh=zh)
 
 
 class TooLargeError(RejectedInputError):

@@ -40,7 +40,7 @@ from ..core.records import VERSION, OpenedPupil, Rules, School
 from ..core.season import Phase, PhaseError, SeasonState
 from ..core.seed import CEREMONIES, Ceremony, Participant, decode_base64
 from ..core.strict import loads
-from ..errors import ConflictError, RejectedInputError
+from ..errors import ConflictError, RejectedInputError, one_of
 from ..storage import records
 from ..storage.family_tables import DeclineTable
 from ..storage.models import (
@@ -68,12 +68,9 @@ __all__ = ["Lifecycle", "RosterPreview", "ceremony_of", "declined_regs", "eligib
 
 def ceremony_of(value: str) -> Ceremony:
     """A ceremony name as typed by a person, or a precise refusal."""
-    for kind in CEREMONIES:
-        if value == kind:
-            return kind
-    raise RejectedInputError(
-        f"unknown ceremony {value!r}; expected {', '.join(CEREMONIES)}",
-        zh=f"没有仪式 {value!r}；可选：lottery（摇号）、grouping（分班）、teachers（班主任）")
+    return one_of(value, CEREMONIES, f"unknown ceremony {value!r}; expected "
+                  f"{', '.join(CEREMONIES)}", f"没有仪式 {value!r}；可选：lottery（摇号）、"
+                  "grouping（分班）、teachers（班主任）")
 
 
 @dataclass(frozen=True)

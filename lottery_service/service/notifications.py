@@ -43,7 +43,7 @@ from ..core.entries import ForfeitReason, Topic
 from ..core.log import Entry
 from ..core.records import mask_name
 from ..core.season import PhaseError, SeasonState
-from ..errors import RejectedInputError, RemoteError
+from ..errors import RejectedInputError, RemoteError, one_of
 from ..lookup import ApplicantResult, ResultIndex
 from ..storage.family_tables import NoticeStatus, NoticeTopic, SmsOutboxTable
 from ..storage.models import (
@@ -77,12 +77,9 @@ _INSERT_CHUNK: Final = 1000
 
 def topic_of(value: str) -> NoticeTopic:
     """A topic as typed by a person, or a precise refusal."""
-    for topic in TOPICS:
-        if value == topic:
-            return topic
-    raise RejectedInputError(
-        f"unknown topic {value!r}; expected one of {', '.join(TOPICS)}",
-        zh=f"没有通知类型 {value!r}；可选：{'、'.join(f'{t}（{TOPIC_ZH[t]}）' for t in TOPICS)}")
+    return one_of(value, TOPICS, f"unknown topic {value!r}; expected one of "
+                  f"{', '.join(TOPICS)}", f"没有通知类型 {value!r}；可选："
+                  f"{'、'.join(f'{t}（{TOPIC_ZH[t]}）' for t in TOPICS)}")
 
 
 @dataclass(frozen=True)
