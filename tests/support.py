@@ -167,3 +167,11 @@ def serve_processes(count: int, data: Path, env: dict[str, str], ready_path: str
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+def untraced(env: dict[str, str]) -> dict[str, str]:
+    """`env` for a subprocess that coverage leaves alone (coverage's `patch =
+    ["subprocess"]` hands its configuration down in COVERAGE_PROCESS_CONFIG): for tests
+    that run the same command dozens of times to check a property (kill -9 and resume),
+    not to cover its code, which other tests do."""
+    return {k: v for k, v in env.items() if not k.startswith("COVERAGE_PROCESS_")}
