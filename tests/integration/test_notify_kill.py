@@ -85,7 +85,6 @@ def _statuses(data: Path, backend: str, url: str) -> dict[str, int]:
     pytest.param("sqlite", False, id="sqlite-held-before"),
     pytest.param("postgres", True, id="postgres-held-after", marks=BACKENDS[1].marks),
 ])
-@pytest.mark.no_cover  # a property of two real processes, not a coverage source
 def test_kill_9_mid_batch_then_resume_sends_each_message_once(
         tmp_path: Path, backend: str, gateway_has_it: bool) -> None:
     url = _prepare(tmp_path, backend)

@@ -22,8 +22,6 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 
-import pytest
-
 from lottery_service.core.errors import GroupingError
 from lottery_service.core.grouping import ProblemKind, check_feasible, group_school_detail
 from lottery_service.core.records import OpenedPupil, Siblings
@@ -40,10 +38,6 @@ from tests.unit.grouping_checks import (
     structures,
     together_units,
 )
-
-# Thousands of cases check properties; they are no coverage source (the other
-# tests are), so they run without the tracer (pytest-cov's no_cover).
-pytestmark = pytest.mark.no_cover
 
 
 def test_structures_cover_the_requests_of_up_to_five_pupils() -> None:

@@ -22,10 +22,6 @@ from lottery_service.core.records import ClassPlan, Gender, OpenedPupil, Sibling
 from tests.unit.grouping_checks import pairs_sharing, plan_of
 from verifier import grouping as recompute
 
-# Thousands of cases check properties; they are no coverage source (the other
-# tests are), so they run without the tracer (pytest-cov's no_cover).
-pytestmark = pytest.mark.no_cover
-
 FALSE_ALARM = 0.001
 
 Assign = Callable[[ClassPlan, Sequence[OpenedPupil], bytes], dict[str, str]]

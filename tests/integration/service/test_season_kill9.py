@@ -8,8 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from lottery_service.demo import DemoRun, run_demo
 from lottery_service.demo.district import generate_district
 from lottery_service.service.keys import LOG_KEY_FILE, LOOKUP_KEY_FILE, REHEARSAL_KEY_FILE
@@ -17,7 +15,6 @@ from tests.integration.service.test_season import APPLICANTS, demo_env, public_h
 from tests.support import POSTGRES_URL, make_runtime, untraced
 
 
-@pytest.mark.no_cover
 def test_kill9_between_steps_resumes_to_the_same_season(tmp_path: Path, backend: str) -> None:
     """kill -9 after each step in turn, restart each time: the log ends identical to an
     uninterrupted season's (times aside) and the bundle verifies. Every step boundary is

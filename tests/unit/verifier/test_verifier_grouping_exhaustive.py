@@ -21,8 +21,6 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-import pytest
-
 from lottery_service.core.records import OpenedPupil
 from tests.unit.grouping_checks import (
     SEEDS,
@@ -36,10 +34,6 @@ from tests.unit.grouping_checks import (
     together_units,
 )
 from verifier import grouping
-
-# Thousands of cases check properties; they are no coverage source (the other
-# tests are), so they run without the tracer (pytest-cov's no_cover).
-pytestmark = pytest.mark.no_cover
 
 Obj = dict[str, Any]
 
