@@ -45,6 +45,7 @@ from .core.log import Entry, decode_entry, encode_entry
 from .core.merkle import EMPTY_ROOT, HASH_SIZE, MerkleError, MerkleTree, leaf_hash, node_hash
 from .core.note import Checkpoint, NoteError, Signer, Verifier, open_note, split_note
 from .errors import ConflictError, RejectedInputError, SignedHistoryError
+from .heap import long_lived
 from .storage.models import CheckpointTable, EventTable, LogEntryTable
 
 HISTORY_SUFFIX: Final = ".checkpoints"
@@ -71,12 +72,18 @@ def is_rehearsal_origin(origin: str) -> bool:
 
 
 def load_entries(session: Session, event_id: str, start: int = 0) -> list[Entry]:
-    rows = session.exec(
+    """The decoded entries from `start`."""
+    return decode_entries(session.exec(
         select(LogEntryTable.raw)
         .where(LogEntryTable.event_id == event_id, col(LogEntryTable.seq) >= start)
         .order_by(col(LogEntryTable.seq))
-    ).all()
-    return [decode_entry(raw) for raw in rows]
+    ).all())
+
+
+def decode_entries(raws: Iterable[bytes]) -> list[Entry]:
+    """Stored entry bytes decoded (§11.1), as a worker keeps them (`heap.long_lived`)."""
+    with long_lived():
+        return [decode_entry(raw) for raw in raws]
 
 
 def leaf_hashes(session: Session, event_id: str, start: int = 0) -> list[bytes]:

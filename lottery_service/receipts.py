@@ -25,6 +25,7 @@ from .core.privacy import RejectionTree
 from .core.records import Applicant, Pupil, School
 from .core.season import SeasonState
 from .core.seed import Ceremony
+from .heap import long_lived
 
 __all__ = ["LogTree", "ReceiptIndex", "ReceiptParts", "RecordProof", "receipt_text"]
 
@@ -178,8 +179,15 @@ class ReceiptIndex:
         return self.tree.size
 
     def extend(self, entries: Sequence[Entry]) -> None:
-        """Fold the entries of a log prefix (from seq 0) past `size`: O(new entries)."""
-        with self._lock:
+        """Fold the entries of a log prefix (from seq 0) past `size`: O(new entries).
+
+        Readers of sizes already reached never wait for it (no lock when there is
+        nothing new). What it builds lives as long as the worker (`heap.long_lived`).
+        A newly frozen input's record positions are built here too, at the checkpoint
+        that froze it, not at a family's first read."""
+        if len(entries) <= self.size:
+            return
+        with self._lock, long_lived():
             for e in entries[self.size:]:
                 self.state.apply(e)  # checks seq == size: no gap, no reordering
                 self.tree.append(e.leaf_hash)
@@ -190,6 +198,8 @@ class ReceiptIndex:
                     self.payment_rounds.append(e.seq)
                 if e.type in CONTEXT_TYPES:
                     self.context.append(e.seq)
+            for kind in self.state.ceremonies:
+                self._record_positions(kind)
 
     # ------------------------------------------------------------ reading
 

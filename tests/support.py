@@ -175,3 +175,26 @@ def untraced(env: dict[str, str]) -> dict[str, str]:
     that run the same command dozens of times to check a property (kill -9 and resume),
     not to cover its code, which other tests do."""
     return {k: v for k, v in env.items() if not k.startswith("COVERAGE_PROCESS_")}
+
+
+@contextmanager
+def tracer_paused() -> Iterator[None]:
+    """Pause coverage's tracer in this thread for a property sweep that calls the same
+    functions tens of thousands of times (the exhaustive grouping checks): those lines
+    are covered by the other tests, and tracing would triple the sweep's time. Only a
+    pause inside the test body holds under pytest-xdist (pytest-cov's `no_cover` does
+    not stop the worker's tracer)."""
+    try:
+        import coverage
+    except ImportError:  # the suite run without coverage
+        yield
+        return
+    current = coverage.Coverage.current()
+    if current is None:
+        yield
+        return
+    current.stop()
+    try:
+        yield
+    finally:
+        current.start()

@@ -59,13 +59,11 @@ class Snapshot:
 
     def receipt(self, reg: str) -> str | None:
         """reg's receipt under this checkpoint (§14), None while the log holds no result
-        for it. Extends the event's receipt index by the entries it has not seen."""
-        self.receipts.extend(self.entries)
+        for it (the cache extended the index to this size before handing it out)."""
         return self.receipts.receipt(reg, self.size, self.note, self.rejections())
 
     def context(self) -> str:
         """The event context under this checkpoint (§14.1)."""
-        self.receipts.extend(self.entries)
         return self.receipts.context_receipt(self.size, self.note)
 
     def rejections(self) -> RejectionTree:
@@ -173,6 +171,10 @@ class LogCache:
         return None
 
     def snapshot(self, event_id: str) -> Snapshot:
+        """The newest checkpoint's snapshot. One reader at a time takes in a new
+        checkpoint (reads and decodes its entries, extends the receipt index); the
+        others meanwhile keep answering from the previous snapshot, which is a signed
+        checkpoint too, so look-ups never wait for an update (issue 13 §6)."""
         tail = self._tails.get(event_id)
         if tail is not None and tail.snapshot is not None \
                 and self.clock() - tail.checked < self.max_age:
@@ -180,24 +182,35 @@ class LogCache:
         if tail is None:
             with self._lock:
                 tail = self._tails.setdefault(event_id, _Tail())
-        with tail.lock:
-            now = self.clock()
-            if tail.snapshot is not None and now - tail.checked < self.max_age:
-                return tail.snapshot
-            with self.db.read() as session:
-                event = session.get(EventTable, event_id)
-                if event is None:
-                    raise EventNotFoundError(event_id)
-                size = event.log_size
-                if tail.snapshot is None or tail.snapshot.size != size:
-                    if len(tail.entries) < size:
-                        tail.entries += load_entries(session, event_id, len(tail.entries))
-                    cp = session.get(CheckpointTable, (event_id, size)) if size else None
-                    if tail.receipts is None:
-                        tail.receipts = ReceiptIndex(event_id)
-                    tail.snapshot = Snapshot(
-                        event=event_id, size=size, note=cp.note if cp else "",
-                        root=cp.root if cp else "", entries=tail.entries[:size],
-                        db=self.db, receipts=tail.receipts)
-            tail.checked = now
+        previous = tail.snapshot
+        if previous is None:
+            tail.lock.acquire()
+        elif not tail.lock.acquire(blocking=False):
+            return previous
+        try:
+            return self._refresh(event_id, tail)
+        finally:
+            tail.lock.release()
+
+    def _refresh(self, event_id: str, tail: _Tail) -> Snapshot:
+        now = self.clock()
+        if tail.snapshot is not None and now - tail.checked < self.max_age:
             return tail.snapshot
+        with self.db.read() as session:
+            event = session.get(EventTable, event_id)
+            if event is None:
+                raise EventNotFoundError(event_id)
+            size = event.log_size
+            if tail.snapshot is None or tail.snapshot.size != size:
+                if len(tail.entries) < size:
+                    tail.entries += load_entries(session, event_id, len(tail.entries))
+                cp = session.get(CheckpointTable, (event_id, size)) if size else None
+                if tail.receipts is None:
+                    tail.receipts = ReceiptIndex(event_id)
+                tail.receipts.extend(tail.entries[:size])
+                tail.snapshot = Snapshot(
+                    event=event_id, size=size, note=cp.note if cp else "",
+                    root=cp.root if cp else "", entries=tail.entries[:size],
+                    db=self.db, receipts=tail.receipts)
+        tail.checked = now
+        return tail.snapshot

@@ -38,3 +38,37 @@ def test_identical_to_rfc8785(value: Any) -> None:
 def test_outside_the_domain_is_refused(value: Any) -> None:
     with pytest.raises(CanonicalError):
         canonical_json(value)
+
+
+def _outside(value: Any) -> bool:
+    """The §2.1 domain's complement, written plainly (the reference for the property)."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return False
+    if isinstance(value, int):
+        return abs(value) > MAX_SAFE_INTEGER
+    if isinstance(value, list):
+        return any(_outside(v) for v in value)
+    if isinstance(value, dict):
+        return any(not isinstance(k, str) or not k.isascii() or _outside(v)
+                   for k, v in value.items())
+    return True
+
+
+mixed = st.recursive(
+    scalars | st.floats(allow_nan=False) | st.integers(),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.text(max_size=3) | st.integers(0, 3), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(mixed)
+def test_refused_exactly_outside_the_domain_with_the_path(value: Any) -> None:
+    """The fast domain pass and the path-naming refusal agree: a value is refused
+    exactly when some item is outside §2.1, and the message starts with its path."""
+    if _outside(value):
+        with pytest.raises(CanonicalError, match=r"^\$"):
+            canonical_json(value)
+    else:
+        assert canonical_json(value) == rfc8785.dumps(value)

@@ -25,6 +25,7 @@ from collections import Counter
 from lottery_service.core.errors import GroupingError
 from lottery_service.core.grouping import ProblemKind, check_feasible, group_school_detail
 from lottery_service.core.records import OpenedPupil, Siblings
+from tests.support import tracer_paused
 from tests.unit.grouping_checks import (
     SEEDS,
     canonical,
@@ -52,6 +53,7 @@ def test_structures_cover_the_requests_of_up_to_five_pupils() -> None:
     assert len(found) > 200
 
 
+@tracer_paused()
 def test_separation_sizes_and_balance_for_every_small_school() -> None:
     cases = separated = 0
     for caps, structure, variant, seed, pupils in request_cases():
@@ -78,6 +80,7 @@ def test_separation_sizes_and_balance_for_every_small_school() -> None:
     assert cases > 30_000 and 0 < separated < cases  # both kinds occur
 
 
+@tracer_paused()
 def test_balance_for_every_small_school_without_requests() -> None:
     """(b) exactly, for every capacity multiset and every count of F|, F|sen, M|
     and M|sen pupils: within one of each share, and counts at most one apart

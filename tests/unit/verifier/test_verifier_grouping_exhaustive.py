@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from lottery_service.core.records import OpenedPupil
+from tests.support import tracer_paused
 from tests.unit.grouping_checks import (
     SEEDS,
     distances,
@@ -60,6 +61,7 @@ def _public_checks(seed: bytes, plan: Obj, opened: list[grouping.Pupil],
     return counts
 
 
+@tracer_paused()
 def test_separation_sizes_and_balance_for_every_small_school() -> None:
     cases = separated = refused = 0
     for caps, structure, variant, seed, pupils in request_cases():
@@ -88,6 +90,7 @@ def test_separation_sizes_and_balance_for_every_small_school() -> None:
     assert cases > 30_000 and 0 < separated < cases and refused  # every kind occurs
 
 
+@tracer_paused()
 def test_balance_for_every_small_school_without_requests() -> None:
     """(b) exactly, for every capacity multiset and every count of F|, F|sen, M| and
     M|sen pupils: E = 0, every count within one of its share, and counts at most one
