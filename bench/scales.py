@@ -95,6 +95,7 @@ def _floor(leaves: list[bytes]) -> float:
 def phase_draw(scale: Scale) -> dict[str, Any]:
     from lottery_service.core.allocation import allocate
     from lottery_service.core.canonical import canonical_json
+    from lottery_service.heap import paused
 
     city = _records(scale)
     leaves = [canonical_json(a.to_json()) for a in city.applicants]
@@ -103,8 +104,9 @@ def phase_draw(scale: Scale) -> dict[str, Any]:
     for _ in range(runs):
         floors.append(_floor(leaves))
         start, start_cpu = time.perf_counter(), time.process_time()
-        draw = allocate(city.schools, city.applicants, SEED, True)
-        bodies = draw.entries()
+        with paused():  # as the service's unit of work runs the draw
+            draw = allocate(city.schools, city.applicants, SEED, True)
+            bodies = draw.entries()
         draws.append(time.perf_counter() - start)
         cpu.append(time.process_time() - start_cpu)
     admitted = sum(1 for o in draw.outcomes.values() if o.outcome == "admitted")
@@ -253,6 +255,7 @@ def phase_publish(scale: Scale) -> dict[str, Any]:
     from lottery_service.core.merkle import MerkleTree, leaf_hash
     from lottery_service.core.note import Checkpoint, Signer, sign_note
     from lottery_service.core.policy import bundle_policy
+    from lottery_service.heap import paused
     from lottery_service.publish import FamilyReceipt, publish_event
 
     city = _records(scale)
@@ -265,10 +268,11 @@ def phase_publish(scale: Scale) -> dict[str, Any]:
     del leaves
     with tempfile.TemporaryDirectory(prefix="sunshine-publish-") as tmp:
         start, start_cpu = time.perf_counter(), time.process_time()
-        draw = allocate(city.schools, city.applicants, SEED, True)
-        bodies = [*draw.entries(), bias_audit(draw, city.applicants, genders)]  # type: ignore[arg-type]
-        raws = [encode_entry(EVENT, seq, TIME, b.TYPE.value, b.to_json()).raw
-                for seq, b in enumerate(bodies)]
+        with paused():  # the service's unit of work
+            draw = allocate(city.schools, city.applicants, SEED, True)
+            bodies = [*draw.entries(), bias_audit(draw, city.applicants, genders)]  # type: ignore[arg-type]
+            raws = [encode_entry(EVENT, seq, TIME, b.TYPE.value, b.to_json()).raw
+                    for seq, b in enumerate(bodies)]
         tree = MerkleTree([leaf_hash(r) for r in raws])
         note = sign_note(Checkpoint(origin, tree.size, tree.root()).body(), [signer])
         # The family's file: its own result entry, sealed with its second factor (§18.3).

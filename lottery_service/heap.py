@@ -6,7 +6,8 @@ small objects with no reference cycles; left to itself the collector rescans all
 them at every full collection, which at city scale is half the cost of taking in a
 new checkpoint. `long_lived()` pauses the collector while they are built and then
 freezes them (`gc.freeze`: later collections skip them; reference counting still
-frees them when dropped).
+frees them when dropped). A write step (the draw: an outcome record per applicant)
+builds as many transient objects, and `paused()` spares it the same rescans.
 """
 
 from __future__ import annotations
@@ -15,17 +16,26 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["long_lived"]
+__all__ = ["long_lived", "paused"]
 
 
 @contextmanager
-def long_lived() -> Iterator[None]:
-    """Build what lives as long as the process: collector paused, then frozen."""
+def paused() -> Iterator[None]:
+    """Run a bulk step with the cyclic collector off (as it was before, after)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        gc.freeze()
         if enabled:
             gc.enable()
+
+
+@contextmanager
+def long_lived() -> Iterator[None]:
+    """Build what lives as long as the process: collector paused, then frozen."""
+    with paused():
+        try:
+            yield
+        finally:
+            gc.freeze()

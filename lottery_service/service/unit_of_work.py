@@ -34,7 +34,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, select
 
-from .. import auditlog
+from .. import auditlog, heap
 from ..core.entries import Body
 from ..core.log import Entry
 from ..core.season import PhaseError, SeasonState
@@ -115,8 +115,10 @@ class Database:
     @contextmanager
     def event(self, event_id: str, *, create: EventTable | None = None) -> Iterator[EventWork]:
         """The step's unit of work on a locked event; `create` inserts the row first if
-        absent (two simultaneous creations both end here: the second finds the first)."""
-        with Session(self.engine) as session, _database_errors():
+        absent (two simultaneous creations both end here: the second finds the first).
+        The collector is paused meanwhile (`heap.paused`): a step builds no cycles that
+        must die before it ends, and the draw builds a record per applicant."""
+        with heap.paused(), Session(self.engine) as session, _database_errors():
             try:
                 if create is not None:
                     _insert_if_absent(session, create)
