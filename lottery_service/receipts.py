@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import threading
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -30,6 +31,7 @@ from .heap import long_lived
 __all__ = ["LogTree", "ReceiptIndex", "ReceiptParts", "RecordProof", "receipt_text"]
 
 HEADER: Final = "c2sp.org/tlog-proof@v1"
+MAX_X_BYTES: Final = 1_048_576  # §14: what the extra data may inflate to
 # §14.1: the entries of the event context, besides `event_created` (index 0).
 CONTEXT_TYPES: Final = frozenset({  # §14.1; event_created carries the rules (rules.beacon)
     EntryType.EVENT_CREATED,
@@ -140,8 +142,11 @@ def receipt_text(event: str, reg: str, note: str, tree: LogTree, size: int,
     return _proof_text(canonical_json(x), parts.primary, tree, size, note)
 
 
-def _proof_text(extra: bytes, index: int, tree: LogTree, size: int, note: str) -> str:
-    lines = [HEADER, "extra " + _b64(extra), f"index {index}",
+def _proof_text(x: bytes, index: int, tree: LogTree, size: int, note: str) -> str:
+    """tlog-proof@v1 with extra data zlib(canon(X)) (§14)."""
+    if len(x) > MAX_X_BYTES:
+        raise ValueError(f"X is {len(x)} bytes; §14 allows {MAX_X_BYTES}")
+    lines = [HEADER, "extra " + _b64(zlib.compress(x, 9)), f"index {index}",
              *(_b64(h) for h in tree.inclusion_proof(index, size)), ""]
     return "\n".join(lines) + "\n" + note
 

@@ -7,8 +7,11 @@ with the reason. Each PostgreSQL runtime starts from an empty schema.
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import re
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -198,3 +201,18 @@ def tracer_paused() -> Iterator[None]:
         yield
     finally:
         current.start()
+
+
+def proof_x(text: str) -> Any:
+    """X of a receipt or event context: its extra line inflated and parsed (§14)."""
+    line = text.split("\n")[1]
+    return json.loads(zlib.decompress(base64.b64decode(line.removeprefix("extra "))))
+
+
+def with_proof_x(text: str, x: Any) -> str:
+    """`text` with its X replaced (encoded as §14 does: sorted, compact, zlib): what a
+    tampering proxy or CDN would serve."""
+    lines = text.split("\n")
+    raw = json.dumps(x, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()
+    lines[1] = "extra " + base64.b64encode(zlib.compress(raw, 9)).decode("ascii")
+    return "\n".join(lines)

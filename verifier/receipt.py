@@ -10,6 +10,7 @@ one that step is *not checked*, never passed.
 from __future__ import annotations
 
 import base64
+import zlib
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -19,6 +20,7 @@ from verifier.strict import StrictError
 
 Obj = dict[str, Any]
 HEADER = "c2sp.org/tlog-proof@v1"
+MAX_X_BYTES = 1_048_576  # §14: what the extra data may inflate to
 STEPS = ("format", "checkpoint", "consistency", "inclusion", "records", "number")
 _X = frozenset({"type", "version", "event", "reg", "entry", "entries", "records"})
 _X_ENTRY = frozenset({"index", "entry", "proof"})
@@ -109,6 +111,23 @@ def _hash(text: Any, step: int = 1) -> bytes:
 # --------------------------------------------------------------- step 1
 
 
+def _inflate(data: bytes) -> bytes:
+    """canon(X) from the extra data: one zlib stream, nothing after it, at most
+    MAX_X_BYTES once inflated (§14 step 1; inflating stops past the bound)."""
+    stream = zlib.decompressobj()
+    try:
+        out = stream.decompress(data, MAX_X_BYTES + 1)
+    except zlib.error as exc:
+        raise StrictError(f"not a zlib stream ({exc})") from None
+    if len(out) > MAX_X_BYTES or stream.unconsumed_tail:
+        raise StrictError(f"X inflates to more than {MAX_X_BYTES} bytes")
+    if not stream.eof:
+        raise StrictError("the zlib stream is cut short")
+    if stream.unused_data:
+        raise StrictError("data after the zlib stream")
+    return out
+
+
 def _format(text: str, reg: str | None) -> _Receipt:
     lines = text.split("\n")
     if lines[0] != HEADER:
@@ -116,7 +135,7 @@ def _format(text: str, reg: str | None) -> _Receipt:
     if len(lines) < 2 or not lines[1].startswith("extra "):
         raise ReceiptError(1, "no extra line (the receipt X)")
     try:
-        raw_x = strict.b64_bytes(lines[1][len("extra "):])
+        raw_x = _inflate(strict.b64_bytes(lines[1][len("extra "):]))
     except StrictError as exc:
         raise ReceiptError(1, f"extra: {exc}") from None
     if len(lines) < 3 or not lines[2].startswith("index "):

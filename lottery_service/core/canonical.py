@@ -33,7 +33,15 @@ def _in_domain(value: Any) -> bool:
         return safe
     if kind is dict:
         for key, item in value.items():
-            if type(key) is not str or not key.isascii() or not _in_domain(item):
+            if type(key) is not str or not key.isascii():
+                return False
+            kind = type(item)  # the scalars inline: a call per member costs more
+            if kind is str or kind is bool or item is None:
+                continue
+            if kind is int:
+                if not -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER:
+                    return False
+            elif not _in_domain(item):
                 return False
         return True
     if kind is list or kind is tuple:

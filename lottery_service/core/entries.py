@@ -196,9 +196,16 @@ DIMENSIONS: Final = ("district", "gender", "reg_day")  # §8, in this order
 Obj = dict[str, Any]
 
 
+_NAMES: dict[type, frozenset[str]] = {}
+
+
 def _names(cls: type) -> frozenset[str]:
-    """A body's JSON members: its field names (`class_` is the member `class`)."""
-    return frozenset(f.name.rstrip("_") for f in fields(cls))
+    """A body's JSON members: its field names (`class_` is the member `class`); once per
+    class (every decoded entry asks)."""
+    names = _NAMES.get(cls)
+    if names is None:
+        names = _NAMES[cls] = frozenset(f.name.rstrip("_") for f in fields(cls))
+    return names
 
 
 def _ceremony(o: Obj, what: str = "body") -> Ceremony:

@@ -22,7 +22,7 @@ from playwright.sync_api import Page, expect
 
 from lottery_service.api.i18n import t
 from tests.paths import ROOT
-from tests.support import served
+from tests.support import proof_x, served, with_proof_x
 
 from . import parents_stub as stub
 from .conftest import screenshot_path
@@ -248,12 +248,9 @@ def test_a_failed_check_withdraws_the_result_and_says_why_in_chinese_14(
     remembered = _stored(page)
 
     def tamper(text: str) -> str:  # the outcome changed in transit: admitted → not admitted
-        lines = text.split("\n")
-        x = json.loads(__import__("base64").b64decode(lines[1][6:]))
+        x = proof_x(text)
         x["entry"] = x["entry"].replace('"rank":2', '"rank":1')
-        lines[1] = "extra " + stub.b64(json.dumps(x, separators=(",", ":"), sort_keys=True,
-                                                  ensure_ascii=False).encode())
-        return "\n".join(lines)
+        return with_proof_x(text, x)
 
     s.tamper = tamper
     _submit(page, reg)

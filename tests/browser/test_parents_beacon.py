@@ -7,7 +7,6 @@ force, and says so on the card. A context whose beacon signature was changed on 
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 from playwright.sync_api import Route, expect
 
 from lottery_service.api.i18n import t
+from tests.support import proof_x, with_proof_x
 
 from .conftest import Season, screenshot_path
 from .test_parents_live import EVENT, PHONE, _confirmed, _open, _stored, _submit, z
@@ -36,8 +36,7 @@ def _raw_entries(snap: Any) -> list[str]:
 
 def _tampered_context(text: str) -> str:
     """Flip one hex digit of the beacon entry's signature inside the context's extra."""
-    lines = text.split("\n")
-    x = json.loads(base64.b64decode(lines[1].removeprefix("extra ")))
+    x = proof_x(text)
     for item in x["entries"]:
         entry = json.loads(item["entry"])
         if entry["type"] == "beacon":
@@ -47,9 +46,7 @@ def _tampered_context(text: str) -> str:
             break
     else:
         raise AssertionError("no beacon entry in the context")
-    extra = json.dumps(x, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-    lines[1] = "extra " + base64.b64encode(extra.encode("utf-8")).decode("ascii")
-    return "\n".join(lines)
+    return with_proof_x(text, x)
 
 
 def test_the_demo_beacon_is_verified_on_the_card_5_6_14_1(season: Season, server: str,

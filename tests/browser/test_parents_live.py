@@ -10,7 +10,6 @@ downloaded receipt verifies again offline.
 
 from __future__ import annotations
 
-import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ import pytest
 from playwright.sync_api import Page, Route, expect
 
 from lottery_service.api.i18n import t
+from tests.support import proof_x, with_proof_x
 
 from .conftest import Season, screenshot_path
 
@@ -122,13 +122,10 @@ def test_an_edited_outcome_is_never_shown_as_verified_14(season: Season, server:
     reg = _confirmed(season)
 
     def edit(text: str) -> str:
-        lines = text.split("\n")
-        x = json.loads(base64.b64decode(lines[1][len("extra "):]))
+        x = proof_x(text)
         assert '"outcome":"admitted"' in x["entry"]
         x["entry"] = x["entry"].replace('"outcome":"admitted"', '"outcome":"not_admitted"')
-        lines[1] = "extra " + base64.b64encode(json.dumps(
-            x, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()).decode()
-        return "\n".join(lines)
+        return with_proof_x(text, x)
 
     page = new_page(**PHONE)
     _open(page, server, season)

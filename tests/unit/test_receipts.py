@@ -19,6 +19,7 @@ from lottery_service.core.merkle import MerkleTree
 from lottery_service.core.privacy import RejectionLeaf, rejection_tree
 from lottery_service.receipts import LogTree, ReceiptIndex
 from tests.paths import VECTORS
+from tests.support import proof_x
 from verifier import receipt as verifier_receipt
 
 LOG = VECTORS / "receipt_log"
@@ -94,7 +95,7 @@ def test_event_context_holds_the_14_1_entries_and_verifies_like_a_receipt(
     text = index.context_receipt(size, _notes()[size])
     lines = text.split("\n")
     assert lines[0] == "c2sp.org/tlog-proof@v1" and lines[2] == "index 0"
-    x = json.loads(base64.b64decode(lines[1][len("extra "):]))
+    x = proof_x(text)
     assert set(x) == {"type", "version", "event", "entries"}
     assert x["type"] == "sunshine-context" and x["version"] == 2
     types = [json.loads(e["entry"])["type"] for e in x["entries"]]

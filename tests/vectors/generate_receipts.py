@@ -21,6 +21,7 @@ import json
 import re
 import shutil
 import sys
+import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -413,7 +414,7 @@ def make_receipt(s: Json, reg: str, size: int, parts: Json | None = None,
          "records": p["records"]}
     if x_override is not None:
         x = x_override(x)
-    extra = x if isinstance(x, bytes) else canon(x)
+    extra = zlib.compress(x if isinstance(x, bytes) else canon(x), 9)
     lines = ["c2sp.org/tlog-proof@v1", "extra " + b64(extra), f"index {p['primary']}",
              *(b64(h) for h in inclusion_path(p["primary"], leaves)), ""]
     return "\n".join(lines) + "\n" + (note or s["notes"][size])
@@ -548,6 +549,25 @@ def check(receipt: str, policy_text: str, reg: str, trusted: Json = None) -> Jso
     return {"ok": True, "steps": steps, **out}
 
 
+MAX_X = 1_048_576  # §14: what the extra data may inflate to
+
+
+def inflate(data: bytes) -> bytes:
+    """§14 step 1: one zlib stream, nothing after it, at most MAX_X bytes inflated."""
+    d = zlib.decompressobj()
+    try:
+        out = d.decompress(data, MAX_X + 1)
+    except zlib.error as exc:
+        raise fail(1, f"extra is not a zlib stream ({exc})") from exc
+    if len(out) > MAX_X or d.unconsumed_tail:
+        raise fail(1, "X inflates past 1,048,576 bytes")
+    if not d.eof:
+        raise fail(1, "the zlib stream is cut short")
+    if d.unused_data:
+        raise fail(1, "data after the zlib stream")
+    return out
+
+
 def _check(receipt: str, policy: Json, reg: str, trusted: Json, steps: dict[str, str]) -> Json:
     # 1. format: tlog-proof@v1, X strict canonical JSON of exactly the members, reg asked.
     lines = receipt.split("\n")
@@ -567,7 +587,7 @@ def _check(receipt: str, policy: Json, reg: str, trusted: Json, steps: dict[str,
         raise fail(1, "no empty line before the checkpoint")
     note = "\n".join(lines[k + 1:])
     try:
-        x_text = b64_strict(lines[1][len("extra "):], 1).decode()
+        x_text = inflate(b64_strict(lines[1][len("extra "):], 1)).decode()
     except UnicodeDecodeError as exc:
         raise fail(1, "extra is not UTF-8") from exc
     x = strict_json(x_text, 1)
@@ -846,6 +866,20 @@ def build(s: Json) -> tuple[Json, dict[str, str]]:
     neg("proof-line-noncanonical-base64", 1,
         base.replace(lines[3], lines[3][:-2] + ("B=" if lines[3][-2] != "B" else "C="), 1),
         "trailing bits")
+    x_bytes = zlib.decompress(base64.b64decode(lines[1][len("extra "):]))
+
+    def with_extra(data: bytes) -> str:
+        return "\n".join([lines[0], "extra " + b64(data), *lines[2:]])
+
+    neg("extra-not-zlib", 1, with_extra(x_bytes), "canon(X) itself, not compressed")
+    neg("extra-data-after-stream", 1, with_extra(zlib.compress(x_bytes, 9) + b"\0"),
+        "one byte after the zlib stream")
+    neg("extra-stream-cut-short", 1, with_extra(zlib.compress(x_bytes, 9)[:-4]),
+        "the Adler-32 check missing")
+    neg("extra-adler32-wrong", 1, with_extra(zlib.compress(x_bytes, 9)[:-1] + bytes(
+        [zlib.compress(x_bytes, 9)[-1] ^ 1])), "one bit of the Adler-32 check flipped")
+    neg("extra-inflates-too-far", 1, with_extra(zlib.compress(b" " * (MAX_X + 1), 9)),
+        "a small stream that inflates past the bound")
     neg("extra-not-canonical", 1, with_x(lambda v: json.dumps(v, ensure_ascii=False)
                                          .encode()), "X with whitespace")
     neg("extra-unknown-member", 1, with_x(lambda v: {**v, "comment": "x"}), "§2.3")

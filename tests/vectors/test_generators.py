@@ -15,6 +15,7 @@ import json
 import math
 import subprocess
 import sys
+import zlib
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,7 @@ OUTPUTS = {
 }
 ALLOWED_IMPORTS = {"__future__", "base64", "collections", "hashlib", "hmac", "itertools", "json",
                    "math", "random", "re", "shutil", "sys", "datetime", "fractions", "pathlib",
-                   "typing", "cryptography", "rfc8785"}
+                   "typing", "zlib", "cryptography", "rfc8785"}
 Json = Any
 
 
@@ -419,7 +420,7 @@ def test_positive_receipts_verify_independently() -> None:
         head, note = text.split("\n\n", 1)
         lines = head.split("\n")
         assert lines[0] == "c2sp.org/tlog-proof@v1"
-        x = json.loads(base64.b64decode(lines[1][len("extra "):]))
+        x = json.loads(zlib.decompress(base64.b64decode(lines[1][len("extra "):])))
         index = int(lines[2][len("index "):])
         if c["name"] != "no-cosignature-quorum-not-met":
             size, root = verify_note(note, log_vkey, witness_vkey)

@@ -1,7 +1,7 @@
 // Sunshine Draw: the family receipt checker (docs/PROTOCOL.md v2 §14).
 //
-// A receipt is a C2SP tlog-proof@v1 file whose `extra` line carries the receipt X
-// (§14). checkReceipt() runs §14's steps 1–6 in order, stops at the first failure, and
+// A receipt is a C2SP tlog-proof@v1 file whose `extra` line carries the receipt X,
+// zlib-compressed (§14; DecompressionStream, in the browser and in Node). checkReceipt() runs §14's steps 1–6 in order, stops at the first failure, and
 // returns only what it verified, read from the verified entries and records, with the
 // family's status code. It is a third, independent implementation beside the service
 // and the standalone verifier, over encoding.js (§1, §2), merkle.js (§4), note.js and
@@ -18,6 +18,8 @@ import { HASH_SIZE, leafHash, verifyConsistency, verifyInclusion } from "./merkl
 import { checkNote } from "./policy.js";
 
 export const HEADER = "c2sp.org/tlog-proof@v1";
+/** What the extra data may inflate to (§14 step 1). */
+export const MAX_X_BYTES = 1048576;
 export const LOTTERY_NUMBER_TAG = "sunshine-draw/v2/lottery-number";
 /** §14 steps, in order (1-based numbers are their index + 1). */
 export const STEPS = Object.freeze(["format", "checkpoint", "consistency", "inclusion", "records", "number"]);
@@ -72,8 +74,42 @@ export async function lotteryNumber(seedHex, reg) {
 
 // ------------------------------------------------------------ step 1: format
 
+/** Inflate a zlib stream, refusing output past MAX_X_BYTES (it stops reading there). */
+async function inflated(data) {
+  const reader = new Blob([data]).stream().pipeThrough(new DecompressionStream("deflate")).getReader();
+  const chunks = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return concat(...chunks);
+    total += value.length;
+    if (total > MAX_X_BYTES) {
+      await reader.cancel().catch(() => {});
+      stop(1, "X inflates past 1,048,576 bytes");
+    }
+    chunks.push(value);
+  }
+}
+
+/** canon(X)'s bytes from the extra data (§14 step 1): one zlib stream, nothing after it. */
+async function inflateX(data) {
+  let out;
+  try {
+    out = await inflated(data);
+  } catch (e) {
+    if (e instanceof ProofError) throw e;
+    stop(1, `extra is not one zlib stream (${e.message})`);
+  }
+  // Engines differ on bytes after the stream (Chromium refuses them, Node ignores them).
+  // A whole stream less its last byte (the end of its Adler-32 check) never inflates,
+  // so when that prefix does, something followed the stream.
+  const prefixInflates = await inflated(data.subarray(0, data.length - 1)).then(() => true, () => false);
+  if (prefixInflates) stop(1, "data after the zlib stream");
+  return out;
+}
+
 /** Split a tlog-proof@v1 text strictly; returns {xText, index, path, note}. */
-export function parseProof(text) {
+export async function parseProof(text) {
   if (typeof text !== "string") stop(1, "the receipt is not text");
   const lines = text.split("\n");
   if (lines[0] !== HEADER) stop(1, `first line is not ${HEADER}`);
@@ -92,7 +128,7 @@ export function parseProof(text) {
   if (k >= lines.length) stop(1, "no empty line before the checkpoint");
   let xText;
   try {
-    xText = new TextDecoder("utf-8", { fatal: true }).decode(base64Decode(lines[1].slice(6), "format", "1"));
+    xText = new TextDecoder("utf-8", { fatal: true }).decode(await inflateX(base64Decode(lines[1].slice(6), "format", "1")));
   } catch (e) {
     if (e instanceof ProofError) throw e;
     stop(1, "extra is not UTF-8");
@@ -343,7 +379,7 @@ export async function checkReceipt(text, { reg, policy, trusted = null, consiste
   const steps = {};
   const relation = { value: null }; // step 3: "same" | "extends" when it passed
   try {
-    const proof = parseProof(text);
+    const proof = await parseProof(text);
     const x = await at(1, () => parseX(proof.xText, reg));
     steps.format = State.PASSED;
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import time
 from pathlib import Path
@@ -18,6 +17,7 @@ from lottery_service.core.note import (
 )
 from lottery_service.runtime import Runtime
 from lottery_service.storage.models import ApplicationTable
+from tests.support import proof_x
 from verifier import receipt as verifier_receipt
 
 from .conftest import APPLICANTS, OPERATOR, SCHOOLS_CSV, Season, auth
@@ -160,7 +160,7 @@ def test_whole_lottery_ceremony_then_lookup_and_proof(drawn: tuple[Runtime, Seas
     assert proof.status_code == 200 and proof.text == found.json()["receipt"]
     lines = proof.text.split("\n")
     assert lines[0] == verifier_receipt.HEADER
-    x = json.loads(base64.b64decode(lines[1][len("extra "):]))
+    x = proof_x(proof.text)
     primary = json.loads(x["entry"])
     assert primary["type"] == "lottery_result" and primary["body"]["reg"] == reg
     assert primary["body"]["school"] == school
@@ -290,7 +290,7 @@ def test_whole_season_via_api(season: Season, tmp_path: Path) -> None:
     reg, school = admitted[0]
     result = season.client.post(f"{season.base}/lookup", json={
         "reg": reg, "id_last4": APPLICANTS[reg][1]}).json()
-    x = json.loads(base64.b64decode(result["receipt"].split("\n")[1][len("extra "):]))
+    x = proof_x(result["receipt"])
     named = {e["type"]: e["body"] for e in map(json.loads, (i["entry"] for i in x["entries"]))}
     assert named["grouping_result"]["reg"] == reg
     assert named["grouping_result"]["class"] in ("01", "02")

@@ -10,7 +10,6 @@ checkpoint gives the same receipts as one built from the whole log.
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,7 +29,7 @@ from lottery_service.receipts import ReceiptIndex
 from lottery_service.runtime import Runtime
 from lottery_service.service.lifecycle import sealed_rejections
 from lottery_service.storage.models import CheckpointTable, PupilTable
-from tests.support import make_runtime
+from tests.support import make_runtime, proof_x
 from verifier import receipt as verifier_receipt
 
 APPLICANTS = 1000
@@ -61,8 +60,7 @@ def _factors(rt: Runtime) -> dict[str, str]:
 
 
 def _x(text: str) -> dict[str, Any]:
-    lines = text.split("\n")
-    x: dict[str, Any] = json.loads(base64.b64decode(lines[1][len("extra "):]))
+    x: dict[str, Any] = proof_x(text)
     return x
 
 
