@@ -12,8 +12,9 @@ season built by bench/verifier_bundle.py (city: 20,000 forfeits in one payment
 round) and verified (`verify_s`, `verify_peak_rss_mb`); the families' receipt index
 over that season's log, from the stored entry bytes (`index_build_s` before payment
 round 1, `index_update_s` for round 1's checkpoint, `index_rest_s` for the rest,
-`proof_bytes`, at city and at 50,000 applicants, for the index's growth exponent). Growth exponents are log(t₂/t₁)/log(n₂/n₁)
-between the smallest and the largest scale measured.
+`proof_bytes`, at city and at 50,000 applicants, for the index's growth exponent).
+Growth exponents are log(t₂/t₁)/log(n₂/n₁) between the smallest and the largest scale
+measured.
 
 Once per run (`--extras`, default all): the app look-up with 2 workers on
 PostgreSQL when DATABASE_URL names one (else SQLite), static look-up through nginx

@@ -11,6 +11,7 @@ import base64
 import json
 import os
 import re
+import sys
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -184,23 +185,16 @@ def untraced(env: dict[str, str]) -> dict[str, str]:
 def tracer_paused() -> Iterator[None]:
     """Pause coverage's tracer in this thread for a property sweep that calls the same
     functions tens of thousands of times (the exhaustive grouping checks): those lines
-    are covered by the other tests, and tracing would triple the sweep's time. Only a
-    pause inside the test body holds under pytest-xdist (pytest-cov's `no_cover` does
-    not stop the worker's tracer)."""
-    try:
-        import coverage
-    except ImportError:  # the suite run without coverage
-        yield
-        return
-    current = coverage.Coverage.current()
-    if current is None:
-        yield
-        return
-    current.stop()
+    are covered by the other tests, and tracing would triple the sweep's time. An xdist
+    worker runs two coverage tracers (pytest-cov's and the one `patch = ["subprocess"]`
+    starts in every process), so this clears the thread's trace function itself and
+    reinstalls it after (coverage's CTracer supports being set again)."""
+    tracer = sys.gettrace()
+    sys.settrace(None)
     try:
         yield
     finally:
-        current.start()
+        sys.settrace(tracer)
 
 
 def proof_x(text: str) -> Any:

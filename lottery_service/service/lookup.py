@@ -98,7 +98,7 @@ class Lookup:
 
     def context(self, event_id: str) -> str:
         """The event context under the latest checkpoint (§14.1)."""
-        snap = self._cache.snapshot(event_id)
+        snap = self._cache.serving(event_id)
         if snap.size == 0:
             raise NotFoundError("the log has no signed checkpoint yet",
                                 zh="日志还没有签名检查点")
@@ -106,7 +106,7 @@ class Lookup:
 
     def school_results(self, event_id: str, school: str) -> dict[str, Any]:
         """The logged lottery results of one school: summary and records (§11.2)."""
-        results = self._cache.snapshot(event_id).school_results().get(school)
+        results = self._cache.serving(event_id).school_results().get(school)
         if results is None:
             raise NotFoundError(f"no lottery results for school {school!r}",
                                 zh=f"学校 {school!r} 没有摇号结果")
@@ -133,7 +133,7 @@ class Lookup:
         """One attempt reserved per client first (`Throttle.check`), then the comparison;
         only failures count."""
         gate = self.throttle.check(caller, event_id, reg)
-        snap = self._cache.snapshot(event_id)
+        snap = self._cache.serving(event_id)
         given = self._keys.lookup_hash(event_id, reg, id_last4)
         expected = snap.factor(reg)
         # Always compare, so an unknown number costs the same time as a wrong factor.

@@ -171,10 +171,18 @@ class LogCache:
         return None
 
     def snapshot(self, event_id: str) -> Snapshot:
-        """The newest checkpoint's snapshot. One reader at a time takes in a new
-        checkpoint (reads and decodes its entries, extends the receipt index); the
-        others meanwhile keep answering from the previous snapshot, which is a signed
-        checkpoint too, so look-ups never wait for an update (issue 13 §6)."""
+        """The newest checkpoint's snapshot (within `max_age`): what a step, a page or a
+        check that decides on the log reads. One caller at a time takes in a new
+        checkpoint (reads and decodes its entries, extends the receipt index)."""
+        return self._get(event_id, wait=True)
+
+    def serving(self, event_id: str) -> Snapshot:
+        """The snapshot a family's look-up answers from: while another caller takes in a
+        new checkpoint, the previous one (a signed checkpoint too), so look-ups never
+        wait for an update (issue 13 §6); the new one once it is fully indexed."""
+        return self._get(event_id, wait=False)
+
+    def _get(self, event_id: str, *, wait: bool) -> Snapshot:
         tail = self._tails.get(event_id)
         if tail is not None and tail.snapshot is not None \
                 and self.clock() - tail.checked < self.max_age:
@@ -183,7 +191,7 @@ class LogCache:
             with self._lock:
                 tail = self._tails.setdefault(event_id, _Tail())
         previous = tail.snapshot
-        if previous is None:
+        if wait or previous is None:
             tail.lock.acquire()
         elif not tail.lock.acquire(blocking=False):
             return previous

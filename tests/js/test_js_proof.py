@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import subprocess
+import zlib
 
 import pytest
 
@@ -52,6 +53,6 @@ def test_valid_receipt_vectors_verify_with_the_service_core() -> None:
         note = "\n".join(lines[blank + 1:])
         checkpoint = Checkpoint.parse(open_note(note, [log_key]).text)
         assert checkpoint.size == case["expected"]["checkpoint"]["size"]
-        x = json.loads(base64.b64decode(lines[1].removeprefix("extra ")))
+        x = json.loads(zlib.decompress(base64.b64decode(lines[1].removeprefix("extra "))))
         verify_inclusion(leaf_hash(x["entry"].encode()), index, checkpoint.size, path,
                          checkpoint.root_hash)

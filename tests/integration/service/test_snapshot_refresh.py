@@ -1,7 +1,7 @@
 """Taking in a new checkpoint never stalls look-ups (issue 13 §6; PROTOCOL.md §14).
 
 One reader reads and decodes the new entries and extends the receipt index; every
-other reader meanwhile gets the previous snapshot (a signed checkpoint too) at once,
+look-up (`LogCache.serving`) meanwhile gets the previous snapshot (a signed checkpoint too) at once,
 and the new snapshot is handed out only with its receipt index at its size.
 """
 
@@ -49,7 +49,7 @@ def test_readers_keep_the_previous_checkpoint_while_one_takes_in_the_next(
         updater.start()
         assert loading.wait(30)
         started = time.monotonic()
-        during = [cache.snapshot(EVENT) for _ in range(20)]
+        during = [cache.serving(EVENT) for _ in range(20)]
         waited = time.monotonic() - started
         release.set()
         updater.join(30)
