@@ -125,6 +125,7 @@ def publish_event(
     entries_since: Callable[[int], Iterable[bytes]],
     state: bytes,
     receipts: Iterable[FamilyReceipt] = (),
+    context: str | None = None,
     bundle: Path | None = None,
     assets: Path | None = None,
 ) -> PublishReport:
@@ -135,7 +136,8 @@ def publish_event(
     checkpoint covers). `policy` is the tlog-policy text (§13.1): the
     checkpoint must carry a valid signature of its log, whose key name is the
     origin; `keys/` is written from it. `receipts` are the families whose
-    receipts changed with this checkpoint (§18.3); `state` is `state.json`;
+    receipts changed with this checkpoint (§18.3); `context` the event context (§14.1)
+    under this very checkpoint, written as `context.tlog-proof`; `state` is `state.json`;
     `bundle` a §13 bundle directory to publish under `bundle/` (None keeps the
     current one: copying it is O(log), so pass it when it matters, e.g. after
     `published`); `assets` the pages' static files, copied into the event
@@ -151,6 +153,9 @@ def publish_event(
     key_files = _key_files(parsed)
     asset_files = _asset_files(assets) if assets is not None else []
     _check_state(state)
+    if context is not None and context.partition("\n\n")[2] != checkpoint:
+        raise PublishError("事件上下文不在这个检查点之下；the event context is not under "
+                           "the checkpoint being published (§14.1, §18.1)")
     base = root / event_id
     base.mkdir(parents=True, exist_ok=True)
     files = _Files(base)
@@ -180,6 +185,8 @@ def publish_event(
         for rel, path in asset_files:
             files.write(rel, path.read_bytes())
         files.write("state.json", state)
+        if context is not None:
+            files.write("context.tlog-proof", context.encode("utf-8"))
         files.barrier()
         changed = files.commit("checkpoint", checkpoint.encode("utf-8"))
         files.remove_stale(key_files)

@@ -107,7 +107,8 @@ class Service:
         exports = Exports(db, keys, audit_dir, witnesses, settle=after.drain)
         push = Pusher(db, keys, witnesses, cache, clock)
         publication = Publication(db, witnesses, exports, root=follow_up.publication_root,
-                                  rehearsal_root=follow_up.rehearsal_publication_root)
+                                  rehearsal_root=follow_up.rehearsal_publication_root,
+                                  contexts=cache.context_at)
         after.tasks = [push.push, publication.publish]  # §12.4 first: publish cosigned notes
         db.committed.append(after.notify)
         return cls(

@@ -11,7 +11,8 @@ What: the entries since the published size (O(new entries)), the newest
 checkpoint note with its cosignatures, the event's tlog-policy, `state.json`
 (a view folded entry by entry, `StateView`), the receipts of the families a new
 entry names (`ReceiptSource`, from the read side), and the bundle (§13) on the
-first publication and whenever a ceremony's results are `published`. Never
+first publication and whenever a ceremony's results are `published`; the event
+context (§14.1) under each checkpoint, from the read side's receipt index. Never
 the sealed openings (§17.3): they are not in the bundle.
 """
 
@@ -42,7 +43,8 @@ from .export import Exports
 from .unit_of_work import Database
 from .witnesses import Witnesses
 
-__all__ = ["EntryCount", "Publication", "ReceiptSource", "StateView", "no_receipts"]
+__all__ = ["ContextSource", "EntryCount", "Publication", "ReceiptSource", "StateView",
+           "no_receipts"]
 
 
 class StateView(Protocol):
@@ -71,6 +73,10 @@ ReceiptSource = Callable[[str, int, int], Iterable[FamilyReceipt]]
 changed with the entries from_size..to_size, each with its new receipt (§18.3)."""
 
 
+ContextSource = Callable[[str, int, str], str]
+"""`context(event, size, note)`: the event context (§14.1) under that checkpoint."""
+
+
 def no_receipts(event_id: str, from_size: int, to_size: int) -> Iterable[FamilyReceipt]:
     """The receipts hook until the read side builds receipts: none change."""
     return ()
@@ -80,6 +86,7 @@ class Publication:
     def __init__(self, db: Database, witnesses: Witnesses, exports: Exports, *,
                  root: Path | None, rehearsal_root: Path | None,
                  receipts_changed: ReceiptSource = no_receipts,
+                 contexts: ContextSource | None = None,
                  new_view: Callable[[], StateView] = EntryCount) -> None:
         self._db = db
         self._witnesses = witnesses
@@ -87,6 +94,7 @@ class Publication:
         self.root = root
         self.rehearsal_root = rehearsal_root
         self.receipts_changed = receipts_changed
+        self.contexts = contexts
         self.new_view = new_view
         self._views: dict[str, StateView] = {}
         self._view_sizes: dict[str, int] = {}
@@ -134,7 +142,9 @@ class Publication:
                 policy=self._witnesses.policy(event_id),
                 entries_since=lambda n: self._entries_since(event_id, n),
                 state=json.dumps(state, ensure_ascii=False, sort_keys=True).encode("utf-8"),
-                receipts=self.receipts_changed(event_id, start, newest.size), bundle=bundle)
+                receipts=self.receipts_changed(event_id, start, newest.size),
+                context=None if self.contexts is None else self.contexts(
+                    event_id, newest.size, newest.note), bundle=bundle)
 
     def _mark(self, root: Path, kind: RootKind) -> None:
         if root not in self._marked:

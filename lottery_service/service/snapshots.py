@@ -176,6 +176,13 @@ class LogCache:
         checkpoint (reads and decodes its entries, extends the receipt index)."""
         return self._get(event_id, wait=True)
 
+    def context_at(self, event_id: str, size: int, note: str) -> str:
+        """The event context (§14.1) under the checkpoint `note` of `size`, which this
+        process's log has reached or reaches on a fresh read (the static publication's
+        `context.tlog-proof`, §18.1)."""
+        self.invalidate(event_id)
+        return self.snapshot(event_id).receipts.context_receipt(size, note)
+
     def serving(self, event_id: str) -> Snapshot:
         """The snapshot a family's look-up answers from: while another caller takes in a
         new checkpoint, the previous one (a signed checkpoint too), so look-ups never

@@ -275,3 +275,21 @@ def test_an_update_reads_only_the_edge_and_the_new_entries_18_1(
                              "tile/entries/273.p/112"]
     assert consumed == [70000]
     assert report.tiles == 2  # tile/0/273.p/113 and tile/entries/273.p/113
+
+
+def test_the_event_context_is_written_only_under_its_own_checkpoint_14_1(
+        tmp_path: Path, log: SignedLog) -> None:
+    """§18.1 `context.tlog-proof`: the context (§14.1) of the checkpoint being published;
+    one under another checkpoint is refused and nothing new is published."""
+    root = tmp_path / "pub"
+    publish(root, log, 10)
+    note = log.note(12)
+    context = f"c2sp.org/tlog-proof@v1\nextra eJyrrgUAAXUA+Q==\nindex 0\n\n{note}"
+    publish_event(root, log.event, checkpoint=note, policy=log.policy,
+                  entries_since=log.entries_since, state=b'{"size":12}', context=context)
+    assert (root / log.event / "context.tlog-proof").read_text("utf-8") == context
+    with pytest.raises(PublishError, match="context"):  # size 12's context with size 14
+        publish_event(root, log.event, checkpoint=log.note(14), policy=log.policy,
+                      entries_since=log.entries_since, state=b'{"size":14}', context=context)
+    assert (root / log.event / "checkpoint").read_text("utf-8") == note
+    assert (root / log.event / "context.tlog-proof").read_text("utf-8") == context
