@@ -222,10 +222,11 @@ class LogCache:
                 cp = session.get(CheckpointTable, (event_id, size)) if size else None
                 if tail.receipts is None:
                     tail.receipts = ReceiptIndex(event_id)
-                tail.receipts.extend(tail.entries[:size])
+                entries = tail.entries[:size]
+                tail.receipts.extend(entries)
                 tail.snapshot = Snapshot(
                     event=event_id, size=size, note=cp.note if cp else "",
-                    root=cp.root if cp else "", entries=tail.entries[:size],
+                    root=cp.root if cp else "", entries=entries,
                     db=self.db, receipts=tail.receipts)
         tail.checked = now
         return tail.snapshot

@@ -1,7 +1,8 @@
 // Sunshine Draw: the family receipt checker (docs/PROTOCOL.md v2 §14).
 //
 // A receipt is a C2SP tlog-proof@v1 file whose `extra` line carries the receipt X,
-// zlib-compressed (§14; DecompressionStream, in the browser and in Node). checkReceipt() runs §14's steps 1–6 in order, stops at the first failure, and
+// zlib-compressed (§14; DecompressionStream, in the browser and in Node).
+// checkReceipt() runs §14's steps 1–6 in order, stops at the first failure, and
 // returns only what it verified, read from the verified entries and records, with the
 // family's status code. It is a third, independent implementation beside the service
 // and the standalone verifier, over encoding.js (§1, §2), merkle.js (§4), note.js and
