@@ -106,13 +106,14 @@ class Snapshot:
     def school_results(self) -> dict[str, dict[str, Any]]:
         """Per school: the logged lottery summary and its records, names masked (§7.4)."""
         if self._school_results is None:
-            index, state = self.index(), self.state()
+            state = self.state()
+            names = {a.reg: a.name for a in state.applicants()}  # masked in the input
             out: dict[str, dict[str, Any]] = {
                 school: {"school": school, "summary": s.body.to_json(), "records": []}
                 for school, s in state.lottery_summaries.items()}
             for reg, r in sorted(state.lottery_results.items()):
                 out[r.body.school]["records"].append({
-                    "reg": reg, "name": index.results[reg].name, "outcome": r.body.outcome,
+                    "reg": reg, "name": names[reg], "outcome": r.body.outcome,
                     "stage": r.body.stage, "rank": r.body.rank, "waiting": r.body.waiting})
             self._school_results = out
         return self._school_results
