@@ -91,7 +91,7 @@ def main() -> None:
                 assert season.upload("schools", SCHOOLS_CSV.encode()).status_code == 200
                 answer = season.upload("applicants", applicants(args.families))
                 assert answer.status_code == 200, answer.text
-                season.post("/roster/freeze")
+                season.freeze_roster()
                 season.ceremony("lottery")
                 season.post("/draw")
             setup_s = time.perf_counter() - started
