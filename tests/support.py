@@ -78,15 +78,14 @@ def make_runtime(path: Path, backend: str = "sqlite") -> Runtime:
 @contextmanager
 def served(app: Any) -> Iterator[str]:
     """Serve an ASGI app with uvicorn on a free loopback port in a thread."""
-    import socket
     import threading
     import time
 
     import uvicorn
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    from tests.nginx_support import free_port
+
+    port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                             lifespan="off", timeout_graceful_shutdown=1)
     server = uvicorn.Server(config)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.nginx_support import free_port
 from tests.paths import ROOT, STATIC
 
 EVENT = "demo-2026"
@@ -73,9 +73,7 @@ def test_installed_wheel_runs_the_demo_and_serves_every_page(tmp_path: Path) -> 
     assert "VERIFICATION FAILED" not in out and "RESULT: " in out
     unchecked = {int(n) for n in re.findall(r"^\? (\d+)\. ", out, flags=re.MULTILINE)}
     assert unchecked <= {2, 11} and "? 11. " in out, out[-3000:]
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     with (tmp_path / "serve.log").open("wb") as log:
         server = subprocess.Popen([sunshine, "serve", "--port", str(port)], cwd=tmp_path,
                                   env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -15,16 +15,11 @@ from pathlib import Path
 import pytest
 
 from lottery_service.demo.district import demo_rules
+from tests.nginx_support import free_port
 from tests.paths import ROOT
 from tests.support import make_runtime
 
 EVENT = "serve-2026"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _open_stream(port: int) -> socket.socket:
@@ -50,7 +45,7 @@ def test_serve_stops_within_2_s_with_live_streams_open(tmp_path: Path,
         rt.service.lifecycle.create_event(demo_rules(EVENT))
     finally:
         rt.close()
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     log = (tmp_path / "serve.log").open("wb")
     server = subprocess.Popen(

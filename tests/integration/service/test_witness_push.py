@@ -12,7 +12,6 @@ be reached never blocks a step.
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -49,6 +48,7 @@ from lottery_service.runtime import Runtime
 from lottery_service.storage.models import CheckpointTable, EventTable, LogEntryTable
 from lottery_service.storage.witness_tables import WitnessEndpointTable
 from lottery_service.witness.server import WitnessConfig, create_app
+from tests.nginx_support import free_port
 from tests.support import make_runtime, served
 
 EVENT = "demo-2026"
@@ -212,19 +212,13 @@ def test_a_fork_after_a_restored_backup_is_refused_by_the_witnesses(
     assert 'id="witness-alarms"' in page and "警报：见证人拒绝了本日志的检查点" in page
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_an_unreachable_or_misconfigured_witness_never_blocks_a_step(tmp_path: Path) -> None:
     rt = make_runtime(tmp_path / "svc")
     try:
         run = begin(rt)
         down = Signer.generate("down.example.cn/w")
         rt.service.witnesses.register_witness(
-            EVENT, down.name, f"http://127.0.0.1:{_closed_port()}", [down.verifier_key(0x04)])
+            EVENT, down.name, f"http://127.0.0.1:{free_port()}", [down.verifier_key(0x04)])
         stranger = Signer.generate("stranger.example.cn/w")  # accepts no log: 404
         config = WitnessConfig(keys=(stranger,), logs=(), state_dir=tmp_path / "s")
         with served(create_app(config)) as url:
