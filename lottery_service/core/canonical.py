@@ -35,10 +35,10 @@ def _in_domain(value: Any) -> bool:
         for key, item in value.items():
             if type(key) is not str or not key.isascii():
                 return False
-            kind = type(item)  # the scalars inline: a call per member costs more
-            if kind is str or kind is bool or item is None:
+            item_kind = type(item)  # the scalars inline: a call per member costs more
+            if item_kind is str or item_kind is bool or item is None:
                 continue
-            if kind is int:
+            if item_kind is int:
                 if not -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER:
                     return False
             elif not _in_domain(item):

@@ -10,10 +10,11 @@ configured are not published.
 What: the entries since the published size (O(new entries)), the newest
 checkpoint note with its cosignatures, the event's tlog-policy, `state.json`
 (a view folded entry by entry, `StateView`), the receipts of the families a new
-entry names (`ReceiptSource`, from the read side), and the bundle (§13) on the
-first publication and whenever a ceremony's results are `published`; the event
-context (§14.1) under each checkpoint, from the read side's receipt index. Never
-the sealed openings (§17.3): they are not in the bundle.
+entry names (`ReceiptSource`: the service wires none yet, so no family shard is
+written; docs/PUBLISHING.md says why), the bundle (§13) on the first publication
+and whenever a ceremony's results are `published`, and the event context (§14.1)
+under each checkpoint, from the read side's receipt index. Never the sealed
+openings (§17.3): they are not in the bundle.
 """
 
 from __future__ import annotations
@@ -85,8 +86,8 @@ def no_receipts(event_id: str, from_size: int, to_size: int) -> Iterable[FamilyR
 class Publication:
     def __init__(self, db: Database, witnesses: Witnesses, exports: Exports, *,
                  root: Path | None, rehearsal_root: Path | None,
+                 contexts: ContextSource,
                  receipts_changed: ReceiptSource = no_receipts,
-                 contexts: ContextSource | None = None,
                  new_view: Callable[[], StateView] = EntryCount) -> None:
         self._db = db
         self._witnesses = witnesses
@@ -143,8 +144,7 @@ class Publication:
                 entries_since=lambda n: self._entries_since(event_id, n),
                 state=json.dumps(state, ensure_ascii=False, sort_keys=True).encode("utf-8"),
                 receipts=self.receipts_changed(event_id, start, newest.size),
-                context=None if self.contexts is None else self.contexts(
-                    event_id, newest.size, newest.note), bundle=bundle)
+                context=self.contexts(event_id, newest.size, newest.note), bundle=bundle)
 
     def _mark(self, root: Path, kind: RootKind) -> None:
         if root not in self._marked:

@@ -129,7 +129,8 @@ export async function parseProof(text) {
   if (k >= lines.length) stop(1, "no empty line before the checkpoint");
   let xText;
   try {
-    xText = new TextDecoder("utf-8", { fatal: true }).decode(await inflateX(base64Decode(lines[1].slice(6), "format", "1")));
+    const x = await inflateX(base64Decode(lines[1].slice(6), "format", "1"));
+    xText = new TextDecoder("utf-8", { fatal: true }).decode(x);
   } catch (e) {
     if (e instanceof ProofError) throw e;
     stop(1, "extra is not UTF-8");
