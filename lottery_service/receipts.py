@@ -12,6 +12,7 @@ caller (the app server, after the second factor) passes in.
 from __future__ import annotations
 
 import base64
+import functools
 import threading
 import zlib
 from collections.abc import Sequence
@@ -58,6 +59,9 @@ class LogTree:
 
     def __init__(self) -> None:
         self._levels: list[list[bytes]] = [[]]
+        # A proof under a reached size never changes; the entries every receipt holds
+        # (seeds, payment rounds, the close) are asked for once per family (§18.3).
+        self.proof_b64 = functools.lru_cache(maxsize=1024)(self._proof_b64)
 
     @property
     def size(self) -> int:
@@ -95,6 +99,9 @@ class LogTree:
         if not 0 <= index < size:
             raise ValueError(f"leaf index {index} is outside 0..{size - 1}")
         return inclusion_path(self._mth, index, size)
+
+    def _proof_b64(self, index: int, size: int) -> tuple[str, ...]:
+        return tuple(_b64(h) for h in self.inclusion_proof(index, size))
 
     def consistency_proof(self, old: int, new: int) -> list[bytes]:
         """PROOF(old, D[0:new]), bottom up (RFC 9162 §2.1.4.1), for 0 < old <= new."""
@@ -136,7 +143,7 @@ def receipt_text(event: str, reg: str, note: str, tree: LogTree, size: int,
     x = {"type": "sunshine-receipt", "version": 2, "event": event, "reg": reg,
          "entry": raw[parts.primary].decode("utf-8"),
          "entries": [{"index": i, "entry": raw[i].decode("utf-8"),
-                      "proof": [_b64(h) for h in tree.inclusion_proof(i, size)]}
+                      "proof": list(tree.proof_b64(i, size))}
                      for i in parts.entries],
          "records": [r.to_json() for r in parts.records]}
     return _proof_text(canonical_json(x), parts.primary, tree, size, note)

@@ -57,6 +57,7 @@ from .publication import Publication
 from .push import Pusher
 from .register_check import RegisterCheck
 from .rehearsals import Rehearsals
+from .shards import FamilyShards
 from .sms import SmsGateway, SmsSettings
 from .snapshots import LogCache
 from .throttle import Throttle
@@ -108,7 +109,8 @@ class Service:
         push = Pusher(db, keys, witnesses, cache, clock)
         publication = Publication(db, witnesses, exports, root=follow_up.publication_root,
                                   rehearsal_root=follow_up.rehearsal_publication_root,
-                                  contexts=cache.context_at)
+                                  contexts=cache.context_at,
+                                  receipts_changed=FamilyShards(db, cache, keys))
         after.tasks = [push.push, publication.publish]  # §12.4 first: publish cosigned notes
         db.committed.append(after.notify)
         return cls(

@@ -85,6 +85,7 @@ def _applicant(event_id: str, r: parsing.ApplicantRow, keys: ServiceKeys) -> SQL
         defaulter=r.defaulter, policy_care=r.policy_care, school=r.school,
         sibling_group=r.sibling_group, reg_day=r.reg_day, graduating=r.graduating,
         direct=r.direct, id_last4_hash=keys.lookup_hash(event_id, r.reg, r.id_last4),
+        id_last4_sealed=keys.seal_factor(event_id, r.reg, r.id_last4),
         child_key=keys.child_key(r.name, r.birth_date, r.id_last4), phone=r.phone)
 
 
@@ -109,6 +110,7 @@ def _pupil(event_id: str, r: parsing.PupilRow, keys: ServiceKeys) -> SQLModel:
         event_id=event_id, reg=r.reg, name=r.name, gender=r.gender, school=r.school, sen=r.sen,
         sibling_group=r.sibling_group, sibling_mode=r.sibling_mode,
         id_last4_hash=keys.lookup_hash(event_id, r.reg, r.id_last4) if r.id_last4 else "",
+        id_last4_sealed=keys.seal_factor(event_id, r.reg, r.id_last4) if r.id_last4 else "",
         phone=r.phone)
 
 

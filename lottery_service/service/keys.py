@@ -4,22 +4,30 @@
 (§12); `rehearsal-signing.key` that of rehearsals (演练, §19), never the same
 key, so no rehearsal checkpoint verifies under an official log key;
 `lookup.key` keys the hashes of the families' look-up second factor and of each
-child's identity across applications (P2), so neither is stored in clear, and the
-salts of the attribute and rejection commitments (§17), so nobody can try them.
+child's identity across applications (P2), so neither is stored in clear, the
+salts of the attribute and rejection commitments (§17), so nobody can try them, and
+the key that seals each family's second factor at import: the static publication
+needs it to address and encrypt the family's shard (§18.3) at every checkpoint, and
+a copy of the database without `lookup.key` must not give it away (an unkeyed shard
+address would, in 11,000 tries).
 The signer's memory of what it signed (`auditlog.SignedHistory`) lives beside
 them in `signed-history/`.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import os
 import secrets
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ..auditlog import SignedHistory, is_rehearsal_origin
 from ..config import default_origin_prefix
@@ -115,6 +123,30 @@ class ServiceKeys:
         """Keyed hash of the family's second factor (never stored in clear)."""
         msg = f"{event_id}\x00{reg}\x00{second_factor.upper()}".encode()
         return hmac.new(self.lookup_key, msg, hashlib.sha256).hexdigest()
+
+    @cached_property
+    def _factor_seal(self) -> AESGCM:
+        return AESGCM(hmac.new(self.lookup_key, b"factor-seal", hashlib.sha256).digest())
+
+    def seal_factor(self, event_id: str, reg: str, second_factor: str) -> str:
+        """The second factor sealed for the shard writer (§18.3): base64(nonce ‖
+        AES-256-GCM(factor, aad = event NUL reg)), so a sealed factor moved to another
+        family or event does not open."""
+        nonce = os.urandom(12)
+        sealed = self._factor_seal.encrypt(nonce, second_factor.upper().encode("ascii"),
+                                           f"{event_id}\x00{reg}".encode())
+        return base64.b64encode(nonce + sealed).decode("ascii")
+
+    def open_factor(self, event_id: str, reg: str, sealed: str) -> str:
+        """The second factor `seal_factor` sealed for this event and reg."""
+        data = base64.b64decode(sealed, validate=True)
+        try:
+            plain = self._factor_seal.decrypt(data[:12], data[12:], f"{event_id}\x00{reg}".encode())
+        except InvalidTag:
+            raise ConfigurationError(
+                f"the sealed second factor of {reg} does not open with this lookup.key",
+                zh=f"报名号 {reg} 的加密身份证后四位无法用本机 lookup.key 解开") from None
+        return plain.decode("ascii")
 
 
 def _public(key: Ed25519PrivateKey) -> bytes:

@@ -9,9 +9,9 @@ configured are not published.
 
 What: the entries since the published size (O(new entries)), the newest
 checkpoint note with its cosignatures, the event's tlog-policy, `state.json`
-(a view folded entry by entry, `StateView`), the receipts of the families a new
-entry names (`ReceiptSource`: the service wires none yet, so no family shard is
-written; docs/PUBLISHING.md says why), the bundle (§13) on the first publication
+(a view folded entry by entry, `StateView`), the receipts of the families whose
+receipt the new entries change (`ReceiptSource`, `shards.FamilyShards`: each is
+sealed into the family's shard, §18.3), the bundle (§13) on the first publication
 and whenever a ceremony's results are `published`, and the event context (§14.1)
 under each checkpoint, from the read side's receipt index. Never the sealed
 openings (§17.3): they are not in the bundle.
@@ -44,8 +44,7 @@ from .export import Exports
 from .unit_of_work import Database
 from .witnesses import Witnesses
 
-__all__ = ["ContextSource", "EntryCount", "Publication", "ReceiptSource", "StateView",
-           "no_receipts"]
+__all__ = ["ContextSource", "EntryCount", "Publication", "ReceiptSource", "StateView"]
 
 
 class StateView(Protocol):
@@ -69,25 +68,20 @@ class EntryCount:
         return {"size": self.size}
 
 
-ReceiptSource = Callable[[str, int, int], Iterable[FamilyReceipt]]
-"""`receipts_changed(event, from_size, to_size)`: the families whose receipt (§14)
-changed with the entries from_size..to_size, each with its new receipt (§18.3)."""
+ReceiptSource = Callable[[str, int, int, str], Iterable[FamilyReceipt]]
+"""`receipts_changed(event, from_size, to_size, note)`: the families whose receipt (§14)
+changed with the entries from_size..to_size, each with its receipt under the
+checkpoint `note` of to_size (§18.3)."""
 
 
 ContextSource = Callable[[str, int, str], str]
 """`context(event, size, note)`: the event context (§14.1) under that checkpoint."""
 
 
-def no_receipts(event_id: str, from_size: int, to_size: int) -> Iterable[FamilyReceipt]:
-    """The receipts hook until the read side builds receipts: none change."""
-    return ()
-
-
 class Publication:
     def __init__(self, db: Database, witnesses: Witnesses, exports: Exports, *,
                  root: Path | None, rehearsal_root: Path | None,
-                 contexts: ContextSource,
-                 receipts_changed: ReceiptSource = no_receipts,
+                 contexts: ContextSource, receipts_changed: ReceiptSource,
                  new_view: Callable[[], StateView] = EntryCount) -> None:
         self._db = db
         self._witnesses = witnesses
@@ -143,7 +137,7 @@ class Publication:
                 policy=self._witnesses.policy(event_id),
                 entries_since=lambda n: self._entries_since(event_id, n),
                 state=json.dumps(state, ensure_ascii=False, sort_keys=True).encode("utf-8"),
-                receipts=self.receipts_changed(event_id, start, newest.size),
+                receipts=self.receipts_changed(event_id, start, newest.size, newest.note),
                 context=self.contexts(event_id, newest.size, newest.note), bundle=bundle)
 
     def _mark(self, root: Path, kind: RootKind) -> None:

@@ -190,6 +190,7 @@ class ApplicationTable(SQLModel, table=True):
     graduating: bool = False
     direct: bool = False  # the application claims direct promotion (P10)
     id_last4_hash: str  # keyed hash of the look-up second factor
+    id_last4_sealed: str = ""  # the factor sealed for the family's shard (§18.3, keys.py)
     child_key: str = ""  # keyed hash identifying the child across applications (P2)
     phone: str | None = None
 
@@ -249,6 +250,7 @@ class PupilTable(SQLModel, table=True):
     sibling_group: str | None = None
     sibling_mode: SiblingMode | None = Field(default=None, sa_type=_of(SiblingMode))
     id_last4_hash: str = ""
+    id_last4_sealed: str = ""  # the factor sealed for the family's shard (§18.3, keys.py)
     phone: str | None = None
 
 

@@ -5,20 +5,29 @@ independent tlog-tiles reader and matches the exported bundle."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
+import itertools
 import json
 import zipfile
 from pathlib import Path
 
 import pytest
+import rfc8785
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlmodel import Session
 
+from lottery_service import imports
 from lottery_service.auditlog import latest_checkpoint
 from lottery_service.demo import run_demo
+from lottery_service.demo.district import generate_district
 from lottery_service.publish import RootKind, root_kind
+from lottery_service.runtime import Runtime
+from lottery_service.service.shards import changed_families
 from tests.integration.test_tiles_reader import read_all
 from tests.support import make_runtime, proof_x
 from verifier import merkle
+from verifier import receipt as verifier_receipt
 
 EVENT = "demo-2026"
 
@@ -61,8 +70,75 @@ def test_a_season_publishes_tiles_that_match_the_bundle(
         assert root_kind(root) is RootKind.OFFICIAL
         # §17.3: the sealed openings never reach a publication.
         assert not [p for p in root.rglob("*") if "openings" in p.name]
+        _check_shards(rt, base)
+        sizes = sorted(int(p.stem) for p in (bundle / "checkpoints").glob("*.note"))
+        _check_change_rule(rt, sizes)
     finally:
         rt.close()
+
+
+def _factors() -> dict[str, str]:
+    """reg → second factor as the demo's files give it (an application's wins)."""
+    district = generate_district(applicants=1000)
+    out: dict[str, str] = {}
+    for kind in ("pupils", "applicants"):
+        name, data = district.files[kind]
+        out.update({r.reg: r.id_last4 for r in imports.parse(kind, data, name).rows
+                    if r.id_last4})
+    return out
+
+
+def _open(base: Path, origin: str, reg: str, factor: str) -> str | None:
+    """§18.3 read independently: address and key from canon({origin, reg, factor})."""
+    m = rfc8785.dumps({"origin": origin, "reg": reg, "factor": factor})
+    address = hashlib.sha256(b"sunshine-draw/v2/shard-address\x00" + m).hexdigest()
+    path = base / "shards" / address[:2] / address
+    if not path.exists():
+        return None
+    key = hashlib.sha256(b"sunshine-draw/v2/shard-key\x00" + m).digest()
+    data = path.read_bytes()
+    return AESGCM(key).decrypt(data[:12], data[12:], address.encode()).decode("utf-8")
+
+
+def _content(x: dict[str, object]) -> object:
+    """What a receipt proves, without its proofs (those depend on the checkpoint size)."""
+    entries = x["entries"]
+    records = x["records"]
+    assert isinstance(entries, list) and isinstance(records, list)
+    return (x["entry"], [(e["index"], e["entry"]) for e in entries],
+            [(r["ceremony"], r["index"], r["record"]) for r in records])
+
+
+def _check_shards(rt: Runtime, base: Path) -> None:
+    """§18.3 after a whole season: every family with a result has a shard at its address
+    that opens with its number and second factor, verifies (§14) under the event's policy
+    and proves exactly what its receipt at the newest checkpoint proves (so the service
+    rewrote it at every payment round, forfeit, promotion, class and head teacher); a
+    rejected family and a wrong factor find nothing; no other file is under shards/."""
+    origin = rt.service.witnesses.origin(EVENT)
+    policy = (base / "policy").read_text("utf-8")
+    snap = rt.service.snapshots.snapshot(EVENT)
+    state = snap.receipts.state
+    families = sorted(set(state.lottery_results) | set(state.grouping_results))
+    factors = _factors()
+    assert families and set(families) <= set(factors)
+    opened = 0
+    for reg in families:
+        text = _open(base, origin, reg, factors[reg])
+        assert text is not None, reg
+        report = verifier_receipt.check(text, policy, reg)
+        assert report.ok, (reg, report)
+        current = snap.receipt(reg)
+        assert current is not None
+        assert _content(proof_x(text)) == _content(proof_x(current)), reg
+        wrong = "0000" if factors[reg] != "0000" else "0001"
+        assert _open(base, origin, reg, wrong) is None
+        opened += 1
+    rejected = [reg for reg in factors if reg not in families and reg in {
+        a.reg for a in snap.rejections().leaves}]
+    assert rejected and all(_open(base, origin, reg, factors[reg]) is None for reg in rejected)
+    written = [p for p in (base / "shards").rglob("*") if p.is_file()]
+    assert len(written) == opened
 
 
 def _check_context(text: str, note: str, entries: list[bytes]) -> None:
@@ -88,3 +164,23 @@ def _check_context(text: str, note: str, entries: list[bytes]) -> None:
 
 CONTEXT_TYPES = {"event_created", "ceremony_opened", "beacon_postponed", "physical_entropy",
                  "beacon", "seed", "payment_round", "payments_closed"}  # §14.1
+
+
+def _check_change_rule(rt: Runtime, sizes: list[int]) -> None:
+    """`changed_families` names exactly the families whose receipt content (§14) differs
+    between two checkpoints: between every two consecutive ones of the season, and
+    across the whole season at once (the publication may take several together)."""
+    snap = rt.service.snapshots.snapshot(EVENT)
+    index = snap.receipts
+    regs = sorted(_factors())
+    pairs = [*itertools.pairwise(sizes), (0, sizes[-1])]
+    changes = 0
+    for start, end in pairs:
+        differ = {reg for reg in regs
+                  if index.parts(reg, end) is not None
+                  and index.parts(reg, start) != index.parts(reg, end)}
+        named = set(changed_families(snap.entries, index.state, start, end))
+        assert {reg for reg in named if index.parts(reg, end) is not None} == differ, \
+            (start, end)
+        changes += bool(differ)
+    assert changes >= 6  # the draw, both payment rounds, the close, classes, head teachers
