@@ -64,10 +64,14 @@ class SignedLog:
 
 
 def publish(root: Path, log: SignedLog, size: int, *, receipts: tuple[FamilyReceipt, ...] = (),
-            state: bytes | None = None, **kwargs: Path) -> PublishReport:
+            state: bytes | None = None, context: bool = False,
+            **kwargs: Path) -> PublishReport:
+    """Publish `log` at `size`; `context`: with a stand-in `context.tlog-proof` (§14.1) under
+    that checkpoint (the writer checks only that it ends with the note)."""
     note = log.note(size)
     if state is None:
         state = json.dumps({"size": size}).encode()
+    text = f"c2sp.org/tlog-proof@v1\nextra eJyrrgUAAXUA+Q==\nindex 0\n\n{note}" if context else None
     return publish_event(root, log.event, checkpoint=note, policy=log.policy,
                          entries_since=log.entries_since, state=state, receipts=receipts,
-                         **kwargs)
+                         context=text, **kwargs)

@@ -5,11 +5,11 @@ on each object, deploy/nginx.conf.template expresses the same rules in nginx
 syntax, and tests/integration/test_nginx_static.py checks nginx against this.
 
 Tiles and entry bundles, full or partial, never change under their path. The
-checkpoint and state.json change with every checkpoint (tlog-tiles: "prevent
-caching beyond a few seconds"). A shard is rewritten at the same address when
-an entry naming the family is added, so it is short-lived like the checkpoint
-announcing the change and revalidated by ETag. Policy, keys, bundle and pages
-change rarely: a minute.
+checkpoint, the event context under it and state.json change with every
+checkpoint (tlog-tiles: "prevent caching beyond a few seconds"). A shard is
+rewritten at the same address when its family's receipt changes, so it is
+short-lived like the checkpoint announcing the change and revalidated by ETag.
+Policy, keys, bundle and pages change rarely: a minute.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def headers_for(path: str) -> Headers:
         return Headers(BINARY, IMMUTABLE)
     if rest.startswith("shards/"):
         return Headers(BINARY, SHARD)
-    if rest == "checkpoint":
+    if rest in ("checkpoint", "context.tlog-proof"):  # both change with every checkpoint
         return Headers(TEXT, CHECKPOINT)
     if rest == "state.json":
         return Headers("application/json", STATE)

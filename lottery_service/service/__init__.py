@@ -53,7 +53,7 @@ from .lookup import Lookup
 from .notifications import Notifications
 from .openings import Openings
 from .overview import Overview
-from .publication import Publication
+from .publication import Publication, SiteWriter
 from .push import Pusher
 from .register_check import RegisterCheck
 from .rehearsals import Rehearsals
@@ -97,7 +97,8 @@ class Service:
     def build(cls, engine: Engine, keys: ServiceKeys, *, audit_dir: Path,
               gateway: SmsGateway, operator_token: str, sms: SmsSettings | None = None,
               clock: Callable[[], str] = utc_now,
-              follow_up: FollowUpSettings | None = None) -> Service:
+              follow_up: FollowUpSettings | None = None,
+              site: SiteWriter | None = None) -> Service:
         follow_up = follow_up or FollowUpSettings()
         db = Database(engine, keys, clock)
         cache = LogCache(db)
@@ -110,7 +111,7 @@ class Service:
         publication = Publication(db, witnesses, exports, root=follow_up.publication_root,
                                   rehearsal_root=follow_up.rehearsal_publication_root,
                                   contexts=cache.context_at,
-                                  receipts_changed=FamilyShards(db, cache, keys))
+                                  receipts_changed=FamilyShards(db, cache, keys), site=site)
         after.tasks = [push.push, publication.publish]  # §12.4 first: publish cosigned notes
         db.committed.append(after.notify)
         return cls(

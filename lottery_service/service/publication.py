@@ -23,13 +23,15 @@ import json
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from sqlmodel import col, select
 
 from ..auditlog import is_rehearsal_origin, latest_checkpoint, load_entries
-from ..core.log import Entry
+from ..core.entries import EntryType, EventCreated
+from ..core.log import Entry, decode_entry
 from ..publish import (
     FamilyReceipt,
     PublishError,
@@ -44,7 +46,8 @@ from .export import Exports
 from .unit_of_work import Database
 from .witnesses import Witnesses
 
-__all__ = ["ContextSource", "EntryCount", "Publication", "ReceiptSource", "StateView"]
+__all__ = ["ContextSource", "EntryCount", "EventPage", "Publication", "ReceiptSource",
+           "SiteWriter", "StateView"]
 
 
 class StateView(Protocol):
@@ -78,10 +81,28 @@ ContextSource = Callable[[str, int, str], str]
 """`context(event, size, note)`: the event context (§14.1) under that checkpoint."""
 
 
+@dataclass(frozen=True)
+class EventPage:
+    """What the event's published pages show besides what they verify (§18.1 assets)."""
+
+    event: str
+    title: str
+    log_key: str
+    policy: str
+    drawn: bool  # the lottery results are in the log
+    rehearsal: bool
+
+
+SiteWriter = Callable[[EventPage, Path], None]
+"""`site(page, directory)`: write the event's pages and their files into `directory`
+(the app's `api.site.write_parents_page`); they are published into the event's directory."""
+
+
 class Publication:
     def __init__(self, db: Database, witnesses: Witnesses, exports: Exports, *,
                  root: Path | None, rehearsal_root: Path | None,
                  contexts: ContextSource, receipts_changed: ReceiptSource,
+                 site: SiteWriter | None = None,
                  new_view: Callable[[], StateView] = EntryCount) -> None:
         self._db = db
         self._witnesses = witnesses
@@ -90,6 +111,7 @@ class Publication:
         self.rehearsal_root = rehearsal_root
         self.receipts_changed = receipts_changed
         self.contexts = contexts
+        self.site = site
         self.new_view = new_view
         self._views: dict[str, StateView] = {}
         self._view_sizes: dict[str, int] = {}
@@ -132,13 +154,34 @@ class Publication:
             bundle = None
             if published is None or any(e.type == "published" for e in new):
                 bundle = self._exports.write_into(event_id, Path(tmp)).resolve()
+            assets = None
+            if self.site is not None:
+                assets = Path(tmp) / "site"
+                self.site(self._page(event_id, event.origin), assets)
             return publish_event(
                 root, event_id, checkpoint=newest.note,
                 policy=self._witnesses.policy(event_id),
                 entries_since=lambda n: self._entries_since(event_id, n),
                 state=json.dumps(state, ensure_ascii=False, sort_keys=True).encode("utf-8"),
                 receipts=self.receipts_changed(event_id, start, newest.size, newest.note),
-                context=self.contexts(event_id, newest.size, newest.note), bundle=bundle)
+                context=self.contexts(event_id, newest.size, newest.note), bundle=bundle,
+                assets=assets)
+
+    def _page(self, event_id: str, origin: str) -> EventPage:
+        """The page's facts from the log: the title (`event_created`'s rules, §3.1) and
+        whether the lottery results are in (a `lottery_summary`, §7.4)."""
+        with self._db.read() as session:
+            first = session.exec(select(LogEntryTable.raw).where(
+                LogEntryTable.event_id == event_id, LogEntryTable.seq == 0)).one()
+            drawn = session.exec(select(LogEntryTable.seq).where(
+                LogEntryTable.event_id == event_id,
+                LogEntryTable.type == EntryType.LOTTERY_SUMMARY.value).limit(1)).first()
+        created = decode_entry(first).body
+        if not isinstance(created, EventCreated):  # §11.3: entry 0 creates the event
+            raise PublishError(f"{event_id}: entry 0 is not event_created (§11.3)")
+        return EventPage(event_id, created.rules.title, self._witnesses.log_key(event_id),
+                         self._witnesses.policy(event_id), drawn is not None,
+                         is_rehearsal_origin(origin))
 
     def _mark(self, root: Path, kind: RootKind) -> None:
         if root not in self._marked:

@@ -52,6 +52,7 @@ def _render(request: Request, name: str, lang: Lang, status_code: int = 200,
         "lang": lang, "html_lang": html_lang(lang), "langs": LANGS,
         "t": lambda key, **kw: t(lang, key, **kw),
         "q": "?lang=en" if lang == "en" else "",
+        "static": "/static", "home_url": "/" + ("?lang=en" if lang == "en" else ""),
         "switch_url": switch_url, "switch_lang": html_lang(other),
         "js_strings": js_strings(lang),
     }
@@ -140,7 +141,7 @@ def ceremony(event_id: str, request: Request, hall: HallDep, lang: str | None = 
 
 
 def parents_config(event_id: str, log_key: str, policy_text: str, *, drawn: bool,
-                   public_base_url: str | None,
+                   public_base_url: str | None, published: bool = False,
                    env: Mapping[str, str] = os.environ) -> dict[str, Any]:
     """The parents' page's `#config` object (templates/check.html; read by static/check.js).
 
@@ -151,6 +152,8 @@ def parents_config(event_id: str, log_key: str, policy_text: str, *, drawn: bool
     - `event`, `origin` (the log key name, §12.1), `log_key`, `policy` (tlog-policy text);
     - `source`: "api" (POST `api`/proof returns the receipt as text/plain) or "static"
       (`static_base` is the §18 publication root of this event: shards/, checkpoint);
+      `published`: the page itself is in that publication (`api/site.py`), so
+      `static_base` is "./" and its public address is SUNSHINE_PUBLICATION_URL's;
     - `results_published`: false before the lottery results (the page says when, not why);
     - `public_url`: this page's public address, for the receipt's QR code, built from
       SUNSHINE_PUBLIC_BASE_URL (never from the request's Host header), else null;
@@ -158,14 +161,20 @@ def parents_config(event_id: str, log_key: str, policy_text: str, *, drawn: bool
     - `contact.{office, phone, hours, address}`: shown on every card and every failure.
     """
     publication = env.get("SUNSHINE_PUBLICATION_URL", "").rstrip("/")
+    if published:
+        static_base: str | None = "./"
+        public_url = f"{publication}/{event_id}/check.html" if publication else None
+    else:
+        static_base = f"{publication}/{event_id}/" if publication else None
+        public_url = f"{public_base_url}/events/{event_id}/check" if public_base_url else None
     return {
         "event": event_id, "origin": log_key.split("+", 1)[0], "log_key": log_key,
         "policy": policy_text,
-        "source": "static" if publication else "api",
+        "source": "static" if static_base else "api",
         "api": f"/api/v1/events/{event_id}",
-        "static_base": f"{publication}/{event_id}/" if publication else None,
+        "static_base": static_base,
         "results_published": drawn,
-        "public_url": f"{public_base_url}/events/{event_id}/check" if public_base_url else None,
+        "public_url": public_url,
         "dates": {"results": env.get("SUNSHINE_RESULTS_DATE") or None},
         "payment": {"deadline": env.get("SUNSHINE_PAYMENT_DEADLINE") or None,
                     "where": env.get("SUNSHINE_PAYMENT_WHERE") or None,

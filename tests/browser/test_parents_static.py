@@ -1,0 +1,203 @@
+"""Results day with the app server stopped (issue 13; PROTOCOL.md §14, §18): a whole demo
+season is published by the service, the service is closed, and the real Debian nginx
+serves the publication directory alone. A family opens the published parents' page in
+headless Chromium, and its result is shown only as the browser verified it from the
+family's shard, the checkpoint and the tiles; a tampered or forged shard, and tampered
+tiles, are never shown as verified.
+
+Which family has which result is read from the published bundle's entries (public JSON),
+and the second factors from the demo's import file; the expected texts come from
+api/i18n.py, never from the page.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import rfc8785
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from playwright.sync_api import Page, expect
+
+from lottery_service.api.i18n import t
+from lottery_service.demo import DemoRun
+from lottery_service.demo.district import generate_district
+from tests.nginx_support import NGINX, readable_dir, serving
+from tests.support import make_runtime, proof_x, with_proof_x
+
+from .conftest import APPLICANTS, _second_factors, screenshot_path
+
+if NGINX is None and os.environ.get("CI") != "true":
+    pytest.skip("nginx is not installed (apt-get install nginx); CI requires it",
+                allow_module_level=True)
+
+EVENT = "demo-2026"
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
+         "device_scale_factor": 1}
+SIZES = ((390, 844), (1280, 720), (1920, 1080))
+
+
+def z(key: str, **kw: object) -> str:
+    return t("zh", key, **kw)
+
+
+@dataclass
+class Published:
+    url: str  # the nginx base URL
+    base: Path  # <root>/<event>
+    origin: str
+    last4: dict[str, str]
+    entries: list[dict[str, Any]]
+
+    def shard(self, reg: str) -> Path:
+        return self.base / "shards" / self.address(reg)[:2] / self.address(reg)
+
+    def address(self, reg: str) -> str:
+        return hashlib.sha256(b"sunshine-draw/v2/shard-address\x00" + self._m(reg)).hexdigest()
+
+    def key(self, reg: str) -> bytes:
+        return hashlib.sha256(b"sunshine-draw/v2/shard-key\x00" + self._m(reg)).digest()
+
+    def _m(self, reg: str) -> bytes:  # §18.3, read independently of the service
+        return rfc8785.dumps({"origin": self.origin, "reg": reg, "factor": self.last4[reg]})
+
+    def open_shard(self, reg: str) -> str:
+        data = self.shard(reg).read_bytes()
+        return AESGCM(self.key(reg)).decrypt(data[:12], data[12:],
+                                             self.address(reg).encode()).decode()
+
+    def seal(self, reg: str, receipt: str) -> None:
+        nonce = os.urandom(12)
+        self.shard(reg).write_bytes(nonce + AESGCM(self.key(reg)).encrypt(
+            nonce, receipt.encode(), self.address(reg).encode()))
+
+    def families(self, *, forfeited: str | None) -> list[str]:
+        """Lottery applicants admitted in the draw: with a forfeit of that reason, or (None)
+        with no forfeit at all."""
+        admitted = [e["body"]["reg"] for e in self.entries if e["type"] == "lottery_result"
+                    and e["body"]["outcome"] == "admitted"]
+        reasons = {e["body"]["reg"]: e["body"]["reason"] for e in self.entries
+                   if e["type"] == "forfeit"}
+        return [r for r in admitted if reasons.get(r) == forfeited and r in self.last4]
+
+
+@pytest.fixture(scope="module")
+def published() -> Iterator[Published]:
+    assert NGINX is not None, "CI=true: nginx must be installed (apt-get install nginx)"
+    work = readable_dir()
+    district = generate_district(applicants=APPLICANTS, event_id=EVENT)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SUNSHINE_PUBLICATION_ROOT", str(work / "pub"))
+        mp.delenv("SUNSHINE_REHEARSAL_PUBLICATION_ROOT", raising=False)
+        mp.delenv("SUNSHINE_PUBLICATION_URL", raising=False)
+        rt = make_runtime(work / "svc")
+        try:
+            DemoRun(rt, district, say=lambda _: None).run()
+            assert rt.service.followup.drain(120)
+            origin = rt.service.witnesses.origin(EVENT)
+        finally:
+            rt.close()  # the app server is gone: only nginx answers from here on
+    base = work / "pub" / EVENT
+    for path in [work / "pub", *(work / "pub").rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    entries = [json.loads(line) for line in
+               (base / "bundle" / "entries.jsonl").read_text("utf-8").splitlines()]
+    try:
+        with serving(work / "pub", work / "nginx") as url:
+            yield Published(url, base, origin, _second_factors(district), entries)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _check(page: Page, published: Published, reg: str, last4: str | None = None) -> None:
+    page.get_by_label(z("reg")).fill(reg)
+    page.get_by_label(z("id_last4")).fill(last4 or published.last4[reg])
+    page.get_by_role("button", name=z("lookup")).click()
+
+
+def _page(new_page: Any, published: Published) -> Page:
+    page: Page = new_page(**PHONE)
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url))
+    page.goto(f"{published.url}/{EVENT}/check.html")
+    page.asked = asked  # type: ignore[attr-defined]
+    return page
+
+
+def _shoot(page: Page, name: str) -> None:
+    for width, height in SIZES:
+        page.set_viewport_size({"width": width, "height": height})
+        w = page.evaluate("() => [document.documentElement.scrollWidth, "
+                          "document.documentElement.clientWidth]")
+        assert w[0] <= w[1], w
+        page.screenshot(path=screenshot_path(f"parents-static-{name}-{width}x{height}.png"),
+                        full_page=True)
+
+
+def test_a_family_verifies_its_result_from_nginx_alone_18(
+        published: Published, new_page: Any) -> None:
+    confirmed = published.families(forfeited=None)[0]
+    unpaid = published.families(forfeited="unpaid")[0]
+    page = _page(new_page, published)
+    expect(page.locator("h1")).to_have_text(z("check_title"))
+    _check(page, published, confirmed)
+    expect(page.locator("#outcome")).to_have_text(z("c.s.confirmed"))
+    expect(page.locator("#status")).to_have_text(z("c.verified"))
+    _shoot(page, "confirmed")
+    _check(page, published, unpaid)
+    expect(page.locator("#outcome")).to_have_text(z("c.s.forfeited_unpaid"))
+    _check(page, published, confirmed, "0000" if published.last4[confirmed] != "0000" else "0001")
+    expect(page.locator("#message")).to_contain_text(z("not_found"))
+    expect(page.locator("#result")).to_be_hidden()
+    asked = page.asked  # type: ignore[attr-defined]
+    assert asked and all(u.startswith(published.url) for u in asked)  # nothing else exists
+    assert not [u for u in asked if "/api/" in u]
+
+
+def test_a_tampered_or_forged_shard_is_never_shown_as_verified_18_3(
+        published: Published, new_page: Any) -> None:
+    damaged, forged = published.families(forfeited=None)[1:3]
+    data = bytearray(published.shard(damaged).read_bytes())
+    data[-1] ^= 1  # one bit of the tag: the shard no longer opens
+    published.shard(damaged).write_bytes(bytes(data))
+    receipt = published.open_shard(forged)
+    x = proof_x(receipt)
+    x["entry"] = x["entry"].replace('"outcome":"admitted"', '"outcome":"not-admitted"')
+    published.seal(forged, with_proof_x(receipt, x))  # right key, receipt not the log's
+    page = _page(new_page, published)
+    _check(page, published, damaged)
+    expect(page.locator("#message")).to_contain_text(z("not_found"))
+    expect(page.locator("#result")).to_be_hidden()
+    _check(page, published, forged)
+    expect(page.locator("#failure")).to_be_visible()
+    expect(page.locator("#result")).to_be_hidden()
+    _shoot(page, "forged")
+
+
+def test_tampered_tiles_are_never_shown_as_consistent_18_2(
+        published: Published, new_page: Any) -> None:
+    reg = published.families(forfeited=None)[3]
+    receipt = published.open_shard(reg)
+    size = int(receipt.split("\n\n", 1)[1].split("\n")[1])
+    published_size = int((published.base / "checkpoint").read_text("utf-8").split("\n")[1])
+    assert size < published_size  # the shard was written before the last checkpoint
+    page = _page(new_page, published)
+    _check(page, published, reg)
+    expect(page.locator("#outcome")).to_have_text(z("c.s.confirmed"))
+    consistency = page.locator('#steps li[data-step="consistency"] .state')
+    expect(consistency).to_have_text(z("c.state.ok"))
+    for tile in (published.base / "tile" / "0").rglob("*"):
+        if tile.is_file() and ".p" in tile.parts[-2:][0] + tile.name:
+            tile.write_bytes(base64.b64decode(base64.b64encode(b"\0" * tile.stat().st_size)))
+    page = _page(new_page, published)
+    _check(page, published, reg)
+    expect(page.locator("#status")).to_be_visible()
+    expect(consistency).not_to_have_text(z("c.state.ok"))
