@@ -31,7 +31,7 @@ def open_runtime(settings: Settings, *, gateway: SmsGateway | None = None) -> Ru
     """Create the data directory, database schema and keys on first run. Messages (S6)
     go to `gateway`, by default the one configured (`service.sms.SmsSettings`: a
     JSON-lines file in the data directory unless SUNSHINE_SMS_PROVIDER says otherwise)."""
-    from .api.site import write_parents_page  # here: the api package imports this module
+    from .api.site import write_pages  # here: the api package imports this module
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     sms = SmsSettings.from_env()
@@ -42,5 +42,5 @@ def open_runtime(settings: Settings, *, gateway: SmsGateway | None = None) -> Ru
         audit_dir=settings.audit_dir,
         gateway=gateway or open_gateway(sms, settings.data_dir), sms=sms,
         operator_token=operator_token(settings.data_dir),
-        follow_up=FollowUpSettings.from_env(), site=write_parents_page)
+        follow_up=FollowUpSettings.from_env(), site=write_pages)
     return Runtime(settings=settings, engine=engine, service=service)

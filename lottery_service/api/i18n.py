@@ -221,8 +221,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "h.no_public_url": ("未配置公开网址（SUNSHINE_PUBLIC_BASE_URL），不显示查询二维码。",
                         "No public address is configured (SUNSHINE_PUBLIC_BASE_URL): no QR "
                         "code."),
+    "h.no_publication_url": ("未配置发布网址（SUNSHINE_PUBLICATION_URL），不显示查询二维码。",
+                             "No publication address is configured (SUNSHINE_PUBLICATION_URL): "
+                             "no QR code for the results page."),
     "h.live": ("● 实时", "● live"),
     "h.reconnecting": ("连接中断，正在重连……", "Connection lost, reconnecting…"),
+    "h.published": ("● 公开发布 · 每 {n} 秒更新", "● published · updated every {n} s"),
     "h.auto": ("每 {n} 秒自动翻页", "Next page every {n} s"),
     "error": ("出错了：", "Error: "),
     # parents' page: only what this browser verified is shown (§14; static/check-view.js)

@@ -1,37 +1,49 @@
-"""The parents' page as plain files for the static publication (PROTOCOL.md §18.1 "the
-pages' static assets"; issue 13 item 2), so families check their result with the app
-server offline.
+"""The read-only pages as plain files for the static publication (PROTOCOL.md §18.1 "the
+pages' static assets"; issue 13 item 2), so results day needs no app server.
 
-`check.html` (Chinese) and `check.en.html` are the parents' page of `routes/pages.py`,
-rendered with the same template and strings, in the page's static mode: it reads the
-family's shard, `checkpoint`, the tiles and `context.tlog-proof` from the directory it
-sits in (`static_base` "./") and verifies them in the browser. What needs the app
-server (giving a place up, the bundle download, the other pages) is left out.
-`static/` holds exactly what the page loads: its stylesheet and icon, and the modules
-`check.js` imports, directly or through others (static or dynamic `import`), vendored
-libraries included.
+- `check.html` (Chinese) and `check.en.html`: the parents' page of `routes/pages.py`,
+  same template and strings, in its static mode: it reads the family's shard,
+  `checkpoint`, the tiles and `context.tlog-proof` from the directory it sits in
+  (`static_base` "./") and verifies them in the browser. Giving a place up, the bundle
+  download and the links to the other pages need the app server and are left out.
+- `ceremony.html` and `ceremony.en.html`: the hall's screen, read-only, from the
+  published `state.json` and name pages beside it, polled (`hall_config`); like the
+  app's screen it shows the log's state and claims no verification.
+- `static/`: exactly what those pages load: the stylesheet and icon, and the modules
+  the page scripts import, directly or through others (static or dynamic `import`),
+  vendored libraries included.
+
+With SUNSHINE_PUBLICATION_URL (the public address of the publication root) the
+parents' page's receipt QR code and the hall screen's QR code name
+`<url>/<event>/check.html`; without it the hall screen says it has no public address.
 """
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from ..service.publication import EventPage
 from ..web import STATIC_DIR
 from .i18n import LANGS, Lang, html_lang, js_strings, t
-from .routes.pages import parents_config, templates
+from .routes.pages import hall_config, parents_config, qr_svg, templates
 
-__all__ = ["PAGE_FILES", "page_files", "write_parents_page"]
+__all__ = ["PAGES", "page_files", "write_pages"]
 
-PAGE_FILES: Final[dict[Lang, str]] = {"zh": "check.html", "en": "check.en.html"}
-_ENTRY: Final = ("check.js", "site.css", "favicon.svg")
+# template → file per language
+PAGES: Final[dict[str, dict[Lang, str]]] = {
+    "check.html": {"zh": "check.html", "en": "check.en.html"},
+    "ceremony.html": {"zh": "ceremony.html", "en": "ceremony.en.html"},
+}
+_ENTRY: Final = ("check.js", "ceremony.js", "site.css", "favicon.svg")
 _IMPORT: Final = re.compile(r"""(?:\bfrom|\bimport)\s*\(?\s*["'](\./[^"']+)["']""")
 
 
 def page_files(entry: tuple[str, ...] = _ENTRY) -> list[str]:
-    """The files under static/ the page loads: `entry` and every module imported from a
+    """The files under static/ the pages load: `entry` and every module imported from a
     module already in (relative `./` imports only: the pages load nothing from elsewhere)."""
     found: list[str] = []
     todo = list(entry)
@@ -48,21 +60,32 @@ def page_files(entry: tuple[str, ...] = _ENTRY) -> list[str]:
     return sorted(found)
 
 
-def write_parents_page(page: EventPage, directory: Path) -> None:
-    """Write `check.html`, `check.en.html` and `static/` for `page` into `directory`."""
+def write_pages(page: EventPage, directory: Path,
+                env: Mapping[str, str] = os.environ) -> None:
+    """Write the read-only pages of `page`'s event and their `static/` into `directory`."""
     directory.mkdir(parents=True, exist_ok=True)
-    config = parents_config(page.event, page.log_key, page.policy, drawn=page.drawn,
-                            public_base_url=None, published=True)
-    template = templates.env.get_template("check.html")
-    for lang, name in PAGE_FILES.items():
-        other: Lang = "en" if lang == "zh" else "zh"
-        html = template.render(
-            lang=lang, html_lang=html_lang(lang), langs=LANGS,
-            t=lambda key, _lang=lang, **kw: t(_lang, key, **kw), q="",
-            static="static", home_url=name, switch_url=PAGE_FILES[other],
-            switch_lang=html_lang(other), js_strings=js_strings(lang), static_page=True,
-            event_id=page.event, title=page.title, rehearsal=page.rehearsal, config=config)
-        (directory / name).write_text(html, encoding="utf-8")
+    publication = env.get("SUNSHINE_PUBLICATION_URL", "").rstrip("/")
+    parents = parents_config(page.event, page.log_key, page.policy, drawn=page.drawn,
+                             public_base_url=None, published=True, env=env)
+    for template, files in PAGES.items():
+        for lang, name in files.items():
+            other: Lang = "en" if lang == "zh" else "zh"
+            extra: dict[str, Any]
+            if template == "check.html":
+                extra = {"config": parents}
+            else:
+                url = f"{publication}/{page.event}/{PAGES['check.html'][lang]}" \
+                    if publication else None
+                extra = {"config": hall_config(page.event, lang, page.waitlist_promotion,
+                                               published=True),
+                         "check_url": url, "qr_check": qr_svg(url, 6) if url else None}
+            html = templates.env.get_template(template).render(
+                lang=lang, html_lang=html_lang(lang), langs=LANGS,
+                t=lambda key, _lang=lang, **kw: t(_lang, key, **kw), q="",
+                static="static", home_url=PAGES["check.html"][lang], switch_url=files[other],
+                switch_lang=html_lang(other), js_strings=js_strings(lang), static_page=True,
+                event_id=page.event, title=page.title, rehearsal=page.rehearsal, **extra)
+            (directory / name).write_text(html, encoding="utf-8")
     for rel in page_files():
         target = directory / "static" / rel
         target.parent.mkdir(parents=True, exist_ok=True)

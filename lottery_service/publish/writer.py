@@ -28,6 +28,7 @@ import ctypes
 import fcntl
 import json
 import os
+import re
 import secrets
 import shutil
 from collections.abc import Callable, Iterable, Iterator
@@ -41,6 +42,7 @@ from ..core.errors import ProtocolError
 from ..core.note import Checkpoint, NoteError, split_note
 from ..core.policy import Policy, PolicyError
 from ..core.records import EVENT_ID
+from ..core.strict import ID
 from .shards import FamilyReceipt, seal
 from .tiles import Frontier, TileBuilder, TileConflictError, TileError, TileFile
 
@@ -48,7 +50,8 @@ KIND_FILE: Final = "publication-kind"
 REHEARSAL_SEGMENT: Final = "rehearsal"
 # Top-level names of an event directory that the assets must not take (§18.1).
 RESERVED: Final = frozenset({"checkpoint", "tile", "policy", "keys", "bundle", "shards",
-                             "state.json"})
+                             "state.json", "state", "context.tlog-proof"})
+STATE_PAGE: Final = re.compile(rf"(?:{ID.pattern})/(?:admitted|waiting)/[1-9][0-9]{{0,5}}\.json")
 _LOCK: Final = ".lock"
 _ATTEMPT: Final = ".attempt"  # the largest size a publish started writing (crash recovery)
 
@@ -124,6 +127,7 @@ def publish_event(
     policy: str,
     entries_since: Callable[[int], Iterable[bytes]],
     state: bytes,
+    state_pages: Iterable[tuple[str, bytes]] = (),
     receipts: Iterable[FamilyReceipt] = (),
     context: str | None = None,
     bundle: Path | None = None,
@@ -137,7 +141,9 @@ def publish_event(
     checkpoint must carry a valid signature of its log, whose key name is the
     origin; `keys/` is written from it. `receipts` are the families whose
     receipts changed with this checkpoint (§18.3); `context` the event context (§14.1)
-    under this very checkpoint, written as `context.tlog-proof`; `state` is `state.json`;
+    under this very checkpoint, written as `context.tlog-proof`; `state` is `state.json`
+    and `state_pages` the ceremony screen's name pages `(<school>/<list>/<page>.json,
+    bytes)`, written under `state/`;
     `bundle` a §13 bundle directory to publish under `bundle/` (None keeps the
     current one: copying it is O(log), so pass it when it matters, e.g. after
     `published`); `assets` the pages' static files, copied into the event
@@ -184,6 +190,10 @@ def publish_event(
         shards = files.write_shards(new.origin, receipts)
         for rel, path in asset_files:
             files.write(rel, path.read_bytes())
+        for rel, page in state_pages:
+            if not STATE_PAGE.fullmatch(rel):
+                raise PublishError(f"name page {rel!r} is not <school>/<list>/<page>.json")
+            files.write(f"state/{rel}", page)
         files.write("state.json", state)
         if context is not None:
             files.write("context.tlog-proof", context.encode("utf-8"))

@@ -8,8 +8,9 @@ nor an official event into a rehearsal root). Events of a kind with no root
 configured are not published.
 
 What: the entries since the published size (O(new entries)), the newest
-checkpoint note with its cosignatures, the event's tlog-policy, `state.json`
-(a view folded entry by entry, `StateView`), the receipts of the families whose
+checkpoint note with its cosignatures, the event's tlog-policy, `state.json` and
+the ceremony screen's name pages (a view folded entry by entry, `StateView`), the
+parents' page (`SiteWriter`), the receipts of the families whose
 receipt the new entries change (`ReceiptSource`, `shards.FamilyShards`: each is
 sealed into the family's shard, §18.3), the bundle (§13) on the first publication
 and whenever a ceremony's results are `published`, and the event context (§14.1)
@@ -24,14 +25,15 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any, Protocol
 
 from sqlmodel import col, select
 
-from ..auditlog import is_rehearsal_origin, latest_checkpoint, load_entries
+from ..auditlog import is_rehearsal_origin, latest_checkpoint
 from ..core.entries import EntryType, EventCreated
-from ..core.log import Entry, decode_entry
+from ..core.log import decode_entry
 from ..publish import (
     FamilyReceipt,
     PublishError,
@@ -42,33 +44,25 @@ from ..publish import (
     published_checkpoint,
 )
 from ..storage.models import EventTable, LogEntryTable
+from ..views.ceremony import CeremonyView, ListKind, LoggedEntry
+from ..views.live import JsonlEntry
 from .export import Exports
 from .unit_of_work import Database
 from .witnesses import Witnesses
 
-__all__ = ["ContextSource", "EntryCount", "EventPage", "Publication", "ReceiptSource",
-           "SiteWriter", "StateView"]
+__all__ = ["ContextSource", "EventPage", "Publication", "ReceiptSource", "SiteWriter",
+           "StateView"]
 
 
 class StateView(Protocol):
-    """The ceremony screen's compact state (§18.1 `state.json`), folded entry by entry
-    (the hall's `views.ceremony.CeremonyView` is one)."""
+    """The ceremony screen's compact state (§18.1 `state.json`) and name pages
+    (`state/<school>/<list>/<page>.json`), folded entry by entry: the hall's
+    `views.ceremony.CeremonyView`."""
 
-    def apply(self, entry: Entry) -> None: ...
+    def apply(self, entry: LoggedEntry) -> None: ...
     def snapshot(self) -> dict[str, Any]: ...
-
-
-class EntryCount:
-    """The smallest `state.json` §18.1 allows: the size it reflects, nothing else."""
-
-    def __init__(self) -> None:
-        self.size = 0
-
-    def apply(self, entry: Entry) -> None:
-        self.size = entry.seq + 1
-
-    def snapshot(self) -> dict[str, Any]:
-        return {"size": self.size}
+    def pages(self) -> Iterable[tuple[str, ListKind, int]]: ...
+    def page(self, school: str, kind: ListKind, number: int) -> dict[str, Any]: ...
 
 
 ReceiptSource = Callable[[str, int, int, str], Iterable[FamilyReceipt]]
@@ -91,11 +85,12 @@ class EventPage:
     policy: str
     drawn: bool  # the lottery results are in the log
     rehearsal: bool
+    waitlist_promotion: bool  # the rule set's (§3.1): what the hall screen's rules say
 
 
 SiteWriter = Callable[[EventPage, Path], None]
 """`site(page, directory)`: write the event's pages and their files into `directory`
-(the app's `api.site.write_parents_page`); they are published into the event's directory."""
+(the app's `api.site.write_pages`); they are published into the event's directory."""
 
 
 class Publication:
@@ -103,7 +98,7 @@ class Publication:
                  root: Path | None, rehearsal_root: Path | None,
                  contexts: ContextSource, receipts_changed: ReceiptSource,
                  site: SiteWriter | None = None,
-                 new_view: Callable[[], StateView] = EntryCount) -> None:
+                 new_view: Callable[[], StateView] = CeremonyView) -> None:
         self._db = db
         self._witnesses = witnesses
         self._exports = exports
@@ -147,12 +142,15 @@ class Publication:
             return None
         published = published_checkpoint(root, event_id)
         start = 0 if published is None else published.size
-        with self._db.read() as session:
-            new = load_entries(session, event_id, start)[:newest.size - start]
-        state = self._state(event_id, newest.size)
+        with self._db.read() as session:  # a ceremony's results were published since
+            results_out = session.exec(select(LogEntryTable.seq).where(
+                LogEntryTable.event_id == event_id, col(LogEntryTable.seq) >= start,
+                col(LogEntryTable.seq) < newest.size,
+                LogEntryTable.type == EntryType.PUBLISHED.value).limit(1)).first() is not None
+        state, pages = self._state(event_id, newest.size)
         with tempfile.TemporaryDirectory() as tmp:
             bundle = None
-            if published is None or any(e.type == "published" for e in new):
+            if published is None or results_out:
                 bundle = self._exports.write_into(event_id, Path(tmp)).resolve()
             assets = None
             if self.site is not None:
@@ -162,7 +160,7 @@ class Publication:
                 root, event_id, checkpoint=newest.note,
                 policy=self._witnesses.policy(event_id),
                 entries_since=lambda n: self._entries_since(event_id, n),
-                state=json.dumps(state, ensure_ascii=False, sort_keys=True).encode("utf-8"),
+                state=state, state_pages=pages,
                 receipts=self.receipts_changed(event_id, start, newest.size, newest.note),
                 context=self.contexts(event_id, newest.size, newest.note), bundle=bundle,
                 assets=assets)
@@ -181,7 +179,7 @@ class Publication:
             raise PublishError(f"{event_id}: entry 0 is not event_created (§11.3)")
         return EventPage(event_id, created.rules.title, self._witnesses.log_key(event_id),
                          self._witnesses.policy(event_id), drawn is not None,
-                         is_rehearsal_origin(origin))
+                         is_rehearsal_origin(origin), created.rules.waitlist_promotion)
 
     def _mark(self, root: Path, kind: RootKind) -> None:
         if root not in self._marked:
@@ -194,15 +192,23 @@ class Publication:
                 LogEntryTable.event_id == event_id, col(LogEntryTable.seq) >= start)
                 .order_by(col(LogEntryTable.seq)))
 
-    def _state(self, event_id: str, size: int) -> dict[str, Any]:
-        """`state.json` at `size`: the view folded further by the new entries only."""
+    def _state(self, event_id: str, size: int) -> tuple[bytes, list[tuple[str, bytes]]]:
+        """`state.json` and the name pages at `size`: the view folded further by the new
+        entries only (their JSON, as the hall's stream sends them)."""
         with self._lock:
             view = self._views.get(event_id)
             done = self._view_sizes.get(event_id, 0)
             if view is None or done > size:
                 view, done = self.new_view(), 0
-            with self._db.read() as session:
-                for entry in load_entries(session, event_id, done)[:size - done]:
-                    view.apply(entry)
+            for raw in islice(self._entries_since(event_id, done), size - done):
+                obj = json.loads(raw)
+                view.apply(JsonlEntry(obj["seq"], obj["time"], obj["type"], obj["body"], raw))
             self._views[event_id], self._view_sizes[event_id] = view, size
-            return {**view.snapshot(), "size": size}
+            state = _json({**view.snapshot(), "size": size})
+            pages = [(f"{school}/{kind.value}/{n}.json", _json(view.page(school, kind, n)))
+                     for school, kind, n in view.pages()]
+            return state, pages
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

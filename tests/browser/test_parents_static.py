@@ -100,8 +100,9 @@ def published() -> Iterator[Published]:
         mp.delenv("SUNSHINE_PUBLICATION_URL", raising=False)
         rt = make_runtime(work / "svc")
         try:
-            DemoRun(rt, district, say=lambda _: None).run()
-            assert rt.service.followup.drain(120)
+            for _name, step in DemoRun(rt, district, say=lambda _: None).steps():
+                step()
+                assert rt.service.followup.drain(120)  # published before the next step
             origin = rt.service.witnesses.origin(EVENT)
         finally:
             rt.close()  # the app server is gone: only nginx answers from here on
@@ -201,3 +202,29 @@ def test_tampered_tiles_are_never_shown_as_consistent_18_2(
     _check(page, published, reg)
     expect(page.locator("#status")).to_be_visible()
     expect(consistency).not_to_have_text(z("c.state.ok"))
+
+
+def test_the_hall_screen_reads_the_published_state_18_1(
+        published: Published, new_page: Any) -> None:
+    """The ceremony screen, read-only from the same directory: the state and name pages
+    the service published (no stream: it polls), at the projector's size."""
+    state = json.loads((published.base / "state.json").read_bytes())
+    assert state["size"] == int((published.base / "checkpoint").read_text().split("\n")[1])
+    school = next(s for s in state["schools"] if s["drawn"])
+    first = json.loads((published.base / "state" / school["id"] / "admitted" / "1.json")
+                       .read_bytes())["records"][0]
+    page: Page = new_page(viewport={"width": 1920, "height": 1080})
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url))
+    page.goto(f"{published.url}/{EVENT}/ceremony.html")
+    expect(page.locator("#title")).to_contain_text(state["title"])
+    expect(page.locator("#live")).to_have_text(z("h.published", n=5))
+    expect(page.locator("#banner-text")).not_to_have_text(z("h.step.waiting"))
+    for _ in range(200):  # page through to the first school's admitted names
+        if page.locator("#slide").get_by_text(first["reg"]).count():
+            break
+        page.keyboard.press("ArrowRight")
+    expect(page.locator("#slide").get_by_text(first["reg"])).to_be_visible()
+    page.screenshot(path=screenshot_path("hall-static-1920x1080.png"))
+    assert asked and all(u.startswith(published.url) for u in asked)
+    assert not [u for u in asked if "/api/" in u]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 import segno
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
@@ -122,19 +122,37 @@ def ceremony(event_id: str, request: Request, hall: HallDep, lang: str | None = 
     if hall.public_base_url is not None:
         check_url = f"{hall.public_base_url}/events/{event_id}/check" + (
             "?lang=en" if language == "en" else "")
-    api = f"/api/v1/events/{event_id}"
-    promotion = rules is None or rules["waitlist_promotion"]
-    rule_keys = ["rule.P4", "rule.P5", "rule.P7" if promotion else "rule.P7_off",
-                 "rule.P9", "rule.P10", "rule.P11"]
     return _render(request, "ceremony.html", language, event_id=event_id,
                    title=rules["title"] if rules else event_id,
                    rehearsal=bool(rules and rules.get("rehearsal")),
                    check_url=check_url, qr_check=qr_svg(check_url, 6) if check_url else None,
-                   config={"event": event_id, "lang": language, "auto": auto,
-                           "state": f"{api}/ceremony-state",
-                           "page": f"{api}/ceremony-state/{{school}}/{{list}}/{{page}}",
-                           "stream": f"{api}/stream",
-                           "rules": [[key[5:], t(language, key)] for key in rule_keys]})
+                   config=hall_config(event_id, language,
+                                      rules is None or bool(rules["waitlist_promotion"]),
+                                      auto=auto))
+
+
+POLL_S: Final = 5  # the published state.json lives 2 s in caches (§18.1)
+
+
+def hall_config(event_id: str, lang: Lang, waitlist_promotion: bool, *, auto: int = 0,
+                published: bool = False) -> dict[str, Any]:
+    """The ceremony screen's `#config` (templates/ceremony.html; read by static/ceremony.js).
+
+    From the app: the compact state, the name pages and the entry stream of the API.
+    `published`: the screen is in the static publication (`api/site.py`) and reads
+    `state.json` and `state/<school>/<list>/<page>.json` beside it, again every
+    `poll` seconds: a static host has no stream."""
+    api = f"/api/v1/events/{event_id}"
+    rule_keys = ["rule.P4", "rule.P5", "rule.P7" if waitlist_promotion else "rule.P7_off",
+                 "rule.P9", "rule.P10", "rule.P11"]
+    if published:
+        state, page, stream = "state.json", "state/{school}/{list}/{page}.json", None
+    else:
+        state, page = f"{api}/ceremony-state", f"{api}/ceremony-state/{{school}}/{{list}}/{{page}}"
+        stream = f"{api}/stream"
+    return {"event": event_id, "lang": lang, "auto": auto, "state": state, "page": page,
+            "stream": stream, "poll": POLL_S if published else None,
+            "rules": [[key[5:], t(lang, key)] for key in rule_keys]}
 
 
 # --------------------------------------------------------------- parents' page

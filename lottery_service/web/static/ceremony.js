@@ -7,6 +7,8 @@
 // drawn school is on one. The operator turns pages with a clicker or the keyboard
 // (→ space PageDown / ← PageUp), or the page turns itself every `?auto=` seconds.
 // Name lists come page by page from the server (PAGE_RECORDS names per request).
+// Published as a static file (api/site.py) the screen is read-only: there is no stream,
+// so it reads state.json and the name pages beside it again every cfg.poll seconds.
 import {
   Model, beijing, fit, focusOf, groups, pagesFor, participantLabel, short, slides,
 } from "./ceremony-model.js";
@@ -401,6 +403,29 @@ function connect() {
   source.onerror = () => { live.textContent = t("h.reconnecting"); live.className = "live off"; };
 }
 
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** The static publication has no stream (§18.1): its state.json again every cfg.poll s. */
+async function poll() {
+  for (;;) {
+    await sleep(cfg.poll * 1000);
+    let next;
+    try {
+      next = await request(cfg.state);
+    } catch {
+      live.textContent = t("h.reconnecting");
+      live.className = "live off";
+      continue;
+    }
+    live.textContent = t("h.published", { n: cfg.poll });
+    live.className = "live on";
+    if (next.size === model.size) continue;
+    model = Model.fromSnapshot(next);
+    pages.clear(); // the name pages are rewritten with the state
+    redrawSoon();
+  }
+}
+
 async function reload() {
   if (source) source.close();
   pages.clear();
@@ -411,11 +436,16 @@ async function reload() {
     } catch {
       live.textContent = t("h.reconnecting");
       live.className = "live off";
-      await new Promise((r) => setTimeout(r, 2000));
+      await sleep(2000);
     }
   }
   rebuild();
-  connect();
+  if (cfg.stream) {
+    connect();
+  } else {
+    live.textContent = t("h.published", { n: cfg.poll });
+    poll();
+  }
 }
 
 reload();
