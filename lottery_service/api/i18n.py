@@ -476,6 +476,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "c.why.fork": ("日志与本手机上次看到的矛盾。", "The log contradicts the one seen last time."),
     "c.why.key_changed": ("签名密钥与本手机上次记住的不同。",
                           "The signing key differs from the one remembered."),
+    "c.why.published": ("本手机第一次查看本活动；凭证与网站现在公布的日志一致。",
+                        "This phone has not seen this event before; the receipt agrees with "
+                        "the log the site publishes now."),
     "c.why.no_number": ("这个结果不涉及随机号。", "This result involves no lottery number."),
     # dashboard
     "per_school": ("各校情况", "Per school"),

@@ -117,6 +117,7 @@ class Stub:
         context = {
             "lang": lang, "html_lang": html_lang(lang), "q": "?lang=en" if lang == "en" else "",
             "t": lambda key, **kw: t(lang, key, **kw), "switch_url": "?lang=en",
+            "static": "/static", "home_url": "/",
             "switch_lang": "en", "js_strings": js_strings(lang), "event_id": EVENT,
             "title": "云岩区2026年民办学校招生（演示）", "config": self.config(base),
         }

@@ -3,16 +3,20 @@
 // its status card, built from the checker's verified fields and the event's public config.
 
 import assert from "node:assert/strict";
+import { createCipheriv, createHash, createPrivateKey, sign } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { deflateSync } from "node:zlib";
 
 import {
   Phase, STEPS, checkView, contactOf, credentials, regOnly, runCheck, statusCard, stepStates, witnessLine,
 } from "../../lottery_service/web/static/check-view.js";
+import { canonicalJSON } from "../../lottery_service/web/static/encoding.js";
 import { Failure, HttpError } from "../../lottery_service/web/static/page.js";
 import { Status } from "../../lottery_service/web/static/receipt.js";
-import { fileSource } from "../../lottery_service/web/static/receipt-source.js";
+import { fileSource, staticSource } from "../../lottery_service/web/static/receipt-source.js";
+import { shardAddress, shardPath } from "../../lottery_service/web/static/shard.js";
 import { loadTrust, rememberCheckpoint } from "../../lottery_service/web/static/trust.js";
 import { MemoryStorage, VECTORS, readJSON } from "./support.mjs";
 
@@ -153,6 +157,167 @@ test("static publication: a published checkpoint older than the receipt's, or an
   const fork = byName("reject-fork-same-size").input.trusted.checkpoint; // signed, same size, other root
   const forked = await run(c, { source: source(c.input.receipt, { latest: fork }) });
   assert.equal(checkView(forked, t, CFG).failure.text, "c.fail.fork");
+});
+
+// ------------------------------------ the static publication of receipt_log (§18)
+
+// receipt_log published as a static host: its checkpoints, the family's shard, the partial
+// level-0 tile of every size (84 entries: one tile level) and, when given, the event
+// context. RFC 9162 is recomputed here with node:crypto, apart from the page's code.
+const BASE = "https://pub.example.cn/receipt-2026";
+const ENTRIES = readFileSync(join(LOG, "entries.jsonl"), "utf-8").split("\n").filter(Boolean);
+const sha = (...parts) => createHash("sha256").update(Buffer.concat(parts)).digest();
+const LEAVES = ENTRIES.map((e) => sha(Buffer.from([0]), Buffer.from(e)));
+const split = (n) => { let k = 1; while (k * 2 < n) k *= 2; return k; };
+const mth = (l) => (l.length === 1 ? l[0] : sha(Buffer.from([1]), mth(l.slice(0, split(l.length))), mth(l.slice(split(l.length)))));
+const pathOf = (m, l) => {
+  if (l.length === 1) return [];
+  const k = split(l.length);
+  return m < k ? [...pathOf(m, l.slice(0, k)), mth(l.slice(k))] : [...pathOf(m - k, l.slice(k)), mth(l.slice(0, k))];
+};
+const noteOf = (size) => readFileSync(join(LOG, "checkpoints", `${size}.note`), "utf-8");
+
+/** A checkpoint of `leaves` signed by the vector log key (receipts.json keys.log_seed). */
+function signedNote(leaves) {
+  const text = `${ORIGIN}\n${leaves.length}\n${mth(leaves).toString("base64")}\n`;
+  const pkcs8 = Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), Buffer.from(DOC.keys.log_seed, "hex")]);
+  const signature = sign(null, Buffer.from(text), createPrivateKey({ key: pkcs8, format: "der", type: "pkcs8" }));
+  const keyId = Buffer.from(KEY.split("+")[1], "hex");
+  return `${text}\n\u2014 ${ORIGIN} ${Buffer.concat([keyId, signature]).toString("base64")}\n`;
+}
+
+/** The event context (§14.1) under checkpoint `size`: event_created with its inclusion proof. */
+function contextAt(size) {
+  const proof = pathOf(0, LEAVES.slice(0, size)).map((h) => h.toString("base64"));
+  const x = { type: "sunshine-context", version: 2, event: DOC.log.origin.split("/").pop(),
+    entries: [{ index: 0, entry: ENTRIES[0], proof }] };
+  const extra = deflateSync(Buffer.from(canonicalJSON(x))).toString("base64");
+  return ["c2sp.org/tlog-proof@v1", `extra ${extra}`, "index 0", ...proof, "", noteOf(size)].join("\n");
+}
+
+/** §18.3 the family's shard (factor 123X): [path, nonce ‖ AES-256-GCM(receipt, aad = address)]. */
+async function shardOf(reg, receipt) {
+  const address = await shardAddress(ORIGIN, reg, "123X");
+  const m = JSON.stringify({ factor: "123X", origin: ORIGIN, reg });
+  const cipher = createCipheriv("aes-256-gcm", sha(Buffer.from("sunshine-draw/v2/shard-key\0"), Buffer.from(m)), Buffer.alloc(12, 7));
+  cipher.setAAD(Buffer.from(address));
+  return [shardPath(address), Buffer.concat([Buffer.alloc(12, 7), cipher.update(receipt), cipher.final(), cipher.getAuthTag()])];
+}
+
+/**
+ * runCheck of case `c` through the real static source on that host: `checkpoint` the
+ * published note, `leaves` the log the tiles are cut from, `tile(bytes)` what the host
+ * serves for a tile (null: missing), `trusted` a size this browser remembers.
+ */
+async function runStatic(c, { checkpoint, leaves = LEAVES, tile = (b) => b, context = null, trusted = null,
+  storage = new MemoryStorage() }) {
+  const files = new Map([["checkpoint", checkpoint], await shardOf(c.input.reg, c.input.receipt)]);
+  for (let n = 1; n <= leaves.length; n++) files.set(`tile/0/000.p/${n}`, tile(Buffer.concat(leaves.slice(0, n))));
+  if (context) files.set("context.tlog-proof", context);
+  const fetch = async (url) => {
+    const body = files.get(url.slice(BASE.length + 1));
+    return body === undefined || body === null ? new Response("", { status: 404 }) : new Response(body);
+  };
+  if (trusted) rememberCheckpoint(storage, ORIGIN, KEY, { size: trusted, root: mth(LEAVES.slice(0, trusted)).toString("hex") });
+  return runCheck({ reg: c.input.reg, id_last4: "123X" },
+    { source: staticSource(BASE, ORIGIN, { fetch }), storage, policyText: POLICY });
+}
+const consistencyOf = (state) => checkView(state, t, CFG).steps.find((s) => s.step === "consistency");
+const noTiles = () => null;
+const flipped = (b) => { const copy = Buffer.from(b); copy[0] ^= 1; return copy; };
+
+test("static: a receipt under an older checkpoint is a prefix of the published one, proved from tiles", async () => {
+  const c = byName("waiting-during-window"); // checkpoint 35; the host publishes 84
+  const state = await runStatic(c, { checkpoint: noteOf(84) });
+  assert.equal(state.phase, Phase.VERIFIED);
+  assert.deepEqual(state.latest, { state: "ok", size: 84 });
+  // Nothing trusted yet: step 3 is the receipt's checkpoint against the published one (§18.3).
+  assert.deepEqual(state.verdict, { state: "skipped", reason: "first" });
+  assert.equal(consistencyOf(state).state, "ok");
+  assert.equal(consistencyOf(state).why, "c.why.published"); // why it passed with nothing trusted
+  assert.ok(checkView(state, t, CFG).technical.includes("published checkpoint: 84"));
+  // Step 3 from a checkpoint this browser remembers (12), by the same tiles (§14 step 3).
+  const storage = new MemoryStorage();
+  const again = await runStatic(c, { checkpoint: noteOf(84), trusted: 12, storage });
+  assert.equal(again.phase, Phase.VERIFIED);
+  assert.deepEqual(again.verdict, { state: "ok", reason: "extends" });
+  assert.equal(consistencyOf(again).state, "ok");
+  assert.equal(loadTrust(storage, ORIGIN, KEY).checkpoint.size, 35);
+});
+
+test("static: a receipt older than the trusted checkpoint is no rollback when both are prefixes of the published one (§14.1)", async () => {
+  // Another family checked on this phone under 84; this family's shard is still under 35.
+  const c = byName("waiting-during-window");
+  for (const trusted of [84, 48]) {
+    const storage = new MemoryStorage();
+    const state = await runStatic(c, { checkpoint: noteOf(84), trusted, storage });
+    assert.equal(state.phase, Phase.VERIFIED, `trusted ${trusted}`);
+    assert.deepEqual(state.verdict, { state: "ok", reason: trusted === 84 ? "same" : "extends" });
+    assert.equal(consistencyOf(state).state, "ok");
+    assert.equal(loadTrust(storage, ORIGIN, KEY).checkpoint.size, trusted); // never moves back
+  }
+  // Not proved a prefix (no tiles): smaller than the trusted one is rollback evidence (§14 step 3).
+  const rolled = await runStatic(c, { checkpoint: noteOf(84), trusted: 84, tile: noTiles });
+  assert.equal(rolled.phase, Phase.FAILED);
+  assert.equal(checkView(rolled, t, CFG).failure.text, "c.fail.rollback");
+  // A published checkpoint smaller than the trusted one proves nothing: the checker's step 3 as before.
+  const older = await runStatic(c, { checkpoint: noteOf(12), trusted: 48 });
+  assert.equal(checkView(older, t, CFG).failure.text, "c.fail.rollback");
+  // A signed published checkpoint of the trusted size with another root: a fork, loud.
+  const forked = [...LEAVES];
+  forked[20] = sha(Buffer.from([0]), Buffer.from("{}"));
+  const fork = await runStatic(c, { checkpoint: signedNote(forked), leaves: forked, trusted: 84 });
+  assert.equal(fork.phase, Phase.FAILED);
+  assert.equal(checkView(fork, t, CFG).failure.text, "c.fail.fork");
+});
+
+test("static: the event context under the published checkpoint is tied to the receipt by tiles (§14.1)", async () => {
+  const c = byName("waiting-during-window");
+  const tied = await runStatic(c, { checkpoint: noteOf(84), context: contextAt(84) });
+  assert.equal(tied.phase, Phase.VERIFIED);
+  assert.deepEqual(tied.beacon, { state: "none" }); // rules.beacon is null in receipt_log
+  const untied = await runStatic(c, { checkpoint: noteOf(84), context: contextAt(84), tile: noTiles });
+  assert.deepEqual(untied.beacon, { state: "not-checked", why: "unproved" });
+});
+
+test("static: missing or tampered tiles prove nothing (未检查), and are never fork evidence", async () => {
+  const c = byName("waiting-during-window");
+  for (const tile of [noTiles, flipped]) {
+    const state = await runStatic(c, { checkpoint: noteOf(84), tile, trusted: 12 });
+    assert.equal(state.phase, Phase.VERIFIED);
+    assert.deepEqual(state.latest, { state: "skipped", size: 84 });
+    assert.deepEqual(state.verdict, { state: "skipped", reason: "unproven" });
+    assert.equal(consistencyOf(state).state, "skipped");
+  }
+  // An unsigned or unreadable published checkpoint: nothing learnt, as before.
+  const unsigned = await runStatic(c, { checkpoint: noteOf(84).replace(/\n\n[^]*$/, "\n\n— x AAAAAAAA\n") });
+  assert.equal(unsigned.phase, Phase.VERIFIED);
+  assert.deepEqual(unsigned.latest, { state: "skipped", size: null });
+});
+
+test("static: a signed published checkpoint that does not extend the receipt's is loud fork evidence", async () => {
+  const c = byName("waiting-during-window");
+  const forked = [...LEAVES];
+  forked[20] = sha(Buffer.from([0]), Buffer.from("{}")); // entry 20 rewritten, all 84 signed
+  const storage = new MemoryStorage();
+  const state = await runStatic(c, { checkpoint: signedNote(forked), leaves: forked, storage });
+  assert.equal(state.phase, Phase.FAILED);
+  const view = checkView(state, t, CFG);
+  assert.equal(view.card, null);
+  assert.equal(view.failure.text, "c.fail.fork");
+  assert.equal(view.failure.loud, true);
+  assert.equal(consistencyOf(state).state, "bad");
+  assert.equal(loadTrust(storage, ORIGIN, KEY).checkpoint, null);
+});
+
+test("static: a published checkpoint older than the receipt's is stale when a prefix, else rollback", async () => {
+  const c = byName("admitted"); // checkpoint 84; the host still publishes 35 (a cache, §18.1)
+  const stale = await runStatic(c, { checkpoint: noteOf(35) });
+  assert.equal(stale.phase, Phase.VERIFIED);
+  assert.deepEqual(stale.latest, { state: "ok", size: 35 });
+  const rolled = await runStatic(c, { checkpoint: noteOf(35), tile: noTiles });
+  assert.equal(rolled.phase, Phase.FAILED);
+  assert.equal(checkView(rolled, t, CFG).failure.text, "c.fail.rollback");
 });
 
 test("a receipt file is checked with no request: fileSource only reads the file", async () => {

@@ -10,6 +10,8 @@
 // check.js draws the view.
 
 import { ProofError } from "./errors.js";
+import { hexToBytes } from "./encoding.js";
+import { verifyConsistency } from "./merkle.js";
 import { HttpError, httpErrorText } from "./page.js";
 import { checkNote, parsePolicy } from "./policy.js";
 import { STEPS, Status, checkReceipt } from "./receipt.js";
@@ -44,14 +46,16 @@ export function regOnly(regText) {
 /**
  * Get, check and judge one family's receipt.
  *   given   {reg, id_last4?}
- *   source  receipt-source.js: {kind, receipt(given, trustedSize), consistency(old, new),
+ *   source  receipt-source.js: {kind, receipt(given, trustedSize),
+ *           consistency(old, new, at) → proof hashes | null, context: null | () → text,
  *           latest: null | () → checkpoint note text}
  *   storage localStorage; policyText the event's tlog-policy (from config or a file).
  * Returns the page state:
  *   {phase: "unreachable", error: HttpError}
  *   {phase: "failed", result?, verdict?, error?}   nothing of the receipt's content
- *   {phase: "verified", result, verdict, latest, receiptText}
- * The checkpoint is remembered only in the verified state.
+ *   {phase: "verified", result, verdict, latest, receiptText, beacon}
+ * `latest` ({state, size}, static source only) is the published checkpoint against the
+ * receipt's. The checkpoint is remembered only in the verified state.
  */
 export async function runCheck(given, { source, storage, policyText }) {
   let policy;
@@ -64,6 +68,9 @@ export async function runCheck(given, { source, storage, policyText }) {
   if (policy.logs.length !== 1) return { phase: Phase.FAILED, policyBroken: true };
   const trust = loadTrust(storage, log.name, log.text);
   const trusted = trust.keyChanged ? null : trust.checkpoint;
+  // Static publication: its `checkpoint`, fetched beside the receipt and verified before it
+  // is used, is where the tiles are read for consistency proofs (§18.2).
+  const published = source.latest ? publishedCheckpoint(source, policy) : null;
   let text;
   try {
     text = await source.receipt(given, trusted ? trusted.size : null);
@@ -71,22 +78,36 @@ export async function runCheck(given, { source, storage, policyText }) {
     if (e instanceof HttpError) return { phase: Phase.UNREACHABLE, error: e };
     throw e;
   }
-  const result = await checkReceipt(text, { reg: given.reg, policy, trusted,
-    consistencyProof: (oldSize, newSize) => source.consistency(oldSize, newSize) });
-  const verdict = verdictOfReceipt(result, trust);
+  const latestCp = await published; // null: nothing learnt
+  const proofs = (at) => (oldSize, newSize) => source.consistency(oldSize, newSize, at);
+  let result = await checkReceipt(text, { reg: given.reg, policy, trusted, consistencyProof: proofs(latestCp) });
+  // A shard's receipt may be older than what this browser trusts (§18.3: rewritten only
+  // when what it proves changes): no rollback when the published checkpoint is proved to
+  // extend the trusted one and to have the receipt's as a prefix (§14.1, latestAgainst).
+  let extendsTrusted = null; // true: the published checkpoint extends the trusted one; false: a fork
+  if (result.evidence === "rollback" && latestCp && latestCp.size >= trusted.size) {
+    extendsTrusted = await isPrefix(trusted, latestCp, proofs);
+    if (extendsTrusted) result = await checkReceipt(text, { reg: given.reg, policy }); // steps 1–6, 3 not checked
+  }
+  let verdict = extendsTrusted === false ? { state: "bad", reason: "fork" } : verdictOfReceipt(result, trust);
   if (!result.ok) return { phase: Phase.FAILED, result, verdict };
   if (verdict.state === "bad") return { phase: Phase.FAILED, result: { ok: false, steps: result.steps }, verdict };
-  // Static publication: the published checkpoint must not contradict the receipt's (§18.3).
+  // The published checkpoint must not contradict the receipt's (§14 step 3, §18.3).
+  const mine = { size: result.trust.size, root: result.trust.root, rootBytes: hexToBytes(result.trust.root, 32) };
   let latest = null;
   if (source.latest) {
-    latest = await latestAgainst(source, policy, result);
+    latest = await latestAgainst(latestCp, mine, proofs);
+    if (extendsTrusted && latest.state !== "ok") latest = { evidence: "rollback", size: latest.size }; // not proved a prefix
     if (latest.evidence) {
       return { phase: Phase.FAILED, result: { ok: false, steps: result.steps },
         verdict: { state: "bad", reason: latest.evidence } };
     }
+    if (extendsTrusted) verdict = { state: "ok", reason: latestCp.size === trusted.size ? "same" : "extends" };
   }
-  // The event context and its drand beacon (§14.1, §5.6), under the receipt's checkpoint.
-  const beacon = await beaconOf(source, policy, result);
+  // The event context and its drand beacon (§14.1, §5.6), under the receipt's checkpoint;
+  // tiles are read under the larger of the two verified checkpoints.
+  const beacon = await beaconOf(source, policy, result,
+    proofs(latestCp && latestCp.size > mine.size ? latestCp : mine));
   if (beacon.state === "failed") {
     return { phase: Phase.FAILED, result: { ok: false, steps: result.steps }, beaconFailure: beacon };
   }
@@ -99,12 +120,21 @@ export async function runCheck(given, { source, storage, policyText }) {
   return { phase: Phase.VERIFIED, result, verdict, latest, receiptText: text, beacon };
 }
 
+/** The static host's `checkpoint`, verified under the policy (§12): {size, root, rootBytes} or null. */
+async function publishedCheckpoint(source, policy) {
+  try {
+    return (await checkNote(await source.latest(), policy)).checkpoint;
+  } catch {
+    return null; // unreachable, unreadable or not signed: nothing learnt
+  }
+}
+
 /**
  * The beacon state of a verified receipt's event: {state: "verified", rounds} | "none"
  * (rules.beacon is null) | "not-checked" (offline, no context, or not tied to the receipt's
  * checkpoint) | "failed" (with `code`, `reason`): the result is then not shown as verified.
  */
-async function beaconOf(source, policy, result) {
+async function beaconOf(source, policy, result, consistencyProof) {
   if (!source.context) return { state: "not-checked", why: "offline" };
   let text;
   try {
@@ -114,8 +144,7 @@ async function beaconOf(source, policy, result) {
     throw e;
   }
   const event = result.checkpoint.origin.split("/").pop();
-  const ctx = await checkContext(text, { event, policy, anchor: result.trust,
-    consistencyProof: (oldSize, newSize) => source.consistency(oldSize, newSize) });
+  const ctx = await checkContext(text, { event, policy, anchor: result.trust, consistencyProof });
   if (!ctx.ok) return { state: "failed", code: ctx.code, reason: ctx.reason };
   if (ctx.relation === "unproved") return { state: "not-checked", why: "unproved" };
   if (ctx.beacon === null) return { state: "none" };
@@ -132,23 +161,53 @@ export function beaconLine(beacon, t) {
   return t(`c.beacon_not_checked.${beacon.why}`);
 }
 
-/** The static host's `checkpoint` against the receipt's: {size, evidence?, state}. */
-async function latestAgainst(source, policy, result) {
-  let note;
+/**
+ * Is verified checkpoint `small` ({size, root hex}) a prefix of `large` ({size, root hex,
+ * rootBytes})? true, false (a fork), or null (no proof from `large`'s tiles, §18.2).
+ */
+async function isPrefix(small, large, proofs) {
+  if (small.size === large.size) return small.root === large.root;
+  const proof = await proofs(large)(small.size, large.size);
+  if (proof === null || proof === undefined) return null;
   try {
-    note = await checkNote(await source.latest(), policy);
-  } catch {
-    return { state: "skipped", size: null }; // unreadable or not signed: nothing learnt
+    await verifyConsistency(small.size, large.size, small.root, large.root, proof);
+    return true;
+  } catch (e) {
+    if (e instanceof ProofError) return false;
+    throw e;
   }
-  const cp = note.checkpoint;
-  if (cp.size < result.trust.size) return { evidence: "rollback", size: cp.size };
-  if (cp.size === result.trust.size && cp.root !== result.trust.root) return { evidence: "fork", size: cp.size };
-  return { state: cp.size === result.trust.size ? "ok" : "skipped", size: cp.size };
+}
+
+/**
+ * The static host's verified `checkpoint` (null: nothing learnt) against the receipt's
+ * checkpoint `mine` (§14 step 3, §18.3): the smaller must be a prefix of the larger.
+ * Proved (or the same) → {state: "ok"}; not a prefix → {evidence: "fork"}; no proof →
+ * {evidence: "rollback"} when the published one is smaller, else {state: "skipped"}.
+ */
+async function latestAgainst(cp, mine, proofs) {
+  if (cp === null) return { state: "skipped", size: null };
+  const smaller = cp.size < mine.size;
+  const prefix = await isPrefix(smaller ? cp : mine, smaller ? mine : cp, proofs);
+  if (prefix === false) return { evidence: "fork", size: cp.size };
+  if (prefix === null) return smaller ? { evidence: "rollback", size: cp.size } : { state: "skipped", size: cp.size };
+  return { state: "ok", size: cp.size };
 }
 
 // ------------------------------------------------------------------ the view
 
 const STEP_STATE = { passed: "ok", "not checked": "skipped", "not applicable": "skipped" };
+
+/**
+ * Step 3 on the page: the verdict on what this browser trusted (which runCheck may have
+ * proved through the published checkpoint, §14.1) and, with nothing trusted yet, the
+ * receipt's checkpoint proved against the published one (§18.3): "ok" | "bad" | null.
+ */
+function consistencyState(state) {
+  const v = state.verdict;
+  if (v?.state === "bad") return "bad";
+  if (v?.state === "ok" || (v?.reason === "first" && state.latest?.state === "ok")) return "ok";
+  return null;
+}
 
 /** Each §14 step's state: ok 通过, skipped 未检查, bad 未通过 (in §14's order). */
 export function stepStates(state) {
@@ -157,7 +216,7 @@ export function stepStates(state) {
   const failedAt = r.ok ? -1 : r.failed_step ? r.failed_step - 1 : -1;
   return STEPS.map((step, i) => {
     if (i === failedAt) return { step, state: "bad" };
-    if (step === "consistency" && state.verdict?.state === "bad") return { step, state: "bad" };
+    if (step === "consistency" && consistencyState(state)) return { step, state: consistencyState(state) };
     const s = r.steps?.[step];
     return { step, state: s ? STEP_STATE[s] : "skipped" };
   });
@@ -321,7 +380,9 @@ export function checkView(state, t, cfg = {}) {
   }
   view.steps = stepStates(state).map(({ step, state: s }) => ({
     step, state: s, text: t(`step.${step}`), stateText: t(`step.${s}`),
-    why: step === "consistency" && state.verdict ? t(`c.why.${state.verdict.reason}`)
+    // Nothing trusted, the published checkpoint proved: say that is why it passed.
+    why: step === "consistency" && state.verdict
+      ? t(`c.why.${s === "ok" && state.verdict.reason === "first" ? "published" : state.verdict.reason}`)
       : step === "number" && state.result?.steps?.number === "not applicable" ? t("c.why.no_number") : null,
   }));
   if (state.phase === Phase.CHECKING) {

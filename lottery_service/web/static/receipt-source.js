@@ -4,60 +4,22 @@
 //   apiSource     the app server: POST <api>/proof {reg, id_last4[, trusted_size]} answers
 //                 the receipt as text/plain; consistency proofs from
 //                 GET <api>/checkpoints/<new>/consistency?from=<old> ({proof: [hex…]}).
-//   staticSource  the static publication (§18): the family shard at
-//                 shards/<aa>/<address>, decrypted here (§18.3), and `checkpoint`, the
-//                 latest signed checkpoint, which the receipt's must not contradict.
+//   staticSource  the static publication (§18): the family shard at shards/<aa>/<address>,
+//                 decrypted here (shard.js, §18.3); `checkpoint`, the latest signed
+//                 checkpoint, which the receipt's must not contradict; and consistency
+//                 proofs computed from the tiles (tiles.js, §18.2).
 //   fileSource    a receipt file the family saved (offline: no request at all).
 //
-// The §18.3 shard address and key are computed here because the static helper's
-// shard.js is not on this branch yet; the function names follow it so one can replace
-// the other. Consistency proofs from tiles (§18.2) come with tiles.js; until then a
-// static source has none, and step 3 says 未检查 when the checkpoints differ in size.
+// consistency(oldSize, newSize, at) answers RFC 9162 proof hashes (bytes) or null when
+// none is obtainable; the caller verifies them. `at` ({size, rootBytes}) is a checkpoint
+// the caller verified (§12): the static source reads tiles only under such a root, so a
+// missing or altered tile gives no proof (null) and a proof that fails shows two signed
+// checkpoints that disagree (a fork), never a bad file. The app server ignores `at`.
 
-import { canonicalJSON, bytesToHex, concat, hexToBytes, sha256, utf8 } from "./encoding.js";
+import { bytesToHex, hexToBytes } from "./encoding.js";
 import { HttpError, Failure, request } from "./page.js";
-
-export const SHARD_ADDRESS_TAG = "sunshine-draw/v2/shard-address";
-export const SHARD_KEY_TAG = "sunshine-draw/v2/shard-key";
-const subtle = globalThis.crypto.subtle;
-
-/** H(tag, m) = SHA-256(UTF8(tag) ‖ 0x00 ‖ m) (§2.2). */
-async function taggedHash(tag, message) {
-  return sha256(concat(utf8(tag), new Uint8Array([0]), message));
-}
-
-/** §18.3 m = canon({"origin", "reg", "factor"}); the caller upper-cases the factor (credentials()). */
-export function shardMessage(origin, reg, factor) {
-  return utf8(canonicalJSON({ origin, reg, factor }));
-}
-
-/** §18.3 address = hex(H("sunshine-draw/v2/shard-address", m)). */
-export async function shardAddress(origin, reg, factor) {
-  return bytesToHex(await taggedHash(SHARD_ADDRESS_TAG, shardMessage(origin, reg, factor)));
-}
-
-/** §18.3 file: shards/<first two characters of address>/<address>. */
-export function shardPath(address) {
-  return `shards/${address.slice(0, 2)}/${address}`;
-}
-
-/**
- * Decrypt a shard (nonce(12) ‖ AES-256-GCM ciphertext with tag, aad = UTF8(address)) to the
- * receipt text; null when it does not decrypt (wrong factor, or damaged).
- */
-export async function openShard(data, { origin, reg, factor }) {
-  const m = shardMessage(origin, reg, factor);
-  const address = bytesToHex(await taggedHash(SHARD_ADDRESS_TAG, m));
-  const key = await subtle.importKey("raw", await taggedHash(SHARD_KEY_TAG, m), "AES-GCM", false, ["decrypt"]);
-  if (data.length < 12 + 16) return null;
-  try {
-    const plain = await subtle.decrypt({ name: "AES-GCM", iv: data.slice(0, 12), additionalData: utf8(address) },
-      key, data.slice(12));
-    return new TextDecoder("utf-8", { fatal: true }).decode(plain);
-  } catch {
-    return null;
-  }
-}
+import { ShardError, openShard, shardAddress, shardPath } from "./shard.js";
+import { TileError, TileLog, httpFetcher } from "./tiles.js";
 
 const join = (base, path) => `${base.replace(/\/?$/, "/")}${path}`;
 
@@ -89,26 +51,60 @@ export function apiSource(api, { fetch = globalThis.fetch } = {}) {
   };
 }
 
-/** The static publication (§18): the family shard and the latest checkpoint. */
+/** The static publication (§18): the family shard, the latest checkpoint and the tiles. */
 export function staticSource(base, origin, { fetch = globalThis.fetch } = {}) {
+  const fetchTile = httpFetcher(base, fetch);
+  const readTile = (path) => fetchTile(path).catch((e) => {
+    throw e instanceof TileError ? e : new TileError(`${path}: ${e?.message ?? e}`); // offline
+  });
+  const logs = new Map(); // "size root" of a verified checkpoint → its TileLog (opening)
+  const logAt = ({ size, rootBytes }) => {
+    const key = `${size} ${bytesToHex(rootBytes)}`;
+    if (!logs.has(key)) {
+      const log = TileLog.open(readTile, size, rootBytes);
+      log.catch(() => logs.delete(key)); // a failed fetch may be retried
+      logs.set(key, log);
+    }
+    return logs.get(key);
+  };
   return {
     kind: "static",
     async receipt({ reg, id_last4 }) {
-      const address = await shardAddress(origin, reg, id_last4);
-      let res;
+      let data;
       try {
-        res = await fetch(join(base, shardPath(address)), { cache: "no-store" });
+        const res = await fetch(join(base, shardPath(await shardAddress(origin, reg, id_last4))),
+          { cache: "no-cache" }); // revalidated by ETag (§18.1)
+        // No shard: the same answer as wrong details (§18.3).
+        if (res.status === 404) throw new HttpError(Failure.NOT_FOUND, 404);
+        if (!res.ok) throw new HttpError(res.status >= 500 ? Failure.SERVER : Failure.REFUSED, res.status);
+        data = new Uint8Array(await res.arrayBuffer());
       } catch (e) {
+        if (e instanceof HttpError) throw e;
+        if (e instanceof ShardError) throw new HttpError(Failure.NOT_FOUND, 404); // malformed details
         throw new HttpError(Failure.NETWORK, 0, String(e?.message ?? e));
       }
-      // No shard, or one that does not open: the same answer as wrong details (§18.3).
-      if (res.status === 404) throw new HttpError(Failure.NOT_FOUND, 404);
-      if (!res.ok) throw new HttpError(res.status >= 500 ? Failure.SERVER : Failure.REFUSED, res.status);
-      const text = await openShard(new Uint8Array(await res.arrayBuffer()), { origin, reg, factor: id_last4 });
-      if (text === null) throw new HttpError(Failure.NOT_FOUND, 404);
-      return text;
+      try {
+        return await openShard(data, { origin, reg, factor: id_last4 });
+      } catch (e) {
+        // A shard that does not open: wrong details again, never more (§18.3).
+        if (e instanceof ShardError) throw new HttpError(Failure.NOT_FOUND, 404);
+        throw e;
+      }
     },
-    consistency: async () => null, // from tiles (§18.2) once tiles.js is here
+    /**
+     * PROOF(oldSize, D[0:newSize]) from the tiles (§18.2) under `at`, a checkpoint the caller
+     * verified with newSize <= at.size; null without one, or when the tiles are missing or do
+     * not hash to its root: a bad file on the host is no proof, and no evidence of a fork.
+     */
+    async consistency(oldSize, newSize, at = null) {
+      if (!at || newSize > at.size) return null;
+      try {
+        return await (await logAt(at)).consistencyProof(oldSize, newSize);
+      } catch (e) {
+        if (e instanceof TileError) return null;
+        throw e;
+      }
+    },
     /** The event context (§14.1, §18.1 `context.tlog-proof`). */
     async context() {
       return request(join(base, "context.tlog-proof"), { as: "text", fetch });
