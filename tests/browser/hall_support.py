@@ -95,7 +95,10 @@ def out_of_view(page: Any) -> list[str]:
 
 
 def axe_serious(page: Any) -> list[dict[str, Any]]:
-    """axe-core (npm devDependency, injected into the test page only; never served)."""
+    """axe-core (npm devDependency, injected into the test page only; never served), on the
+    settled screen: a slide fades in (`.arrive`, 0.5 s), and contrast is judged on what
+    the hall sees once it has arrived, not on a frame of the fade."""
+    page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
     page.add_script_tag(path=str(AXE))
     found: list[dict[str, Any]] = page.evaluate(
         "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
