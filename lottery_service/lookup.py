@@ -1,17 +1,16 @@
 """Every family's public result in plain fields, read from the signed log (§7, §9-§11).
 
-`ResultIndex` folds one checkpoint's log once (`SeasonState`); the operator's
+`ResultIndex` reads one checkpoint's fold of the log (`SeasonState`); the operator's
 notification step words its messages from it. A family's own check reads its
 receipt instead (`receipts.ReceiptIndex`, §14).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .core.log import Entry
 from .core.season import SeasonState
 
 
@@ -45,11 +44,12 @@ class ResultIndex:
     results: dict[str, ApplicantResult]
 
     @classmethod
-    def build(cls, event: str, entries: Sequence[Entry], size: int, note: str,
+    def build(cls, event: str, state: SeasonState, note: str,
               school_names: Mapping[str, str] | None = None) -> ResultIndex:
-        """From the one fold of the log (`SeasonState`); `school_names` adds the bureau's
-        public school names the log does not carry for public schools."""
-        state = SeasonState.replay(list(entries[:size]))
+        """From the one fold of the log up to the checkpoint `note` (`SeasonState`, the
+        snapshot's own); `school_names` adds the bureau's public school names the log does
+        not carry for public schools."""
+        size = state.size
         names = {**dict(school_names or {}), **{s.id: s.name for s in state.schools()},
                  **{p.school: p.name for p in state.plans()}}
         teacher_names = {(t.school, t.id): t.name for t in state.teachers()}

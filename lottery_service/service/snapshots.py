@@ -75,14 +75,16 @@ class Snapshot:
         return self._rejections
 
     def index(self) -> ResultIndex:
+        """The plain results the notification step words its messages from, read from
+        this snapshot's one fold of the log (`state()`, taken before the lock: it locks)."""
         if self._index is None:
+            state = self.state()
             with self._lock:
                 if self._index is None:
                     with self.db.read() as session:  # the bureau's public school names
                         names = {r.id: r.name for r in session.exec(
                             select(SchoolTable).where(SchoolTable.event_id == self.event))}
-                    self._index = ResultIndex.build(self.event, self.entries, self.size,
-                                                    self.note, names)
+                    self._index = ResultIndex.build(self.event, state, self.note, names)
         return self._index
 
     def state(self) -> SeasonState:

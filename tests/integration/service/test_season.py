@@ -17,7 +17,7 @@ import pytest
 from sqlmodel import Session, select
 
 from lottery_service.auditlog import load_entries
-from lottery_service.core.season import Phase, PhaseError
+from lottery_service.core.season import Phase, PhaseError, SeasonState
 from lottery_service.demo import DemoRun, run_demo
 from lottery_service.demo.district import DemoDistrict, generate_district
 from lottery_service.errors import RosterFrozenError
@@ -101,8 +101,8 @@ def test_demo_season_verifies(tmp_path: Path, backend: str) -> None:
             names = {r.id: r.name for r in session.exec(select(SchoolTable))}
             cp = latest_checkpoint(session, "demo-2026")
             assert cp is not None
-            index = ResultIndex.build("demo-2026", load_entries(session, "demo-2026"),
-                                      cp.size, cp.note, names)
+            entries = load_entries(session, "demo-2026")[:cp.size]
+            index = ResultIndex.build("demo-2026", SeasonState.replay(entries), cp.note, names)
         result = index.results[pupils[0].reg]
         assert result.school_name == names[pupils[0].school]
         assert result.class_id and result.teacher_name and "*" in result.teacher_name
