@@ -153,19 +153,19 @@ class Publication:
             if published is None or results_out:
                 bundle = self._exports.write_into(event_id, Path(tmp)).resolve()
             assets = None
+            policy = self._witnesses.policy(event_id)
             if self.site is not None:
                 assets = Path(tmp) / "site"
-                self.site(self._page(event_id, event.origin), assets)
+                self.site(self._page(event_id, event.origin, policy), assets)
             return publish_event(
-                root, event_id, checkpoint=newest.note,
-                policy=self._witnesses.policy(event_id),
+                root, event_id, checkpoint=newest.note, policy=policy,
                 entries_since=lambda n: self._entries_since(event_id, n),
                 state=state, state_pages=pages,
                 receipts=self.receipts_changed(event_id, start, newest.size, newest.note),
                 context=self.contexts(event_id, newest.size, newest.note), bundle=bundle,
                 assets=assets)
 
-    def _page(self, event_id: str, origin: str) -> EventPage:
+    def _page(self, event_id: str, origin: str, policy: str) -> EventPage:
         """The page's facts from the log: the title (`event_created`'s rules, §3.1) and
         whether the lottery results are in (a `lottery_summary`, §7.4)."""
         with self._db.read() as session:
@@ -178,7 +178,7 @@ class Publication:
         if not isinstance(created, EventCreated):  # §11.3: entry 0 creates the event
             raise PublishError(f"{event_id}: entry 0 is not event_created (§11.3)")
         return EventPage(event_id, created.rules.title, self._witnesses.log_key(event_id),
-                         self._witnesses.policy(event_id), drawn is not None,
+                         policy, drawn is not None,
                          is_rehearsal_origin(origin), created.rules.waitlist_promotion)
 
     def _mark(self, root: Path, kind: RootKind) -> None:

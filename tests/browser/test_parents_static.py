@@ -12,7 +12,6 @@ api/i18n.py, never from the page.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -22,13 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import rfc8785
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from playwright.sync_api import Page, expect
 
 from lottery_service.api.i18n import t
 from lottery_service.demo import DemoRun
 from lottery_service.demo.district import generate_district
+from tests import shard_support as shards
 from tests.nginx_support import NGINX, readable_dir, serving
 from tests.support import make_runtime, proof_x, with_proof_x
 
@@ -57,26 +55,15 @@ class Published:
     entries: list[dict[str, Any]]
 
     def shard(self, reg: str) -> Path:
-        return self.base / "shards" / self.address(reg)[:2] / self.address(reg)
-
-    def address(self, reg: str) -> str:
-        return hashlib.sha256(b"sunshine-draw/v2/shard-address\x00" + self._m(reg)).hexdigest()
-
-    def key(self, reg: str) -> bytes:
-        return hashlib.sha256(b"sunshine-draw/v2/shard-key\x00" + self._m(reg)).digest()
-
-    def _m(self, reg: str) -> bytes:  # §18.3, read independently of the service
-        return rfc8785.dumps({"origin": self.origin, "reg": reg, "factor": self.last4[reg]})
+        return shards.path(self.base, self.origin, reg, self.last4[reg])
 
     def open_shard(self, reg: str) -> str:
-        data = self.shard(reg).read_bytes()
-        return AESGCM(self.key(reg)).decrypt(data[:12], data[12:],
-                                             self.address(reg).encode()).decode()
+        text = shards.open_shard(self.base, self.origin, reg, self.last4[reg])
+        assert text is not None, reg
+        return text
 
     def seal(self, reg: str, receipt: str) -> None:
-        nonce = os.urandom(12)
-        self.shard(reg).write_bytes(nonce + AESGCM(self.key(reg)).encrypt(
-            nonce, receipt.encode(), self.address(reg).encode()))
+        shards.seal(self.base, self.origin, reg, self.last4[reg], receipt)
 
     def families(self, *, forfeited: str | None) -> list[str]:
         """Lottery applicants admitted in the draw: with a forfeit of that reason, or (None)

@@ -5,7 +5,6 @@ independent tlog-tiles reader and matches the exported bundle."""
 from __future__ import annotations
 
 import base64
-import hashlib
 import io
 import itertools
 import json
@@ -13,8 +12,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-import rfc8785
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlmodel import Session
 
 from lottery_service import imports
@@ -24,6 +21,7 @@ from lottery_service.demo.district import generate_district
 from lottery_service.publish import RootKind, root_kind
 from lottery_service.runtime import Runtime
 from lottery_service.service.shards import changed_families
+from tests import shard_support as shards
 from tests.integration.test_tiles_reader import read_all
 from tests.support import make_runtime, proof_x
 from verifier import merkle
@@ -88,18 +86,6 @@ def _factors() -> dict[str, str]:
     return out
 
 
-def _open(base: Path, origin: str, reg: str, factor: str) -> str | None:
-    """§18.3 read independently: address and key from canon({origin, reg, factor})."""
-    m = rfc8785.dumps({"origin": origin, "reg": reg, "factor": factor})
-    address = hashlib.sha256(b"sunshine-draw/v2/shard-address\x00" + m).hexdigest()
-    path = base / "shards" / address[:2] / address
-    if not path.exists():
-        return None
-    key = hashlib.sha256(b"sunshine-draw/v2/shard-key\x00" + m).digest()
-    data = path.read_bytes()
-    return AESGCM(key).decrypt(data[:12], data[12:], address.encode()).decode("utf-8")
-
-
 def _content(x: dict[str, object]) -> object:
     """What a receipt proves, without its proofs (those depend on the checkpoint size)."""
     entries = x["entries"]
@@ -124,7 +110,7 @@ def _check_shards(rt: Runtime, base: Path) -> None:
     assert families and set(families) <= set(factors)
     opened = 0
     for reg in families:
-        text = _open(base, origin, reg, factors[reg])
+        text = shards.open_shard(base, origin, reg, factors[reg])
         assert text is not None, reg
         report = verifier_receipt.check(text, policy, reg)
         assert report.ok, (reg, report)
@@ -132,11 +118,12 @@ def _check_shards(rt: Runtime, base: Path) -> None:
         assert current is not None
         assert _content(proof_x(text)) == _content(proof_x(current)), reg
         wrong = "0000" if factors[reg] != "0000" else "0001"
-        assert _open(base, origin, reg, wrong) is None
+        assert shards.open_shard(base, origin, reg, wrong) is None
         opened += 1
     rejected = [reg for reg in factors if reg not in families and reg in {
         a.reg for a in snap.rejections().leaves}]
-    assert rejected and all(_open(base, origin, reg, factors[reg]) is None for reg in rejected)
+    assert rejected
+    assert all(shards.open_shard(base, origin, reg, factors[reg]) is None for reg in rejected)
     written = [p for p in (base / "shards").rglob("*") if p.is_file()]
     assert len(written) == opened
 
