@@ -213,5 +213,8 @@ def test_the_hall_screen_reads_the_published_state_18_1(
         page.keyboard.press("ArrowRight")
     expect(page.locator("#slide").get_by_text(first["reg"])).to_be_visible()
     page.screenshot(path=screenshot_path("hall-static-1920x1080.png"))
+    page.set_viewport_size({"width": 1280, "height": 720})
+    expect(page.locator("#slide")).to_have_attribute("data-ready", "1")
+    page.screenshot(path=screenshot_path("hall-static-1280x720.png"))
     assert asked and all(u.startswith(published.url) for u in asked)
     assert not [u for u in asked if "/api/" in u]
