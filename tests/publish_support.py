@@ -74,4 +74,5 @@ def publish(root: Path, log: SignedLog, size: int, *, receipts: tuple[FamilyRece
     text = f"c2sp.org/tlog-proof@v1\nextra eJyrrgUAAXUA+Q==\nindex 0\n\n{note}" if context else None
     return publish_event(root, log.event, checkpoint=note, policy=log.policy,
                          entries_since=log.entries_since, state=state, receipts=receipts,
+                         supervision=json.dumps({"size": size, "entries": []}).encode(),
                          context=text, **kwargs)

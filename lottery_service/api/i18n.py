@@ -767,6 +767,117 @@ STRINGS: dict[str, tuple[str, str]] = {
                               "The result above comes from the public log and shows the offer "
                               "until the next payment round is logged; then it shows the place "
                               "as given up. There is nothing to pay."),
+    # supervisors' read-only page in the static publication (static/supervise.js, §18)
+    "v.title": ("监督公示（只读）", "Supervision view (read-only)"),
+    "v.intro": ("本页从公开发布的文件读取数据，在您的浏览器中对照签名检查点逐条核验后才显示，"
+                "不需要招生系统的服务器。联署检查点、核对学籍名单请用监督看板。",
+                "This page reads the published files and shows a figure only after this "
+                "browser has checked it against the signed checkpoint; it needs no admission "
+                "server. To cosign or re-check a class register, use the supervisor dashboard."),
+    "v.loading": ("正在加载……", "Loading…"),
+    "v.checking": ("正在核验……", "Checking…"),
+    "v.h.checks": ("核验情况", "What was checked"),
+    "v.h.checkpoint": ("签名检查点", "Signed checkpoint"),
+    "v.h.seeds": ("随机种子", "Seeds"),
+    "v.h.payments": ("缴费与递补", "Payment rounds and promotions"),
+    "v.h.grouping": ("阳光分班与班主任匹配", "Class grouping and head teachers"),
+    "v.h.corrections": ("更正记录", "Corrections"),
+    "v.h.not_here": ("本页不包含的内容", "Not on this page"),
+    "v.not_here": ("各摇号池的逐池检验、各区县录取率和重新计算摇号结果需要全部报名记录，"
+                   "本页不做；请用完整核验程序核验整个核验包。",
+                   "Pool-by-pool tests, admission rates by district and recomputing the draw "
+                   "need every application record, so this page does not do them; run the "
+                   "full verifier on the whole bundle."),
+    "v.full_check": ("完整核验：从教育局或招生系统取得核验包（bundle.zip，也在本目录的 bundle/ 下）"
+                     "，"
+                     "用 Python 运行：",
+                     "Full check: get the bundle (bundle.zip from the bureau or the admission "
+                     "server; also under bundle/ here) and run, with Python:"),
+    "v.key_from_bureau": ("从教育局取得的日志公钥文件", "the log key file from the bureau"),
+    "v.step.signature": ("检查点由本活动的日志密钥签名",
+                         "The checkpoint is signed by the event's log key"),
+    "v.step.witnesses": ("见证人联署达到规定人数", "Enough witnesses cosigned it"),
+    "v.step.consistency": ("与本浏览器以前看到的日志一致",
+                           "It agrees with the log this browser saw before"),
+    "v.step.entries": ("下列每条记录都在签名日志中", "Every record below is in the signed log"),
+    "v.step.complete": ("记录清单是否列全", "Whether the list of records is complete"),
+    "v.signature_ok": ("日志签名有效，日志共 {size} 条记录。",
+                       "The log signature is valid; the log has {size} entries."),
+    "v.signature_bad": ("检查点无法验证，本页不显示任何数据：{why}",
+                        "The checkpoint does not verify; nothing is shown: {why}"),
+    "v.quorum_ok": ("{n}/{w} 位见证人联署，达到规定人数。",
+                    "{n} of {w} witnesses cosigned: the quorum is met."),
+    "v.quorum_short": ("只有 {n}/{w} 位见证人联署，未达到规定人数。以下数据来自日志签名，请联系监督"
+                       "组。",
+                       "Only {n} of {w} witnesses cosigned: the quorum is not met. The figures "
+                       "below carry the log's signature only; contact the supervision group."),
+    "v.tiles_bad": ("发布目录中的日志文件与签名检查点不符（可能被篡改或缺失），本页不显示数据：{why"
+                    "}",
+                    "The published log files do not match the signed checkpoint (tampered or "
+                    "missing); nothing is shown: {why}"),
+    "v.key_changed": ("警告：本浏览器以前看到的本活动日志是用另一个密钥签名的！请截图并联系监督组。"
+                      "",
+                      "Warning: this browser saw this event's log signed with another key "
+                      "before! Take a screenshot and contact the supervision group."),
+    "v.rollback": ("警告：现在发布的日志（{new} 条）比本浏览器以前看到的（{old} 条）还短，日志不会"
+                   "缩短！"
+                   "请截图并联系监督组。",
+                   "Warning: the published log ({new} entries) is shorter than the one this "
+                   "browser saw ({old}); a log never shrinks! Take a screenshot and contact "
+                   "the supervision group."),
+    "v.fork": ("警告：日志前 {size} 条与本浏览器以前看到的不同（分叉）！请截图并联系监督组。",
+               "Warning: the first {size} entries differ from what this browser saw (a "
+               "fork)! Take a screenshot and contact the supervision group."),
+    "v.first": ("本浏览器第一次查看本活动，没有以前的日志可比较。",
+                "This browser has not seen this event before: nothing to compare."),
+    "v.same": ("与本浏览器以前看到的检查点相同。", "The same checkpoint this browser saw before."),
+    "v.grew": ("日志从本浏览器以前看到的 {old} 条增长到 {new} 条，前 {old} 条完全不变。",
+               "The log grew from {old} entries, as this browser saw it, to {new}; the first "
+               "{old} are unchanged."),
+    "v.entries_ok": ("{n} 条记录逐条与签名检查点（{size} 条）核对一致。",
+                     "{n} entries each match the signed checkpoint ({size} entries)."),
+    "v.entries_bad": ("记录与签名检查点不符（可能被篡改），本页不显示数据：{why}",
+                      "An entry does not match the signed checkpoint (tampered?); nothing is "
+                      "shown: {why}"),
+    "v.complete_not_run": ("本页只核对列出的记录；是否有记录未列出，由完整核验程序检查（见本页末尾"
+                           "）。",
+                           "This page checks the listed entries only; whether any is missing "
+                           "is for the full verifier (see the end of the page)."),
+    "v.not_run": ("前一项未通过，未检查。", "Not checked: the step before failed."),
+    "v.status_ok": ("✓ 以下 {n} 条记录已在本浏览器中核验（日志 {size} 条）。",
+                    "✓ The {n} entries below were checked in this browser (log of {size})."),
+    "v.status_failed": ("✗ 核验未通过，本页不显示数据。请稍后刷新；仍不通过请联系监督组。",
+                        "✗ The check failed; nothing is shown. Reload later; if it still "
+                        "fails, contact the supervision group."),
+    "v.status_evidence": ("✗ 警告：发现日志被回滚、分叉或换了密钥的证据！请截图并立即联系监督组。",
+                          "✗ Warning: evidence that the log was rolled back, forked or re-keyed! "
+                          "Take a screenshot and contact the supervision group now."),
+    "v.cosigned_quorum": ("{n}/{w}，达到规定人数：{names}", "{n} of {w}, quorum met: {names}"),
+    "v.cosigned_short": ("{n}/{w}，未达到规定人数：{names}", "{n} of {w}, quorum not met: {names}"),
+    "v.stage_line": ("{stage}：名额 {seats}，报名 {applicants}，录取 {admitted}（{drawn}）",
+                     "{stage}: {seats} seats, {applicants} applied, {admitted} admitted ({drawn})"),
+    "v.drawn": ("摇号", "drawn"),
+    "v.sep": ("；", "; "),
+    "v.list_sep": ("、", ", "),
+    "v.witness_at": ("{name}（{time} UTC）", "{name} ({time} UTC)"),
+    "v.not_drawn": ("未摇号", "not drawn"),
+    "v.round": ("缴费轮次", "Round"),
+    "v.round_n": ("第 {n} 轮", "Round {n}"),
+    "v.forfeits": ("放弃或逾期未缴", "Forfeited"),
+    "v.locks": ("锁定", "Locked"),
+    "v.promoted": ("递补录取", "Promoted"),
+    "v.payments_open": ("缴费尚未结束。", "Payments are not closed yet."),
+    "v.payments_closed": ("缴费已结束，共 {n} 轮。", "Payments closed after {n} rounds."),
+    "v.classes": ("班级数", "Classes"),
+    "v.exchanges": ("平衡交换次数", "Balancing exchanges"),
+    "v.teachers": ("已匹配班主任", "Head teachers matched"),
+    "v.ceremony": ("环节", "Ceremony"),
+    "v.records": ("封存名单记录数", "Records in the sealed list"),
+    "v.no_corrections": ("没有更正记录。", "No corrections."),
+    "v.correction": ("第 {seq} 条更正了第 {refers_to} 条：{reason}",
+                     "Entry {seq} corrects entry {refers_to}: {reason}"),
+    "v.female": ("女", "female"),
+    "v.male": ("男", "male"),
 }
 
 STRINGS.update(operate_strings())  # the operator console's "o." keys (api/operate_strings.py)
@@ -794,6 +905,9 @@ JS_KEYS: tuple[str, ...] = (
     "role.notary", "role.supervisor", "role.parent-rep", "role.bureau",
     # operator console (every "o." key)
     *(key for key in STRINGS if key.startswith(("o.", "phase."))),
+    # supervisors' read-only page (every "v." key) and the fairness texts it shares
+    *(key for key in STRINGS if key.startswith(("v.", "fair.", "dim."))),
+    "size", "root", "cosignatures", "per_school", "returned_n", "stages_h", "not_yet",
     # supervisor dashboard (cosign)
     "w.need_fields", "w.cosigning", "w.bad_key", "w.not_registered", "w.other_key",
     "w.signature_ok", "w.signature_bad", "w.first_seen", "w.same", "w.grew",

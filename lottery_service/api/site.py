@@ -9,6 +9,11 @@ pages' static assets"; issue 13 item 2), so results day needs no app server.
 - `ceremony.html` and `ceremony.en.html`: the hall's screen, read-only, from the
   published `state.json` and name pages beside it, polled (`hall_config`); like the
   app's screen it shows the log's state and claims no verification.
+- `supervise.html` and `supervise.en.html`: the supervisors' read-only view: the
+  checkpoint with its witnesses, and the entries `supervision.json` names (each
+  school's summary, the fairness tests, payment rounds, grouping, corrections), each
+  read from the tiles and checked in the browser (static/supervise-view.js).
+  Cosigning and the class-register re-check need the app server's dashboard.
 - `static/`: exactly what those pages load: the stylesheet and icon, and the modules
   the page scripts import, directly or through others (static or dynamic `import`),
   vendored libraries included.
@@ -27,6 +32,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from ..service.publication import EventPage
+from ..views.dashboard import district_names
 from ..web import STATIC_DIR
 from .i18n import LANGS, Lang, html_lang, js_strings, t
 from .routes.pages import hall_config, parents_config, qr_svg, templates
@@ -37,8 +43,9 @@ __all__ = ["PAGES", "page_files", "write_pages"]
 PAGES: Final[dict[str, dict[Lang, str]]] = {
     "check.html": {"zh": "check.html", "en": "check.en.html"},
     "ceremony.html": {"zh": "ceremony.html", "en": "ceremony.en.html"},
+    "supervise.html": {"zh": "supervise.html", "en": "supervise.en.html"},
 }
-_ENTRY: Final = ("check.js", "ceremony.js", "site.css", "favicon.svg")
+_ENTRY: Final = ("check.js", "ceremony.js", "supervise.js", "site.css", "favicon.svg")
 _IMPORT: Final = re.compile(r"""(?:\bfrom|\bimport)\s*\(?\s*["'](\./[^"']+)["']""")
 
 
@@ -73,6 +80,11 @@ def write_pages(page: EventPage, directory: Path,
             extra: dict[str, Any]
             if template == "check.html":
                 extra = {"config": parents}
+            elif template == "supervise.html":
+                extra = {"config": {"event": page.event, "policy": page.policy,
+                                    "static_base": "./", "locale": html_lang(lang),
+                                    "districts": district_names(
+                                        env.get("SUNSHINE_DISTRICT_NAMES"))}}
             else:
                 url = f"{publication}/{page.event}/{PAGES['check.html'][lang]}" \
                     if publication else None

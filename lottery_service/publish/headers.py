@@ -62,7 +62,8 @@ def headers_for(path: str) -> Headers:
         return Headers(BINARY, SHARD)
     if rest in ("checkpoint", "context.tlog-proof"):  # both change with every checkpoint
         return Headers(TEXT, CHECKPOINT)
-    if rest == "state.json" or rest.startswith("state/"):  # the screen's state and pages
+    if rest in ("state.json", "supervision.json") or rest.startswith("state/"):
+        # the screen's state and pages, the supervisors' page's entry positions
         return Headers("application/json", STATE)
     if rest == "policy" or rest.startswith(("keys/", "bundle/")):
         return Headers(TEXT, SHORT)

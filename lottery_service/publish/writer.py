@@ -50,7 +50,8 @@ KIND_FILE: Final = "publication-kind"
 REHEARSAL_SEGMENT: Final = "rehearsal"
 # Top-level names of an event directory that the assets must not take (§18.1).
 RESERVED: Final = frozenset({"checkpoint", "tile", "policy", "keys", "bundle", "shards",
-                             "state.json", "state", "context.tlog-proof"})
+                             "state.json", "state", "context.tlog-proof",
+                             "supervision.json"})
 STATE_PAGE: Final = re.compile(rf"(?:{ID.pattern})/(?:admitted|waiting)/[1-9][0-9]{{0,5}}\.json")
 _LOCK: Final = ".lock"
 _ATTEMPT: Final = ".attempt"  # the largest size a publish started writing (crash recovery)
@@ -128,6 +129,7 @@ def publish_event(
     entries_since: Callable[[int], Iterable[bytes]],
     state: bytes,
     state_pages: Iterable[tuple[str, bytes]] = (),
+    supervision: bytes | None = None,
     receipts: Iterable[FamilyReceipt] = (),
     context: str | None = None,
     bundle: Path | None = None,
@@ -143,7 +145,8 @@ def publish_event(
     receipts changed with this checkpoint (§18.3); `context` the event context (§14.1)
     under this very checkpoint, written as `context.tlog-proof`; `state` is `state.json`
     and `state_pages` the ceremony screen's name pages `(<school>/<list>/<page>.json,
-    bytes)`, written under `state/`;
+    bytes)`, written under `state/`; `supervision` is `supervision.json`, the positions
+    of the entries the supervisors' read-only page reads;
     `bundle` a §13 bundle directory to publish under `bundle/` (None keeps the
     current one: copying it is O(log), so pass it when it matters, e.g. after
     `published`); `assets` the pages' static files, copied into the event
@@ -159,6 +162,8 @@ def publish_event(
     key_files = _key_files(parsed)
     asset_files = _asset_files(assets) if assets is not None else []
     _check_state(state)
+    if supervision is not None:
+        _check_state(supervision, "supervision.json")
     if context is not None and context.partition("\n\n")[2] != checkpoint:
         raise PublishError("事件上下文不在这个检查点之下；the event context is not under "
                            "the checkpoint being published (§14.1, §18.1)")
@@ -195,6 +200,8 @@ def publish_event(
                 raise PublishError(f"name page {rel!r} is not <school>/<list>/<page>.json")
             files.write(f"state/{rel}", page)
         files.write("state.json", state)
+        if supervision is not None:
+            files.write("supervision.json", supervision)
         if context is not None:
             files.write("context.tlog-proof", context.encode("utf-8"))
         files.barrier()
@@ -289,13 +296,13 @@ def _key_files(policy: Policy) -> dict[str, str]:
     return files
 
 
-def _check_state(state: bytes) -> None:
+def _check_state(state: bytes, name: str = "state.json") -> None:
     try:
         value = json.loads(state)
     except (UnicodeDecodeError, ValueError) as e:
-        raise PublishError(f"state.json is not JSON: {e}") from None
+        raise PublishError(f"{name} is not JSON: {e}") from None
     if not isinstance(value, dict):
-        raise PublishError("state.json is not a JSON object")
+        raise PublishError(f"{name} is not a JSON object")
 
 
 def _asset_files(source: Path) -> list[tuple[str, Path]]:

@@ -9,8 +9,9 @@ configured are not published.
 
 What: the entries since the published size (O(new entries)), the newest
 checkpoint note with its cosignatures, the event's tlog-policy, `state.json` and
-the ceremony screen's name pages (a view folded entry by entry, `StateView`), the
-parents' page (`SiteWriter`), the receipts of the families whose
+the ceremony screen's name pages (a view folded entry by entry, `StateView`),
+`supervision.json` (the supervised entries' positions, `SupervisionIndex`), the
+read-only pages (`SiteWriter`), the receipts of the families whose
 receipt the new entries change (`ReceiptSource`, `shards.FamilyShards`: each is
 sealed into the family's shard, §18.3), the bundle (§13) on the first publication
 and whenever a ceremony's results are `published`, and the event context (§14.1)
@@ -46,6 +47,7 @@ from ..publish import (
 from ..storage.models import EventTable, LogEntryTable
 from ..views.ceremony import CeremonyView, ListKind, LoggedEntry
 from ..views.live import JsonlEntry
+from ..views.supervision import SupervisionIndex
 from .export import Exports
 from .unit_of_work import Database
 from .witnesses import Witnesses
@@ -108,7 +110,7 @@ class Publication:
         self.contexts = contexts
         self.site = site
         self.new_view = new_view
-        self._views: dict[str, StateView] = {}
+        self._views: dict[str, tuple[StateView, SupervisionIndex]] = {}
         self._view_sizes: dict[str, int] = {}
         self._lock = threading.Lock()
         self._marked: set[Path] = set()
@@ -147,7 +149,7 @@ class Publication:
                 LogEntryTable.event_id == event_id, col(LogEntryTable.seq) >= start,
                 col(LogEntryTable.seq) < newest.size,
                 LogEntryTable.type == EntryType.PUBLISHED.value).limit(1)).first() is not None
-        state, pages = self._state(event_id, newest.size)
+        state, pages, supervision = self._state(event_id, newest.size)
         with tempfile.TemporaryDirectory() as tmp:
             bundle = None
             if published is None or results_out:
@@ -160,7 +162,7 @@ class Publication:
             return publish_event(
                 root, event_id, checkpoint=newest.note, policy=policy,
                 entries_since=lambda n: self._entries_since(event_id, n),
-                state=state, state_pages=pages,
+                state=state, state_pages=pages, supervision=supervision,
                 receipts=self.receipts_changed(event_id, start, newest.size, newest.note),
                 context=self.contexts(event_id, newest.size, newest.note), bundle=bundle,
                 assets=assets)
@@ -192,22 +194,26 @@ class Publication:
                 LogEntryTable.event_id == event_id, col(LogEntryTable.seq) >= start)
                 .order_by(col(LogEntryTable.seq)))
 
-    def _state(self, event_id: str, size: int) -> tuple[bytes, list[tuple[str, bytes]]]:
-        """`state.json` and the name pages at `size`: the view folded further by the new
-        entries only (their JSON, as the hall's stream sends them)."""
+    def _state(self, event_id: str,
+               size: int) -> tuple[bytes, list[tuple[str, bytes]], bytes]:
+        """`state.json`, the name pages and `supervision.json` at `size`: the folds taken
+        further by the new entries only (their JSON, as the hall's stream sends them)."""
         with self._lock:
-            view = self._views.get(event_id)
+            folded = self._views.get(event_id)
             done = self._view_sizes.get(event_id, 0)
-            if view is None or done > size:
-                view, done = self.new_view(), 0
+            if folded is None or done > size:
+                folded, done = (self.new_view(), SupervisionIndex()), 0
+            view, index = folded
             for raw in islice(self._entries_since(event_id, done), size - done):
                 obj = json.loads(raw)
-                view.apply(JsonlEntry(obj["seq"], obj["time"], obj["type"], obj["body"], raw))
-            self._views[event_id], self._view_sizes[event_id] = view, size
+                entry = JsonlEntry(obj["seq"], obj["time"], obj["type"], obj["body"], raw)
+                view.apply(entry)
+                index.apply(entry)
+            self._views[event_id], self._view_sizes[event_id] = folded, size
             state = _json({**view.snapshot(), "size": size})
             pages = [(f"{school}/{kind.value}/{n}.json", _json(view.page(school, kind, n)))
                      for school, kind, n in view.pages()]
-            return state, pages
+            return state, pages, _json(index.snapshot(size))
 
 
 def _json(value: Any) -> bytes:

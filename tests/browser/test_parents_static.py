@@ -31,6 +31,7 @@ from tests.nginx_support import NGINX, readable_dir, serving
 from tests.support import make_runtime, proof_x, with_proof_x
 
 from .conftest import APPLICANTS, _second_factors, screenshot_path
+from .test_accessibility import axe_violations
 
 if NGINX is None and os.environ.get("CI") != "true":
     pytest.skip("nginx is not installed (apt-get install nginx); CI requires it",
@@ -167,6 +168,107 @@ def test_a_tampered_or_forged_shard_is_never_shown_as_verified_18_3(
     expect(page.locator("#failure")).to_be_visible()
     expect(page.locator("#result")).to_be_hidden()
     _shoot(page, "forged")
+
+
+SUPERVISED = {"seed", "lottery_summary", "bias_audit", "payment_round", "promotions",
+              "payments_closed", "grouping_summary", "matching_result", "correction", "published"}
+
+
+def _supervise(new_page: Any, url: str) -> Page:
+    page: Page = new_page(viewport={"width": 1280, "height": 720})
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url))
+    page.goto(url)
+    page.asked = asked  # type: ignore[attr-defined]
+    return page
+
+
+def test_supervisors_read_the_season_from_nginx_alone_18_2(
+        published: Published, new_page: Any) -> None:
+    """The supervisors' read-only page: every figure from an entry the browser read from
+    the tiles under the signed checkpoint. What it must show is read here from the
+    bundle's entries.jsonl (public JSON), the texts from api/i18n.py."""
+    size = int((published.base / "checkpoint").read_text("utf-8").split("\n")[1])
+    supervised = [e for e in published.entries if e["type"] in SUPERVISED and e["seq"] < size]
+    listing = json.loads((published.base / "supervision.json").read_bytes())
+    assert listing == {"size": size, "entries": [e["seq"] for e in supervised]}
+    page = _supervise(new_page, f"{published.url}/{EVENT}/supervise.html")
+    expect(page.locator("#status")).to_have_text(z("v.status_ok", n=len(supervised), size=size))
+    states = {"signature": "step.ok", "witnesses": "step.ok", "consistency": "step.skipped",
+              "entries": "step.ok", "complete": "step.skipped"}
+    for step, state in states.items():
+        expect(page.locator(f'#checks li[data-step="{step}"] .state')).to_have_text(z(state))
+    summaries = [e["body"] for e in supervised if e["type"] == "lottery_summary"]
+    assert summaries
+    rows = page.locator("#school-table tbody tr")
+    expect(rows).to_have_count(len(summaries))
+    for body in summaries:
+        cells = page.locator(f'#school-table tr[data-school="{body["school"]}"] td')
+        expect(cells.nth(0)).to_have_text(f"{body['quota']:,}")
+        expect(cells.nth(2)).to_have_text(f"{body['admitted']:,}")
+        expect(cells.nth(3)).to_have_text(f"{body['returned_to_bureau']:,}")
+    (audit,) = [e["body"] for e in supervised if e["type"] == "bias_audit"]
+    for d in audit["dimensions"]:
+        verdict = "na" if not d["testable"] else "flagged" if d["flag"] else "passed"
+        expect(page.locator(f'#sec-fair .fair[data-dimension="{d["dimension"]}"]')) \
+            .to_have_attribute("data-verdict", verdict)
+    for e in supervised:
+        if e["type"] == "payment_round":
+            cells = page.locator(f'#round-table tr[data-round="{e["body"]["round"]}"] td')
+            expect(cells.nth(0)).to_have_text(f"{e['body']['forfeits']:,}")
+    closed = [e["body"]["rounds"] for e in supervised if e["type"] == "payments_closed"]
+    expect(page.locator("#payments-closed")).to_have_text(
+        z("v.payments_closed", n=closed[0]) if closed else z("v.payments_open"))
+    groups = [e["body"] for e in supervised if e["type"] == "grouping_summary"]
+    for g in groups:
+        cells = page.locator(f'#grouping-table tr[data-school="{g["school"]}"] td')
+        expect(cells.nth(0)).to_have_text(f"{len(g['classes']):,}")
+        expect(cells.nth(1)).to_have_text(f"{sum(c['pupils'] for c in g['classes']):,}")
+        teachers = sum(1 for e in supervised if e["type"] == "matching_result"
+                       and e["body"]["school"] == g["school"])
+        expect(cells.nth(3)).to_have_text(f"{teachers:,}")
+    for width, height in SIZES:
+        page.set_viewport_size({"width": width, "height": height})
+        w = page.evaluate("() => [document.documentElement.scrollWidth, "
+                          "document.documentElement.clientWidth]")
+        assert w[0] <= w[1], w
+        page.screenshot(path=screenshot_path(f"supervise-static-{width}x{height}.png"),
+                        full_page=True)
+    assert all(u.startswith(published.url) for u in page.asked)  # type: ignore[attr-defined]
+    assert not [u for u in page.asked if "/api/" in u]  # type: ignore[attr-defined]
+    assert axe_violations(page) == []
+    page.reload()  # this browser now trusts that checkpoint: the same one is consistent
+    expect(page.locator("#status")).to_have_text(z("v.status_ok", n=len(supervised), size=size))
+    expect(page.locator('#checks li[data-step="consistency"] .why')).to_have_text(z("v.same"))
+    page.goto(f"{published.url}/{EVENT}/supervise.en.html")  # English, same checks
+    expect(page.locator("#status")).to_have_text(
+        t("en", "v.status_ok", n=len(supervised), size=size))
+    expect(page.locator("#school-table tbody tr")).to_have_count(len(summaries))
+    assert axe_violations(page) == []
+    page.screenshot(path=screenshot_path("supervise-static-en-1920x1080.png"), full_page=True)
+
+
+def test_a_tampered_entry_bundle_shows_the_supervisors_nothing_18_2(
+        published: Published, new_page: Any) -> None:
+    """One digit of a school's admissions changed in a copy of the publication: the
+    page shows the failure and no figure at all."""
+    copy = published.base.parent / "tampered-copy"
+    shutil.copytree(published.base, copy, symlinks=True)
+    seq = next(e["seq"] for e in published.entries if e["type"] == "lottery_summary")
+    bundle = copy / "tile" / "entries" / f"{seq // 256:03d}"
+    if not bundle.exists():
+        bundle = next((copy / "tile" / "entries").glob(f"{seq // 256:03d}.p/*"))
+    data = bundle.read_bytes()
+    at = data.index(b'"admitted":') + len(b'"admitted":')
+    digit = data[at:at + 1]
+    bundle.write_bytes(data[:at] + (b"1" if digit != b"1" else b"2") + data[at + 1:])
+    page = _supervise(new_page, f"{published.url}/tampered-copy/supervise.html")
+    expect(page.locator("#status")).to_have_text(z("v.status_failed"))
+    expect(page.locator('#checks li[data-step="entries"] .state')).to_have_text(z("step.bad"))
+    expect(page.locator("#sec-schools")).to_be_hidden()
+    expect(page.locator("#school-table")).to_have_count(0)
+    page.screenshot(path=screenshot_path("supervise-static-tampered-1280x720.png"),
+                    full_page=True)
 
 
 def test_tampered_tiles_are_never_shown_as_consistent_18_2(

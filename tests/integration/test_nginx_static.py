@@ -96,7 +96,7 @@ def test_headers_and_bodies_per_path_18_1(served: Served) -> None:
     address = shard_address(served.log.origin, FAMILY.reg, FAMILY.factor)
     paths = ["checkpoint", "policy", "keys/log.vkey", "tile/0/000", "tile/0/002.p/88",
              "tile/1/000.p/2", "tile/entries/001", shard_path(address), "state.json",
-             "context.tlog-proof", "check.html", "static/tiles.js"]
+             "supervision.json", "context.tlog-proof", "check.html", "static/tiles.js"]
     for path in paths:
         status, headers, body = served.get(f"/{EVENT}/{path}")
         expected = headers_for(f"{EVENT}/{path}")
@@ -108,7 +108,8 @@ def test_headers_and_bodies_per_path_18_1(served: Served) -> None:
         assert "frame-ancestors 'none'" in headers["Content-Security-Policy"], path
         assert body == (served.base / path).read_bytes(), path
     # The table meets §18.1 and tlog-tiles.
-    for path in ("checkpoint", "context.tlog-proof", "state.json", shard_path(address)):
+    for path in ("checkpoint", "context.tlog-proof", "state.json", "supervision.json",
+                 shard_path(address)):
         age = re.search(r"max-age=(\d+)", headers_for(f"{EVENT}/{path}").cache_control)
         assert age is not None and int(age.group(1)) <= 10, path
     for path in ("tile/0/000", "tile/0/002.p/88", "tile/entries/001"):
