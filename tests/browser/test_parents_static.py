@@ -121,13 +121,13 @@ def _page(new_page: Any, published: Published) -> Page:
 
 
 def _shoot(page: Page, name: str) -> None:
+    """Full-page shots at the phone, laptop and projector sizes, none scrolling sideways."""
     for width, height in SIZES:
         page.set_viewport_size({"width": width, "height": height})
         w = page.evaluate("() => [document.documentElement.scrollWidth, "
                           "document.documentElement.clientWidth]")
         assert w[0] <= w[1], w
-        page.screenshot(path=screenshot_path(f"parents-static-{name}-{width}x{height}.png"),
-                        full_page=True)
+        page.screenshot(path=screenshot_path(f"{name}-{width}x{height}.png"), full_page=True)
 
 
 def test_a_family_verifies_its_result_from_nginx_alone_18(
@@ -139,7 +139,7 @@ def test_a_family_verifies_its_result_from_nginx_alone_18(
     _check(page, published, confirmed)
     expect(page.locator("#outcome")).to_have_text(z("c.s.confirmed"))
     expect(page.locator("#status")).to_have_text(z("c.verified"))
-    _shoot(page, "confirmed")
+    _shoot(page, "parents-static-confirmed")
     _check(page, published, unpaid)
     expect(page.locator("#outcome")).to_have_text(z("c.s.forfeited_unpaid"))
     _check(page, published, confirmed, "0000" if published.last4[confirmed] != "0000" else "0001")
@@ -167,7 +167,7 @@ def test_a_tampered_or_forged_shard_is_never_shown_as_verified_18_3(
     _check(page, published, forged)
     expect(page.locator("#failure")).to_be_visible()
     expect(page.locator("#result")).to_be_hidden()
-    _shoot(page, "forged")
+    _shoot(page, "parents-static-forged")
 
 
 SUPERVISED = {"seed", "lottery_summary", "bias_audit", "payment_round", "promotions",
@@ -227,13 +227,7 @@ def test_supervisors_read_the_season_from_nginx_alone_18_2(
         teachers = sum(1 for e in supervised if e["type"] == "matching_result"
                        and e["body"]["school"] == g["school"])
         expect(cells.nth(3)).to_have_text(f"{teachers:,}")
-    for width, height in SIZES:
-        page.set_viewport_size({"width": width, "height": height})
-        w = page.evaluate("() => [document.documentElement.scrollWidth, "
-                          "document.documentElement.clientWidth]")
-        assert w[0] <= w[1], w
-        page.screenshot(path=screenshot_path(f"supervise-static-{width}x{height}.png"),
-                        full_page=True)
+    _shoot(page, "supervise-static")
     assert all(u.startswith(published.url) for u in page.asked)  # type: ignore[attr-defined]
     assert not [u for u in page.asked if "/api/" in u]  # type: ignore[attr-defined]
     assert axe_violations(page) == []
