@@ -78,7 +78,7 @@ def test_updates_are_incremental_and_idempotent_18_1(tmp_path: Path, log: Signed
     assert report.tiles == 5
     assert set(report.paths) == {"tile/0/000", "tile/entries/000", "tile/0/001.p/1",
                                  "tile/entries/001.p/1", "tile/1/000.p/1", "state.json",
-                                 "checkpoint"}
+                                 "supervision.json", "checkpoint"}
     assert report.paths[-1] == "checkpoint"
     again = publish(root, log, 257)
     assert (again.tiles, again.checkpoint_changed) == (0, False)
