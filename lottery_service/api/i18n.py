@@ -788,9 +788,8 @@ STRINGS: dict[str, tuple[str, str]] = {
                    "Pool-by-pool tests, admission rates by district and recomputing the draw "
                    "need every application record, so this page does not do them; run the "
                    "full verifier on the whole bundle."),
-    "v.full_check": ("完整核验：从教育局或招生系统取得核验包（bundle.zip，也在本目录的 bundle/ 下）"
-                     "，"
-                     "用 Python 运行：",
+    "v.full_check": ("完整核验：从教育局或招生系统取得核验包（bundle.zip，也在本目录的 "
+                     "bundle/ 下），用 Python 运行：",
                      "Full check: get the bundle (bundle.zip from the bureau or the admission "
                      "server; also under bundle/ here) and run, with Python:"),
     "v.key_from_bureau": ("从教育局取得的日志公钥文件", "the log key file from the bureau"),
@@ -807,21 +806,20 @@ STRINGS: dict[str, tuple[str, str]] = {
                         "The checkpoint does not verify; nothing is shown: {why}"),
     "v.quorum_ok": ("{n}/{w} 位见证人联署，达到规定人数。",
                     "{n} of {w} witnesses cosigned: the quorum is met."),
-    "v.quorum_short": ("只有 {n}/{w} 位见证人联署，未达到规定人数。以下数据来自日志签名，请联系监督"
-                       "组。",
+    "v.quorum_short": ("只有 {n}/{w} 位见证人联署，未达到规定人数。"
+                       "以下数据来自日志签名，请联系监督组。",
                        "Only {n} of {w} witnesses cosigned: the quorum is not met. The figures "
                        "below carry the log's signature only; contact the supervision group."),
-    "v.tiles_bad": ("发布目录中的日志文件与签名检查点不符（可能被篡改或缺失），本页不显示数据：{why"
-                    "}",
+    "v.tiles_bad": ("发布目录中的日志文件与签名检查点不符（可能被篡改或缺失），"
+                    "本页不显示数据：{why}",
                     "The published log files do not match the signed checkpoint (tampered or "
                     "missing); nothing is shown: {why}"),
-    "v.key_changed": ("警告：本浏览器以前看到的本活动日志是用另一个密钥签名的！请截图并联系监督组。"
-                      "",
+    "v.key_changed": ("警告：本浏览器以前看到的本活动日志是用另一个密钥签名的！"
+                      "请截图并联系监督组。",
                       "Warning: this browser saw this event's log signed with another key "
                       "before! Take a screenshot and contact the supervision group."),
-    "v.rollback": ("警告：现在发布的日志（{new} 条）比本浏览器以前看到的（{old} 条）还短，日志不会"
-                   "缩短！"
-                   "请截图并联系监督组。",
+    "v.rollback": ("警告：现在发布的日志（{new} 条）比本浏览器以前看到的（{old} 条）还短，"
+                   "日志不会缩短！请截图并联系监督组。",
                    "Warning: the published log ({new} entries) is shorter than the one this "
                    "browser saw ({old}); a log never shrinks! Take a screenshot and contact "
                    "the supervision group."),
@@ -839,8 +837,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "v.entries_bad": ("记录与签名检查点不符（可能被篡改），本页不显示数据：{why}",
                       "An entry does not match the signed checkpoint (tampered?); nothing is "
                       "shown: {why}"),
-    "v.complete_not_run": ("本页只核对列出的记录；是否有记录未列出，由完整核验程序检查（见本页末尾"
-                           "）。",
+    "v.complete_not_run": ("本页只核对列出的记录；是否有记录未列出，"
+                           "由完整核验程序检查（见本页末尾）。",
                            "This page checks the listed entries only; whether any is missing "
                            "is for the full verifier (see the end of the page)."),
     "v.not_run": ("前一项未通过，未检查。", "Not checked: the step before failed."),

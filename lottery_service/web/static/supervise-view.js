@@ -97,6 +97,8 @@ export function parseListing(text, size) {
   return v.entries;
 }
 
+const utf8 = (bytes) => new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+
 function check(step, state, key, vars = {}) {
   return { step, state, key, vars };
 }
@@ -109,7 +111,7 @@ function check(step, state, key, vars = {}) {
  */
 export async function runSupervision({ read, storage, policyText, event, label = {} }) {
   const checks = [];
-  const text = async (path) => new TextDecoder("utf-8", { fatal: true }).decode(await read(path));
+  const text = async (path) => utf8(await read(path));
   const stop = (step, key, vars = {}, extra = {}) => {
     checks.push(check(step, "bad", key, vars));
     for (const rest of CHECKS.slice(CHECKS.indexOf(step) + 1)) checks.push(check(rest, "skipped", "v.not_run"));
@@ -175,16 +177,12 @@ export async function runSupervision({ read, storage, policyText, event, label =
       if (last && seq === last[1]) last[1] = seq + 1;
       else runs.push([seq, seq + 1]);
     }
-    const texts = await Promise.all(runs.map(([a, b]) => tiles.entries(a, b)));
-    let i = 0;
-    for (const [a, b] of runs) {
-      for (let seq = a; seq < b; seq++) {
-        const entry = parseEntry(new TextDecoder("utf-8", { fatal: true }).decode(texts[i][seq - a]), seq, event);
-        if (!SUPERVISED.includes(entry.type)) throw new TileError(`supervision.json names entry ${seq}, a ${entry.type}`);
-        entries.push(entry);
-      }
-      i++;
-    }
+    const texts = (await Promise.all(runs.map(([a, b]) => tiles.entries(a, b)))).flat(); // in seq order
+    seqs.forEach((seq, i) => {
+      const entry = parseEntry(utf8(texts[i]), seq, event);
+      if (!SUPERVISED.includes(entry.type)) throw new TileError(`supervision.json names entry ${seq}, a ${entry.type}`);
+      entries.push(entry);
+    });
   } catch (e) {
     if (e instanceof TileError || e instanceof ProofError || e instanceof TypeError) {
       return stop("entries", "v.entries_bad", { why: e.detail ?? e.message });
