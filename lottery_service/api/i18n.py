@@ -731,7 +731,10 @@ STRINGS: dict[str, tuple[str, str]] = {
                      "sending it; the secret is not shown on screen."),
     "p.no_file": ("未选择文件（将使用本浏览器保存的秘密）",
                   "No file chosen (the secret kept in this browser will be used)"),
-    "p.file_chosen": ("已选择：", "Chosen: "),
+    # every file input (page.js filePicker): the browser's own "Choose File" is hidden
+    "file_pick": ("选择文件", "Choose a file"),
+    "file_none": ("未选择文件", "No file chosen"),
+    "file_chosen": ("已选择：", "Chosen: "),
     "p.people": ("本仪式的参与方", "Participants of this ceremony"),
     "p.not_committed": ("未承诺", "not committed"),
     "p.escrow_key_reused": ("本仪式的托管公钥与另一个仪式的相同（每个仪式必须有自己的密钥），"
@@ -886,7 +889,7 @@ JS_KEYS: tuple[str, ...] = (
     "stage.direct", "stage.community", "stage.district", "stage.city", "seats", "applicants",
     "admitted_n", "drawn", "yes", "no", "admitted_list", "waiting_list", "class", "teacher",
     "pupils", "school", "ceremony_lottery", "ceremony_grouping", "ceremony_teachers",
-    "reconnecting", "error", "done",
+    "reconnecting", "error", "done", "file_pick", "file_none", "file_chosen",
     "import_errors", "row", "field", "reason", "participant", "role", "commitment", "status",
     "dice", "witness", "seed", "stage", "quota", "roster_root",
     # parents' page (every "c." key) and the three step states both checking pages show
@@ -898,7 +901,7 @@ JS_KEYS: tuple[str, ...] = (
     "cstep.seeded", "p.loading", "p.committing", "p.committed", "p.revealed",
     "p.not_participant", "p.not_committing", "p.already_committed", "p.not_revealing",
     "p.already_settled", "p.no_commitment", "p.no_secret", "p.bad_secret", "p.mismatch",
-    "p.need_fields", "p.show_secret", "p.hide_secret", "p.no_file", "p.file_chosen",
+    "p.need_fields", "p.show_secret", "p.hide_secret", "p.no_file",
     "p.not_committed", "p.escrow_key_reused",
     "role.notary", "role.supervisor", "role.parent-rep", "role.bureau",
     # operator console (every "o." key)

@@ -84,7 +84,11 @@ def _remember(page: Page, key: str, size: int, root: bytes) -> None:
 
 def _cosign(page: Page, token: str, key_file: Path) -> None:
     page.get_by_label(t("zh", "s_token"), exact=True).fill(token)
+    picker = page.locator("#witness-key ~ .button")  # the browser's own "Choose File" is hidden
+    expect(picker).to_have_text(t("zh", "file_pick"))
+    expect(page.locator("#witness-key")).to_have_css("opacity", "0")
     page.get_by_label(t("zh", "witness_key_file"), exact=True).set_input_files(key_file)
+    expect(page.locator("#witness-key-name")).to_have_text(t("zh", "file_chosen") + key_file.name)
     page.get_by_role("button", name=t("zh", "cosign_button")).click()
 
 

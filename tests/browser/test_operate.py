@@ -21,6 +21,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from lottery_service import devices
+from lottery_service.api.i18n import t
 from lottery_service.demo.district import generate_district, payments_csv
 from lottery_service.runtime import Runtime
 from tests.paths import FIXTURES
@@ -73,6 +74,9 @@ def _run(page: Page, step: str, *, confirm: bool = True, expect_text: str = "✓
 def _upload(page: Page, kind: str, path: Path) -> str:
     card = _card(page, f"import:{kind}")
     card.locator("input[type=file]").set_input_files(path)
+    # the page's own button and file name, never the browser's English "Choose File"
+    expect(card.locator(".file-pick .button")).to_have_text(t("zh", "file_pick"))
+    expect(card.locator(".file-pick")).to_contain_text(t("zh", "file_chosen") + path.name)
     card.locator("button[type=submit]").click()
     return _answer(page, f"import:{kind}")
 

@@ -310,7 +310,7 @@ def test_participant_commits_and_reveals_through_the_page_5_3_5_4(
     wrong = tmp_path / "wrong.txt"
     wrong.write_text(second_hex + "\n", encoding="ascii")
     page.get_by_label(t("zh", "secret_file")).set_input_files(wrong)
-    expect(page.locator("#secret-file-name")).to_have_text(t("zh", "p.file_chosen") + "wrong.txt")
+    expect(page.locator("#secret-file-name")).to_have_text(t("zh", "file_chosen") + "wrong.txt")
     page.get_by_role("button", name=t("zh", "reveal_button")).click()
     expect(page.locator("#out")).to_have_text(t("zh", "p.mismatch"))
     assert sent == [] and first not in run.state().ceremony(CEREMONY).openings

@@ -8,7 +8,7 @@
 import { cosignatureLine, parsePrivateKey } from "./cosign.js";
 import { cosignatureCount, trustCheck, witnessProblem } from "./dashboard-view.js";
 import { openCheckpoint } from "./note.js";
-import { HttpError, el, pageData, request, stepItem, translator } from "./page.js";
+import { HttpError, el, pageData, request, showChosenFile, stepItem, translator } from "./page.js";
 import {
   compareCheckpoints, judge, loadTrust, needsConsistencyProof, rememberCheckpoint, verdictOfError,
 } from "./trust.js";
@@ -132,3 +132,5 @@ $("cosign-form").addEventListener("submit", async (ev) => {
     button.disabled = false;
   }
 });
+showChosenFile($("witness-key"), $("witness-key-name"), S);
+if ($("register-file")) showChosenFile($("register-file"), $("register-file-name"), S);

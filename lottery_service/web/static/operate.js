@@ -8,7 +8,7 @@ import {
   IRREVERSIBLE, answer, ceremonyFacts, consequence, flow, importReport, parseDice, parseKeyFile,
   parseParticipants, previewLines, refusal, stages, stepName,
 } from "./operate-view.js";
-import { HttpError, el, pageData, request, translator } from "./page.js";
+import { HttpError, el, filePicker, pageData, request, translator } from "./page.js";
 
 const { S, cfg } = pageData();
 const t = translator(S);
@@ -134,7 +134,11 @@ function confirmStep(name, text, code) {
 
 function field(id, label, input, hint) {
   input.id = id;
-  const kids = [el("label", { for: id, text: label }), input];
+  const kids = [el("label", { for: id, id: `${id}-label`, text: label })];
+  if (input.type === "file") {  // named by the field's label alone, not the button's too
+    input.setAttribute("aria-labelledby", `${id}-label`);
+    kids.push(filePicker(input, S));
+  } else kids.push(input);
   if (hint) {
     input.setAttribute("aria-describedby", `${id}-hint`);
     kids.push(el("p", { class: "hint", id: `${id}-hint`, text: hint }));

@@ -113,6 +113,28 @@ export function el(tag, attrs = {}, ...kids) {
   return n;
 }
 
+/** Keep `name` saying which file `input` holds (`S.file_chosen` + its name, or `none`). */
+export function showChosenFile(input, name, S, none = S.file_none) {
+  input.addEventListener("change", () => {
+    const file = input.files[0];
+    name.textContent = file ? S.file_chosen + file.name : none;
+  });
+}
+
+/**
+ * A file input as a button in the page's language, with the chosen file's name beside
+ * it. The browser draws its own "Choose File / No file chosen" in the browser's
+ * language, not the page's, so the input itself is visually hidden (still focusable and
+ * labelled: `.file-input`). `input` must have its id; returns the row to place it in.
+ */
+export function filePicker(input, S) {
+  input.classList.add("file-input");
+  const name = el("span", { class: "muted", "aria-live": "polite", text: S.file_none });
+  showChosenFile(input, name, S);
+  return el("div", { class: "file-pick" }, input,
+    el("label", { for: input.id, class: "button secondary", text: S.file_pick }), name);
+}
+
 /** The mark of each step state: ✓ 通过, – 未检查, ✗ 未通过. */
 export const MARK = Object.freeze({ ok: "✓", skipped: "–", bad: "✗" });
 

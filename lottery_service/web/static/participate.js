@@ -10,7 +10,7 @@
 // (its `ceremony_opened`, through the event API), never an event-wide key (§5.4).
 import { checkOpening, commitment, makeSecret, sealEscrow } from "./ceremony-crypto.js";
 import { base64Decode, bytesToHex, hexToBytes } from "./encoding.js";
-import { HttpError, el, pageData, request } from "./page.js";
+import { HttpError, el, pageData, request, showChosenFile } from "./page.js";
 import {
   commitRefusal, otherEscrowKeys, revealRefusal, roleText, secretKey, secretText, standingKey,
 } from "./participate-view.js";
@@ -171,18 +171,13 @@ function guarded(button, action) {
   });
 }
 
-function fileChosen() {
-  const file = $("secret-file").files[0];
-  $("secret-file-name").textContent = file ? S["p.file_chosen"] + file.name : S["p.no_file"];
-}
-
 $("token").value = sessionStorage.getItem(TOKEN_KEY) || "";
 $("token").addEventListener("change", () => sessionStorage.setItem(TOKEN_KEY, $("token").value.trim()));
 $("who-form").addEventListener("submit", (ev) => ev.preventDefault());
 $("ceremony").addEventListener("change", () => { shown = false; refresh(); });
 $("participant").addEventListener("change", () => { shown = false; refresh(); });
 $("secret-toggle").addEventListener("click", toggleSecret);
-$("secret-file").addEventListener("change", fileChosen);
+showChosenFile($("secret-file"), $("secret-file-name"), S, S["p.no_file"]);
 guarded($("commit"), commit);
 guarded($("reveal"), reveal);
 refresh();
