@@ -874,6 +874,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "v.teachers": ("已匹配班主任", "Head teachers matched"),
     "v.ceremony": ("环节", "Ceremony"),
     "v.records": ("封存名单记录数", "Records in the sealed list"),
+    "v.published": ("结果已公布", "Results published"),
     "v.no_corrections": ("没有更正记录。", "No corrections."),
     "v.correction": ("第 {seq} 条更正了第 {refers_to} 条：{reason}",
                      "Entry {seq} corrects entry {refers_to}: {reason}"),

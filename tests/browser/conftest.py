@@ -113,3 +113,25 @@ def screenshot_path(name: str) -> Path:
 
 
 playwright_sync.expect.set_options(timeout=15_000)
+
+
+def assert_cards_fit(page: Any, table: str) -> None:
+    """On a phone a `table.row-cards` (site.css) is one card per row: nothing cut off at the
+    edge of its box, and every cell names its column heading (data-label); on a laptop
+    it is a table."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    got = page.evaluate("""(sel) => {
+      const t = document.querySelector(sel);
+      const heads = [...t.tHead.rows[0].cells].map((c) => c.textContent.trim());
+      const rows = [...t.tBodies[0].rows];
+      return { fits: t.scrollWidth <= t.parentElement.clientWidth,
+               display: getComputedStyle(rows[0]).display,
+               labels: rows.map((r) => [...r.cells].map((c, i) =>
+                 c.tagName === "TD" ? c.dataset.label === heads[i] : true).every(Boolean)) };
+    }""", table)
+    assert got["fits"], table
+    assert got["display"] == "block", table  # a card, not a squeezed table row
+    assert got["labels"] and all(got["labels"]), table
+    page.set_viewport_size({"width": 1280, "height": 720})  # and a plain table again
+    assert page.evaluate("(sel) => getComputedStyle(document.querySelector(sel).tBodies[0]"
+                         ".rows[0]).display", table) == "table-row", table

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from lottery_service.api.i18n import t
 from lottery_service.demo.district import DISTRICTS
 
-from .conftest import Season, screenshot_path
+from .conftest import Season, assert_cards_fit, screenshot_path
 from .test_accessibility import axe_violations
 
 EVENT = "demo-2026"
@@ -78,6 +78,8 @@ def test_supervisors_page_says_the_fairness_check_in_plain_chinese_8_12(
     expect(page.locator("#cosign-next")).to_have_attribute("data-size", str(latest.size))
     expect(page.locator("#cosign-next")).to_contain_text(str(latest.size))
     assert axe_violations(page) == []
+    for table in ("#fair-pools", "#school-table"):
+        assert_cards_fit(page, table)
     for width, height in SIZES:
         page.set_viewport_size({"width": width, "height": height})
         w = page.evaluate("() => [document.documentElement.scrollWidth, "

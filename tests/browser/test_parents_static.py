@@ -30,7 +30,7 @@ from tests import shard_support as shards
 from tests.nginx_support import NGINX, readable_dir, serving
 from tests.support import make_runtime, proof_x, with_proof_x
 
-from .conftest import APPLICANTS, _second_factors, screenshot_path
+from .conftest import APPLICANTS, _second_factors, assert_cards_fit, screenshot_path
 from .test_accessibility import axe_violations
 
 if NGINX is None and os.environ.get("CI") != "true":
@@ -227,6 +227,15 @@ def test_supervisors_read_the_season_from_nginx_alone_18_2(
         teachers = sum(1 for e in supervised if e["type"] == "matching_result"
                        and e["body"]["school"] == g["school"])
         expect(cells.nth(3)).to_have_text(f"{teachers:,}")
+    published_ceremonies = {e["body"]["ceremony"] for e in supervised if e["type"] == "published"}
+    seeds = [e["body"] for e in supervised if e["type"] == "seed"]
+    assert seeds and published_ceremonies
+    for body in seeds:
+        cells = page.locator(f'#seed-table tr[data-ceremony="{body["ceremony"]}"] td')
+        expect(cells.nth(2)).to_have_text(z("yes" if body["ceremony"] in published_ceremonies
+                                            else "no"))
+    for table in ("#school-table", "#round-table", "#grouping-table", "#seed-table"):
+        assert_cards_fit(page, table)
     _shoot(page, "supervise-static")
     assert all(u.startswith(published.url) for u in page.asked)  # type: ignore[attr-defined]
     assert not [u for u in page.asked if "/api/" in u]  # type: ignore[attr-defined]

@@ -18,9 +18,16 @@ async function read(path) {
 
 const num = (n) => (n === null || n === undefined ? "—" : Number(n).toLocaleString(cfg.locale));
 
-function table(id, head, rows, { caption } = {}) {
-  return el("div", { class: "scroll", tabindex: "0", role: "region", "aria-label": caption ?? head[0] },
-    el("table", { id },
+// A wide table becomes one card per row on a phone (site.css `table.row-cards`), each cell
+// naming its column; a narrow one (`cards: false`) stays a table.
+function table(id, head, rows, { caption, cards = true } = {}) {
+  if (cards) {
+    for (const row of rows) {
+      [...row.children].forEach((c, i) => { if (c.tagName === "TD") c.dataset.label = head[i].text ?? head[i]; });
+    }
+  }
+  return el("div", { class: cards ? "scroll row-cards-box" : "scroll", tabindex: "0", role: "region", "aria-label": caption ?? head[0] },
+    el("table", { id, class: cards ? "row-cards" : "small-table" },
       el("thead", {}, el("tr", {}, ...head.map((h, i) => el("th", { scope: "col", class: i > 0 && h.num ? "num" : null, text: h.text ?? h })))),
       el("tbody", {}, ...rows)));
 }
@@ -76,7 +83,7 @@ function drawFairness(view) {
       block.append(el("details", {}, el("summary", { text: `${t(`dim.${c.dimension}`)}: ${c.values.length} ${t("fair.value")}` }),
         table(`fair-${c.dimension}`, [H("fair.value"), H("applicants", true), H("fair.winners", true), H("fair.expected", true)],
           c.values.map((v) => el("tr", {}, rowHead(v.value), cell(num(v.applicants), true), cell(num(v.winners), true),
-            cell(v.expected, true))), { caption: t(`dim.${c.dimension}`) })));
+            cell(v.expected, true))), { caption: t(`dim.${c.dimension}`), cards: false })));
     }
     return block;
   }));
@@ -103,9 +110,10 @@ function drawGrouping(view) {
 
 function drawSeeds(view) {
   if (view.seeds.length === 0) return show("sec-seeds", el("p", { text: t("not_yet") }));
-  show("sec-seeds", table("seed-table", [H("v.ceremony"), H("seed"), H("v.records", true)],
+  show("sec-seeds", table("seed-table", [H("v.ceremony"), H("seed"), H("v.records", true), H("v.published")],
     view.seeds.map((s) => el("tr", { "data-ceremony": s.ceremony }, rowHead(t(`ceremony_${s.ceremony}`)),
-      el("td", {}, el("code", { class: "hash", text: s.seed })), cell(num(s.records), true))),
+      el("td", {}, el("code", { class: "hash", text: s.seed })), cell(num(s.records), true),
+      cell(view.published.includes(s.ceremony) ? t("yes") : t("no")))),
   { caption: t("v.h.seeds") }));
 }
 
