@@ -335,6 +335,30 @@ def _payment_round(raw: bytes) -> int | None:
     return entry["body"]["round"] if entry["type"] in ROUND_STEP else None
 
 
+def _real_shards(index: Any, note: str, size: int, at_most: int = 5_000) -> dict[str, Any]:
+    """What a payment round's publication does per family (service/shards.py): the
+    family's whole §14 receipt under the checkpoint, sealed (§18.3) and written as its
+    file (`publish_shards_s` above seals a bare entry: the file cost, not the receipt's).
+    `shard_all_est_s` scales the rate to every lottery family of the season."""
+    from lottery_service.publish import FamilyReceipt
+    from lottery_service.publish.writer import _Files
+
+    regs = sorted(index.state.lottery_results)
+    with tempfile.TemporaryDirectory(prefix="sunshine-shards-") as tmp:
+        files = _Files(Path(tmp))
+        start = time.perf_counter()
+        receipts = [FamilyReceipt(reg, f"{i % 1000:03d}{i % 10}", index.receipt(reg, size, note))
+                    for i, reg in enumerate(regs[:at_most])]
+        made = time.perf_counter()
+        count = files.write_shards(note.split("\n", 1)[0], receipts)  # the log's origin
+        done = time.perf_counter()
+    per = (done - start) / count
+    return {"shard_ms": round(per * 1000, 3),
+            "shard_receipt_ms": round((made - start) / count * 1000, 3),
+            "shard_bytes": round(sum(len(r.receipt) for r in receipts) / count),
+            "shard_families": len(regs), "shard_all_est_s": round(per * len(regs), 1)}
+
+
 def phase_index(bundle: Path) -> dict[str, Any]:
     """What serving does after a checkpoint: `receipts.ReceiptIndex` (every worker's
     family index, §14) built over the log before payment round 1 with one receipt read,
@@ -370,7 +394,8 @@ def phase_index(bundle: Path) -> dict[str, Any]:
     receipt = index.receipt(reg, len(entries), note)
     rest = time.perf_counter()
     assert receipt is not None and {e.type.value for e in entries[first:last]} <= ROUND_STEP
-    return {"index_entries": len(entries), "index_build_s": round(built - start, 3),
+    shard = _real_shards(index, note, len(entries))
+    return {**shard, "index_entries": len(entries), "index_build_s": round(built - start, 3),
             "index_update_entries": last - first,
             "index_update_s": round(updated - built, 3),
             "index_rest_entries": len(entries) - last,

@@ -12,7 +12,8 @@ season built by bench/verifier_bundle.py (city: 20,000 forfeits in one payment
 round) and verified (`verify_s`, `verify_peak_rss_mb`); the families' receipt index
 over that season's log, from the stored entry bytes (`index_build_s` before payment
 round 1, `index_update_s` for round 1's checkpoint, `index_rest_s` for the rest,
-`proof_bytes`, at city and at 50,000 applicants, for the index's growth exponent).
+`proof_bytes`, at city and at 50,000 applicants, for the index's growth exponent;
+`shard_ms`: a family's real shard, its whole receipt sealed and written).
 Growth exponents are log(t₂/t₁)/log(n₂/n₁) between the smallest and the largest scale
 measured.
 
@@ -78,6 +79,10 @@ SCALED = [  # metric, target (issue 13 acceptance; province unless said)
     ("index_update_s", "city < 1 s (payment round 1: 20,000 forfeits)"),
     ("index_rest_s", "the rest: round 2, grouping, matching"),
     ("proof_bytes", "< 10,240"),
+    ("shard_ms", "a family's real shard: its §14 receipt, sealed, one file"),
+    ("shard_receipt_ms", "of which the receipt"),
+    ("shard_bytes", ""),
+    ("shard_all_est_s", "every lottery family's shard (a payment round's publication)"),
 ]
 SINGLE = [
     ("growth.draw_s", "≈ 1"), ("growth.publish_s", "≈ 1"), ("growth.verify_s", "≈ 1"),
