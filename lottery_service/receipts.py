@@ -40,6 +40,9 @@ CONTEXT_TYPES: Final = frozenset({  # §14.1; event_created carries the rules (r
     EntryType.BEACON, EntryType.SEED, EntryType.PAYMENT_ROUND, EntryType.PAYMENTS_CLOSED})
 
 
+_EDGES_KEPT: Final = 4096  # right-edge roots LogTree keeps
+
+
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
@@ -62,6 +65,10 @@ class LogTree:
         # A proof under a reached size never changes; the entries every receipt holds
         # (seeds, payment rounds, the close) are asked for once per family (§18.3).
         self.proof_b64 = functools.lru_cache(maxsize=1024)(self._proof_b64)
+        # The root of a range that is not a complete subtree (the tree's right edge) is
+        # folded from O(log n) stored roots; every family's proof under one size asks
+        # for the same few, and leaves never change, so they are kept.
+        self._edges: dict[tuple[int, int], bytes] = {}
 
     @property
     def size(self) -> int:
@@ -82,8 +89,13 @@ class LogTree:
         if n & (n - 1) == 0 and lo % n == 0:
             k = n.bit_length() - 1
             return self._levels[k][lo >> k]
-        k = _largest_power_below(n)
-        return node_hash(self._mth(lo, lo + k), self._mth(lo + k, hi))
+        edge = self._edges.get((lo, hi))
+        if edge is None:
+            if len(self._edges) >= _EDGES_KEPT:
+                self._edges.clear()
+            k = _largest_power_below(n)
+            edge = self._edges[lo, hi] = node_hash(self._mth(lo, lo + k), self._mth(lo + k, hi))
+        return edge
 
     def _check(self, size: int) -> None:
         if not 0 <= size <= self.size:

@@ -22,6 +22,7 @@ from typing import Final
 HASH_SIZE: Final = 32
 EMPTY_ROOT: Final = hashlib.sha256(b"").digest()
 
+_EDGES_KEPT: Final = 4096  # right-edge roots a tree keeps (MerkleTree._mth)
 _LEAF_PREFIX: Final = b"\x00"
 _NODE_PREFIX: Final = b"\x01"
 
@@ -102,7 +103,7 @@ class MerkleTree:
     prefix size and every proof are cheap after construction.
     """
 
-    __slots__ = ("_levels", "_root", "_size")
+    __slots__ = ("_edges", "_levels", "_root", "_size")
 
     def __init__(self, leaf_hashes: Sequence[bytes]) -> None:
         level = list(leaf_hashes)
@@ -110,6 +111,9 @@ class MerkleTree:
             if len(h) != HASH_SIZE:
                 raise MerkleError(f"leaf hash {i} is {len(h)} bytes, expected {HASH_SIZE}")
         self._size = len(level)
+        # Roots of ranges that are not complete subtrees (the right edge of a prefix):
+        # every proof under one size folds the same few, so they are kept.
+        self._edges: dict[tuple[int, int], bytes] = {}
         self._levels: list[list[bytes]] = [level]
         sha256 = hashlib.sha256
         prefix = _NODE_PREFIX
@@ -131,8 +135,13 @@ class MerkleTree:
         if n & (n - 1) == 0 and lo % n == 0:
             k = n.bit_length() - 1
             return self._levels[k][lo >> k]
-        k = _split(n)
-        return node_hash(self._mth(lo, lo + k), self._mth(lo + k, hi))
+        edge = self._edges.get((lo, hi))
+        if edge is None:
+            if len(self._edges) >= _EDGES_KEPT:
+                self._edges.clear()
+            k = _split(n)
+            edge = self._edges[lo, hi] = node_hash(self._mth(lo, lo + k), self._mth(lo + k, hi))
+        return edge
 
     def _check_size(self, size: int | None) -> int:
         if size is None:

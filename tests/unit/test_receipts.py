@@ -123,3 +123,22 @@ def test_growing_tree_gives_the_proofs_of_the_immutable_tree_4(n: int, data: st.
     assert grown.root(size) == whole.root(size)
     assert grown.inclusion_proof(index, size) == whole.inclusion_proof(index, size)
     assert grown.consistency_proof(old, size) == whole.consistency_proof(old, size)
+
+
+@given(st.lists(st.tuples(st.integers(min_value=1, max_value=40), st.data()),
+                min_size=1, max_size=8))
+def test_proofs_asked_while_the_tree_grows_stay_right_4(steps: list[tuple[int, st.DataObject]]
+                                                        ) -> None:
+    """LogTree keeps the right-edge roots it folded: asked again after more appends, each
+    proof and root is still the one a fresh tree over the same leaves gives."""
+    grown, leaves = LogTree(), []
+    for grow, data in steps:
+        for _ in range(grow):
+            leaves.append(len(leaves).to_bytes(32, "big"))
+            grown.append(leaves[-1])
+        for _ in range(3):
+            size = data.draw(st.integers(min_value=1, max_value=len(leaves)))
+            index = data.draw(st.integers(min_value=0, max_value=size - 1))
+            fresh = MerkleTree(leaves[:size])
+            assert grown.root(size) == fresh.root()
+            assert grown.inclusion_proof(index, size) == fresh.inclusion_proof(index)
