@@ -22,7 +22,7 @@ from typing import Any, Final
 from .core.canonical import canonical_json
 from .core.entries import EntryType, Forfeit, Lock, Promotion
 from .core.log import Entry
-from .core.merkle import EMPTY_ROOT, consistency_path, inclusion_path, node_hash
+from .core.merkle import EMPTY_ROOT, consistency_path, inclusion_path, node_hash, range_root
 from .core.privacy import RejectionTree
 from .core.records import Applicant, Pupil, School
 from .core.season import SeasonState
@@ -40,16 +40,8 @@ CONTEXT_TYPES: Final = frozenset({  # §14.1; event_created carries the rules (r
     EntryType.BEACON, EntryType.SEED, EntryType.PAYMENT_ROUND, EntryType.PAYMENTS_CLOSED})
 
 
-_EDGES_KEPT: Final = 4096  # right-edge roots LogTree keeps
-
-
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
-
-
-def _largest_power_below(n: int) -> int:
-    """k: the largest power of two < n (RFC 9162 §2.1.1 split), for n > 1."""
-    return 1 << ((n - 1).bit_length() - 1)
 
 
 class LogTree:
@@ -65,10 +57,7 @@ class LogTree:
         # A proof under a reached size never changes; the entries every receipt holds
         # (seeds, payment rounds, the close) are asked for once per family (§18.3).
         self.proof_b64 = functools.lru_cache(maxsize=1024)(self._proof_b64)
-        # The root of a range that is not a complete subtree (the tree's right edge) is
-        # folded from O(log n) stored roots; every family's proof under one size asks
-        # for the same few, and leaves never change, so they are kept.
-        self._edges: dict[tuple[int, int], bytes] = {}
+        self._edges: dict[tuple[int, int], bytes] = {}  # core.merkle.range_root's
 
     @property
     def size(self) -> int:
@@ -85,17 +74,7 @@ class LogTree:
             k += 1
 
     def _mth(self, lo: int, hi: int) -> bytes:
-        n = hi - lo
-        if n & (n - 1) == 0 and lo % n == 0:
-            k = n.bit_length() - 1
-            return self._levels[k][lo >> k]
-        edge = self._edges.get((lo, hi))
-        if edge is None:
-            if len(self._edges) >= _EDGES_KEPT:
-                self._edges.clear()
-            k = _largest_power_below(n)
-            edge = self._edges[lo, hi] = node_hash(self._mth(lo, lo + k), self._mth(lo + k, hi))
-        return edge
+        return range_root(self._levels, self._edges, lo, hi)
 
     def _check(self, size: int) -> None:
         if not 0 <= size <= self.size:

@@ -22,7 +22,7 @@ from typing import Final
 HASH_SIZE: Final = 32
 EMPTY_ROOT: Final = hashlib.sha256(b"").digest()
 
-_EDGES_KEPT: Final = 4096  # right-edge roots a tree keeps (MerkleTree._mth)
+_EDGES_KEPT: Final = 4096  # right-edge roots a tree keeps (range_root)
 _LEAF_PREFIX: Final = b"\x00"
 _NODE_PREFIX: Final = b"\x01"
 
@@ -44,6 +44,26 @@ def node_hash(left: bytes, right: bytes) -> bytes:
 def _split(n: int) -> int:
     """The largest power of two strictly smaller than n (n >= 2), RFC 9162 §2.1.1 k."""
     return 1 << ((n - 1).bit_length() - 1)
+
+
+def range_root(levels: Sequence[Sequence[bytes]], edges: dict[tuple[int, int], bytes],
+               lo: int, hi: int) -> bytes:
+    """MTH(D[lo:hi]) for 0 <= lo < hi (RFC 9162 §2.1.1) from stored complete-subtree
+    roots, `levels[k][i]` over leaves [i·2^k, (i+1)·2^k). A range that is not a complete
+    subtree (a prefix's right edge) is folded once and kept in `edges`: every proof
+    under one size asks for the same few, and the leaves under them never change."""
+    n = hi - lo
+    if n & (n - 1) == 0 and lo % n == 0:
+        k = n.bit_length() - 1
+        return levels[k][lo >> k]
+    edge = edges.get((lo, hi))
+    if edge is None:
+        if len(edges) >= _EDGES_KEPT:
+            edges.clear()
+        k = _split(n)
+        edge = edges[lo, hi] = node_hash(range_root(levels, edges, lo, lo + k),
+                                         range_root(levels, edges, lo + k, hi))
+    return edge
 
 
 def inclusion_path(mth: Callable[[int, int], bytes], index: int, size: int) -> list[bytes]:
@@ -111,9 +131,7 @@ class MerkleTree:
             if len(h) != HASH_SIZE:
                 raise MerkleError(f"leaf hash {i} is {len(h)} bytes, expected {HASH_SIZE}")
         self._size = len(level)
-        # Roots of ranges that are not complete subtrees (the right edge of a prefix):
-        # every proof under one size folds the same few, so they are kept.
-        self._edges: dict[tuple[int, int], bytes] = {}
+        self._edges: dict[tuple[int, int], bytes] = {}  # range_root's right edges
         self._levels: list[list[bytes]] = [level]
         sha256 = hashlib.sha256
         prefix = _NODE_PREFIX
@@ -131,17 +149,7 @@ class MerkleTree:
 
     def _mth(self, lo: int, hi: int) -> bytes:
         """MTH(D[lo:hi]) for 0 <= lo < hi <= size, RFC 9162 §2.1.1."""
-        n = hi - lo
-        if n & (n - 1) == 0 and lo % n == 0:
-            k = n.bit_length() - 1
-            return self._levels[k][lo >> k]
-        edge = self._edges.get((lo, hi))
-        if edge is None:
-            if len(self._edges) >= _EDGES_KEPT:
-                self._edges.clear()
-            k = _split(n)
-            edge = self._edges[lo, hi] = node_hash(self._mth(lo, lo + k), self._mth(lo + k, hi))
-        return edge
+        return range_root(self._levels, self._edges, lo, hi)
 
     def _check_size(self, size: int | None) -> int:
         if size is None:
