@@ -246,6 +246,11 @@ def phase_grouping(scale: Scale) -> dict[str, Any]:
     return out
 
 
+def _factor(i: int) -> str:
+    """A made-up second factor for family `i` (the last four ID characters, §18.3)."""
+    return f"{i % 1000:03d}{i % 10}"
+
+
 def phase_publish(scale: Scale) -> dict[str, Any]:
     from lottery_service.core.allocation import allocate
     from lottery_service.core.bias import bias_audit
@@ -284,7 +289,7 @@ def phase_publish(scale: Scale) -> dict[str, Any]:
         shards = publish_event(Path(tmp), EVENT, checkpoint=note, policy=policy,
                                entries_since=lambda n: raws[n:], state=b'{"size":0}',
                                receipts=[FamilyReceipt(bodies[i].reg,  # type: ignore[union-attr]
-                                                       f"{i % 1000:03d}{i % 10}",
+                                                       _factor(i),
                                                        raws[i].decode())
                                          for i in families[:SHARDS_AT_MOST]])
         done, cpu = time.perf_counter(), time.process_time() - start_cpu
@@ -347,7 +352,7 @@ def _real_shards(index: Any, note: str, size: int, at_most: int = 5_000) -> dict
     with tempfile.TemporaryDirectory(prefix="sunshine-shards-") as tmp:
         files = _Files(Path(tmp))
         start = time.perf_counter()
-        receipts = [FamilyReceipt(reg, f"{i % 1000:03d}{i % 10}", index.receipt(reg, size, note))
+        receipts = [FamilyReceipt(reg, _factor(i), index.receipt(reg, size, note))
                     for i, reg in enumerate(regs[:at_most])]
         made = time.perf_counter()
         count = files.write_shards(note.split("\n", 1)[0], receipts)  # the log's origin
