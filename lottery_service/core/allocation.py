@@ -22,9 +22,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import compress, count, islice, repeat
+from itertools import compress, islice, repeat
 from operator import attrgetter
-from typing import NamedTuple
 
 from .entries import LotteryResult, LotterySummary, Stage, StageSummary
 from .entries import Outcome as OutcomeKind
@@ -34,7 +33,7 @@ from .records import Applicant, School
 
 _NUMBER_SIZE = 32  # bytes of number(reg) (§6)
 
-__all__ = ["Draw", "Outcome", "OutcomeKind", "SchoolResult", "Stage", "StageRun", "StreamedDraw",
+__all__ = ["Draw", "OutcomeKind", "SchoolResult", "Stage", "StageRun", "StreamedDraw",
            "allocate", "allocate_streamed"]
 
 
@@ -47,14 +46,13 @@ class Holders:
     tickets: Sequence[bytes]
 
     @cached_property
-    def index(self) -> dict[bytes, int]:
-        """ticket -> position."""
-        return dict(zip(self.tickets, count()))
+    def reg_of(self) -> dict[bytes, str]:
+        """ticket -> the registration number holding it."""
+        return dict(zip(self.tickets, map(attrgetter("reg"), self.applicants), strict=True))
 
     def regs(self, tickets: Iterable[bytes]) -> tuple[str, ...]:
         """The registration numbers holding these tickets."""
-        applicants = self.applicants
-        return tuple(applicants[i].reg for i in map(self.index.__getitem__, tickets))
+        return tuple(map(self.reg_of.__getitem__, tickets))
 
 
 @dataclass(frozen=True)
@@ -127,33 +125,15 @@ class SchoolResult:
                               tuple(run.summary() for run in self.stages))
 
 
-class Outcome(NamedTuple):
-    """One applicant's outcome (§7.4); a NamedTuple because a city draw makes 200 000."""
-
-    reg: str
-    school: str
-    number: bytes  # number(reg) (§6); the unit's ticket is number(unit)
-    unit: str
-    outcome: OutcomeKind
-    stage: Stage  # where admitted, or the last stage taken part in
-    rank: int  # 1-based position in that stage's lottery order
-    waiting: int | None  # position in the waiting order when promotion is on
-    cutoff: bytes | None  # the cutoff of `stage` (§7.4)
-
-    def entry(self) -> LotteryResult:
-        """This applicant's `lottery_result` (§7.4)."""
-        return LotteryResult(self.school, self.reg, self.unit, self.outcome, self.stage,
-                             self.rank, self.waiting, self.cutoff)
-
-
 @dataclass(frozen=True)
 class Draw:
     """The city's draw: the decisions per school, and each applicant's outcome on demand.
 
     `allocate` makes every decision (stage runs in lottery order, admissions,
-    waiting orders) on tickets; `numbers`, `outcomes` and the units of each run
-    restate them per applicant and are built on first use, so a city-scale draw
-    does not pay for 200 000 objects it may only publish later.
+    waiting orders) on tickets; `numbers`, `outcomes` (each applicant's
+    `lottery_result`, the record that is logged: one object per applicant, made
+    once) and the units of each run restate them per applicant and are built on
+    first use.
     """
 
     waitlist_promotion: bool
@@ -180,25 +160,47 @@ class Draw:
         return self.joint.get(unit, (unit,))
 
     @cached_property
-    def outcomes(self) -> dict[str, Outcome]:
-        """reg -> Outcome (§7.4): where admitted, else the last stage taken part in."""
-        out: dict[str, Outcome] = {}
-        numbers, joint = self.numbers, self.joint
+    def outcomes(self) -> dict[str, LotteryResult]:
+        """reg -> its `lottery_result` (§7.4): where admitted, else the last stage taken
+        part in."""
+        return {o.reg: o for rows in self._by_school.values() for o in rows}
+
+    @cached_property
+    def _by_school(self) -> dict[str, list[LotteryResult]]:
+        """school -> its applicants' `lottery_result` in ascending reg (§7.4, §11.3 rule 4).
+
+        A unit's record is its last stage run: a winner takes part in no later stage,
+        a loser of stages 1 and 2 enters 3 or 4 (§7.2). So the runs are read from
+        the last, each unit taken where it is first met."""
+        joint, promotion = self.joint, self.waitlist_promotion
+        by_school: dict[str, list[LotteryResult]] = {}
         for school_id, result in self.schools.items():
-            final: dict[str, tuple[StageRun, int]] = {}
-            admitted: dict[str, StageRun] = {}
-            for run in result.stages:  # later stages overwrite earlier ones
-                final.update(zip(run.pool, zip(repeat(run), count(1)), strict=False))
-                admitted.update(zip(run.winners, repeat(run)))
-            waiting = dict(zip(result.waiting, count(1))) if self.waitlist_promotion else {}
-            for unit, (last, rank) in final.items():
-                won = admitted.get(unit)  # a winner takes part in no later stage
-                kind: OutcomeKind = "admitted" if won is not None else "not_admitted"
-                position = waiting.get(unit)
-                for reg in joint.get(unit, (unit,)):
-                    out[reg] = Outcome(reg, school_id, numbers[reg], unit, kind, last.stage,
-                                       rank, position, last.cutoff)
-        return out
+            offsets = _waiting_offsets(result)
+            rows: list[LotteryResult] = []
+            seen: set[bytes] = set()
+            for run, offset in zip(reversed(result.stages), reversed(offsets), strict=True):
+                stage, stop, cutoff = run.stage, run.stop, run.cutoff
+                skipped = {t: i for i, t in enumerate(run.skipped)}
+                waits = promotion and stage in ("district", "city")
+                rank = 0
+                for ticket, unit in zip(run.tickets, run.pool, strict=True):
+                    rank += 1
+                    if ticket in seen:
+                        continue
+                    lost = skipped.get(ticket)
+                    won = rank <= stop and lost is None
+                    waiting = None
+                    if waits and not won:
+                        waiting = offset + 1 + (lost if lost is not None
+                                                else len(skipped) + rank - 1 - stop)
+                    kind: OutcomeKind = "admitted" if won else "not_admitted"
+                    for reg in joint.get(unit, (unit,)):
+                        rows.append(LotteryResult(school_id, reg, unit, kind, stage, rank,
+                                                  waiting, cutoff))
+                seen.update(run.tickets)
+            rows.sort(key=attrgetter("reg"))
+            by_school[school_id] = rows
+        return by_school
 
     @cached_property
     def school_of(self) -> dict[str, str]:
@@ -208,14 +210,22 @@ class Draw:
     def entries(self) -> list[LotterySummary | LotteryResult]:
         """Every school in ascending id: its `lottery_summary` then one `lottery_result` per
         applicant in ascending reg (§7.4, §11.3 rule 4)."""
-        by_school: dict[str, list[Outcome]] = {s: [] for s in self.schools}
-        for o in self.outcomes.values():
-            by_school[o.school].append(o)
         out: list[LotterySummary | LotteryResult] = []
         for school_id, result in self.schools.items():
             out.append(result.summary())
-            out += [o.entry() for o in sorted(by_school[school_id], key=lambda o: o.reg)]
+            out += self._by_school[school_id]
         return out
+
+
+def _waiting_offsets(result: SchoolResult) -> list[int]:
+    """Where each run's losers start in the school's waiting order: district losers, then
+    city losers, each in lottery order (§7.4)."""
+    offsets, offset = [], 0
+    for run in result.stages:
+        offsets.append(offset)
+        if run.stage in ("district", "city"):
+            offset += len(run.skipped) + len(run.tickets) - run.stop
+    return offsets
 
 
 def _run(stage: Stage, pool: list[bytes], seats: int, sizes: Mapping[bytes, int],
@@ -416,15 +426,15 @@ class StreamedDraw:
     tickets: list[bytes] = field(repr=False)  # number(reg), roster order
     unit_tickets: dict[str, bytes] = field(repr=False)  # reg -> number(unit), followers only
 
-    def outcomes(self, roster: Iterable[Applicant]) -> Iterator[Outcome]:
-        """Each applicant's outcome (§7.4), in roster order, equal to `Draw.outcomes`;
-        `roster` must yield the roster the draw read, in the same order."""
+    def outcomes(self, roster: Iterable[Applicant]) -> Iterator[LotteryResult]:
+        """Each applicant's `lottery_result` (§7.4), in roster order, equal to
+        `Draw.outcomes`; `roster` must yield the roster the draw read, in the same order."""
         walks = {sid: _Walk.of(result, self.waitlist_promotion)
                  for sid, result in self.schools.items()}
         unit_tickets = self.unit_tickets
         for a, number in zip(roster, self.tickets, strict=True):
             ticket = unit_tickets[a.reg] if a.unit != a.reg else number
-            yield walks[a.school].outcome(a, number, ticket)
+            yield walks[a.school].outcome(a, ticket)
 
 
 @dataclass(frozen=True)
@@ -437,14 +447,11 @@ class _Walk:
 
     @classmethod
     def of(cls, result: SchoolResult, waitlist_promotion: bool) -> _Walk:
-        offset, runs = 0, []
-        for run in result.stages:  # the waiting order: district losers, then city losers
-            runs.append((run, {t: i for i, t in enumerate(run.skipped)}, offset))
-            if run.stage in ("district", "city"):
-                offset += len(run.skipped) + len(run.tickets) - run.stop
+        runs = [(run, {t: i for i, t in enumerate(run.skipped)}, offset)
+                for run, offset in zip(result.stages, _waiting_offsets(result), strict=True)]
         return cls(tuple(reversed(runs)), result.school, waitlist_promotion)
 
-    def outcome(self, a: Applicant, number: bytes, ticket: bytes) -> Outcome:
+    def outcome(self, a: Applicant, ticket: bytes) -> LotteryResult:
         found = next(((walk, i) for walk in self.runs  # a unit's last run holds its ticket
                       for i in [bisect_left(walk[0].tickets, ticket)]
                       if i < len(walk[0].tickets) and walk[0].tickets[i] == ticket), None)
@@ -457,9 +464,8 @@ class _Walk:
             lost = skipped.get(ticket)
             waiting = offset + 1 + (lost if lost is not None else
                                     len(skipped) + i - run.stop)
-        return Outcome(a.reg, self.school, number, a.unit,
-                       "admitted" if won else "not_admitted", run.stage, i + 1, waiting,
-                       run.cutoff)
+        return LotteryResult(self.school, a.reg, a.unit, "admitted" if won else "not_admitted",
+                             run.stage, i + 1, waiting, run.cutoff)
 
 
 def _chunks(roster: Iterable[Applicant]) -> Iterator[list[Applicant]]:

@@ -31,7 +31,7 @@ def logged(draw: StreamedDraw, apps: list[Applicant]) -> list[dict[str, Any]]:
     out = []
     for sid, result in draw.schools.items():
         out.append({"type": "lottery_summary", "body": result.summary().to_json()})
-        out += [{"type": "lottery_result", "body": o.entry().to_json()}
+        out += [{"type": "lottery_result", "body": o.to_json()}
                 for o in sorted(by_school[sid], key=lambda o: o.reg)]
     return out
 
