@@ -1,25 +1,25 @@
 """Canonical JSON (PROTOCOL.md §2.1): RFC 8785 restricted to the v1 value domain.
 
-Inside that domain (ASCII keys, no floats, |int| ≤ 2^53-1, valid Unicode) the
-standard library's encoder with sorted keys and no whitespace yields exactly the
-RFC 8785 bytes, and is several times faster than a pure-Python RFC 8785
-serialiser on city-scale rosters. `tests/unit/test_canonical.py` checks the identity
-against the `rfc8785` package with Hypothesis. The domain check runs first, so a
-value outside it raises instead of being encoded loosely.
+Inside that domain (ASCII keys, no floats, |int| ≤ 2^53-1, valid Unicode) orjson
+with sorted keys yields exactly the RFC 8785 bytes: no whitespace, UTF-8 as is, the
+same short escapes and lowercase `\\u00xx` for other control characters, and keys
+in code-unit order (ASCII keys sort alike in UTF-8 and UTF-16). It is about ten
+times faster than the standard library's encoder, which a province's publication
+(2,000,000 result entries, issue 13) and every worker's index build feel.
+`tests/unit/test_canonical.py` checks the identity against the `rfc8785` package
+with Hypothesis. The domain check runs first, so a value outside it raises instead
+of being encoded loosely.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
+
+import orjson
 
 from .errors import CanonicalError
 
 MAX_SAFE_INTEGER = 2**53 - 1
-
-_ENCODER = json.JSONEncoder(
-    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-)
 
 
 def _in_domain(value: Any) -> bool:
@@ -71,6 +71,6 @@ def canonical_json(value: Any) -> bytes:
     if not _in_domain(value):
         _refuse(value, "$")
     try:
-        return _ENCODER.encode(value).encode("utf-8")
-    except UnicodeEncodeError as exc:  # lone surrogate
-        raise CanonicalError(f"invalid Unicode in string: {exc.reason}") from exc
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError as exc:  # a lone surrogate, or nesting past 255 levels
+        raise CanonicalError(f"cannot encode: {exc}") from None

@@ -208,9 +208,12 @@ def _names(cls: type) -> frozenset[str]:
     return names
 
 
+_CEREMONY_OF: Final[dict[str, Ceremony]] = {c: c for c in CEREMONIES}
+_STAGE_OF: Final[dict[str, Stage]] = {s: s for s in STAGES}
+
+
 def _ceremony(o: Obj, what: str = "body") -> Ceremony:
-    value = literal(o, "ceremony", what, CEREMONIES)
-    return next(c for c in CEREMONIES if c == value)
+    return _CEREMONY_OF[literal(o, "ceremony", what, CEREMONIES)]
 
 
 def _id(o: Obj, key: str, what: str = "body") -> str:
@@ -222,8 +225,7 @@ def _reg(o: Obj, key: str, what: str = "body") -> str:
 
 
 def _stage(o: Obj, what: str) -> Stage:
-    value = literal(o, "stage", what, STAGES)
-    return next(s for s in STAGES if s == value)
+    return _STAGE_OF[literal(o, "stage", what, STAGES)]
 
 
 def _b64(raw: bytes) -> str:
@@ -1075,12 +1077,14 @@ def entry_types_data() -> Obj:
             "types": [{"type": t.value, "members": list(MEMBERS[t])} for t in EntryType]}
 
 
+_TYPE_OF: Final[dict[str, EntryType]] = {t.value: t for t in EntryType}
+
+
 def body_from_json(type_: str, obj: Any) -> Body:
     """The typed body of an entry of `type_`, read strictly (§2.3, §11.2)."""
-    try:
-        kind = EntryType(type_)
-    except ValueError:
-        raise StrictError(f"unknown entry type {type_!r}", section="2.3") from None
+    kind = _TYPE_OF.get(type_) if isinstance(type_, str) else None  # EntryType() costs more
+    if kind is None:
+        raise StrictError(f"unknown entry type {type_!r}", section="2.3")
     body: Body = BODY_TYPES[kind].read(obj)  # type: ignore[assignment]
     return body
 

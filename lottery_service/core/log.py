@@ -30,7 +30,7 @@ __all__ = ["MAX_ENTRY_BYTES", "PART_SIZE", "Entry", "LogError", "decode_entry",
 
 MAX_ENTRY_BYTES: Final = 65_536  # tlog-tiles entry bundle limit (§11.1, §18)
 PART_SIZE: Final = 250  # records per input_records part (§11.1)
-_ENVELOPE: Final = ("v", "event", "seq", "time", "type", "body")
+_ENVELOPE: Final = frozenset(("v", "event", "seq", "time", "type", "body"))
 
 
 class LogError(ProtocolError):

@@ -38,7 +38,7 @@ CLOCK: Final = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]")
 HEX32: Final = re.compile(r"[0-9a-f]{64}")
 MASKED_NAME: Final = re.compile(r"[^*]\*(?:[^*])?")
 """§3.2: first character, `*`, and the last character when the name has two or more."""
-_HEX: Final = re.compile(r"(?:[0-9a-f]{2})*")
+_HEX: Final = re.compile(r"[0-9a-f]*")  # the callers check the length
 MAX_SAFE_INTEGER: Final = 2**53 - 1
 
 E = TypeVar("E", bound=StrEnum)
@@ -100,7 +100,8 @@ def members(obj: Any, names: Collection[str], what: str) -> Obj:
     """`obj` as an object with exactly the members `names` (§11.2: all required, no others)."""
     if type(obj) is not dict:
         raise StrictError(f"{what}: not an object")
-    if obj.keys() != set(names):
+    wanted = names if type(names) is frozenset else set(names)  # a body's: made once
+    if obj.keys() != wanted:
         missing = sorted(set(names) - obj.keys())
         if missing:
             raise StrictError(f"{what}: missing member {', '.join(missing)}", section="11.2")

@@ -72,3 +72,14 @@ def test_refused_exactly_outside_the_domain_with_the_path(value: Any) -> None:
             canonical_json(value)
     else:
         assert canonical_json(value) == rfc8785.dumps(value)
+
+
+def test_nesting_past_the_encoders_limit_is_refused_not_crashed() -> None:
+    """orjson stops at 255 levels; no entry nests more than a few, and a deeper value is
+    a CanonicalError like any other refusal, never an encoder exception."""
+    assert canonical_json([[[1]]]) == b"[[[1]]]"
+    deep: Any = 1
+    for _ in range(300):
+        deep = [deep]
+    with pytest.raises(CanonicalError, match="cannot encode"):
+        canonical_json(deep)
