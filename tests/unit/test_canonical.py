@@ -83,3 +83,19 @@ def test_nesting_past_the_encoders_limit_is_refused_not_crashed() -> None:
         deep = [deep]
     with pytest.raises(CanonicalError, match="cannot encode"):
         canonical_json(deep)
+
+
+def test_an_encoding_holds_only_its_own_bytes() -> None:
+    """orjson's own result keeps its ~4 KiB working buffer; canonical_json returns a
+    compact copy, so a province's 2,000,000 leaves do not take 8 GB."""
+    import tracemalloc
+
+    value = {"reg": "R202600001234", "school": "S0001"}
+    tracemalloc.start()
+    try:
+        held = [canonical_json(value) for _ in range(1000)]
+        used, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(held) == 1000
+    assert used < 1000 * 256  # each is 43 bytes plus the bytes object's header
