@@ -117,8 +117,8 @@ playwright_sync.expect.set_options(timeout=15_000)
 
 def assert_cards_fit(page: Any, table: str) -> None:
     """On a phone a `table.row-cards` (site.css) is one card per row: nothing cut off at the
-    edge of its box, and every cell names its column heading (data-label); on a laptop
-    it is a table."""
+    edge of its box, every cell names its column heading (data-label) and carries its
+    table role; on a laptop it is a table."""
     page.set_viewport_size({"width": 390, "height": 844})
     got = page.evaluate("""(sel) => {
       const t = document.querySelector(sel);
@@ -127,8 +127,17 @@ def assert_cards_fit(page: Any, table: str) -> None:
       return { fits: t.scrollWidth <= t.parentElement.clientWidth,
                display: getComputedStyle(rows[0]).display,
                labels: rows.map((r) => [...r.cells].map((c, i) =>
-                 c.tagName === "TD" ? c.dataset.label === heads[i] : true).every(Boolean)) };
+                 c.tagName === "TD" ? c.dataset.label === heads[i] : true).every(Boolean)),
+               // explicit roles: a browser may drop table semantics from CSS blocks
+               roles: [t, t.tHead, t.tBodies[0], ...t.rows, ...t.tHead.rows[0].cells,
+                       ...rows.flatMap((r) => [...r.cells])].map((n) => n.getAttribute("role")),
+               want: [t, t.tHead, t.tBodies[0], ...t.rows, ...t.tHead.rows[0].cells,
+                      ...rows.flatMap((r) => [...r.cells])].map((n) =>
+                 n === t ? "table" : n.tagName === "THEAD" || n.tagName === "TBODY" ? "rowgroup"
+                 : n.tagName === "TR" ? "row" : n.tagName === "TD" ? "cell"
+                 : n.parentElement.parentElement.tagName === "THEAD" ? "columnheader" : "rowheader") };
     }""", table)
+    assert got["roles"] == got["want"], table
     assert got["fits"], table
     assert got["display"] == "block", table  # a card, not a squeezed table row
     assert got["labels"] and all(got["labels"]), table

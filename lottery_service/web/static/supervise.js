@@ -19,17 +19,26 @@ async function read(path) {
 const num = (n) => (n === null || n === undefined ? "—" : Number(n).toLocaleString(cfg.locale));
 
 // A wide table becomes one card per row on a phone (site.css `table.row-cards`), each cell
-// naming its column; a narrow one (`cards: false`) stays a table.
+// naming its column; a narrow one (`cards: false`) stays a table. Cards carry explicit
+// table roles, because a browser may drop a table's semantics once CSS makes it blocks.
+const CELL_ROLES = { TD: "cell", TH: "rowheader" };
+
 function table(id, head, rows, { caption, cards = true } = {}) {
+  const role = (name) => (cards ? name : null);
   if (cards) {
     for (const row of rows) {
-      [...row.children].forEach((c, i) => { if (c.tagName === "TD") c.dataset.label = head[i].text ?? head[i]; });
+      row.setAttribute("role", "row");
+      [...row.children].forEach((c, i) => {
+        c.setAttribute("role", CELL_ROLES[c.tagName]);
+        if (c.tagName === "TD") c.dataset.label = head[i].text ?? head[i];
+      });
     }
   }
   return el("div", { class: cards ? "scroll row-cards-box" : "scroll", tabindex: "0", role: "region", "aria-label": caption ?? head[0] },
-    el("table", { id, class: cards ? "row-cards" : "small-table" },
-      el("thead", {}, el("tr", {}, ...head.map((h, i) => el("th", { scope: "col", class: i > 0 && h.num ? "num" : null, text: h.text ?? h })))),
-      el("tbody", {}, ...rows)));
+    el("table", { id, class: cards ? "row-cards" : "small-table", role: role("table") },
+      el("thead", { role: role("rowgroup") }, el("tr", { role: role("row") }, ...head.map((h, i) => el("th", {
+        scope: "col", role: role("columnheader"), class: i > 0 && h.num ? "num" : null, text: h.text ?? h })))),
+      el("tbody", { role: role("rowgroup") }, ...rows)));
 }
 
 const cell = (text, numeric = false) => el("td", { class: numeric ? "num" : null, text });
