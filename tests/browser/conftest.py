@@ -135,7 +135,8 @@ def assert_cards_fit(page: Any, table: str) -> None:
                       ...rows.flatMap((r) => [...r.cells])].map((n) =>
                  n === t ? "table" : n.tagName === "THEAD" || n.tagName === "TBODY" ? "rowgroup"
                  : n.tagName === "TR" ? "row" : n.tagName === "TD" ? "cell"
-                 : n.parentElement.parentElement.tagName === "THEAD" ? "columnheader" : "rowheader") };
+                 : n.parentElement.parentElement.tagName === "THEAD" ? "columnheader"
+                 : "rowheader") };
     }""", table)
     assert got["roles"] == got["want"], table
     assert got["fits"], table
