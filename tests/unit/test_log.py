@@ -12,6 +12,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lottery_service.core.canonical import canonical_json
 from lottery_service.core.entries import BODY_TYPES, EntryType
@@ -93,3 +95,59 @@ def test_record_parts(case: dict[str, Any]) -> None:
 
 def test_empty_input_has_no_part() -> None:
     assert list(record_parts("demo-2026", 3, "2026-06-21T01:00:00Z", "lottery", [], [])) == []
+
+
+def _strict_only(raw: bytes) -> str:
+    """decode_entry with its fast reader off: every entry read by strict.loads."""
+    from lottery_service.core import log
+
+    fast = log._canonical_value
+    log._canonical_value = lambda raw: None  # type: ignore[assignment]
+    try:
+        return _verdict(raw)
+    finally:
+        log._canonical_value = fast
+
+
+def _verdict(raw: bytes) -> str:
+    try:
+        return repr(decode_entry(raw))
+    except LogError as exc:
+        return f"LogError: {exc}"
+    except Exception as exc:  # the two readers must fail alike too
+        return f"{type(exc).__name__}: {exc}"
+
+
+_SPELLINGS = [  # ways to write the same or nearly the same JSON that a reader might let by
+    (b'"seq":', b'"seq":1.0,"seq":'), (b'"seq":', b'"seq": '), (b'"seq":', b'"seq":0,"seq":'),
+    (b'"v":2', b'"v":2.0'), (b'"v":2', b'"v":2e0'), (b'"v":2', b'"v":02'),
+    (b'"v":2', b'"v":9007199254740993'), (b'"v":2', b'"v":18446744073709551616'),
+    (b'"event":"', b'"event":"\\u0041'), (b'"event":"', b'"event":"\\ud800'),
+    (b'{', b'\xef\xbb\xbf{'), (b'{', b' {'), (b'}', b'} '), (b'}', b'}x'), (b'"', b"'"),
+    (b'"type"', b'"typ\\u0065"'), (b'"time"', b'"\xff"'), (b'null', b'NaN'),
+]
+
+
+@pytest.mark.parametrize("case", DATA["valid"] + DATA["invalid"], ids=lambda c: c["name"])
+def test_the_fast_reader_accepts_and_refuses_exactly_as_the_strict_one(
+        case: dict[str, Any]) -> None:
+    """The vector entries, and each with one respelling: the same entry or the same
+    error with orjson first as with strict.loads alone (§2.1, §2.3)."""
+    raw = case["entry"].encode()
+    for old, new in [(b"", b""), *_SPELLINGS]:
+        if old and old not in raw:
+            continue
+        changed = raw.replace(old, new, 1)
+        assert _verdict(changed) == _strict_only(changed), changed
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(DATA["valid"]), st.integers(0, 10**6), st.integers(0, 3),
+       st.binary(max_size=4) | st.sampled_from([b"1.0", b" ", b'"a":1,', b"\\u00", b"\xc3"]))
+def test_the_fast_reader_agrees_on_any_splice(case: dict[str, Any], at: int, cut: int,
+                                                insert: bytes) -> None:
+    """Bytes cut from and put into a valid entry anywhere: both readers agree."""
+    raw = case["entry"].encode()
+    at %= len(raw) + 1
+    changed = raw[:at] + insert + raw[at + cut:]
+    assert _verdict(changed) == _strict_only(changed), changed
