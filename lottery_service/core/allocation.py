@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import compress, islice, repeat
+from itertools import compress, count, islice, repeat
 from operator import attrgetter
 
 from .entries import LotteryResult, LotterySummary, Stage, StageSummary
@@ -182,21 +182,26 @@ class Draw:
                 stage, stop, cutoff = run.stage, run.stop, run.cutoff
                 skipped = {t: i for i, t in enumerate(run.skipped)}
                 waits = promotion and stage in ("district", "city")
-                rank = 0
-                for ticket, unit in zip(run.tickets, run.pool, strict=True):
-                    rank += 1
+                for rank, ticket, unit in zip(count(1), run.tickets, run.pool):
                     if ticket in seen:
                         continue
-                    lost = skipped.get(ticket)
-                    won = rank <= stop and lost is None
+                    kind: OutcomeKind = "not_admitted"
                     waiting = None
-                    if waits and not won:
-                        waiting = offset + 1 + (lost if lost is not None
-                                                else len(skipped) + rank - 1 - stop)
-                    kind: OutcomeKind = "admitted" if won else "not_admitted"
-                    for reg in joint.get(unit, (unit,)):
-                        rows.append(LotteryResult(school_id, reg, unit, kind, stage, rank,
+                    if rank > stop:
+                        if waits:
+                            waiting = offset + len(skipped) + rank - stop
+                    elif skipped and ticket in skipped:
+                        if waits:
+                            waiting = offset + 1 + skipped[ticket]
+                    else:
+                        kind = "admitted"
+                    members = joint.get(unit) if joint else None  # most units: one member
+                    if members is None:
+                        rows.append(LotteryResult(school_id, unit, unit, kind, stage, rank,
                                                   waiting, cutoff))
+                    else:
+                        rows += [LotteryResult(school_id, reg, unit, kind, stage, rank, waiting,
+                                               cutoff) for reg in members]
                 seen.update(run.tickets)
             rows.sort(key=attrgetter("reg"))
             by_school[school_id] = rows
