@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from itertools import compress, repeat
+from operator import attrgetter
 from typing import Final
 
-from .allocation import Draw
+from .allocation import Draw, StageRun
 from .entries import DIMENSIONS, BiasAudit, BiasDimension, BiasValue
 from .errors import ProtocolError
 from .records import Applicant, Gender
@@ -74,17 +76,51 @@ def half_up_milli(value: Fraction) -> int:
 
 
 @dataclass(frozen=True, slots=True)
-class PoolMember:
-    """One member of an over-subscribed stage run, with its three dimensions (§8)."""
+class Pool:
+    """The members of one over-subscribed stage run, column by column (§8): member i is
+    (district[i], gender[i], reg_day[i], admitted[i]). Columns, because a province's
+    pools hold over a million members and the audit counts each column whole."""
 
-    district: str
-    gender: str
-    reg_day: str
-    admitted: bool
+    district: tuple[str, ...]
+    gender: tuple[str, ...]
+    reg_day: tuple[str, ...]
+    admitted: tuple[bool, ...]
 
-    def value(self, dimension: str) -> str:
-        value: str = getattr(self, dimension)
-        return value
+    @classmethod
+    def of(cls, members: Iterable[tuple[str, str, str, bool]]) -> Pool:
+        """A pool from its members' (district, gender, reg_day, admitted)."""
+        rows = tuple(members)
+        district, gender, reg_day, admitted = (tuple(zip(*rows, strict=True)) if rows
+                                               else ((), (), (), ()))
+        return cls(district, gender, reg_day, admitted)
+
+
+_DISTRICT: Final = attrgetter("district")
+_REG_DAY: Final = attrgetter("reg_day")
+
+
+def lottery_pools(draw: Draw, by_reg: Mapping[str, Applicant],
+                  genders: Mapping[str, Gender] | None) -> Iterator[tuple[str, StageRun, Pool]]:
+    """Each over-subscribed stage run (P5) of the draw with its members, school by school
+    (§8); without `genders` (a public view, §17.1) the gender column is empty strings."""
+    joint = draw.joint
+    for school, result in draw.schools.items():
+        for run in result.stages:
+            if not run.lottery:
+                continue
+            won, units = run.winners, run.pool
+            if joint.keys().isdisjoint(units):
+                regs: Sequence[str] = units
+                admitted = tuple(map(won.__contains__, units))
+            else:  # a unit's members share its place (§3.2)
+                regs = [r for u in units for r in joint.get(u, (u,))]
+                admitted = tuple(w for u in units
+                                 for w in repeat(u in won, len(joint.get(u, (u,)))))
+            people = list(map(by_reg.__getitem__, regs))
+            gender = ("",) * len(regs) if genders is None else tuple(map(genders.__getitem__,
+                                                                          regs))
+            yield school, run, Pool(tuple(map(_DISTRICT, people)), gender,
+                                    tuple(map(_REG_DAY, people)), admitted)
 
 
 def bias_audit(draw: Draw, applicants: Sequence[Applicant],
@@ -92,37 +128,31 @@ def bias_audit(draw: Draw, applicants: Sequence[Applicant],
     """The `bias_audit` of a draw (§8). `genders`: reg → gender from the attribute
     openings the service holds (§17.1); the records carry only the commitment."""
     by_reg = {a.reg: a for a in applicants}
-    missing = sorted(r for r in draw.numbers if r not in by_reg or r not in genders)
+    missing = sorted(a.reg for a in draw.holders.applicants
+                     if a.reg not in by_reg or a.reg not in genders)
     if missing:
         raise ProtocolError(f"bias audit: applicant {missing[0]} of the draw is not given "
                             "with its gender", section="8")
-    pools: list[list[PoolMember]] = []
-    for result in draw.schools.values():
-        for run in result.stages:
-            if run.lottery:
-                pools.append([
-                    PoolMember(by_reg[r].district, genders[r], by_reg[r].reg_day,
-                               u in run.winners)
-                    for u in run.pool for r in draw.members(u)])
-    return audit(pools)
+    return audit([pool for _, _, pool in lottery_pools(draw, by_reg, genders)])
 
 
-def audit(pools: Sequence[Sequence[PoolMember]]) -> BiasAudit:
+def audit(pools: Sequence[Pool]) -> BiasAudit:
     """§8 over the given pools (each the members of one over-subscribed stage run)."""
     return BiasAudit(tuple(_dimension(d, pools) for d in DIMENSIONS))
 
 
-def _dimension(name: str, pools: Sequence[Sequence[PoolMember]]) -> BiasDimension:
+def _dimension(name: str, pools: Sequence[Pool]) -> BiasDimension:
     applicants: Counter[str] = Counter()
     winners: Counter[str] = Counter()
     expected: dict[str, Fraction] = {}
-    for members in pools:
-        won = sum(1 for m in members if m.admitted)
-        share = Fraction(won, len(members))  # W_pool / M_pool
-        for value, m in Counter(p.value(name) for p in members).items():
+    for pool in pools:
+        column: tuple[str, ...] = getattr(pool, name)
+        admitted = pool.admitted
+        share = Fraction(sum(admitted), len(admitted))  # W_pool / M_pool
+        for value, m in Counter(column).items():
             applicants[value] += m
             expected[value] = expected.get(value, Fraction(0)) + m * share
-        winners.update(p.value(name) for p in members if p.admitted)
+        winners.update(compress(column, admitted))
     values = sorted(applicants)
     positive = [v for v in values if expected[v] > 0]
     chi2 = sum(((winners[v] - expected[v]) ** 2 / expected[v] for v in positive), Fraction(0))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
-from ..core.bias import PoolMember, audit
+from ..core.bias import audit, lottery_pools
 from ..core.entries import BiasDimension
 from ..core.season import SeasonState
 
@@ -154,21 +154,14 @@ def _pools(state: SeasonState, names: Mapping[str, str],
     """§8 per pool on the public dimensions, from the draw the log's seed determines."""
     if state.ceremonies["lottery"].seed is None or not state.lottery_results:
         return ()
-    draw = state.draw()
     by_reg = {a.reg: a for a in state.applicants()}
     out: list[PoolFairness] = []
-    for school, result in draw.schools.items():
-        for run in result.stages:
-            if not run.lottery:
-                continue
-            members = [PoolMember(by_reg[r].district, "", by_reg[r].reg_day, u in run.winners)
-                       for u in run.pool for r in draw.members(u)]
-            dims = {d.dimension: d for d in audit([members]).dimensions}
-            checks = [_check(dims[d], label) for d in PUBLIC_DIMENSIONS]
-            checks.insert(1, FairnessCheck("gender", Verdict.NOT_PUBLIC, None, ()))
-            out.append(PoolFairness(school, names.get(school, school), str(run.stage),
-                                    len(members), sum(m.admitted for m in members),
-                                    tuple(checks)))
+    for school, run, pool in lottery_pools(state.draw(), by_reg, None):  # genders: private
+        dims = {d.dimension: d for d in audit([pool]).dimensions}
+        checks = [_check(dims[d], label) for d in PUBLIC_DIMENSIONS]
+        checks.insert(1, FairnessCheck("gender", Verdict.NOT_PUBLIC, None, ()))
+        out.append(PoolFairness(school, names.get(school, school), str(run.stage),
+                                len(pool.admitted), sum(pool.admitted), tuple(checks)))
     return tuple(out)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from lottery_service.core.allocation import allocate
-from lottery_service.core.bias import PoolMember, audit, bias_audit, gamma_q, half_up_milli
+from lottery_service.core.bias import Pool, audit, bias_audit, gamma_q, half_up_milli
 from lottery_service.core.errors import ProtocolError
 from lottery_service.core.records import Applicant, Gender, School
 from tests.paths import VECTORS as VECTOR_DIR
@@ -20,8 +20,8 @@ CASES = json.loads(VECTORS.read_text(encoding="utf-8"))["cases"]
 
 
 def run_vector(inp: dict[str, Any]) -> list[dict[str, Any]]:
-    pools = [[PoolMember(m["district"], m["gender"], m["reg_day"], m["admitted"])
-              for m in pool["members"]] for pool in inp["pools"]]
+    pools = [Pool.of((m["district"], m["gender"], m["reg_day"], m["admitted"])
+                     for m in pool["members"]) for pool in inp["pools"]]
     dims: list[dict[str, Any]] = audit(pools).to_json()["dimensions"]
     return dims
 
