@@ -130,7 +130,7 @@ class Draw:
     """The city's draw: the decisions per school, and each applicant's outcome on demand.
 
     `allocate` makes every decision (stage runs in lottery order, admissions,
-    waiting orders) on tickets; `numbers`, `outcomes` (each applicant's
+    waiting orders) on tickets; `outcomes` (each applicant's
     `lottery_result`, the record that is logged: one object per applicant, made
     once) and the units of each run restate them per applicant and are built on
     first use.
@@ -140,12 +140,6 @@ class Draw:
     schools: dict[str, SchoolResult]  # ascending school id
     followers: tuple[Applicant, ...] = field(repr=False)  # members but the unit reg, by reg
     holders: Holders = field(repr=False, compare=False)  # every applicant's ticket
-
-    @cached_property
-    def numbers(self) -> dict[str, bytes]:
-        """reg -> number(reg), every applicant (§6): a ticket starts with the number."""
-        return {a.reg: t[:_NUMBER_SIZE]
-                for a, t in zip(self.holders.applicants, self.holders.tickets, strict=True)}
 
     @cached_property
     def joint(self) -> dict[str, tuple[str, ...]]:
