@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Final
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from .core.checkpoint import sign_checkpoint as sign_checkpoint_note
@@ -480,10 +481,12 @@ class SignedLog:
                                     zh="本进程写入的日志状态不完整，步骤未执行，请重试")
         entries = [encode_entry(event.id, start_seq + i, time, t, b)
                    for i, (t, b) in enumerate(bodies)]
-        for e in entries:
-            session.add(LogEntryTable(event_id=event.id, seq=e.seq, type=e.type, time=e.time,
-                                      raw=e.raw))
-        session.flush()
+        # One executemany, not an ORM object per entry: a city's 200,000 result entries
+        # took 14 s through the ORM and 2 s this way (issue 13).
+        session.flush()  # the event row first (foreign key)
+        session.execute(insert(LogEntryTable), [
+            {"event_id": event.id, "seq": e.seq, "type": e.type.value, "time": e.time,
+             "raw": e.raw} for e in entries])
         with self._lock:
             tree = self._trees[event.id]
             tree.extend(leaf_hash(e.raw) for e in entries)

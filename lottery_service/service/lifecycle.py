@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, insert
 from sqlmodel import Session, col, select
 
 from .. import imports as parsing
@@ -421,13 +421,14 @@ def _seal(session: Session, event_id: str, ceremony: Ceremony,
     session.exec(delete(SealedOpeningTable).where(
         col(SealedOpeningTable.event_id) == event_id,
         col(SealedOpeningTable.ceremony) == ceremony))
-    for reg, opening in attributes.items():
-        session.add(SealedOpeningTable(event_id=event_id, ceremony=ceremony, reg=reg,
-                                       kind="attributes",
-                                       body=canonical_json(opening.to_json()).decode()))
-    for leaf in (rejections.leaves if rejections is not None else ()):
-        session.add(SealedOpeningTable(event_id=event_id, ceremony=ceremony, reg=leaf.reg,
-                                       kind="rejection", body=leaf.leaf.decode()))
+    rows = [{"event_id": event_id, "ceremony": ceremony, "reg": reg, "kind": "attributes",
+             "body": canonical_json(opening.to_json()).decode()}
+            for reg, opening in attributes.items()]
+    rows += [{"event_id": event_id, "ceremony": ceremony, "reg": leaf.reg, "kind": "rejection",
+              "body": leaf.leaf.decode()}
+             for leaf in (rejections.leaves if rejections is not None else ())]
+    if rows:  # one executemany, not an ORM object per applicant (issue 13)
+        session.execute(insert(SealedOpeningTable), rows)
 
 
 def sealed_attributes(session: Session, event_id: str,
