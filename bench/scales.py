@@ -214,6 +214,34 @@ def stress_cohort(schools: int = 100) -> tuple[list[Any], list[Any]]:
     return plans, pupils
 
 
+def large_school() -> tuple[list[Any], list[Any]]:
+    """One school as large as the demo district's largest at 50,000 applicants: 16,000
+    pupils in 360 classes of 45, 100 together and 70 apart sibling pairs and 1,800 同名
+    groups of 2 to 6 (§9 step 7 and 8 for hundreds of classes and thousands of units)."""
+    import random
+
+    from lottery_service.core.records import ClassPlan, ClassSpec, OpenedPupil, Siblings
+
+    rng = random.Random(20261204)
+    sid = "L001"
+    plan = ClassPlan(sid, "学校", tuple(ClassSpec(f"{c:03d}", 45) for c in range(1, 361)))
+    pupils: list[Any] = []
+
+    def add(siblings: Any = None, same: str | None = None) -> None:
+        pupils.append(OpenedPupil(f"L{len(pupils):08d}", "张*", sid, rng.choice("FM"),
+                                  ("sen",) if rng.random() < 0.03 else (), siblings, same))
+
+    for g in range(170):
+        for _ in range(2):
+            add(Siblings(f"{sid}G{g}", "together" if g < 100 else "apart"))
+    for g in range(1_800):
+        for _ in range(rng.choice((2, 2, 2, 2, 3, 3, 4, 5, 6))):
+            add(same=f"{sid}N{g}")
+    while len(pupils) < 16_000:
+        add()
+    return [plan], pupils
+
+
 def phase_grouping(scale: Scale) -> dict[str, Any]:
     from lottery_service.core.grouping import group_all
     from lottery_service.demo.district import city_scale_records
@@ -243,6 +271,16 @@ def phase_grouping(scale: Scale) -> dict[str, Any]:
         start = time.perf_counter()
         group_all(stress_plans, stress_pupils, SEED)
         out["grouping_stress_s"] = round(time.perf_counter() - start, 3)
+        large_plans, large_pupils = large_school()
+        start = time.perf_counter()
+        large = group_all(large_plans, large_pupils, SEED).schools["L001"]
+        out["grouping_large_school_s"] = round(time.perf_counter() - start, 3)
+        start = time.perf_counter()
+        out["grouping_large_school_verifier_agrees"] = recompute.group_school(
+            SEED, "L001", [recompute.pupil_of(p.to_json(), p.gender, p.strata)
+                           for p in large_pupils], large_plans[0].to_json()
+        ).classes == dict(large.assignments)
+        out["grouping_large_school_verifier_s"] = round(time.perf_counter() - start, 3)
     return out
 
 

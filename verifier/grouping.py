@@ -150,20 +150,40 @@ def _quotas(strata: list[str], n_s: list[int], t: list[int],
 
 
 def _preference(q_row: list[int], t: list[int], rnd: Callable[[int], int]) -> list[int]:
-    """Step 7: classes with seats for the stratum by q, then the rest by t."""
+    """Step 7: classes with seats for the stratum by q, then the rest by t.
+
+    The running sums of a tier live in a Fenwick tree, so each draw costs O(log k)
+    (O(k²) per unit summed over a school of hundreds of classes)."""
     order: list[int] = []
     draws = 0
     for tier in ([(j, q_row[j]) for j in range(len(t)) if q_row[j]],
                  [(j, t[j]) for j in range(len(t)) if not q_row[j] and t[j]]):
-        while len(tier) > 1:
-            r = rnd(draws) % sum(w for _, w in tier)
+        n = len(tier)
+        fen = [0] * (n + 1)
+        for x, (_, w) in enumerate(tier, 1):
+            while x <= n:
+                fen[x] += w
+                x += x & -x
+        total = sum(w for _, w in tier)
+        gone = [False] * n
+        for _ in range(n - 1):
+            r = rnd(draws) % total
             draws += 1
-            x = 0
-            while r >= tier[x][1]:
-                r -= tier[x][1]
-                x += 1
-            order.append(tier.pop(x)[0])
-        order += [j for j, _ in tier]
+            x, bit = 0, 1 << (n.bit_length() - 1)
+            while bit:  # the largest x whose first x weights sum to at most r
+                if x + bit <= n and fen[x + bit] <= r:
+                    x += bit
+                    r -= fen[x]
+                bit >>= 1
+            j, w = tier[x]
+            gone[x] = True
+            order.append(j)
+            total -= w
+            x += 1
+            while x <= n:
+                fen[x] -= w
+                x += x & -x
+        order += [j for x, (j, _) in enumerate(tier) if not gone[x]]
     return order
 
 
@@ -191,17 +211,20 @@ def _place(units: list[_Unit], t: list[int], q: list[list[int]], n_marks: int) -
     if not _fits(together, room):
         raise GroupingError("together units cannot all be placed (S4)")
     base = sum(m * (m - 1) // 2 for u in units for _, m in u.marks)
-    later: list[dict[int, int]] = []  # per depth: mark -> units from there holding it
-    for d in range(len(units) + 1):
-        c: dict[int, int] = {}
-        for u in units[d:]:
-            for mk, _ in u.marks:
-                c[mk] = c.get(mk, 0) + 1
-        later.append(c)
+    # Kept up to date by put(), so a node costs what its unit touches, not marks × classes:
+    pending: dict[int, int] = {}  # mark -> units not yet placed that hold it
+    for u in units:
+        for mk, _ in u.marks:
+            pending[mk] = pending.get(mk, 0) + 1
+    classes_with = [0] * n_marks  # mark -> classes it is held in
+    in_class: list[dict[int, int]] = [{} for _ in range(k)]  # class -> {mark: held > 0}
+    with_room = [sum(1 for r in room if r > 0)]  # classes with room
 
-    def bound(d: int) -> int:
+    def bound(d: int) -> int:  # pending holds the marks of units d..
         total = 0
-        for mk, count in later[d].items():
+        for mk, count in pending.items():
+            if count <= with_room[0] - classes_with[mk]:
+                continue  # each can go where mk is not held yet: nothing to add
             heap = [held[mk][j] for j in range(k) if room[j] > 0]
             heapq.heapify(heap)
             for _ in range(count):
@@ -210,7 +233,7 @@ def _place(units: list[_Unit], t: list[int], q: list[list[int]], n_marks: int) -
                 heapq.heappush(heap, lowest + 1)
         return total
 
-    def candidates(d: int) -> list[int]:
+    def candidates(d: int) -> list[int]:  # pending holds the marks of units d..
         u = units[d]
         size = sizes[d]
         scored = []
@@ -220,10 +243,9 @@ def _place(units: list[_Unit], t: list[int], q: list[list[int]], n_marks: int) -
                 scored.append((ex, rank, j))
         scored.sort()
         out, sigs = [], set()
-        marks = sorted(later[d])
         rest = together[d + 1:] if size >= 2 else []
         for _, _, j in scored:
-            sig = (room[j], tuple(held[mk][j] for mk in marks))
+            sig = (room[j], frozenset(x for x in in_class[j].items() if x[0] in pending))
             if sig in sigs:
                 continue
             sigs.add(sig)
@@ -237,16 +259,27 @@ def _place(units: list[_Unit], t: list[int], q: list[list[int]], n_marks: int) -
 
     def put(d: int, j: int, sign: int) -> int:
         u = units[d]
+        had_room = room[j] > 0
         room[j] -= sign * sizes[d]
+        with_room[0] += (room[j] > 0) - had_room
         for s, m in u.strata:
             free[s][j] -= sign * m
         added = 0
         for mk, m in u.marks:
             if sign > 0:
                 added += m * held[mk][j]
+            before = held[mk][j]
             held[mk][j] += sign * m
             if sign < 0:
                 added += m * held[mk][j]
+            classes_with[mk] += (held[mk][j] > 0) - (before > 0)
+            if held[mk][j]:
+                in_class[j][mk] = held[mk][j]
+            else:
+                del in_class[j][mk]
+            pending[mk] = pending.get(mk, 0) - sign
+            if not pending[mk]:
+                del pending[mk]
         return added
 
     if not units:

@@ -11,7 +11,7 @@ import itertools
 import json
 import random
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
@@ -30,6 +30,7 @@ from lottery_service.core.grouping import (
     preference_order,
     round_quotas,
 )
+from lottery_service.core.hashing import TAG_GROUPING_PREFERENCE, keyed
 from lottery_service.core.records import ClassPlan, Gender, OpenedPupil, Siblings
 from tests.paths import VECTORS
 from tests.unit.grouping_checks import (
@@ -535,3 +536,47 @@ def test_separation_is_least_possible_and_balance_kept_without_exchanges(
     off = distances(detail.assignments, pupils, detail.targets,
                     [c.capacity for c in plan.classes])
     assert sum(d for _, _, d in off) <= 8 * detail.exchanges
+
+
+# --- step 7 at the size of a large school ---------------------------------------------
+
+
+def _literal_preference(quota: Sequence[int], targets: Sequence[int],
+                        draw: Callable[[int], int]) -> list[int]:
+    """§9 step 7 word for word: per tier, sum the weights left and take the first class
+    whose running sum exceeds R (O(k²) per unit, fine for a test)."""
+    out: list[int] = []
+    i = 0
+    for tier in ([(j, q) for j, q in enumerate(quota) if q > 0],
+                 [(j, t) for j, (q, t) in enumerate(zip(quota, targets, strict=True))
+                  if q == 0 and t > 0]):
+        while len(tier) > 1:
+            r = draw(i) % sum(w for _, w in tier)
+            i += 1
+            running, x = 0, 0
+            for x, (_, w) in enumerate(tier):  # noqa: B007 (x is the pick)
+                running += w
+                if running > r:
+                    break
+            out.append(tier.pop(x)[0])
+        out += [j for j, _ in tier]
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 60)), min_size=1, max_size=400),
+       seeds, st.sampled_from(["R0001", "S12345678"]))
+def test_preference_order_is_the_literal_draw(classes: list[tuple[int, int]], seed: bytes,
+                                              lead: str) -> None:
+    """The running-sum tree of step 7 (O(k log k) per unit, for schools of hundreds of
+    classes) draws exactly what the text says, in the service and in the verifier."""
+    quota = [q for q, _ in classes]
+    targets = [max(q, t) for q, t in classes]
+    key = keyed(seed, TAG_GROUPING_PREFERENCE)
+
+    def draw(i: int) -> int:
+        return int.from_bytes(key(f"{lead}/{i}"), "big")
+
+    want = _literal_preference(quota, targets, draw)
+    assert preference_order(quota, targets, draw) == want
+    assert recompute._preference(quota, targets, draw) == want
