@@ -1012,9 +1012,12 @@ def grouping_entries(plans: Sequence[ClassPlan], pupils: Sequence[OpenedPupil],
     for school in sorted(by_school):
         mine = by_school[school]
         strata = sorted({s for p in mine for s in p.strata})
+        in_class: dict[str, list[OpenedPupil]] = {}  # one pass, not one per class
+        for p in mine:
+            in_class.setdefault(grouping.assignments[p.reg][1], []).append(p)
         classes = []
         for spec in plan_of[school].classes:
-            members = [p for p in mine if grouping.assignments[p.reg][1] == spec.id]
+            members = in_class.get(spec.id, [])
             classes.append(ClassSummary(
                 spec.id, len(members),
                 tuple((g, sum(1 for p in members if p.gender == g)) for g in ("F", "M")),
