@@ -401,7 +401,8 @@ class _Search:
             for t, _ in u.marks:
                 self.left[t] = self.left.get(t, 0) + 1
         self.spread = [0] * n_marks  # mark -> classes where it is held
-        self.held: list[dict[int, int]] = [{} for _ in targets]  # class -> {mark: count > 0}
+        # class -> {mark still to place: its count there, if > 0}: the class signature
+        self.held: list[dict[int, int]] = [{} for _ in targets]
         self.open = sum(1 for r in self.room if r >= 1)  # classes with room
 
     def _excess(self, u: _Unit, j: int) -> int:
@@ -414,34 +415,49 @@ class _Search:
 
     def _move(self, u: _Unit, j: int, sign: int) -> None:
         was_open = self.room[j] >= 1
-        held, left = self.held[j], self.left
+        left = self.left
         if sign < 0:
             self.room[j] += u.size
             for s, m in u.strata:
                 self.free[s][j] += m
             for t, m in u.marks:
-                self.cnt[t][j] -= m
-                if self.cnt[t][j] == 0:
-                    del held[t]
+                row = self.cnt[t]
+                row[j] -= m
+                if row[j] == 0:
                     self.spread[t] -= 1
-                else:
-                    held[t] = self.cnt[t][j]
-                left[t] = left.get(t, 0) + 1
+                if t in left:
+                    left[t] += 1
+                    self._hold(t, j)
+                else:  # t is to place again: every class holding it shows it
+                    left[t] = 1
+                    for j2, c in enumerate(row):
+                        if c:
+                            self.held[j2][t] = c
         self.c += sign * sum(m * self.cnt[t][j] for t, m in u.marks)
         if sign > 0:
             self.room[j] -= u.size
             for s, m in u.strata:
                 self.free[s][j] -= m
             for t, m in u.marks:
-                if self.cnt[t][j] == 0:
+                row = self.cnt[t]
+                if row[j] == 0:
                     self.spread[t] += 1
-                self.cnt[t][j] += m
-                held[t] = self.cnt[t][j]
-                if left[t] == 1:
-                    del left[t]
-                else:
+                row[j] += m
+                if left[t] > 1:
                     left[t] -= 1
+                    self._hold(t, j)
+                else:  # t's last unit: no later node tells classes apart by t
+                    del left[t]
+                    for j2, c in enumerate(row):
+                        if c:
+                            self.held[j2].pop(t, None)
         self.open += (self.room[j] >= 1) - was_open
+
+    def _hold(self, t: int, j: int) -> None:
+        if self.cnt[t][j]:
+            self.held[j][t] = self.cnt[t][j]
+        else:
+            self.held[j].pop(t, None)
 
     def _bound(self, d: int) -> int:
         """A lower bound on the pairs still to come from units d.. (never too high):
@@ -469,7 +485,6 @@ class _Search:
         u = self.units[d]
         ranked: list[tuple[int, int, int]] = []
         seen: set[tuple[int, frozenset[tuple[int, int]]]] = set()
-        left = self.left  # the marks of units d.. (`_within` keeps it so)
         later_big = self.big[d + 1:] if u.size >= 2 else []
         for rank, j in enumerate(u.pref):
             if self.room[j] < u.size:
@@ -478,7 +493,7 @@ class _Search:
         out: list[int] = []
         for _, _, j in sorted(ranked):
             # room and the counts of every mark still to come (zero counts left out)
-            sig = (self.room[j], frozenset((t, c) for t, c in self.held[j].items() if t in left))
+            sig = (self.room[j], frozenset(self.held[j].items()))
             if sig in seen:
                 continue
             seen.add(sig)
