@@ -49,7 +49,7 @@ SEASONS = {"city_small": (50_000, 50, None), "city": (200_000, 200, 20_000),
            "province": (2_000_000, 1_200, None)}
 SIZES = {"city_small": 50_000, "city": 200_000, "province": 2_000_000,
          "national": 20_000_000}
-EXTRAS = ("lookup", "static", "beacon", "browser", "reload", "notify", "imports")
+EXTRAS = ("lookup", "static", "beacon", "browser", "reload", "notify", "imports", "season")
 
 SCALED = [  # metric, target (issue 13 acceptance; province unless said)
     ("applicants", ""),
@@ -95,6 +95,9 @@ SINGLE = [
     ("beacon_verify_ms", ""), ("verifier_beacon_s", ""), ("browser_beacon_ms", ""),
     ("browser_verify_ms", ""), ("ceremony_reload_bytes", "< 1,000,000"),
     ("ceremony_reload_ms", ""), ("notify_msgs_per_s", "≥ 2,000"),
+    ("season_s", "the demo season through the service, 50,000 applicants"),
+    ("season_group_s", "its grouping step"), ("season_draw_s", "its draw step"),
+    ("season_database", ""),
     ("import_csv_s", "< 300 s"), ("import_xlsx_s", "< 300 s"),
     ("import_csv_peak_rss_mb", "< 1024"), ("import_xlsx_peak_rss_mb", "< 1024"),
 ]
@@ -180,6 +183,8 @@ def run_extra(name: str) -> dict[str, Any]:
     if name == "notify":
         child([PY, "bench/notify.py"])  # writes latest.json itself
         return {}
+    if name == "season":
+        return child([PY, "bench/season.py"])
     child([PY, "bench/imports.py", "--phases", "province"])  # writes latest.json itself
     return {}
 
