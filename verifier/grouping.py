@@ -244,12 +244,14 @@ def _place(units: list[_Unit], t: list[int], q: list[list[int]], n_marks: int) -
         scored.sort()
         out, sigs = [], set()
         rest = together[d + 1:] if size >= 2 else []
+        # one later together unit per class fits whenever enough classes hold the largest
+        enough = bool(rest) and len(rest) <= sum(1 for r in room if r >= rest[0]) - 1
         for _, _, j in scored:
             sig = (room[j], frozenset(x for x in in_class[j].items() if x[0] in pending))
             if sig in sigs:
                 continue
             sigs.add(sig)
-            if rest:
+            if rest and not enough:
                 rooms = list(room)
                 rooms[j] -= size
                 if not _fits(rest, rooms):

@@ -491,13 +491,17 @@ class _Search:
                 continue
             ranked.append((self._excess(u, j), rank, j))
         out: list[int] = []
+        # Classes with room for the largest later together unit: while there are at least
+        # as many as such units, one per class packs them, and the exact test is skipped.
+        roomy = sum(1 for r in self.room if later_big and r >= later_big[0])
         for _, _, j in sorted(ranked):
             # room and the counts of every mark still to come (zero counts left out)
             sig = (self.room[j], frozenset(self.held[j].items()))
             if sig in seen:
                 continue
             seen.add(sig)
-            if later_big:
+            if later_big and len(later_big) > roomy - (
+                    self.room[j] >= later_big[0] > self.room[j] - u.size):
                 rooms = self.room[:]
                 rooms[j] -= u.size
                 if not _packable(later_big, rooms):
