@@ -28,6 +28,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.exc import OperationalError
+
 from ..errors import ConfigurationError
 
 _log = logging.getLogger("lottery_service.followup")
@@ -97,11 +99,14 @@ class AfterCommit:
     def run(self, event_id: str) -> None:
         """Run every task for `event_id` now, in the caller's thread; failures are logged."""
         for task in self.tasks:
+            name = getattr(task, "__qualname__", task)
             try:
                 task(event_id)
+            except OperationalError as exc:  # the database busy or away: not a fault here
+                _log.warning("after-commit task %s for %s postponed until the next commit "
+                             "(database: %s)", name, event_id, str(exc.orig).strip())
             except Exception:  # a follow-up never fails a step; the next commit retries
-                _log.exception("after-commit task %s failed for %s",
-                               getattr(task, "__qualname__", task), event_id)
+                _log.exception("after-commit task %s failed for %s", name, event_id)
 
     def close(self, timeout: float = 10.0) -> None:
         """Finish what is queued, then stop the thread."""
