@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 
 from lottery_service.api import create_app
 from lottery_service.runtime import Runtime
-from lottery_service.storage.models import LogEntryTable
+from lottery_service.storage.models import LogEntryTable, PaymentTable
 from tests.integration.api.conftest import (
     APPLICANT_HEADER,
     APPLICANTS,
@@ -249,6 +249,29 @@ def test_item_3_P7_receipts_match_a_held_offer_and_can_be_withdrawn(door: Door) 
     s.post("/payments/rounds")
     forfeits = [e["body"] for e in door.entries() if e["type"] == "forfeit"]
     assert [(f["reg"], f["reason"]) for f in forfeits] == [(held[0][0], "unpaid")]
+
+
+def test_P7_a_second_receipts_file_adds_and_replaces_by_registration_number(
+        door: Door) -> None:
+    """Receipts accumulate (P7): a later file adds new families and replaces the receipt
+    of a family already on record, in one executemany per part (issue 13)."""
+    s = drawn(door)
+    s.post("/windows", json={"phase": "payment", "opens": "2026-07-20T00:00:00+08:00",
+                             "closes": "2026-07-26T00:00:00+08:00"})
+    door.clock.now = "2026-07-21T02:00:00Z"
+    held, _ = offers(s)
+    header = "报名号,学校代码,回单号,缴费日期\n"
+    (a, sa), (b, sb), (c, sc) = held[:3]
+    first = header + f"{a},{sa},RA1,2026-07-21\n{b},{sb},RB1,2026-07-21\n"
+    assert s.upload("payments", first.encode()).status_code == 200
+    second = header + f"{a},{sa},RA2,2026-07-22\n{c},{sc},RC1,2026-07-22\n"
+    assert s.upload("payments", second.encode()).status_code == 200
+    with Session(door.rt.engine) as session:
+        stored = {(p.reg, p.receipt, p.paid_on) for p in session.exec(
+            select(PaymentTable).where(PaymentTable.event_id == s.event))}
+    assert {(reg, receipt) for reg, receipt, _ in stored} == {(a, "RA2"), (b, "RB1"),
+                                                              (c, "RC1")}
+    assert {paid for reg, _, paid in stored if reg == a} == {"2026-07-22"}
 
 
 def test_items_12_13_summaries_count_held_places_and_empty_seats(door: Door) -> None:
