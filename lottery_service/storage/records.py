@@ -13,6 +13,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
+
+from sqlalchemy import Row
 
 from ..core.eligibility import Application
 from ..core.records import ClassPlan, ClassSpec, OpenedPupil, School, Siblings, Teacher, mask_name
@@ -50,8 +53,9 @@ class ApprovedLists:
         return lists
 
 
-def application(row: ApplicationTable, lists: ApprovedLists) -> Application:
-    """One stored application for the eligibility check (§7.1)."""
+def application(row: ApplicationTable | Row[Any], lists: ApprovedLists) -> Application:
+    """One stored application for the eligibility check (§7.1): the stored object or a
+    row of its columns."""
     return Application(
         reg=row.reg, name=row.name, school=row.school, gender=row.gender,
         birth_date=dt.date.fromisoformat(row.birth_date), district=row.district,
