@@ -228,11 +228,17 @@ def offers(s: Season) -> tuple[list[tuple[str, str]], list[str]]:
     return held, [reg for reg, _ in waiting]
 
 
-def test_item_3_P7_receipts_match_a_held_offer_and_can_be_withdrawn(door: Door) -> None:
+def paying(door: Door) -> Season:
+    """The drawn season inside its payment window (P7)."""
     s = drawn(door)
     s.post("/windows", json={"phase": "payment", "opens": "2026-07-20T00:00:00+08:00",
                              "closes": "2026-07-26T00:00:00+08:00"})
     door.clock.now = "2026-07-21T02:00:00Z"
+    return s
+
+
+def test_item_3_P7_receipts_match_a_held_offer_and_can_be_withdrawn(door: Door) -> None:
+    s = paying(door)
     held, waiting = offers(s)
     header = "报名号,学校代码,回单号,缴费日期\n"
     other = "S002" if held[0][1] == "S001" else "S001"
@@ -255,10 +261,7 @@ def test_P7_a_second_receipts_file_adds_and_replaces_by_registration_number(
         door: Door) -> None:
     """Receipts accumulate (P7): a later file adds new families and replaces the receipt
     of a family already on record, in one executemany per part (issue 13)."""
-    s = drawn(door)
-    s.post("/windows", json={"phase": "payment", "opens": "2026-07-20T00:00:00+08:00",
-                             "closes": "2026-07-26T00:00:00+08:00"})
-    door.clock.now = "2026-07-21T02:00:00Z"
+    s = paying(door)
     held, _ = offers(s)
     header = "报名号,学校代码,回单号,缴费日期\n"
     (a, sa), (b, sb), (c, sc) = held[:3]
