@@ -493,7 +493,7 @@ class _Search:
         out: list[int] = []
         # Classes with room for the largest later together unit: while there are at least
         # as many as such units, one per class packs them, and the exact test is skipped.
-        roomy = sum(1 for r in self.room if later_big and r >= later_big[0])
+        roomy = sum(1 for r in self.room if r >= later_big[0]) if later_big else 0
         for _, _, j in sorted(ranked):
             # room and the counts of every mark still to come (zero counts left out)
             sig = (self.room[j], frozenset(self.held[j].items()))

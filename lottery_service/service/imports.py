@@ -285,6 +285,7 @@ class Imports:
                 old = old.where(col(table.school) == school)
             s.exec(old)
         columns = [c.key for c in table.__table__.columns]
+        updated = False
         for start in range(0, len(rows), _PART):
             part = [spec.build(event_id, r, self._keys) for r in rows[start:start + _PART]]
             values = [{c: getattr(obj, c) for c in columns} for obj in part]
@@ -294,12 +295,14 @@ class Imports:
                     col(table.event_id) == event_id, col(table.reg).in_(regs))))
                 if stored:
                     s.execute(update(table), [v for v in values if v["reg"] in stored])
-                    for obj in list(s.identity_map.values()):  # none may read the old row
-                        if isinstance(obj, table):
-                            s.expire(obj)
+                    updated = True
                 values = [v for v in values if v["reg"] not in stored]
             if values:
                 s.execute(insert(table), values)
+        if updated:  # no object loaded before may show the old row
+            for obj in list(s.identity_map.values()):
+                if isinstance(obj, table):
+                    s.expire(obj)
 
 
 def _parse(kind: str, data: bytes, filename: str,

@@ -19,7 +19,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any
 
 from sqlalchemy import delete, insert
 from sqlmodel import Session, col, select
@@ -341,14 +341,6 @@ def declined_regs(session: Session, event_id: str) -> set[str]:
     return set(session.exec(select(DeclineTable.reg).where(DeclineTable.event_id == event_id)))
 
 
-_APPLICATION_FIELDS: Final = tuple(col(c) for c in (
-    ApplicationTable.reg, ApplicationTable.name, ApplicationTable.school,
-    ApplicationTable.gender, ApplicationTable.birth_date, ApplicationTable.district,
-    ApplicationTable.basis, ApplicationTable.city_resident, ApplicationTable.defaulter,
-    ApplicationTable.direct, ApplicationTable.sibling_group, ApplicationTable.reg_day,
-    ApplicationTable.graduating, ApplicationTable.child_key))  # what records.application reads
-
-
 def eligibility(work: EventWork) -> tuple[list[School], EligibilityResult]:
     """Eligibility of the stored applications (P1-P3, P8, P10, P11, P13): one code path
     for the import preview and the roster freeze."""
@@ -358,9 +350,7 @@ def eligibility(work: EventWork) -> tuple[list[School], EligibilityResult]:
         SchoolTable.event_id == event_id, SchoolTable.kind == "private"))]
     lists = records.ApprovedLists.of(s.exec(select(SchoolListTable).where(
         SchoolListTable.event_id == event_id)))
-    # Rows, not ORM objects: a city's 200,000 applications took 4 s more that way, and
-    # every registration import answers with this preview (§7.1).
-    apps = s.execute(select(*_APPLICATION_FIELDS).where(
+    apps = s.execute(select(*records.APPLICATION_COLUMNS).where(
         ApplicationTable.event_id == event_id)).all()
     locked = {r.reg for r in s.exec(select(LockTable).where(LockTable.event_id == event_id))}
     result = check_eligibility(rules, {school.id: school for school in schools},
