@@ -58,20 +58,28 @@ GIVEN = ("伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平�
 
 
 def applicant_rows(n: int, seed: int = 2026) -> Iterator[list[Any]]:
-    """Realistic applicant rows (typed: dates as dates) for one province, deterministic."""
+    """Realistic applicant rows (typed: dates as dates) for one province's grade 7,
+    deterministic: primary-school leavers, nearly all applying in their own district
+    (P2), so the roster preview has the shape of a real one."""
     import datetime as dt
 
     rng = random.Random(seed)
-    born0 = dt.date(2019, 9, 1).toordinal()
+    born0 = dt.date(2013, 9, 1).toordinal()
     for i in range(n):
         name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN)
                                               for _ in range(rng.choice((1, 2))))
         basis = "户籍" if rng.random() < 0.7 else "居住证"
+        school = rng.randrange(1, SCHOOLS + 1)
+        district = school_district(school) if rng.random() < 0.97 else rng.randrange(1, 89)
         yield [f"2026{i:08d}", name, rng.choice("男女"),
-               dt.date.fromordinal(born0 + rng.randrange(366)), f"D{rng.randrange(1, 89):02d}",
-               basis, "是", "否", "否", f"S{rng.randrange(1, SCHOOLS + 1):04d}", "",
+               dt.date.fromordinal(born0 + rng.randrange(366)), f"D{district:02d}",
+               basis, "是", "否", "否", f"S{school:04d}", "",
                dt.date(2026, 6, 11 + rng.randrange(10)), f"{rng.randrange(10000):04d}",
-               f"13{rng.randrange(10**9):09d}", "否"]
+               f"13{rng.randrange(10**9):09d}", "是"]
+
+
+def school_district(school: int) -> int:
+    return (school - 1) % 88 + 1
 
 
 def write_csv(path: Path, n: int) -> None:
@@ -191,7 +199,7 @@ def schools_csv(n: int) -> bytes:
     """The province's private schools (§3.2), each with places for about a third of its
     applicants, in the columns the demo's schools file has."""
     header = "序号,学校代码,学校名称,区县,性质,学费,审批机关,招生计划,配套计划,九年一贯\r\n"
-    rows = (f"{i},S{i:04d},第{i}民办学校,D{(i - 1) % 88 + 1:02d},民办,8000,"
+    rows = (f"{i},S{i:04d},第{i}民办学校,D{school_district(i):02d},民办,8000,"
             f"{'市级' if i % 4 == 0 else '区级'},{max(1, n // SCHOOLS // 3)},0,否\r\n"
             for i in range(1, SCHOOLS + 1))
     return ("\ufeff" + header + "".join(rows)).encode()

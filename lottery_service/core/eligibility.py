@@ -224,7 +224,8 @@ def check_eligibility(
         (Eligible(app, unit_of.get(app.reg, app.reg), app.community_flag
                   and app.reg in community_lists.get(app.school, frozenset()))  # P11
          for app in eligible), key=lambda e: e.application.reg))
-    check_units([_record(e, "0" * 64) for e in chosen])
+    check_units([_record(e, "0" * 64) for e in chosen  # joint applications only: the rest
+                 if e.application.reg in unit_of])  # are units of one
     rejections.sort(key=lambda r: (r.reg, r.school, r.code))
     return EligibilityResult(chosen, tuple(rejections))
 

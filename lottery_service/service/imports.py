@@ -29,6 +29,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any, Final
 
 from sqlalchemy import delete, insert, update
@@ -288,8 +289,9 @@ class Imports:
                 old = old.where(col(table.school) == school)
             s.exec(old)
         updated = False
-        for start in range(0, len(rows), _PART):
-            values = [spec.build(event_id, r, self._keys) for r in rows[start:start + _PART]]
+        remaining = iter(rows)  # iterated, not sliced: each packed row is unpacked once
+        while part := list(islice(remaining, _PART)):
+            values = [spec.build(event_id, r, self._keys) for r in part]
             if not spec.replaces:  # receipts and locks accumulate: a row again replaces its own
                 regs = [v["reg"] for v in values]
                 stored = set(s.exec(select(table.reg).where(

@@ -112,17 +112,17 @@ class ServiceKeys:
         """The salt of one record's attribute commitment and rejection leaf (§17.1, §17.2):
         derived from the service's private key, so it cannot be guessed from public data."""
         msg = f"salt\x00{event_id}\x00{ceremony}\x00{reg}".encode()
-        return hmac.new(self.lookup_key, msg, hashlib.sha256).digest()
+        return hmac.digest(self.lookup_key, msg, "sha256")  # one-shot: once per applicant
 
     def child_key(self, name: str, birth_date: str, id_last4: str) -> str:
         """One child's identity across applications (P2), without storing the ID number."""
         msg = f"child\x00{name}\x00{birth_date}\x00{id_last4.upper()}".encode()
-        return hmac.new(self.lookup_key, msg, hashlib.sha256).hexdigest()
+        return hmac.digest(self.lookup_key, msg, "sha256").hex()
 
     def lookup_hash(self, event_id: str, reg: str, second_factor: str) -> str:
         """Keyed hash of the family's second factor (never stored in clear)."""
         msg = f"{event_id}\x00{reg}\x00{second_factor.upper()}".encode()
-        return hmac.new(self.lookup_key, msg, hashlib.sha256).hexdigest()
+        return hmac.digest(self.lookup_key, msg, "sha256").hex()
 
     @cached_property
     def _factor_seal(self) -> AESGCM:
