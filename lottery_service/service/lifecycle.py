@@ -350,11 +350,10 @@ def eligibility(work: EventWork) -> tuple[list[School], EligibilityResult]:
         SchoolTable.event_id == event_id, SchoolTable.kind == "private"))]
     lists = records.ApprovedLists.of(s.exec(select(SchoolListTable).where(
         SchoolListTable.event_id == event_id)))
-    apps = s.execute(select(*records.APPLICATION_COLUMNS).where(
-        ApplicationTable.event_id == event_id)).all()
     locked = {r.reg for r in s.exec(select(LockTable).where(LockTable.event_id == event_id))}
-    result = check_eligibility(rules, {school.id: school for school in schools},
-                               [records.application(a, lists) for a in apps],
+    apps = [records.application(row, lists) for row in s.execute(  # streamed, not held
+        select(*records.APPLICATION_COLUMNS).where(ApplicationTable.event_id == event_id))]
+    result = check_eligibility(rules, {school.id: school for school in schools}, apps,
                                locked, lists.direct, lists.community)
     return schools, result
 
