@@ -25,11 +25,17 @@ MAX_UPLOAD: Final = 50 * 1024 * 1024
 
 
 def read_upload(file: UploadFile) -> bytes:
-    """The uploaded bytes, refused (413) above MAX_UPLOAD before they are parsed."""
+    """The uploaded bytes, refused (413) above MAX_UPLOAD before they are parsed: a larger
+    file (a province's applicants) is imported on the server with `sunshine import`,
+    which takes files up to `ImportLimits.max_file_bytes` (docs/IMPORTS.md §5)."""
     data = file.file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
-        raise TooLargeError(f"file larger than {MAX_UPLOAD} bytes",
-                            zh=f"文件超过 {MAX_UPLOAD // (1024 * 1024)} MB")
+        mb = MAX_UPLOAD // (1024 * 1024)
+        raise TooLargeError(
+            f"file larger than {MAX_UPLOAD} bytes: import a larger file on the server "
+            "with `sunshine import <event> <kind> <file>`",
+            zh=f"文件超过 {mb} MB（网页上传最多 {mb} MB，约 50 万行报名数据）。"
+               "更大的文件请由技术人员在服务器上用命令行导入：sunshine import 活动编号 类型 文件")
     return data
 
 

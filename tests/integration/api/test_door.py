@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 
 from lottery_service.api import create_app
 from lottery_service.runtime import Runtime
-from lottery_service.storage.models import LogEntryTable, PaymentTable
+from lottery_service.storage.models import LogEntryTable, PaymentTable, SchoolTable
 from tests.integration.api.conftest import (
     APPLICANT_HEADER,
     APPLICANTS,
@@ -161,6 +161,23 @@ def test_item_5_P13_an_application_to_a_public_school_is_refused(door: Door) -> 
     errors = row_errors(s.upload("applicants", applicants_csv({"R20260001": ("P001", "1001")})))
     assert [(e["row"], e["column"], e["rule"]) for e in errors] == [(2, "申请学校", "P13")]
     assert "公办学校不参加民办派位" in errors[0]["reason_zh"]
+
+
+def test_a_file_over_the_upload_limit_names_the_command_line_import(
+        door: Door, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above the console's upload limit (a province's applicants) the refusal says what
+    to do instead, in Chinese first, and stores nothing (docs/IMPORTS.md §5)."""
+    from lottery_service.api.routes import imports as route
+
+    s = door.season
+    monkeypatch.setattr(route, "MAX_UPLOAD", len(SCHOOLS_CSV.encode()) - 1)
+    body = refusal(s.upload("schools", SCHOOLS_CSV.encode()), 413)
+    assert "sunshine import" in body["message_zh"] and "命令行" in body["message_zh"]
+    monkeypatch.undo()
+    with Session(door.rt.engine) as session:
+        assert not session.exec(select(SchoolTable).where(
+            SchoolTable.event_id == s.event)).all()
+    assert s.upload("schools", SCHOOLS_CSV.encode()).status_code == 200
 
 
 def test_item_14_and_11_setup_refusals(door: Door) -> None:
