@@ -209,6 +209,7 @@ class Imports:
             stamp = session.get(ImportStampTable, (event_id, kind))
             started_from = stamp.generation if stamp else 0
         result = _parse(kind, data, filename, directory)
+        del data  # the rows are held packed, not the file too (a province's is 180 MB)
         rows = result.rows
         if school is not None:
             _require_scope(KINDS[kind], school, rows)
@@ -222,20 +223,21 @@ class Imports:
             if kind == "pupils":
                 _require_pupils_free(work, rows, school)
             self._store(work, kind, rows, school)
+            stored, notes = len(rows), tuple(n.zh for n in result.notes)
+            del rows, result  # stored: the preview below holds the whole roster (§7.1)
             entries: list[Entry] = []
             if kind == "locks":
                 count = len(work.session.exec(select(LockTable.reg).where(
                     LockTable.event_id == event_id)).all())
                 entries = work.emit(work.state.record_locks(count))
-            notes = tuple(n.zh for n in result.notes)
             if kind not in REGISTRATION_KINDS or work.state.phase is not Phase.REGISTRATION:
-                return ImportOutcome(kind, len(rows), entries=tuple(entries), notes=notes)
+                return ImportOutcome(kind, stored, entries=tuple(entries), notes=notes)
             try:
                 preview = eligibility_preview_of(work, self._keys)
             except ProtocolError as exc:  # e.g. applicants before schools: the freeze says so
-                return ImportOutcome(kind, len(rows), preview_note=exc.diagnostics(),
+                return ImportOutcome(kind, stored, preview_note=exc.diagnostics(),
                                      entries=tuple(entries), notes=notes)
-            return ImportOutcome(kind, len(rows), preview, entries=tuple(entries), notes=notes)
+            return ImportOutcome(kind, stored, preview, entries=tuple(entries), notes=notes)
 
     def check_file(self, event_id: str, kind: str, data: bytes, filename: str,
                    school: str | None = None) -> parsing.ImportResult[Any]:

@@ -352,7 +352,8 @@ def eligibility(work: EventWork) -> tuple[list[School], EligibilityResult]:
         SchoolListTable.event_id == event_id)))
     locked = {r.reg for r in s.exec(select(LockTable).where(LockTable.event_id == event_id))}
     apps = [records.application(row, lists) for row in s.execute(  # streamed, not held
-        select(*records.APPLICATION_COLUMNS).where(ApplicationTable.event_id == event_id))]
+        select(*records.APPLICATION_COLUMNS).where(ApplicationTable.event_id == event_id)
+        .execution_options(yield_per=10_000))]
     result = check_eligibility(rules, {school.id: school for school in schools}, apps,
                                locked, lists.direct, lists.community)
     return schools, result
