@@ -79,8 +79,8 @@ _PART: Final = 5_000  # rows per executemany when storing an import
 
 def _school(event_id: str, r: parsing.SchoolRow, keys: ServiceKeys) -> Row:
     return dict(event_id=event_id, id=r.id, name=r.name, district=r.district,
-                       kind=r.kind, authority=r.authority, tuition=r.tuition, quota=r.quota,
-                       community_quota=r.community_quota, nine_year=r.nine_year)
+                kind=r.kind, authority=r.authority, tuition=r.tuition, quota=r.quota,
+                community_quota=r.community_quota, nine_year=r.nine_year)
 
 
 def _applicant(event_id: str, r: parsing.ApplicantRow, keys: ServiceKeys) -> Row:
@@ -102,12 +102,12 @@ def _list_entry(kind: ListKind) -> Build:
 
 def _lock(event_id: str, r: parsing.LockRow, keys: ServiceKeys) -> Row:
     return dict(event_id=event_id, reg=r.reg, kind=r.lock.value, locked_on=r.locked_on,
-                     authority=r.authority, school=r.school)
+                authority=r.authority, school=r.school)
 
 
 def _payment(event_id: str, r: parsing.PaymentRow, keys: ServiceKeys) -> Row:
     return dict(event_id=event_id, reg=r.reg, school=r.school, receipt=r.receipt,
-                        paid_on=r.paid_on)
+                paid_on=r.paid_on)
 
 
 def _pupil(event_id: str, r: parsing.PupilRow, keys: ServiceKeys) -> Row:
@@ -120,13 +120,11 @@ def _pupil(event_id: str, r: parsing.PupilRow, keys: ServiceKeys) -> Row:
 
 
 def _class(event_id: str, r: parsing.ClassPlanRow, keys: ServiceKeys) -> Row:
-    return dict(event_id=event_id, school=r.school, class_id=r.class_id,
-                      capacity=r.capacity)
+    return dict(event_id=event_id, school=r.school, class_id=r.class_id, capacity=r.capacity)
 
 
 def _teacher(event_id: str, r: parsing.TeacherRow, keys: ServiceKeys) -> Row:
-    return dict(event_id=event_id, school=r.school, teacher_id=r.teacher_id,
-                        name=r.name)
+    return dict(event_id=event_id, school=r.school, teacher_id=r.teacher_id, name=r.name)
 
 
 @dataclass(frozen=True)
