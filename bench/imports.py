@@ -268,8 +268,10 @@ def main() -> None:
     lines = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        parse, service = "province" in args.phases, "service" in args.phases
-        if parse or service:
+        wanted = [(name, kind) for phase, name, kind in (("province", "import", "applicants"),
+                                                        ("service", "import_service", "service"))
+                  if phase in args.phases]
+        if wanted:
             for fmt in ("csv", "xlsx"):
                 path = folder / f"applicants.{fmt}"
                 start = time.perf_counter()
@@ -278,16 +280,15 @@ def main() -> None:
                 written = time.perf_counter() - start
                 lines.append(f"{fmt}: {args.rows:,} rows, {path.stat().st_size / 1e6:.1f} MB "
                              f"(written in {written:.0f} s)")
-                for name, kind in (("import", "applicants"), ("import_service", "service")):
-                    if (parse if kind == "applicants" else service):
-                        m = measure(kind, path, args.rows)
-                        if m["errors"] or m["rows"] != args.rows or m.get("note"):
-                            raise SystemExit(f"{name} {fmt}: {m}")
-                        results[f"{name}_{fmt}_s"] = round(m["s"], 2)
-                        results[f"{name}_{fmt}_cpu_s"] = round(m["cpu_s"], 2)
-                        results[f"{name}_{fmt}_peak_rss_mb"] = round(m["peak_rss_mb"], 1)
-                        if "preview_s" in m:
-                            results[f"{name}_{fmt}_preview_s"] = round(m["preview_s"], 2)
+                for name, kind in wanted:
+                    m = measure(kind, path, args.rows)
+                    if m["errors"] or m["rows"] != args.rows or m.get("note"):
+                        raise SystemExit(f"{name} {fmt}: {m}")
+                    results[f"{name}_{fmt}_s"] = round(m["s"], 2)
+                    results[f"{name}_{fmt}_cpu_s"] = round(m["cpu_s"], 2)
+                    results[f"{name}_{fmt}_peak_rss_mb"] = round(m["peak_rss_mb"], 1)
+                    if "preview_s" in m:
+                        results[f"{name}_{fmt}_preview_s"] = round(m["preview_s"], 2)
                 results[f"import_{fmt}_mb"] = round(path.stat().st_size / 1e6, 1)
                 path.unlink()
         if "bombs" in args.phases:
