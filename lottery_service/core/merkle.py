@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Final
 
 HASH_SIZE: Final = 32
@@ -187,9 +187,28 @@ class MerkleTree:
         return consistency_path(self._mth, old_size, new_size)
 
 
-def root_of(leaf_hashes: Sequence[bytes]) -> bytes:
-    """MTH over the given leaf hashes."""
-    return MerkleTree(leaf_hashes).root()
+def root_of(leaf_hashes: Iterable[bytes]) -> bytes:
+    """MTH over the given leaf hashes, streamed: only one subtree root per bit of the
+    count so far is held (a province's roster preview is not a tree, issue 13).
+
+    `stack` holds the roots of the complete subtrees the leaves so far decompose
+    into, largest first; folding it right to left at the end splits each range at
+    its largest power of two, as RFC 9162 §2.1.1 does.
+    """
+    stack: list[bytes] = []
+    for count, h in enumerate(leaf_hashes, start=1):
+        _check_hash(h, f"leaf hash {count - 1}")
+        carry = count
+        while not carry & 1:  # each trailing zero of the count completes a subtree
+            h = node_hash(stack.pop(), h)
+            carry >>= 1
+        stack.append(h)
+    if not stack:
+        return EMPTY_ROOT
+    root = stack.pop()
+    while stack:
+        root = node_hash(stack.pop(), root)
+    return root
 
 
 def _inclusion_proof_length(index: int, size: int) -> int:

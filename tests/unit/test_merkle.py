@@ -206,6 +206,14 @@ def _reference_mth(leaves: list[bytes]) -> bytes:
 def test_root_matches_recursive_definition(n: int) -> None:
     leaves = _leaves(n)
     assert root_of(leaves) == _reference_mth(leaves)
+    assert root_of(iter(leaves)) == root_of(leaves)  # streamed: any iterable, read once
+
+
+def test_streamed_root_reproduces_reference_roots_and_checks_each_hash() -> None:
+    hashes = [leaf_hash(d) for d in LEAVES]
+    assert [root_of(h for h in hashes[:n]).hex() for n in range(1, 9)] == ROOTS
+    with pytest.raises(MerkleError, match="leaf hash 2 is 31 bytes"):
+        root_of([*hashes[:2], bytes(31)])
 
 
 @settings(max_examples=60, deadline=None)
