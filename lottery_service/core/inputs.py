@@ -14,8 +14,13 @@ from dataclasses import dataclass, field
 
 from .canonical import canonical_json
 from .errors import RecordError
-from .merkle import MerkleTree, leaf_hash
+from .merkle import MerkleTree, leaf_hash, root_of
 from .records import InputRecord
+
+
+def input_leaf(record: InputRecord) -> bytes:
+    """A record's leaf: canon(record) (§3.3)."""
+    return canonical_json(record.to_json())
 
 
 def input_leaves(records: Iterable[InputRecord]) -> list[bytes]:
@@ -23,12 +28,25 @@ def input_leaves(records: Iterable[InputRecord]) -> list[bytes]:
     return [leaf for leaf, _ in _sorted(records)]
 
 
+def input_root(leaves: Iterable[bytes]) -> bytes:
+    """The input root (§3.3) of leaves given in any order, holding only their bytes: the
+    root `build_input_tree` gives, for a preview of a province's roster that must not
+    hold the records or the tree (§7.1, issue 13)."""
+    ordered = sorted(leaves)
+    _check_distinct(ordered)
+    return root_of(map(leaf_hash, ordered))
+
+
 def _sorted(records: Iterable[InputRecord]) -> list[tuple[bytes, InputRecord]]:
-    pairs = sorted(((canonical_json(r.to_json()), r) for r in records), key=lambda p: p[0])
-    for i in range(1, len(pairs)):
-        if pairs[i][0] == pairs[i - 1][0]:
-            raise RecordError(f"duplicate input record {pairs[i][0].decode()}", section="3.3")
+    pairs = sorted(((input_leaf(r), r) for r in records), key=lambda p: p[0])
+    _check_distinct([leaf for leaf, _ in pairs])
     return pairs
+
+
+def _check_distinct(ordered: list[bytes]) -> None:
+    for i in range(1, len(ordered)):
+        if ordered[i] == ordered[i - 1]:
+            raise RecordError(f"duplicate input record {ordered[i].decode()}", section="3.3")
 
 
 @dataclass(frozen=True)

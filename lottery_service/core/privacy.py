@@ -18,7 +18,7 @@ from typing import Any, Final, Literal
 from .canonical import canonical_json
 from .errors import ProtocolError
 from .hashing import TAG_ATTRIBUTES, tagged_hash
-from .merkle import MerkleTree, leaf_hash
+from .merkle import MerkleTree, leaf_hash, root_of
 from .records import GENDERS, Gender
 from .seed import Ceremony
 from .strict import (
@@ -34,7 +34,7 @@ from .strict import (
 )
 
 __all__ = ["AttributeOpening", "RejectionCode", "RejectionLeaf", "RejectionTree",
-           "openings_file", "rejection_tree"]
+           "openings_file", "rejection_root", "rejection_tree"]
 
 RejectionCode = Literal["P1-residence", "P1-age", "P1-graduation", "P2-second-application",
                         "P2-district", "P3-defaulter", "P8-locked", "P10-not-approved"]
@@ -157,10 +157,22 @@ class RejectionTree:
 def rejection_tree(leaves: Iterable[RejectionLeaf]) -> RejectionTree:
     """Sort the leaves bytewise and build the tree; the empty tree's root is SHA-256("")."""
     ordered = sorted(leaves, key=lambda r: r.leaf)
-    if any(a.leaf == b.leaf for a, b in itertools.pairwise(ordered)):
-        raise PrivacyError("a rejection leaf appears twice", section="17.2")
+    _check_distinct([r.leaf for r in ordered])
     tree = MerkleTree([leaf_hash(r.leaf) for r in ordered])
     return RejectionTree(tuple(ordered), tree.root(len(ordered)), tree)
+
+
+def rejection_root(leaves: Iterable[RejectionLeaf]) -> bytes:
+    """The root `rejection_tree` gives, holding only the leaves' bytes (the roster
+    preview of a province, where every application may be rejected; issue 13)."""
+    ordered = sorted(r.leaf for r in leaves)
+    _check_distinct(ordered)
+    return root_of(map(leaf_hash, ordered))
+
+
+def _check_distinct(ordered: Sequence[bytes]) -> None:
+    if any(a == b for a, b in itertools.pairwise(ordered)):
+        raise PrivacyError("a rejection leaf appears twice", section="17.2")
 
 
 def openings_file(event: str, origin: str,

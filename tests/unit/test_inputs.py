@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from lottery_service.core import errors
 from lottery_service.core.canonical import canonical_json
-from lottery_service.core.inputs import build_input_tree, input_leaves
+from lottery_service.core.inputs import build_input_tree, input_leaf, input_leaves, input_root
 from lottery_service.core.records import Applicant, Teacher, record_from_json
 from lottery_service.core.strict import loads
 from tests.paths import VECTORS as VECTOR_DIR
@@ -105,6 +105,23 @@ def test_root_independent_of_record_order(regs: list[int], rnd: Any) -> None:
     a, b = build_input_tree(records), build_input_tree(shuffled)
     assert a.root == b.root and a.leaves == b.leaves
     assert a.root == ref_root(sorted(canonical_json(r.to_json()) for r in records))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 10**6), min_size=0, max_size=40, unique=True), st.randoms())
+def test_streamed_input_root_equals_tree_root(regs: list[int], rnd: Any) -> None:
+    """§3.3, issue 13: the roster preview's leaf-bytes root is the tree's root, in any order."""
+    records = [applicant(i) for i in regs]
+    leaves = [input_leaf(r) for r in records]
+    rnd.shuffle(leaves)
+    assert input_root(leaves) == build_input_tree(records).root
+    assert input_root(iter(leaves)) == ref_root(sorted(leaves))
+
+
+def test_streamed_input_root_rejects_a_duplicate() -> None:
+    leaf = input_leaf(applicant(7))
+    with pytest.raises(errors.RecordError, match="duplicate input record"):
+        input_root([leaf, input_leaf(applicant(8)), leaf])
 
 
 @settings(max_examples=50, deadline=None)
