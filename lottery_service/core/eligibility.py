@@ -3,7 +3,11 @@
 The service holds private data per application (birth date, residence basis,
 defaulter status); only the outcome leaves this module. `check_eligibility`
 decides: each application gets the first failing rule in the order of the §7.1
-table, or is eligible (with its unit and community place). `commit_eligibility`
+table, or is eligible (with its unit and community place). It is `Eligibility`
+over a list: `Eligibility` decides one application at a time once it knows the
+few facts that span applications (the children who applied twice, P2; the units
+of joint applications, §3.2), so a province's roster can stream through it from
+the database without being held (issue 13). `commit_eligibility`
 then makes what is logged: masked `Applicant` records whose `attrs` commit to
 the gender (§17.1) and the committed rejection tree (§17.2), never a list of
 reasons, with the openings the service keeps.
@@ -13,10 +17,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
-from typing import Any, Literal
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal, cast
 
 from .errors import AllocationError, RecordError
 from .privacy import (
@@ -35,6 +39,7 @@ __all__ = [
     "CODES",
     "Application",
     "Basis",
+    "Eligibility",
     "EligibilityResult",
     "Eligible",
     "LotteryInput",
@@ -43,7 +48,9 @@ __all__ = [
     "check_eligibility",
     "check_lists",
     "check_units",
+    "commit_applicant",
     "commit_eligibility",
+    "rejection_leaf",
 ]
 
 
@@ -105,6 +112,23 @@ class EligibilityResult:
     eligible: tuple[Eligible, ...]
     rejections: tuple[Rejection, ...]
 
+    @classmethod
+    def of(cls, decisions: Iterable[Eligible | Rejection]) -> EligibilityResult:
+        eligible: list[Eligible] = []
+        rejections: list[Rejection] = []
+        for d in decisions:
+            if isinstance(d, Rejection):
+                rejections.append(d)
+            else:
+                eligible.append(d)
+        eligible.sort(key=lambda e: e.application.reg)
+        rejections.sort(key=_rejection_order)
+        return cls(tuple(eligible), tuple(rejections))
+
+
+def _rejection_order(r: Rejection) -> tuple[str, str, str]:
+    return (r.reg, r.school, r.code)
+
 
 @dataclass(frozen=True)
 class LotteryInput:
@@ -121,38 +145,80 @@ def age_cutoff(year: int) -> dt.date:
     return dt.date(year - 6, 8, 31)
 
 
-def _first_failure(
-    rules: Rules, school: School, app: Application, applications_of_child: int,
-    locked: AbstractSet[str], approved_direct: AbstractSet[str],
-) -> RejectionCode | None:
-    # The checks run in the order of the §7.1 table.
-    if app.basis == "none" or not app.city_resident:
-        return "P1-residence"
-    if rules.grade == 1 and app.birth_date > age_cutoff(rules.year):
-        return "P1-age"
-    if rules.grade == 7 and not app.graduating:
-        return "P1-graduation"
-    if applications_of_child > 1:
-        return "P2-second-application"
-    if app.district != school.district and school.authority != "city":
-        return "P2-district"  # P2, P9: own district unless the city approved the school
-    if app.defaulter and school.tuition > rules.high_fee_threshold:
-        return "P3-defaulter"
-    if app.reg in locked:
-        return "P8-locked"  # P8, P12: already placed elsewhere
-    if app.direct_flag and app.reg not in approved_direct:
-        return "P10-not-approved"
-    return None
+@dataclass(frozen=True)
+class Eligibility:
+    """Decides one application at a time (§7.1). `schools`: the private schools of the
+    lottery (an application to any other is refused, P13). `locked`: regs with a
+    recorded lock (P8, P12). `approved_direct`, `community_lists`: the bureau's approved
+    lists per school (P10, P11). `repeated_children`: the children (`Application.child`)
+    with more than one application, every one of which is rejected (P2). `units`: reg →
+    unit of each eligible member of a joint application (`with_units`); any other
+    eligible application is a unit of one."""
+
+    rules: Rules
+    schools: Mapping[str, School]
+    locked: AbstractSet[str]
+    approved_direct: Mapping[str, AbstractSet[str]]
+    community_lists: Mapping[str, AbstractSet[str]]
+    repeated_children: AbstractSet[str] = frozenset()
+    units: Mapping[str, str] = field(default_factory=dict)
+
+    def failure(self, app: Application) -> RejectionCode | None:
+        """The first §7.1 check `app` fails, in the order of the table."""
+        school = self.schools.get(app.school)
+        if school is None:
+            raise AllocationError(f"{app.reg}: {app.school} is not a private school of this "
+                                  "lottery", section="7.1", rule="P13")
+        rules = self.rules
+        if app.basis == "none" or not app.city_resident:
+            return "P1-residence"
+        if rules.grade == 1 and app.birth_date > age_cutoff(rules.year):
+            return "P1-age"
+        if rules.grade == 7 and not app.graduating:
+            return "P1-graduation"
+        if app.child in self.repeated_children:
+            return "P2-second-application"
+        if app.district != school.district and school.authority != "city":
+            return "P2-district"  # P2, P9: own district unless the city approved the school
+        if app.defaulter and school.tuition > rules.high_fee_threshold:
+            return "P3-defaulter"
+        if app.reg in self.locked:
+            return "P8-locked"  # P8, P12: already placed elsewhere
+        if app.direct_flag and app.reg not in self.approved_direct.get(app.school, ()):
+            return "P10-not-approved"
+        return None
+
+    def decide(self, app: Application) -> Eligible | Rejection:
+        code = self.failure(app)
+        if code is not None:
+            return Rejection(app.reg, app.school, code)
+        return Eligible(app, self.units.get(app.reg, app.reg), app.community_flag
+                        and app.reg in self.community_lists.get(app.school, ()))  # P11
+
+    def with_units(self, joint: Iterable[Application]) -> Eligibility:
+        """This check knowing the units of `joint`, the applications of sibling groups (any
+        others are skipped): the eligible members of one group applying to the same school
+        form one unit named by its smallest reg (§3.2, §6). A unit whose members differ in
+        district, direct or community cannot be drawn and raises AllocationError (P13)."""
+        groups: dict[tuple[str, str], list[Application]] = {}
+        for app in joint:
+            if app.sibling_group is not None and self.failure(app) is None:
+                groups.setdefault((app.sibling_group, app.school), []).append(app)
+        units = {m.reg: min(m.reg for m in members)
+                 for members in groups.values() for m in members}
+        known = replace(self, units=units)
+        members = sorted((m for group in groups.values() for m in group), key=lambda m: m.reg)
+        check_units([_record(cast(Eligible, known.decide(m)), "0" * 64) for m in members])
+        return known
 
 
-def check_lists(rules: Rules, schools: Mapping[str, School],
-                applications: Sequence[Application],
+def check_lists(rules: Rules, schools: Mapping[str, School], applied: Mapping[str, str],
                 approved_direct: Mapping[str, AbstractSet[str]],
                 community_lists: Mapping[str, AbstractSet[str]]) -> None:
     """The bureau's lists name only applicants of that school; direct promotion only at a
-    `nine_year` school of a grade-7 event (§7.1, P10, P11). The import refuses such rows
-    with their row numbers (`imports.check_lists`); this guards the freeze."""
-    applied = {a.reg: a.school for a in applications}
+    `nine_year` school of a grade-7 event (§7.1, P10, P11). `applied`: reg → school of
+    (at least) every reg on a list. The import refuses such rows with their row numbers
+    (`imports.check_lists`); this guards the freeze."""
     for kind, lists, rule in (("direct", approved_direct, "P10"),
                               ("community", community_lists, "P11")):
         for school_id, regs in sorted(lists.items()):
@@ -176,18 +242,10 @@ def check_eligibility(
     approved_direct: Mapping[str, AbstractSet[str]],
     community_lists: Mapping[str, AbstractSet[str]],
 ) -> EligibilityResult:
-    """Split applications into eligible ones and rejections (§7.1).
-
-    `schools`: the private schools of the lottery (an application to any other
-    school is refused, P13). `locked`: regs with a recorded lock (a confirmed
-    place elsewhere, a policy-care placement; P8, P12). `approved_direct`,
-    `community_lists`: the bureau's approved lists per school (P10, P11).
+    """Split applications into eligible ones and rejections (§7.1), with `Eligibility`.
 
     A child is identified by `child` (a keyed hash the service derives; default
-    the reg); a child with two applications has every one rejected (P2). Joint
-    applications (a sibling group at the same school) form one unit named by its
-    smallest eligible reg (§3.2, §6); a unit whose members differ in district,
-    direct or community cannot be drawn and raises AllocationError (P13).
+    the reg); a child with two applications has every one rejected (P2).
     """
     seen: set[str] = set()
     for app in applications:
@@ -198,36 +256,13 @@ def check_eligibility(
         if app.school not in schools:
             raise AllocationError(f"{app.reg}: {app.school} is not a private school of this "
                                   "lottery", section="7.1", rule="P13")
-    check_lists(rules, schools, applications, approved_direct, community_lists)
+    check_lists(rules, schools, {a.reg: a.school for a in applications}, approved_direct,
+                community_lists)
     per_child = Counter(app.child for app in applications)
-    eligible: list[Application] = []
-    rejections: list[Rejection] = []
-    for app in applications:
-        code = _first_failure(rules, schools[app.school], app, per_child[app.child], locked,
-                              approved_direct.get(app.school, frozenset()))
-        if code is None:
-            eligible.append(app)
-        else:
-            rejections.append(Rejection(app.reg, app.school, code))
-
-    # Units: eligible members of one sibling group applying to the same school.
-    groups: dict[tuple[str, str], list[Application]] = {}
-    for app in eligible:
-        if app.sibling_group is not None:
-            groups.setdefault((app.sibling_group, app.school), []).append(app)
-    unit_of: dict[str, str] = {}
-    for members in groups.values():
-        unit = min(m.reg for m in members)
-        for m in members:
-            unit_of[m.reg] = unit
-    chosen = tuple(sorted(
-        (Eligible(app, unit_of.get(app.reg, app.reg), app.community_flag
-                  and app.reg in community_lists.get(app.school, frozenset()))  # P11
-         for app in eligible), key=lambda e: e.application.reg))
-    check_units([_record(e, "0" * 64) for e in chosen  # joint applications only: the rest
-                 if e.application.reg in unit_of])  # are units of one
-    rejections.sort(key=lambda r: (r.reg, r.school, r.code))
-    return EligibilityResult(chosen, tuple(rejections))
+    check = Eligibility(rules, schools, locked, approved_direct, community_lists,
+                        {child for child, n in per_child.items() if n > 1})
+    check = check.with_units(applications)
+    return EligibilityResult.of(map(check.decide, applications))
 
 
 def _record(e: Eligible, attrs: str) -> Applicant:
@@ -245,13 +280,23 @@ def commit_eligibility(event: str, result: EligibilityResult,
     openings: dict[str, AttributeOpening] = {}
     records: list[Applicant] = []
     for e in result.eligible:
-        opening = AttributeOpening(e.application.reg, e.application.gender, (),
-                                   salt_of(e.application.reg))
+        opening, record = commit_applicant(e, salt_of(e.application.reg))
         openings[opening.reg] = opening
-        records.append(_record(e, opening.attrs))
-    tree = rejection_tree(RejectionLeaf(event, r.reg, r.school, r.code, salt_of(r.reg))
-                          for r in result.rejections)
+        records.append(record)
+    tree = rejection_tree(rejection_leaf(event, r, salt_of(r.reg)) for r in result.rejections)
     return LotteryInput(tuple(records), openings, tree)
+
+
+def commit_applicant(e: Eligible, salt: bytes) -> tuple[AttributeOpening, Applicant]:
+    """An eligible application's record, its `attrs` committing to the gender with `salt`
+    (§17.1), and the opening the service keeps."""
+    opening = AttributeOpening(e.application.reg, e.application.gender, (), salt)
+    return opening, _record(e, opening.attrs)
+
+
+def rejection_leaf(event: str, r: Rejection, salt: bytes) -> RejectionLeaf:
+    """A rejection's committed leaf (§17.2)."""
+    return RejectionLeaf(event, r.reg, r.school, r.code, salt)
 
 
 def check_units(applicants: Sequence[Applicant]) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
-from ..core.eligibility import CODES, EligibilityResult, check_eligibility
+from ..core.eligibility import CODES, EligibilityResult, Rejection, check_eligibility
 from ..core.errors import ProtocolError
 from ..core.records import Rules, School
 from .rows import ApplicantRow
@@ -66,12 +66,12 @@ class FreezePreview:
         return sum(r.count for r in self.rejected)
 
 
-def summarise(result: EligibilityResult, applications: int, *, examples: int = 5,
-              rows: Mapping[str, int] | None = None,
+def summarise(eligible: int, rejections: Iterable[Rejection], applications: int, *,
+              examples: int = 5, rows: Mapping[str, int] | None = None,
               blocking: tuple[str, ...] = ()) -> FreezePreview:
-    """Counts and examples per code of an eligibility result (stored or previewed)."""
+    """Counts and examples per code of an eligibility outcome (stored or previewed)."""
     by_code: dict[str, list[str]] = {}
-    for r in result.rejections:
+    for r in rejections:
         by_code.setdefault(r.code, []).append(r.reg)
     out = []
     for code in CODES:
@@ -82,7 +82,7 @@ def summarise(result: EligibilityResult, applications: int, *, examples: int = 5
                       for reg in sorted(set(regs))[:examples])
         meaning, hint = CODE_TEXT[code]
         out.append(RuleCount(code, len(regs), shown, meaning, hint))
-    return FreezePreview(applications, len(result.eligible), tuple(out), blocking)
+    return FreezePreview(applications, eligible, tuple(out), blocking)
 
 
 def _default_child(row: ApplicantRow) -> str:
@@ -121,8 +121,8 @@ def freeze_preview(
     except ProtocolError as exc:
         blocking.append(f"冻结时会失败：{exc}")
         result = EligibilityResult((), ())
-    return summarise(result, len(apps) + unknown, examples=examples, rows=rows_of,
-                     blocking=tuple(blocking))
+    return summarise(len(result.eligible), result.rejections, len(apps) + unknown,
+                     examples=examples, rows=rows_of, blocking=tuple(blocking))
 
 
 def format_preview(preview: FreezePreview) -> str:

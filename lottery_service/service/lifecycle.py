@@ -17,25 +17,31 @@ import base64
 import datetime as dt
 import hashlib
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, insert
+from sqlalchemy import and_, delete, func, insert
 from sqlmodel import Session, col, select
 
 from .. import imports as parsing
 from ..core.beacon import QUICKNET
 from ..core.canonical import canonical_json
 from ..core.eligibility import (
+    Application,
+    Eligibility,
     EligibilityResult,
+    Eligible,
     LotteryInput,
-    check_eligibility,
+    Rejection,
+    check_lists,
+    commit_applicant,
     commit_eligibility,
+    rejection_leaf,
 )
-from ..core.inputs import build_input_tree
+from ..core.inputs import input_leaf, input_root
 from ..core.log import Entry
-from ..core.privacy import AttributeOpening, RejectionLeaf, RejectionTree
+from ..core.privacy import AttributeOpening, RejectionLeaf, RejectionTree, rejection_root
 from ..core.records import VERSION, OpenedPupil, Rules, School
 from ..core.season import Phase, PhaseError, SeasonState
 from ..core.seed import CEREMONIES, Ceremony, Participant, decode_base64
@@ -62,7 +68,7 @@ from .tokens import Principal
 from .unit_of_work import Database, EventWork
 from .windows import moment
 
-__all__ = ["Lifecycle", "RosterPreview", "ceremony_of", "declined_regs", "eligibility",
+__all__ = ["Lifecycle", "RosterPreview", "ceremony_of", "declined_regs",
            "eligibility_preview_of", "sealed_attributes", "sealed_rejections"]
 
 
@@ -219,7 +225,7 @@ class Lifecycle:
                                        f" (the data changed since code {confirm})"),
                     zh=f"请先确认冻结预览：{shown.text}\n确认后用确认码 {shown.code} 冻结名单",
                     section="7.1", code=shown.code, preview=shown.text)
-            schools, _, committed = _lottery_input(work, self._keys)
+            schools, committed = _lottery_input(work, self._keys)
             entries = _open(work, "lottery")
             _seal(work.session, event_id, "lottery", committed.openings,
                   committed.rejections)
@@ -341,38 +347,82 @@ def declined_regs(session: Session, event_id: str) -> set[str]:
     return set(session.exec(select(DeclineTable.reg).where(DeclineTable.event_id == event_id)))
 
 
-def eligibility(work: EventWork) -> tuple[list[School], EligibilityResult]:
-    """Eligibility of the stored applications (P1-P3, P8, P10, P11, P13): one code path
-    for the import preview and the roster freeze."""
+def _applications(work: EventWork, lists: records.ApprovedLists, *,
+                  joint: bool = False) -> Iterator[Application]:
+    """The stored applications in reg order, read 10,000 rows at a time and never held
+    (a province has 2,000,000; issue 13); `joint`: those of sibling groups only."""
+    query = select(*records.APPLICATION_COLUMNS).where(
+        ApplicationTable.event_id == work.event_id)
+    if joint:
+        query = query.where(col(ApplicationTable.sibling_group).is_not(None))
+    rows = work.session.execute(query.order_by(col(ApplicationTable.reg))
+                                .execution_options(yield_per=10_000))
+    return (records.application(row, lists) for row in rows)
+
+
+def _decisions(work: EventWork) -> tuple[list[School], Iterator[Eligible | Rejection]]:
+    """The private schools and the eligibility of each stored application in reg order
+    (P1-P3, P8, P10, P11, P13): one code path for the import preview and the roster
+    freeze. What spans applications is asked of the database (the children with two
+    applications, P2; the regs on the bureau's lists) or read from the few joint
+    applications (§3.2), so the applications themselves stream. A reg is stored once
+    (the table's key), so it cannot appear twice."""
     rules = _rules(work.state)
     s, event_id = work.session, work.event_id
     schools = [records.school(r) for r in s.exec(select(SchoolTable).where(
         SchoolTable.event_id == event_id, SchoolTable.kind == "private"))]
+    by_id = {school.id: school for school in schools}
     lists = records.ApprovedLists.of(s.exec(select(SchoolListTable).where(
         SchoolListTable.event_id == event_id)))
     locked = {r.reg for r in s.exec(select(LockTable).where(LockTable.event_id == event_id))}
-    apps = [records.application(row, lists) for row in s.execute(  # streamed, not held
-        select(*records.APPLICATION_COLUMNS).where(ApplicationTable.event_id == event_id)
-        .execution_options(yield_per=10_000))]
-    result = check_eligibility(rules, {school.id: school for school in schools}, apps,
-                               locked, lists.direct, lists.community)
-    return schools, result
+    child = col(ApplicationTable.child_key)
+    repeated = set(s.exec(select(child).where(  # "" is no key: the child is then its reg
+        ApplicationTable.event_id == event_id, child != "")
+        .group_by(child).having(func.count() > 1)))
+    applied = dict(s.execute(select(col(SchoolListTable.reg), col(ApplicationTable.school))
+                             .join(ApplicationTable, and_(
+                                 col(ApplicationTable.event_id) == SchoolListTable.event_id,
+                                 col(ApplicationTable.reg) == SchoolListTable.reg))
+                             .where(SchoolListTable.event_id == event_id)).all())
+    check_lists(rules, by_id, applied, lists.direct, lists.community)
+    check = Eligibility(rules, by_id, locked, lists.direct, lists.community, repeated)
+    check = check.with_units(_applications(work, lists, joint=True))
+    return schools, map(check.decide, _applications(work, lists))
 
 
-def _lottery_input(work: EventWork, keys: ServiceKeys
-                   ) -> tuple[list[School], EligibilityResult, LotteryInput]:
-    schools, result = eligibility(work)
+def _salts(work: EventWork, keys: ServiceKeys) -> Callable[[str], bytes]:
+    """reg → the private salt of its attribute commitment or rejection leaf (§17)."""
     event_id = work.event_id
-    return schools, result, commit_eligibility(
-        event_id, result, lambda reg: keys.attribute_salt(event_id, "lottery", reg))
+    return lambda reg: keys.attribute_salt(event_id, "lottery", reg)
+
+
+def _lottery_input(work: EventWork, keys: ServiceKeys) -> tuple[list[School], LotteryInput]:
+    schools, decisions = _decisions(work)
+    return schools, commit_eligibility(work.event_id, EligibilityResult.of(decisions),
+                                       _salts(work, keys))
 
 
 def eligibility_preview_of(work: EventWork, keys: ServiceKeys) -> RosterPreview:
-    """The roster preview inside a unit of work (also the imports' answer, §7.1)."""
-    schools, result, committed = _lottery_input(work, keys)
-    preview = parsing.summarise(result, len(result.eligible) + len(result.rejections))
-    root = build_input_tree([*schools, *committed.applicants]).root
-    code = hashlib.sha256(root + committed.rejections.root).hexdigest()[:12]
+    """The roster preview inside a unit of work (also the imports' answer, §7.1). Its
+    code is made of the roots the freeze would freeze, computed holding only one
+    leaf's bytes per application, not the records or the trees: a province's import
+    answers with it within the import's memory (issue 13)."""
+    schools, decisions = _decisions(work)
+    salt = _salts(work, keys)
+    leaves = [input_leaf(school) for school in schools]
+    rejections: list[Rejection] = []
+    for d in decisions:
+        if isinstance(d, Rejection):
+            rejections.append(d)
+        else:
+            leaves.append(input_leaf(commit_applicant(d, salt(d.application.reg))[1]))
+    eligible = len(leaves) - len(schools)
+    preview = parsing.summarise(eligible, rejections, eligible + len(rejections))
+    root = input_root(leaves)
+    del leaves
+    rejected = rejection_root(rejection_leaf(work.event_id, r, salt(r.reg))
+                              for r in rejections)
+    code = hashlib.sha256(root + rejected).hexdigest()[:12]
     return RosterPreview(preview, code, parsing.format_preview(preview))
 
 
