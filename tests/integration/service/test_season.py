@@ -5,6 +5,7 @@ rules S6, P8). Resumption after kill -9: test_season_kill9.py."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 import subprocess
@@ -162,6 +163,10 @@ def test_import_preview_is_what_the_roster_freeze_logs(tmp_path: Path) -> None:
         state = rt.service.lifecycle.state("demo-2026")
         frozen = state.ceremonies["lottery"].rejections
         assert frozen is not None and frozen.body.count == sum(logged.values())
+        # The streamed preview's code is made of the very roots the freeze logged (issue 13).
+        lottery = state.ceremonies["lottery"]
+        code = hashlib.sha256(lottery.input_root + frozen.body.root).hexdigest()[:12]
+        assert outcome.preview.code == code
     finally:
         rt.close()
 
