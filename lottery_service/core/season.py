@@ -605,16 +605,17 @@ class SeasonState:
         return [CeremonyOpened(kind, people, participants_hash(people), escrow_key,
                                physical_entropy_by, round_)]
 
-    def freeze_input(self, kind: Ceremony, records: Sequence[InputRecord], now: str, *,
+    def freeze_input(self, kind: Ceremony, tree: InputTree, now: str, *,
                      rejections: RejectionTree | None = None,
                      grouping_pupils: Sequence[OpenedPupil] = ()) -> list[Body]:
-        """Freeze the ceremony's input (§5.1 step 2): for the lottery its committed
-        rejections first, then the records in parts and `input_frozen`. Refused unless the
-        ceremony is certain to finish from it whatever the seed (§3.4)."""
+        """Freeze the ceremony's input (§5.1 step 2), `build_input_tree` of its records: for
+        the lottery its committed rejections first, then the records in parts and
+        `input_frozen`. Refused unless the ceremony is certain to finish from it whatever
+        the seed (§3.4). The caller builds the tree, so the roster's confirmation code
+        (§7.1) is checked against the very root that is frozen."""
         c = self.ceremony(kind)
         if c.opened is None:
             raise PhaseError(f"the {kind} ceremony is not open (§5.1)")
-        tree = build_input_tree(records)
         if c.frozen is not None:
             if c.input_root == tree.root:
                 return []

@@ -19,7 +19,8 @@ import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from itertools import chain, islice
+from typing import Any, Final
 
 from sqlalchemy import and_, delete, func, insert
 from sqlmodel import Session, col, select
@@ -39,7 +40,7 @@ from ..core.eligibility import (
     commit_eligibility,
     rejection_leaf,
 )
-from ..core.inputs import input_leaf, input_root
+from ..core.inputs import build_input_tree, input_leaf, input_root
 from ..core.log import Entry
 from ..core.privacy import AttributeOpening, RejectionLeaf, RejectionTree, rejection_root
 from ..core.records import VERSION, OpenedPupil, Rules, School
@@ -70,6 +71,8 @@ from .windows import moment
 
 __all__ = ["Lifecycle", "RosterPreview", "ceremony_of", "declined_regs",
            "eligibility_preview_of", "sealed_attributes", "sealed_rejections"]
+
+_SEAL_PART: Final = 5_000  # sealed openings per executemany
 
 
 def ceremony_of(value: str) -> Ceremony:
@@ -217,21 +220,19 @@ class Lifecycle:
             c = work.state.ceremony("lottery")
             if c.frozen is not None:
                 return []
-            shown = eligibility_preview_of(work, self._keys)
-            if confirm != shown.code:
-                raise PhaseError(
-                    "confirm the roster preview first: freeze with the code "
-                    f"{shown.code}" + ("" if confirm is None else
-                                       f" (the data changed since code {confirm})"),
-                    zh=f"请先确认冻结预览：{shown.text}\n确认后用确认码 {shown.code} 冻结名单",
-                    section="7.1", code=shown.code, preview=shown.text)
+            # With the code, one pass over the roster: it is checked against the very roots
+            # that are frozen (a second pass for the preview took a minute at a province).
+            if confirm is None:
+                raise _unconfirmed(work, self._keys, None)
             schools, committed = _lottery_input(work, self._keys)
+            tree = build_input_tree([*schools, *committed.applicants])
+            if confirm != _roster_code(tree.root, committed.rejections.root):
+                raise _unconfirmed(work, self._keys, confirm)
             entries = _open(work, "lottery")
             _seal(work.session, event_id, "lottery", committed.openings,
                   committed.rejections)
             return entries + work.emit(work.state.freeze_input(
-                "lottery", [*schools, *committed.applicants], work.now,
-                rejections=committed.rejections))
+                "lottery", tree, work.now, rejections=committed.rejections))
 
     def withdraw_input(self, event_id: str, ceremony: Ceremony, reason: str) -> list[Entry]:
         """Withdraw a frozen input to amend it (§5.1 step 3), only before the ceremony's
@@ -290,7 +291,7 @@ class Lifecycle:
             entries = _open(work, "grouping")
             _seal(work.session, event_id, "grouping", openings, None)
             return entries + work.emit(work.state.freeze_input(
-                "grouping", inputs, work.now, grouping_pupils=pupils))
+                "grouping", build_input_tree(inputs), work.now, grouping_pupils=pupils))
 
     def group(self, event_id: str) -> list[Entry]:
         """Run the class grouping (§9) and log its summaries and results."""
@@ -308,7 +309,8 @@ class Lifecycle:
                 TeacherTable.event_id == event_id))
             teachers = [records.teacher(r) for r in rows]
             entries = _open(work, "teachers")
-            return entries + work.emit(work.state.freeze_input("teachers", teachers, work.now))
+            tree = build_input_tree(teachers)
+            return entries + work.emit(work.state.freeze_input("teachers", tree, work.now))
 
     def match(self, event_id: str) -> list[Entry]:
         """Match head teachers to classes (§10)."""
@@ -422,8 +424,22 @@ def eligibility_preview_of(work: EventWork, keys: ServiceKeys) -> RosterPreview:
     del leaves
     rejected = rejection_root(rejection_leaf(work.event_id, r, salt(r.reg))
                               for r in rejections)
-    code = hashlib.sha256(root + rejected).hexdigest()[:12]
-    return RosterPreview(preview, code, parsing.format_preview(preview))
+    return RosterPreview(preview, _roster_code(root, rejected), parsing.format_preview(preview))
+
+
+def _unconfirmed(work: EventWork, keys: ServiceKeys, confirm: str | None) -> PhaseError:
+    """The refusal of a freeze without the current preview's code; it carries the preview."""
+    shown = eligibility_preview_of(work, keys)
+    return PhaseError(
+        f"confirm the roster preview first: freeze with the code {shown.code}"
+        + ("" if confirm is None else f" (the data changed since code {confirm})"),
+        zh=f"请先确认冻结预览：{shown.text}\n确认后用确认码 {shown.code} 冻结名单",
+        section="7.1", code=shown.code, preview=shown.text)
+
+
+def _roster_code(input_root: bytes, rejection_root: bytes) -> str:
+    """The roster preview's confirmation code (§7.1): what the freeze would log, in short."""
+    return hashlib.sha256(input_root + rejection_root).hexdigest()[:12]
 
 
 def _cohort(work: EventWork) -> list[OpenedPupil]:
@@ -472,14 +488,16 @@ def _seal(session: Session, event_id: str, ceremony: Ceremony,
     session.exec(delete(SealedOpeningTable).where(
         col(SealedOpeningTable.event_id) == event_id,
         col(SealedOpeningTable.ceremony) == ceremony))
-    rows = [{"event_id": event_id, "ceremony": ceremony, "reg": reg, "kind": "attributes",
-             "body": canonical_json(opening.to_json()).decode()}
-            for reg, opening in attributes.items()]
-    rows += [{"event_id": event_id, "ceremony": ceremony, "reg": leaf.reg, "kind": "rejection",
-              "body": leaf.leaf.decode()}
-             for leaf in (rejections.leaves if rejections is not None else ())]
-    if rows:  # one executemany, not an ORM object per applicant (issue 13)
-        session.execute(insert(SealedOpeningTable), rows)
+    rows = chain(({"event_id": event_id, "ceremony": ceremony, "reg": reg, "kind": "attributes",
+                   "body": canonical_json(opening.to_json()).decode()}
+                  for reg, opening in attributes.items()),
+                 ({"event_id": event_id, "ceremony": ceremony, "reg": leaf.reg,
+                   "kind": "rejection", "body": leaf.leaf.decode()}
+                  for leaf in (rejections.leaves if rejections is not None else ())))
+    # An executemany per 5,000 rows, not an ORM object per applicant nor all rows at once
+    # (a province's two million took 2 GB as one list, issue 13).
+    while part := list(islice(rows, _SEAL_PART)):
+        session.execute(insert(SealedOpeningTable), part)
 
 
 def sealed_attributes(session: Session, event_id: str,

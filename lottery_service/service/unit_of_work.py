@@ -69,7 +69,7 @@ class EventWork:
     def emit(self, bodies: Sequence[Body]) -> list[Entry]:
         """Append `bodies` to the log and sign a checkpoint of it, in this transaction."""
         entries = self.log.append(self.session, self.event, self.state.size,
-                                  [(b.TYPE.value, b.to_json()) for b in bodies], self.now,
+                                  bodies, self.now,
                                   self.keys.signer(self.event.origin))
         for entry in entries:
             self.state.apply(entry)

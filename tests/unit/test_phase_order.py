@@ -37,6 +37,7 @@ from lottery_service.core.entries import (
     WindowPhase,
 )
 from lottery_service.core.errors import ProtocolError
+from lottery_service.core.inputs import build_input_tree
 from lottery_service.core.log import encode_entry
 from lottery_service.core.privacy import AttributeOpening, rejection_tree
 from lottery_service.core.records import Applicant, InputRecord, Rules, School
@@ -156,7 +157,7 @@ def _records_until_frozen(e: VectorEntry, later: Sequence[VectorEntry]) -> list[
 def _freeze(d: Driver, e: VectorEntry, later: Sequence[VectorEntry]) -> list[Body]:
     c = e.body.get("ceremony", "lottery")
     records = _records_until_frozen(e, later) if c == "lottery" else []
-    return d.state.freeze_input(c, records, d.now,  # type: ignore[arg-type]
+    return d.state.freeze_input(c, build_input_tree(records), d.now,  # type: ignore[arg-type]
                                 rejections=rejection_tree([]) if c == "lottery" else None)
 
 

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from lottery_service.core.entries import Body
 from lottery_service.core.errors import ProtocolError
+from lottery_service.core.inputs import build_input_tree
 from lottery_service.core.log import encode_entry
 from lottery_service.core.privacy import AttributeOpening, rejection_tree
 from lottery_service.core.records import ClassPlan, OpenedPupil, Rules, Teacher
@@ -70,7 +71,8 @@ def confirmed_season() -> SeasonState:
     _log(state, state.create_event(Rules(EVENT, f"draw.example.cn/yunyan/{EVENT}", "演示",
                                          2026, 1)))
     _open(state, "lottery")
-    _log(state, state.freeze_input("lottery", [], TIME, rejections=rejection_tree([])))
+    _log(state, state.freeze_input("lottery", build_input_tree([]), TIME,
+                                   rejections=rejection_tree([])))
     _seed(state, "lottery", bytes(32))
     _log(state, state.publish_draw({}, TIME))
     _log(state, state.close_payments(TIME))
@@ -106,7 +108,8 @@ def test_valid_inputs_that_pass_the_freeze_always_complete(
     records = [*(p.record(openings[p.reg].attrs) for p in pupils), *plans]
     size = state.size
     try:
-        frozen = state.freeze_input("grouping", records, TIME, grouping_pupils=pupils)
+        frozen = state.freeze_input("grouping", build_input_tree(records), TIME,
+                                    grouping_pupils=pupils)
     except ProtocolError as refused:
         assert state.size == size, "a refused freeze logs nothing"
         assert refused.rule in ("S2", "S3", "P13", None) or refused.section, refused
@@ -120,7 +123,7 @@ def test_valid_inputs_that_pass_the_freeze_always_complete(
     teachers = data.draw(teacher_lists(state.plans()))
     _open(state, "teachers")
     try:
-        frozen = state.freeze_input("teachers", teachers, TIME)
+        frozen = state.freeze_input("teachers", build_input_tree(teachers), TIME)
     except ProtocolError:
         event("teacher list refused")
         return  # S5: the list is amended before the teacher ceremony's commitments

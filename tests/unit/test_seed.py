@@ -116,7 +116,7 @@ def run_ceremony(inp: dict[str, Any]) -> list[dict[str, Any]]:
     out.clear()  # the vector lists the ceremony's bodies only
     log(state.open_ceremony(kind, _participants(inp), public(holder), TIME))
     records = [record_from_json(r) for r in inp["records"]]
-    log(state.freeze_input(kind, records, TIME, rejections=rejection_tree([])))
+    log(state.freeze_input(kind, build_input_tree(records), TIME, rejections=rejection_tree([])))
     settle = []
     for c in sorted(inp["contributions"], key=lambda c: c["participant"]):
         if c["void_reason"] == "no-commitment":

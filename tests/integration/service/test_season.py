@@ -143,6 +143,41 @@ def test_steps_out_of_order_are_refused(tmp_path: Path, backend: str) -> None:
         rt.close()
 
 
+def test_the_freeze_needs_the_current_preview_code(tmp_path: Path) -> None:
+    """§7.1: without the code of the preview the operator saw, or with the code of an
+    older one, the freeze logs nothing and answers with the current preview and code."""
+    rt = make_runtime(tmp_path)
+    try:
+        run = DemoRun(rt, generate_district(applicants=APPLICANTS), quiet)
+        run.setup()
+        for kind in ("schools", "applicants", "community"):
+            filename, data = run.district.files[kind]
+            rt.service.imports.import_file("demo-2026", kind, data, filename)
+        older = rt.service.lifecycle.eligibility_preview("demo-2026")
+        filename, data = run.district.files["direct"]  # the bureau's list changes the roster
+        rt.service.imports.import_file("demo-2026", "direct", data, filename)
+        current = rt.service.lifecycle.eligibility_preview("demo-2026")
+        assert current.code != older.code
+        size = rt.service.lifecycle.state("demo-2026").size
+        for confirm, said in ((None, "confirm the roster preview first"),
+                              (older.code, f"data changed since code {older.code}")):
+            with pytest.raises(PhaseError, match=said) as refused:
+                rt.service.lifecycle.freeze_roster("demo-2026", confirm)
+            assert refused.value.context["code"] == current.code
+            assert refused.value.context["preview"] == current.text
+            assert f"确认码 {current.code}" in refused.value.zh
+            state = rt.service.lifecycle.state("demo-2026")
+            assert state.size == size and state.ceremony("lottery").opened is None
+        assert rt.service.lifecycle.freeze_roster("demo-2026", current.code)
+        state = rt.service.lifecycle.state("demo-2026")
+        lottery = state.ceremonies["lottery"]
+        assert lottery.rejections is not None
+        assert hashlib.sha256(lottery.input_root + lottery.rejections.body.root
+                              ).hexdigest()[:12] == current.code
+    finally:
+        rt.close()
+
+
 def test_import_preview_is_what_the_roster_freeze_logs(tmp_path: Path) -> None:
     """§7.1: the rejections an applicants import announces are exactly those the freeze
     logs: one mapping from stored rows to records, one eligibility check."""
