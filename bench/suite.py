@@ -105,6 +105,8 @@ SINGLE = [
     ("import_service_csv_preview_s", "of which the roster preview (§7.1)"),
     ("import_service_xlsx_preview_s", ""),
     ("import_service_csv_peak_rss_mb", "< 1024"), ("import_service_xlsx_peak_rss_mb", "< 1024"),
+    ("freeze_roster_s", "the roster freeze after the CSV import (one pass)"),
+    ("freeze_roster_peak_rss_mb", "it holds the roster, as the draw does"),
 ]
 
 
