@@ -12,6 +12,10 @@ from __future__ import annotations
 
 from typing import Final
 
+from ..imports.limits import MAX_UPLOAD_BYTES, MIB
+
+_UPLOAD_MB: Final = MAX_UPLOAD_BYTES // MIB
+
 # §11.2 entry types, as an operator reads them in an answer.
 ENTRY_NAMES: Final[dict[str, tuple[str, str]]] = {
     "event_created": ("活动创建", "event created"), "window_set": ("时间窗口", "window set"),
@@ -177,7 +181,9 @@ UI: Final[dict[str, tuple[str, str]]] = {
     "http.403": ("此令牌无权执行这一步。", "This token may not take this step."),
     "http.404": ("没有找到这个活动或对象。", "Not found."),
     "http.409": ("与当前状态冲突。", "In conflict with the current state."),
-    "http.413": ("文件太大。", "The file is too large."),
+    # A 413 without the service's own answer comes from a reverse proxy in front of it.
+    "http.413": (f"文件太大，服务器拒收了。网页上传最多 {_UPLOAD_MB} MB（约 50 万行报名数据），更大的文件请技术人员在服务器上用命令行导入。如果不到 {_UPLOAD_MB} MB 的文件也被拒收，是网站前端（反向代理）的上传上限太小：请技术人员按部署文档调大这个上限。",
+                 f"The file is too large: the server refused it. The console takes at most {_UPLOAD_MB} MB (about 500,000 applicant rows); a larger file is imported on the server from the command line. If a file under {_UPLOAD_MB} MB is refused, the reverse proxy in front of the service allows less: ask the technical staff to raise its limit (docs/IMPORTS.md §5)."),
     "http.422": ("提交的内容有误。", "The request was not valid."),
     "http.429": ("请求过多，请稍后再试。", "Too many requests; try again later."),
     "http.500": ("服务器内部错误，这一步没有完成；请联系技术人员。",

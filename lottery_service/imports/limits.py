@@ -10,10 +10,14 @@ school's token).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
-__all__ = ["DEFAULT_LIMITS", "ImportLimits"]
+__all__ = ["DEFAULT_LIMITS", "MAX_UPLOAD_BYTES", "ImportLimits"]
 
 MIB = 1024 * 1024
+# What the console takes in one upload (about 500,000 applicant rows as CSV); a larger
+# file is imported on the server with `sunshine import` (docs/IMPORTS.md §5).
+MAX_UPLOAD_BYTES: Final = 50 * MIB
 
 
 @dataclass(frozen=True, slots=True)

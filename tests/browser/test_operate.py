@@ -420,6 +420,41 @@ def test_a_file_without_a_header_says_so_in_chinese(runtime: Runtime, server: st
     assert CJK.search(first.nth(3).inner_text())
 
 
+def test_a_file_over_the_upload_limit_says_what_to_do(
+        runtime: Runtime, server: str, new_page: Any, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above the console's upload limit the service's refusal names the command-line
+    import; a 413 from a reverse proxy in front of the service (nginx's HTML, not the
+    service's answer) says what to ask the technical staff (docs/IMPORTS.md §5)."""
+    from lottery_service.api.routes import imports as route
+
+    _bad_event(runtime)
+    path = tmp_path / "报名汇总.csv"
+    path.write_bytes(f"{TITLE}\n{HEADER}\n".encode("gb18030") + b"\n" * (1 << 20))
+    monkeypatch.setattr(route, "MAX_UPLOAD", 1 << 20)  # 1 MB here, 50 MB in service
+    page = new_page(viewport={"width": 1280, "height": 900})
+    _console(page, server)
+    said = _upload(page, "applicants", path)
+    assert said.startswith("✗ 未执行「导入民办学校报名名单」：文件超过 1 MB"), said
+    assert "命令行" in said and "sunshine import" in said, said
+    _card(page, "import:applicants").scroll_into_view_if_needed()
+    _shoot(page, "too-large")
+    monkeypatch.undo()
+    nginx = ("<html><head><title>413 Request Entity Too Large</title></head><body><center>"
+             "<h1>413 Request Entity Too Large</h1></center><hr><center>nginx</center></body>"
+             "</html>")
+    page.route("**/imports/applicants", lambda r: r.fulfill(
+        status=413, content_type="text/html", body=nginx))
+    card = _card(page, "import:applicants")
+    card.locator("input[type=file]").set_input_files(path)
+    card.locator("button[type=submit]").click()
+    answer = card.locator(".answer")
+    expect(answer).to_contain_text("反向代理")
+    said = answer.inner_text()
+    assert "网页上传最多 50 MB" in said and "nginx" not in said, said
+    _shoot(page, "too-large-proxy")
+
+
 def test_the_tools_answer_in_chinese_and_refusals_say_why(
         runtime: Runtime, server: str, new_page: Any, tmp_path: Path) -> None:
     """Windows (G3), witness keys, tokens, and a step out of order: each answer a

@@ -12,6 +12,7 @@ from typing import Annotated, Final, Literal
 from fastapi import APIRouter, Depends, File, Path, UploadFile
 
 from ...errors import NotFoundError, TooLargeError
+from ...imports.limits import MAX_UPLOAD_BYTES
 from ...service.tokens import Principal
 from ..deps import AdminDep, ServiceDep, appended, require
 from ..errors import error_responses
@@ -21,7 +22,7 @@ router = APIRouter(tags=["imports"], responses=error_responses(422))
 
 Kind = Literal["schools", "applicants", "community", "direct", "locks", "payments",
                "class-plans", "class_plans", "teachers", "pupils"]  # class_plans: an alias
-MAX_UPLOAD: Final = 50 * 1024 * 1024
+MAX_UPLOAD: Final = MAX_UPLOAD_BYTES  # a module global: tests lower it
 
 
 def read_upload(file: UploadFile) -> bytes:
