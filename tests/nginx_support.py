@@ -1,6 +1,8 @@
-"""The Debian nginx serving a publication on loopback, from deploy/nginx.conf.template.
+"""The Debian nginx on loopback: serving a publication (deploy/nginx.conf.template) or in
+front of the service (deploy/nginx-app.conf.template).
 
-Used by tests/integration/test_nginx_static.py and bench/static_lookup.py: nginx
+Used by tests/integration/test_nginx_static.py, test_nginx_proxy.py and
+bench/static_lookup.py: nginx
 runs in the foreground (`daemon off`) as a child process with its own prefix
 (pid, logs, temporary files) on a free 127.0.0.1 port, and is stopped by pid.
 """
@@ -19,6 +21,7 @@ from pathlib import Path
 from tests.paths import ROOT
 
 TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
+APP_TEMPLATE = ROOT / "deploy" / "nginx-app.conf.template"
 WORKER_USER = "www-data"  # Debian's; nginx ignores it unless started as root
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 
@@ -50,11 +53,33 @@ def readable_dir() -> Path:
 @contextlib.contextmanager
 def serving(root: Path, prefix: Path, workers: str = "auto") -> Iterator[str]:
     """Serve `root` with the template; yields the base URL http://127.0.0.1:<port>."""
+    port = free_port()
+    with _running(render(root, prefix, f"127.0.0.1:{port}", workers), prefix, port) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def proxying(upstream: str, prefix: Path) -> Iterator[str]:
+    """nginx in front of the service at `upstream` (host:port) with
+    deploy/nginx-app.conf.template; yields the proxy's base URL."""
+    port = free_port()
+    text = APP_TEMPLATE.read_text(encoding="utf-8")
+    for token, value in (("@@LISTEN@@", f"127.0.0.1:{port}"), ("@@UPSTREAM@@", upstream),
+                         ("@@PREFIX@@", str(prefix)), ("@@WORKERS@@", "1"),
+                         ("@@USER@@", WORKER_USER)):
+        text = text.replace(token, value)
+    assert "@@" not in text, "unreplaced placeholder in the nginx template"
+    with _running(text, prefix, port) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def _running(config: str, prefix: Path, port: int) -> Iterator[str]:
+    """Run nginx in the foreground with `config` until the block ends."""
     assert NGINX is not None
     prefix.mkdir(parents=True, exist_ok=True)
-    port = free_port()
     conf = prefix / "nginx.conf"
-    conf.write_text(render(root, prefix, f"127.0.0.1:{port}", workers), encoding="utf-8")
+    conf.write_text(config, encoding="utf-8")
     check = subprocess.run([NGINX, "-t", "-p", str(prefix), "-e", str(prefix / "error.log"),
                             "-c", str(conf)], capture_output=True, text=True, check=False)
     assert check.returncode == 0, check.stderr
