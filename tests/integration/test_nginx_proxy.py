@@ -4,7 +4,8 @@ What a bureau's proxy must let through (docs/IMPORTS.md §5): a city's applicant
 (well above nginx's default 1 MB body limit) imports through the proxy; a file above
 the console's 50 MB gets the service's own refusal, in Chinese, naming the command-line
 import; above the proxy's limit nginx refuses with its own page, which the console
-explains (tests/browser/test_operate.py).
+explains (tests/browser/test_operate.py). The ceremony stream (SSE) follows the log
+through it.
 """
 
 from __future__ import annotations
@@ -71,3 +72,16 @@ def test_above_the_console_limit_the_service_answers_above_the_proxys_nginx_does
                              files={"file": ("big.csv", b"x" * (52 * 1024 * 1024))})
     assert far.status_code == 413 and far.headers["content-type"].startswith("text/html")
     assert "nginx" in far.text  # not the service's JSON: the console's generic 413 text
+
+
+def test_the_ceremony_stream_follows_the_log_through_the_proxy(season: Season) -> None:
+    """The hall's screen follows the log over SSE through the proxy: an entry logged
+    while the stream is open arrives on it (the frames are small; nginx passes them on
+    as they come, and the service also asks for no buffering)."""
+    with season.client.stream("GET", f"{season.base}/stream", timeout=20) as stream:
+        lines = stream.iter_lines()
+        assert next(line for line in lines if line.startswith("id: ")) == "id: 0"
+        season.post("/windows", json={"phase": "payment", "opens": "2027-07-20T00:00:00+08:00",
+                                      "closes": "2027-07-26T00:00:00+08:00"})
+        # the entries before it, then the window's (else the read times out: a failure)
+        assert any('"type":"window_set"' in line for line in lines if line.startswith("data: "))
