@@ -23,10 +23,11 @@ from lottery_service.core.entries import WindowPhase
 from lottery_service.core.log import Entry
 from lottery_service.core.merkle import MerkleTree, leaf_hash
 from lottery_service.core.note import Checkpoint, Signer, sign_note, split_note
+from lottery_service.core.records import VERSION, Rules
 from lottery_service.demo import DemoRun
 from lottery_service.demo.district import generate_district
 from lottery_service.demo.season import simulated_dice
-from lottery_service.errors import SignedHistoryError
+from lottery_service.errors import RejectedInputError, SignedHistoryError
 from lottery_service.runtime import Runtime
 from lottery_service.service.unit_of_work import EventWork
 from lottery_service.storage.models import CheckpointTable, EventTable, LogEntryTable
@@ -233,5 +234,29 @@ def test_a_step_that_signs_twice_is_recorded_whole_or_not_at_all(
         assert [Checkpoint.parse(split_note(n)[0]).size for n in history.notes(EVENT)] == sizes
         _restart(rt)
         assert rt.service.windows.remove(EVENT, "payment")  # the next step runs
+    finally:
+        rt.close()
+
+
+def test_a_log_never_takes_rules_of_another_origin(tmp_path: Path) -> None:
+    """§3.1, §19: the signed log refuses an `event_created` whose rules name another
+    origin than the log's (here an official event's rules in its rehearsal log), and
+    nothing is stored; the service's own creation always fits."""
+    rt = make_runtime(tmp_path)
+    try:
+        keys = rt.service.db.keys
+        official = keys.origin("mixed-2026")
+        rules = Rules.from_json({"type": "rules", "version": VERSION, "event": "mixed-2026",
+                                 "title": "演示", "year": 2026, "grade": 1,
+                                 "high_fee_threshold": 6000, "waitlist_promotion": True,
+                                 "dice": 20, "origin": official, "rehearsal": False,
+                                 "beacon": None})
+        row = EventTable(id="mixed-2026", origin=keys.origin("mixed-2026", rehearsal=True))
+        with pytest.raises(RejectedInputError, match="do not fit the log origin"), \
+                rt.service.db.event("mixed-2026", create=row) as work:
+            work.emit(work.state.create_event(rules))
+        with Session(rt.engine) as session:
+            assert session.get(EventTable, "mixed-2026") is None
+            assert not session.exec(select(LogEntryTable)).all()
     finally:
         rt.close()
