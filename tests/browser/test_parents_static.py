@@ -13,7 +13,6 @@ api/i18n.py, never from the page.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,15 +26,13 @@ from lottery_service.api.i18n import t
 from lottery_service.demo import DemoRun
 from lottery_service.demo.district import generate_district
 from tests import shard_support as shards
-from tests.nginx_support import NGINX, readable_dir, serving
+from tests.nginx_support import readable_dir, require_nginx, serving
 from tests.support import make_runtime, proof_x, with_proof_x
 
 from .conftest import APPLICANTS, _second_factors, assert_cards_fit, screenshot_path
 from .test_accessibility import axe_violations
 
-if NGINX is None and os.environ.get("CI") != "true":
-    pytest.skip("nginx is not installed (apt-get install nginx); CI requires it",
-                allow_module_level=True)
+require_nginx()
 
 EVENT = "demo-2026"
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
@@ -78,7 +75,6 @@ class Published:
 
 @pytest.fixture(scope="module")
 def published() -> Iterator[Published]:
-    assert NGINX is not None, "CI=true: nginx must be installed (apt-get install nginx)"
     work = readable_dir()
     district = generate_district(applicants=APPLICANTS, event_id=EVENT)
     with pytest.MonkeyPatch.context() as mp:

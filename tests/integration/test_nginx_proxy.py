@@ -10,7 +10,6 @@ through it.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,12 +25,10 @@ from tests.integration.api.conftest import (
     Season,
     auth,
 )
-from tests.nginx_support import NGINX, proxying, readable_dir
+from tests.nginx_support import proxying, readable_dir, require_nginx
 from tests.support import make_runtime, served
 
-if NGINX is None and os.environ.get("CI") != "true":
-    pytest.skip("nginx is not installed (apt-get install nginx); CI requires it",
-                allow_module_level=True)
+require_nginx()
 
 APPLICANTS = 30_000  # about 2.6 MB as CSV: a city's file, above nginx's default 1 MB
 

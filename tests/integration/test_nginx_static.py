@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -37,13 +36,11 @@ from lottery_service.publish import (
     shard_path,
 )
 from lottery_service.publish.headers import headers_for
-from tests.nginx_support import NGINX, readable_dir, serving
+from tests.nginx_support import readable_dir, require_nginx, serving
 from tests.paths import STATIC
 from tests.publish_support import SignedLog, publish
 
-if NGINX is None and os.environ.get("CI") != "true":
-    pytest.skip("nginx is not installed (apt-get install nginx); CI requires it",
-                allow_module_level=True)
+require_nginx()
 
 EVENT = "demo-2026"
 FAMILY = FamilyReceipt("2026000001", "123X", "c2sp.org/tlog-proof@v1\nextra e30=\n")
@@ -74,7 +71,6 @@ class Served:
 
 @pytest.fixture
 def served() -> Iterator[Served]:
-    assert NGINX is not None, "CI=true: nginx must be installed (apt-get install nginx)"
     work = readable_dir()
     try:
         assets = work / "site"
