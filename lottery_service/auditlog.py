@@ -464,8 +464,7 @@ class SignedLog:
                bodies: Sequence[Body], time: str, signer: Signer) -> list[Entry]:
         """Append entries from `start_seq` and sign a checkpoint of the new log, after
         checking the stored log against its signed history. Each body's JSON is made
-        as its entry is encoded, never all at once (a province's roster freeze held
-        two million record dicts, issue 13)."""
+        as its entry is encoded and dropped with it, not made for all bodies first."""
         if not bodies:
             return []
         _check_created(event, bodies)
