@@ -125,6 +125,11 @@ class EligibilityResult:
         rejections.sort(key=_rejection_order)
         return cls(tuple(eligible), tuple(rejections))
 
+    @property
+    def decisions(self) -> tuple[Eligible | Rejection, ...]:
+        """Every decision, as `commit_eligibility` takes them."""
+        return (*self.eligible, *self.rejections)
+
 
 def _rejection_order(r: Rejection) -> tuple[str, str, str]:
     return (r.reg, r.school, r.code)
@@ -272,18 +277,24 @@ def _record(e: Eligible, attrs: str) -> Applicant:
                      direct=app.direct_flag, community=e.community, unit=e.unit)
 
 
-def commit_eligibility(event: str, result: EligibilityResult,
+def commit_eligibility(event: str, decisions: Iterable[Eligible | Rejection],
                        salt_of: Callable[[str], bytes]) -> LotteryInput:
-    """The committed form of an eligibility result (§7.1, §17.1, §17.2). `salt_of(reg)`:
-    the service's private salt of that application (one per reg, serving its attribute
-    commitment when eligible and its rejection leaf when rejected)."""
+    """The committed form of eligibility decisions (§7.1, §17.1, §17.2), records in the
+    order given. `salt_of(reg)`: the service's private salt of that application (one per
+    reg, serving its attribute commitment when eligible and its rejection leaf when
+    rejected). The decisions may stream: each is dropped once committed (a province's
+    freeze, issue 13)."""
     openings: dict[str, AttributeOpening] = {}
     records: list[Applicant] = []
-    for e in result.eligible:
-        opening, record = commit_applicant(e, salt_of(e.application.reg))
+    rejections: list[Rejection] = []
+    for d in decisions:
+        if isinstance(d, Rejection):
+            rejections.append(d)
+            continue
+        opening, record = commit_applicant(d, salt_of(d.application.reg))
         openings[opening.reg] = opening
         records.append(record)
-    tree = rejection_tree(rejection_leaf(event, r, salt_of(r.reg)) for r in result.rejections)
+    tree = rejection_tree(rejection_leaf(event, r, salt_of(r.reg)) for r in rejections)
     return LotteryInput(tuple(records), openings, tree)
 
 

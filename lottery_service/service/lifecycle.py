@@ -31,7 +31,6 @@ from ..core.canonical import canonical_json
 from ..core.eligibility import (
     Application,
     Eligibility,
-    EligibilityResult,
     Eligible,
     LotteryInput,
     Rejection,
@@ -400,8 +399,7 @@ def _salts(work: EventWork, keys: ServiceKeys) -> Callable[[str], bytes]:
 
 def _lottery_input(work: EventWork, keys: ServiceKeys) -> tuple[list[School], LotteryInput]:
     schools, decisions = _decisions(work)
-    return schools, commit_eligibility(work.event_id, EligibilityResult.of(decisions),
-                                       _salts(work, keys))
+    return schools, commit_eligibility(work.event_id, decisions, _salts(work, keys))
 
 
 def eligibility_preview_of(work: EventWork, keys: ServiceKeys) -> RosterPreview:

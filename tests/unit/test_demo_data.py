@@ -285,7 +285,7 @@ def test_eligibility_rejects_exactly_the_planted_cases() -> None:
                  "joint", "same-name", "direct", "community"):
         assert d.cases[case] and not any(reg in got for reg in d.cases[case]), case
     # Every allocation path of §7.2/§7.3 is exercised by the eligible roster.
-    committed = commit_eligibility(d.rules["event"], result, lambda reg: bytes(32))
+    committed = commit_eligibility(d.rules["event"], result.decisions, lambda reg: bytes(32))
     draw = allocate(list(d.schools), list(committed.applicants), bytes(32), True)
     stages = {(sid, s.stage): s for sid, r in draw.schools.items() for s in r.stages}
     assert stages["S003", "city"].lottery  # P9 city stage, over-subscribed

@@ -54,7 +54,7 @@ def codes(result: EligibilityResult) -> dict[str, str]:
 
 def records(result: EligibilityResult) -> list[Applicant]:
     """The applicant records the freeze would log (salts are irrelevant here)."""
-    return list(commit_eligibility("demo-2026", result, lambda reg: bytes(32)).applicants)
+    return list(commit_eligibility("demo-2026", result.decisions, lambda reg: bytes(32)).applicants)
 
 
 RULES7 = Rules(event="demo-2026", origin="draw.example.cn/yunyan/demo-2026", title="t",
@@ -74,7 +74,7 @@ def run_vector(inp: dict[str, Any]) -> tuple[EligibilityResult, LotteryInput]:
         rules, schools, apps, frozenset(inp["locked"]),
         {k: frozenset(v) for k, v in inp["direct_lists"].items()},
         {k: frozenset(v) for k, v in inp["community_lists"].items()})
-    return result, commit_eligibility(rules.event, result, salts.__getitem__)
+    return result, commit_eligibility(rules.event, result.decisions, salts.__getitem__)
 
 
 VALID = [c for c in CASES if "expected" in c]
@@ -215,7 +215,7 @@ def test_joint_unit_and_masked_names() -> None:
     result = check([application("R0003", name="陈一", sibling_group="G"),
                     application("R0002", name="欧阳娜娜", sibling_group="G"),
                     application("R0001", sibling_group="G", basis="none")])
-    records = commit_eligibility("demo-2026", result, lambda reg: bytes(32)).applicants
+    records = commit_eligibility("demo-2026", result.decisions, lambda reg: bytes(32)).applicants
     assert [(a.reg, a.unit, a.name) for a in records] == [
         ("R0002", "R0002", "欧*娜"), ("R0003", "R0002", "陈*")]
 
