@@ -186,9 +186,12 @@ def _bureau_workbook(files: dict[str, tuple[str, bytes]], out: Path) -> int:
     return count
 
 
-def _shoot(page: Page, name: str) -> None:
+def _shoot(page: Page, name: str, focus: Any = None) -> None:
+    """Screenshots at the three sizes; `focus` (a locator) is scrolled into view in each."""
     for w, h in SIZES:
         page.set_viewport_size({"width": w, "height": h})
+        if focus is not None:
+            focus.scroll_into_view_if_needed()
         page.screenshot(path=screenshot_path(f"operate-{name}-{w}x{h}.png"))
         wide = page.evaluate("() => document.documentElement.scrollWidth")
         assert wide <= w, f"{name} at {w}×{h} is {wide} px wide"
@@ -437,8 +440,7 @@ def test_a_file_over_the_upload_limit_says_what_to_do(
     said = _upload(page, "applicants", path)
     assert said.startswith("✗ 未执行「导入民办学校报名名单」：文件超过 1 MB"), said
     assert "命令行" in said and "sunshine import" in said, said
-    _card(page, "import:applicants").scroll_into_view_if_needed()
-    _shoot(page, "too-large")
+    _shoot(page, "too-large", _card(page, "import:applicants").locator(".answer"))
     monkeypatch.undo()
     nginx = ("<html><head><title>413 Request Entity Too Large</title></head><body><center>"
              "<h1>413 Request Entity Too Large</h1></center><hr><center>nginx</center></body>"
@@ -452,7 +454,7 @@ def test_a_file_over_the_upload_limit_says_what_to_do(
     expect(answer).to_contain_text("反向代理")
     said = answer.inner_text()
     assert "网页上传最多 50 MB" in said and "nginx" not in said, said
-    _shoot(page, "too-large-proxy")
+    _shoot(page, "too-large-proxy", answer)
 
 
 def test_the_tools_answer_in_chinese_and_refusals_say_why(
