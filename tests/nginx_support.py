@@ -38,12 +38,16 @@ def require_nginx() -> None:
 
 
 def render(root: Path, prefix: Path, listen: str, workers: str = "auto") -> str:
-    text = TEMPLATE.read_text(encoding="utf-8")
-    for token, value in (("@@ROOT@@", str(root)), ("@@PREFIX@@", str(prefix)),
-                         ("@@LISTEN@@", listen), ("@@WORKERS@@", workers),
-                         ("@@USER@@", WORKER_USER)):
-        text = text.replace(token, value)
-    assert "@@" not in text, "unreplaced placeholder in the nginx template"
+    return _filled(TEMPLATE, ROOT=str(root), PREFIX=str(prefix), LISTEN=listen,
+                   WORKERS=workers, USER=WORKER_USER)
+
+
+def _filled(template: Path, **values: str) -> str:
+    """`template` with each @@NAME@@ replaced by values[NAME]; none may be left."""
+    text = template.read_text(encoding="utf-8")
+    for name, value in values.items():
+        text = text.replace(f"@@{name}@@", value)
+    assert "@@" not in text, f"unreplaced placeholder in {template.name}"
     return text
 
 
@@ -74,12 +78,8 @@ def proxying(upstream: str, prefix: Path) -> Iterator[str]:
     """nginx in front of the service at `upstream` (host:port) with
     deploy/nginx-app.conf.template; yields the proxy's base URL."""
     port = free_port()
-    text = APP_TEMPLATE.read_text(encoding="utf-8")
-    for token, value in (("@@LISTEN@@", f"127.0.0.1:{port}"), ("@@UPSTREAM@@", upstream),
-                         ("@@PREFIX@@", str(prefix)), ("@@WORKERS@@", "1"),
-                         ("@@USER@@", WORKER_USER)):
-        text = text.replace(token, value)
-    assert "@@" not in text, "unreplaced placeholder in the nginx template"
+    text = _filled(APP_TEMPLATE, LISTEN=f"127.0.0.1:{port}", UPSTREAM=upstream,
+                   PREFIX=str(prefix), WORKERS="1", USER=WORKER_USER)
     with _running(text, prefix, port) as url:
         yield url
 
